@@ -1,0 +1,56 @@
+# imgaudit: every target installs what it needs (Debian packages, venv, Python packages).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfsprogs fdisk \
+        qemu-utils lvm2 dosfstools mtools musl-tools gcc pax-utils busybox-static \
+        docker.io umoci skopeo libcap2-bin attr
+DEMO := demo-out
+
+.PHONY: all deps venv demo test lint typecheck unit bench clean
+
+all: test
+
+deps: .stamp-debs
+.stamp-debs: Makefile
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: pyproject.toml .stamp-debs
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+demo: venv
+	$(PY) examples/build_demo.py $(DEMO)
+	@echo "== imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image"
+	-$(VENV)/bin/imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image
+	$(VENV)/bin/imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image \
+	  --format sarif --output $(DEMO)/golden.sarif --fail-on none
+	@echo "== SARIF written to $(DEMO)/golden.sarif"
+
+lint: venv
+	$(VENV)/bin/ruff check analyzer tests bench examples
+	$(VENV)/bin/ruff format --check analyzer tests bench examples
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck unit
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .stamp-debs $(DEMO) bench-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""Text capture: keeps the bytes of the small files that collectors declared, under caps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.analyzers.base import Sink
+from analyzer.vfs.paths import glob_regex
+
+#: Files larger than this are not captured unless their pattern allows more.
+DEFAULT_CAP = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CapturePattern:
+    """An in-image glob (``*`` matches within a component, ``**`` across) and its size cap."""
+
+    glob: str
+    cap: int = DEFAULT_CAP
+
+
+@dataclass(frozen=True, slots=True)
+class Truncated:
+    """Record kept for a declared file that was over its cap."""
+
+    size: int
+    cap: int
+
+
+class _Collect:
+    def __init__(self, head: bytes) -> None:
+        self._blocks = [head]
+
+    def feed(self, block: bytes) -> None:
+        self._blocks.append(block)
+
+    def close(self) -> object:
+        return b"".join(self._blocks)
+
+
+class _Refuse:
+    def __init__(self, size: int, cap: int) -> None:
+        self._record = Truncated(size, cap)
+
+    def feed(self, block: bytes) -> None:
+        del block
+
+    def close(self) -> object:
+        return self._record
+
+
+def _compile(glob: str) -> re.Pattern[str]:
+    return re.compile(glob_regex(glob) + r"\Z", re.S)
+
+
+class TextCapture:
+    """Keeps declared files' bytes as ``records["text"]`` (a :class:`Truncated` when too big)."""
+
+    name = "text"
+
+    def __init__(self, patterns: Iterable[CapturePattern]) -> None:
+        self._patterns = [(_compile(p.glob), p.cap) for p in patterns]
+
+    def _cap(self, path: str) -> int | None:
+        caps = [cap for regex, cap in self._patterns if regex.match(path)]
+        return max(caps) if caps else None
+
+    def wants(self, path: str, size: int) -> bool:
+        """Only declared paths."""
+        del size
+        return self._cap(path) is not None
+
+    def open(self, path: str, size: int, head: bytes) -> Sink | None:
+        """Collect the file, or record that it was over its cap."""
+        cap = self._cap(path)
+        if cap is None:
+            return None
+        if size > cap:
+            return _Refuse(size, cap)
+        return _Collect(head)

@@ -1,0 +1,21 @@
+"""One exception family; the command line turns each into a one-line message and exit code 2."""
+
+
+class ImgauditError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+class UsageError(ImgauditError):
+    """The caller asked for something that cannot be done (bad option, unknown profile)."""
+
+
+class SourceError(ImgauditError):
+    """The input cannot be read: missing, unreadable, corrupt or of an unknown kind."""
+
+
+class LimitExceeded(SourceError):
+    """A resource cap (entries, bytes, decompression ratio, nesting) was hit."""
+
+
+class RuleError(ImgauditError):
+    """A rule pack is invalid; the message is ``file:line: what is wrong``."""

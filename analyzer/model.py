@@ -1,0 +1,146 @@
+"""The result model shared by the pipeline, the policy engine and the report writers.
+
+Everything here is a frozen value: writers are pure functions of a :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Level(enum.Enum):
+    """Severity of a rule or notification, in SARIF's vocabulary."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe (note=1, warning=2, error=3)."""
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+class Outcome(enum.Enum):
+    """What evaluating a check on one subject gave."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class TargetKind(enum.Enum):
+    """What the scanned artefact becomes: a host's root file system, a container, or a VM."""
+
+    ROOTFS = "rootfs"
+    CONTAINER = "container"
+    VM = "vm"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where evidence was found inside the image.
+
+    ``path`` is the real (fully resolved) absolute in-image path, ``access_path`` the path that
+    was asked for when it differs (it went through links), ``layer`` the layer or partition id
+    that supplied the object, ``line`` a 1-based line number when one is known.
+    """
+
+    path: str
+    line: int | None = None
+    access_path: str | None = None
+    layer: str | None = None
+
+    def describe(self) -> str:
+        """Human form: ``/etc/hosts:3`` or ``/etc/os-release -> /usr/lib/os-release``."""
+        text = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.access_path and self.access_path != self.path:
+            text = f"{self.access_path} -> {text}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """Something the analysis skipped, could not read or had to guess; never dropped."""
+
+    level: Level
+    code: str
+    message: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What a report needs to know about a rule."""
+
+    id: str
+    title: str
+    description: str
+    level: Level
+    help_markdown: str
+    tags: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    area: str = "general"
+    parent: str | None = None
+    security_severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The outcome of one rule on one subject (a kernel, a binary, a file, or the image).
+
+    A failed evaluation at its rule's level (or a lower one the check chose) is a finding.
+    ``discriminator`` tells apart several evaluations of one rule at one path; together with
+    the rule id and the path it forms the stable fingerprint.
+    """
+
+    rule_id: str
+    outcome: Outcome
+    level: Level
+    message: str
+    location: Location
+    subject: str = ""
+    discriminator: str = ""
+    evidence: tuple[str, ...] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_finding(self) -> bool:
+        """True when this evaluation is a reportable problem."""
+        return self.outcome is Outcome.FAIL
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    """Identity of the scanned artefact, as shown in run properties."""
+
+    reference: str
+    source: str
+    kind: TargetKind
+    layers: tuple[Mapping[str, Any], ...] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Everything one analysis produced; the only input of the report writers."""
+
+    target: TargetInfo
+    rules: tuple[RuleInfo, ...]
+    evaluations: tuple[Evaluation, ...]
+    notifications: tuple[Notification, ...]
+    facts: Mapping[str, Any]
+    profiles: tuple[str, ...]
+    roles: tuple[str, ...]
+    tool_version: str
+    complete: bool = True
+
+    @property
+    def findings(self) -> tuple[Evaluation, ...]:
+        """Failed evaluations, in report order."""
+        return tuple(e for e in self.evaluations if e.is_finding)

@@ -1,0 +1,113 @@
+"""``analyze(config) -> RunResult``: source -> one pass -> collectors -> rules.
+
+The library's entry point; the command line only parses arguments, calls :func:`analyze`,
+renders the result and maps it to an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.analyzers.base import FileAnalyzer
+from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.collectors import COLLECTORS
+from analyzer.collectors.base import CollectContext
+from analyzer.errors import UsageError
+from analyzer.facts import Fact
+from analyzer.model import Level, Notification, RunResult
+from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
+from analyzer.policy.loader import load_rules
+from analyzer.policy.rule import Rule
+from analyzer.sources import SourceOptions, open_source
+from analyzer.vfs.build import PassReport, TreeBuilder
+
+#: Where the bundled rule packs live (``IMGAUDIT_RULES_DIR`` overrides).
+RULES_DIR = Path(os.environ.get("IMGAUDIT_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
+DEFAULT_PROFILES = ("k0s",)
+TOOL_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Config:
+    """What to analyze and how."""
+
+    target: str
+    profiles: Sequence[str] = DEFAULT_PROFILES
+    role: str = "controller+worker"
+    rule_files: Sequence[str] = ()
+    platform: str | None = None
+    all_binaries: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def bundled_packs() -> list[tuple[Path, str]]:
+    """The bundled rule packs, by file name."""
+    return [(path, f"rules/{path.name}") for path in sorted(RULES_DIR.glob("*.yaml"))]
+
+
+def load_all_rules(rule_files: Sequence[str] = ()) -> list[Rule]:
+    """Bundled packs plus user packs, validated together."""
+    packs = bundled_packs() + [(Path(p), p) for p in rule_files]
+    return load_rules(packs)
+
+
+def _analyzers() -> list[FileAnalyzer]:
+    patterns: list[CapturePattern] = []
+    for collector in COLLECTORS:
+        patterns.extend(collector.capture)
+    from analyzer.analyzers import ANALYZERS
+
+    return [TextCapture(patterns), *ANALYZERS]
+
+
+def analyze(config: Config) -> RunResult:
+    """Run the whole analysis; raises :class:`~analyzer.errors.ImgauditError` subclasses."""
+    if config.role not in ROLE_CHOICES:
+        raise UsageError(f"unknown role {config.role!r} ({', '.join(ROLE_CHOICES)})")
+    roles = ROLE_CHOICES[config.role]
+    rules = load_all_rules(config.rule_files)
+    known = sorted({p for rule in rules for p in rule.info.profiles})
+    unknown = [p for p in config.profiles if p not in known]
+    if unknown:
+        raise UsageError(f"unknown profile {unknown[0]!r} (known: {', '.join(known)})")
+    selected = select(rules, config.profiles, roles)
+
+    source = open_source(config.target, SourceOptions(platform=config.platform))
+    try:
+        report = PassReport()
+        tree = TreeBuilder(_analyzers(), report=report).build(source.layers())
+        target = source.target()
+        source_facts = {**source.facts(), "all_binaries": config.all_binaries}
+        notes: list[Notification] = [*source.notifications, *report.notifications]
+    finally:
+        source.close()
+
+    ctx = CollectContext(tree, target, source_facts)
+    facts: dict[str, Fact[Any]] = {}
+    for collector in COLLECTORS:
+        try:
+            facts.update(collector.collect(ctx, facts, notes))
+        except Exception as exc:  # noqa: BLE001 - one collector must not stop the run
+            notes.append(
+                Notification(Level.ERROR, "collector.crashed", f"{collector.name}: {exc!r}")
+            )
+            for name in collector.provides:
+                facts[name] = Fact.unknown(f"{collector.name} collector failed: {exc}")
+
+    evaluations = evaluate(selected, facts, target.kind, notes)
+    return RunResult(
+        target=target,
+        rules=tuple(rule.info for rule in selected),
+        evaluations=tuple(evaluations),
+        notifications=tuple(notes),
+        facts=facts,
+        profiles=tuple(config.profiles),
+        roles=roles,
+        tool_version=TOOL_VERSION,
+        complete=report.complete
+        and not any(n.level in (Level.ERROR, Level.WARNING) for n in notes),
+    )

@@ -1,0 +1,101 @@
+"""Evaluate selected rules against facts: per rule, per subject, isolated from each other."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from analyzer.facts import Facts
+from analyzer.model import Evaluation, Level, Location, Notification, Outcome, TargetKind
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.rule import Rule
+from analyzer.policy.subjects import SUBJECTS
+
+ROLE_CHOICES = {
+    "controller": ("controller",),
+    "worker": ("worker",),
+    "controller+worker": ("controller", "worker"),
+}
+
+
+def select(rules: Iterable[Rule], profiles: Sequence[str], roles: Sequence[str]) -> list[Rule]:
+    """Rules in any of ``profiles`` that apply to any of ``roles``, in pack order."""
+    wanted = set(profiles)
+    return [
+        rule
+        for rule in rules
+        if wanted.intersection(rule.info.profiles) and set(roles).intersection(rule.info.roles)
+    ]
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, result: LeafResult, subject: Subject) -> str:
+    """Fill a message template with ``{detail}`` and ``{subject}``."""
+    fields = _Fields(detail=result.detail, subject=subject.key)
+    return string.Formatter().vformat(template, (), fields).strip()
+
+
+def evaluate(
+    rules: Iterable[Rule], facts: Facts, target: TargetKind, notes: list[Notification]
+) -> list[Evaluation]:
+    """Every evaluation of every rule; a rule that crashes becomes unknown plus a notification."""
+    evaluations: list[Evaluation] = []
+    for rule in rules:
+        try:
+            evaluations.extend(_evaluate_rule(rule, facts, target))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+            notes.append(
+                Notification(
+                    Level.ERROR, "rule.crashed", f"rule {rule.id} could not be evaluated: {exc!r}"
+                )
+            )
+            evaluations.append(
+                Evaluation(rule.id, Outcome.UNKNOWN, rule.level, f"evaluation failed: {exc}",
+                           Location("/"))
+            )  # fmt: skip
+    return evaluations
+
+
+def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluation]:
+    if target not in rule.targets:
+        reason = rule.not_applicable_reason.get(target.value, f"does not apply to {target.value}")
+        return [
+            Evaluation(rule.id, Outcome.NOT_APPLICABLE, rule.level, reason, Location("/"),
+                       properties={"reason": reason})
+        ]  # fmt: skip
+    subjects = SUBJECTS[rule.subject](facts)
+    if isinstance(subjects, str):
+        fact = facts.get(subjects)
+        reason = fact.reason if fact is not None and fact.reason else f"no {subjects} found"
+        location = fact.location if fact is not None and fact.location else Location("/")
+        return [Evaluation(rule.id, Outcome.UNKNOWN, rule.level, reason, location)]
+    evaluations = []
+    for subject in subjects:
+        result = rule.check.evaluate(facts, subject)
+        level = result.level or rule.level
+        if result.level is not None and result.level.rank > rule.level.rank:
+            level = rule.level
+        location = result.location or subject.location
+        message = render(rule.message, result, subject) if result.outcome is Outcome.FAIL else (
+            result.detail
+        )
+        properties: Mapping[str, Any] = dict(result.properties)
+        evaluations.append(
+            Evaluation(
+                rule.id,
+                result.outcome,
+                level,
+                message,
+                location,
+                subject=subject.key,
+                discriminator=subject.key,
+                evidence=result.evidence,
+                properties=properties,
+            )
+        )
+    return evaluations

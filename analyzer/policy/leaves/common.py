@@ -1,0 +1,39 @@
+"""Leaves about the artefact as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.facts import Facts
+from analyzer.model import Outcome, TargetKind
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+
+@dataclass(frozen=True, slots=True)
+class TargetIs:
+    """``target: [container]``: passes when the artefact is one of the given kinds."""
+
+    key: ClassVar[str] = "target"
+    needs: ClassVar[tuple[str, ...]] = ("target",)
+    subjects: ClassVar[tuple[str, ...]] = ("image", "kernel", "binary", "file")
+    kinds: tuple[TargetKind, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> TargetIs:
+        """A list of target kinds (rootfs, container, vm)."""
+        if isinstance(params, str):
+            params = [params]
+        if not isinstance(params, list) or not params:
+            raise ValueError("expects a list of target kinds: rootfs, container, vm")
+        return cls(tuple(TargetKind(p) for p in params))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare the target fact."""
+        del subject
+        fact = facts.get("target")
+        if fact is None or not fact.is_present:
+            return unknown("target", facts)
+        kind = fact.get()
+        outcome = Outcome.PASS if kind in self.kinds else Outcome.FAIL
+        return LeafResult(outcome, f"the artefact is a {kind.value}")

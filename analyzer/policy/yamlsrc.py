@@ -1,0 +1,54 @@
+"""YAML reading that remembers where each mapping came from, for ``file:line`` errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that knows the 1-based line it started on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader whose mappings are :class:`LineDict` objects."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise yaml.MarkedYAMLError(
+                problem=f"mapping keys must be strings, not {key!r}",
+                problem_mark=key_node.start_mark,
+            )
+        if key in mapping:
+            raise yaml.MarkedYAMLError(
+                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load(text: str, name: str) -> Any:
+    """Parse YAML text; syntax errors become ``ValueError('name:line: problem')``."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ValueError(f"{name}:{line}: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+
+
+def line_of(value: Any, default: int = 0) -> int:
+    """The line a parsed mapping started on, or ``default``."""
+    return value.line if isinstance(value, LineDict) else default

@@ -1,0 +1,77 @@
+"""Opening a target: explicit scheme prefixes first, then detection by content.
+
+``SCHEMES`` maps each prefix to its opener; ``detect`` picks one for a bare path by looking at
+the content (never the file name), in the order of :data:`DETECTORS`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analyzer.errors import SourceError, UsageError
+from analyzer.sources.base import Source
+from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
+
+#: Bytes read from a file to recognise its kind.
+SNIFF_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """Options some sources take."""
+
+    platform: str | None = None
+    backing: str | None = None
+
+
+Opener = Callable[[str, SourceOptions], Source]
+
+
+def _dir(path: str, options: SourceOptions) -> Source:
+    del options
+    return DirectoryRootfs(path)
+
+
+def _tar(path: str, options: SourceOptions) -> Source:
+    del options
+    return ArchiveRootfs(path)
+
+
+SCHEMES: dict[str, Opener] = {
+    "dir": _dir,
+    "tar": _tar,
+}
+
+#: Content detectors for bare paths, in order: (name, test on path and first bytes, opener).
+DETECTORS: tuple[tuple[str, Callable[[str, bytes], bool], Opener], ...] = (
+    ("dir", lambda path, head: os.path.isdir(path), _dir),
+    ("tar", lambda path, head: True, _tar),
+)
+
+
+def open_source(target: str, options: SourceOptions | None = None) -> Source:
+    """Open ``target`` (``scheme:rest``, a path, or ``-`` for stdin)."""
+    options = options or SourceOptions()
+    scheme, sep, rest = target.partition(":")
+    if sep and scheme in SCHEMES and not os.path.exists(target):
+        return SCHEMES[scheme](rest, options)
+    if target == "-":
+        return _tar(target, options)
+    if not os.path.exists(target):
+        if sep and "/" not in scheme:
+            known = ", ".join(f"{name}:" for name in sorted(SCHEMES))
+            raise UsageError(f"{target}: unknown scheme {scheme!r} (known: {known})")
+        raise SourceError(f"{target}: no such file or directory")
+    head = b""
+    if os.path.isfile(target):
+        try:
+            with open(target, "rb") as handle:
+                head = handle.read(SNIFF_SIZE)
+        except OSError as exc:
+            raise SourceError(f"{target}: cannot read: {exc.strerror}") from exc
+    for _, test, opener in DETECTORS:
+        if test(target, head):
+            return opener(target, options)
+    raise SourceError(f"{target}: unrecognised input")

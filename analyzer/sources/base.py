@@ -1,0 +1,34 @@
+"""The source protocol: what the pipeline gets from any input, whatever its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+from analyzer.model import Notification, TargetInfo
+from analyzer.sources.entry import LayerStream
+
+
+class Source(Protocol):
+    """An opened input.
+
+    ``layers()`` is iterated once, in order. ``target()`` and ``facts()`` may be asked after the
+    layers were read (a container image's layer list, a disk's partitions). ``notifications``
+    collects whatever the source skipped or could not read.
+    """
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Problems met while reading, for the report."""
+
+    def layers(self) -> Iterator[LayerStream]:
+        """The layers, lowest first."""
+
+    def target(self) -> TargetInfo:
+        """Identity of the artefact."""
+
+    def facts(self) -> Mapping[str, Any]:
+        """What the source itself knows (image config, partitions, ...)."""
+
+    def close(self) -> None:
+        """Release files and handles."""

@@ -1,0 +1,125 @@
+"""A root file system given as a host directory, walked without ever following a link.
+
+Every object is described with ``lstat``; files are opened with ``O_NOFOLLOW`` and read only
+when an analyzer asks. Works on read-only trees; nothing is ever written.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+
+from analyzer.errors import SourceError
+from analyzer.model import Level, Notification
+from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, no_data
+
+_KINDS = {
+    stat.S_IFDIR: Kind.DIR,
+    stat.S_IFREG: Kind.FILE,
+    stat.S_IFLNK: Kind.SYMLINK,
+    stat.S_IFCHR: Kind.CHAR,
+    stat.S_IFBLK: Kind.BLOCK,
+    stat.S_IFIFO: Kind.FIFO,
+    stat.S_IFSOCK: Kind.SOCKET,
+}
+_CAPABILITY = "security.capability"
+
+
+class DirectorySource:
+    """Entries of a directory tree, parents before children, in sorted order."""
+
+    def __init__(self, root: str) -> None:
+        if not os.path.isdir(root):
+            raise SourceError(f"{root}: not a directory")
+        self.root = root
+        self.notifications: list[Notification] = []
+        self._inodes: dict[tuple[int, int], str] = {}
+
+    def layers(self) -> Iterator[LayerStream]:
+        """One layer holding the whole tree; its data stays readable after the pass."""
+        yield LayerStream(LayerInfo("rootfs", f"directory {self.root}"), self._walk(), False, True)
+
+    def _walk(self) -> Iterator[tuple[Entry, Blocks]]:
+        pending = [""]
+        while pending:
+            relative = pending.pop()
+            host_dir = os.path.join(self.root, relative) if relative else self.root
+            try:
+                with os.scandir(host_dir) as listing:
+                    children = sorted(listing, key=lambda item: item.name)
+            except OSError as exc:
+                self._note(relative or "/", f"directory not readable: {exc.strerror}")
+                continue
+            subdirs = []
+            for child in children:
+                name = f"{relative}/{child.name}" if relative else child.name
+                try:
+                    info = child.stat(follow_symlinks=False)
+                except OSError as exc:
+                    self._note(name, f"cannot stat: {exc.strerror}")
+                    continue
+                entry = self._entry(name, child.path, info)
+                if entry is None:
+                    continue
+                blocks = _reader(child.path) if entry.kind is Kind.FILE else no_data
+                yield entry, blocks
+                if entry.kind is Kind.DIR:
+                    subdirs.append(name)
+            pending.extend(reversed(subdirs))
+
+    def _entry(self, name: str, host_path: str, info: os.stat_result) -> Entry | None:
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode))
+        if kind is None:
+            self._note(name, "unknown file type skipped")
+            return None
+        link = None
+        if kind is Kind.SYMLINK:
+            link = os.readlink(host_path)
+        elif kind is Kind.FILE and info.st_nlink > 1:
+            key = (info.st_dev, info.st_ino)
+            first = self._inodes.setdefault(key, name)
+            if first != name:
+                kind, link = Kind.HARDLINK, first
+        rdev = None
+        if kind in (Kind.CHAR, Kind.BLOCK):
+            rdev = (os.major(info.st_rdev), os.minor(info.st_rdev))
+        return Entry(
+            name=name,
+            kind=kind,
+            mode=stat.S_IMODE(info.st_mode),
+            uid=info.st_uid,
+            gid=info.st_gid,
+            size=info.st_size if kind is Kind.FILE else 0,
+            link=link,
+            rdev=rdev,
+            xattrs=_capability(host_path) if kind is Kind.FILE else {},
+        )
+
+    def _note(self, name: str, message: str) -> None:
+        self.notifications.append(
+            Notification(Level.WARNING, "entry.unreadable", f"/{name.lstrip('/')}: {message}")
+        )
+
+
+def _capability(host_path: str) -> dict[str, bytes]:
+    try:
+        return {_CAPABILITY: os.getxattr(host_path, _CAPABILITY, follow_symlinks=False)}
+    except OSError:
+        return {}
+
+
+def _reader(host_path: str) -> Blocks:
+    def read() -> Iterator[bytes]:
+        try:
+            fd = os.open(host_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return
+            raise SourceError(f"{host_path}: cannot read: {exc.strerror}") from exc
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            while block := handle.read(BLOCK_SIZE):
+                yield block
+
+    return read

@@ -1,0 +1,86 @@
+"""What every source yields: one :class:`Entry` per file-system object, with a lazy data reader.
+
+A source never builds host paths from entry names and never extracts anything: it describes
+entries and, for regular files, offers their bytes as a stream of blocks.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+#: Block size used by every reader when it streams file data.
+BLOCK_SIZE = 64 * 1024
+
+
+class Kind(enum.Enum):
+    """Kind of a file-system object."""
+
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+    HARDLINK = "hardlink"
+    CHAR = "char"
+    BLOCK = "block"
+    FIFO = "fifo"
+    SOCKET = "socket"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One object as the input describes it, before normalisation.
+
+    ``name`` is the raw name (``./etc/hosts``, ``etc/``, ``/abs/x``, ``../../x``); the tree
+    normalises it. ``link`` is the symlink target (``SYMLINK``) or the name of the earlier
+    entry a hard link points to (``HARDLINK``). ``mode`` holds the permission bits including
+    set-uid, set-gid and sticky (``0o7777``). ``xattrs`` keeps only attributes that matter to
+    the checks (``security.capability``).
+    """
+
+    name: str
+    kind: Kind
+    mode: int = 0o644
+    uid: int = 0
+    gid: int = 0
+    size: int = 0
+    link: str | None = None
+    rdev: tuple[int, int] | None = None
+    xattrs: Mapping[str, bytes] = field(default_factory=dict)
+
+
+#: Streams a regular file's bytes, ``BLOCK_SIZE`` at a time. Valid only until the source
+#: moves on to the next entry (archives are read in one pass).
+Blocks = Callable[[], Iterator[bytes]]
+
+
+def no_data() -> Iterator[bytes]:
+    """Blocks of an entry that has no data."""
+    return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """Where a group of entries comes from: a container layer, a partition, or the whole input."""
+
+    id: str
+    description: str = ""
+    digest: str | None = None
+    diff_id: str | None = None
+    created_by: str | None = None
+    mountpoint: str = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerStream:
+    """Entries of one layer, in input order, each paired with its data reader.
+
+    ``whiteouts`` is true for container layers, whose ``.wh.`` names delete lower content.
+    ``random_access`` is true when ``Blocks`` stays valid after iteration moves on (directory
+    and disk sources), so content can also be read lazily after the pass.
+    """
+
+    info: LayerInfo
+    entries: Iterator[tuple[Entry, Blocks]]
+    whiteouts: bool = False
+    random_access: bool = False

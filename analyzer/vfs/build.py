@@ -1,0 +1,234 @@
+"""The single pass: apply layer streams to a tree, offering each regular file to the analyzers.
+
+Layer semantics are settled here, once: later entries and layers win, ``.wh.NAME`` deletes
+``NAME`` from lower layers, ``.wh..wh..opq`` hides a directory's lower content, other
+``.wh..wh.`` names are ignored, and a whiteout never reaches outside its own directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from analyzer.analyzers.base import FileAnalyzer, Sink
+from analyzer.errors import LimitExceeded, SourceError
+from analyzer.model import Level, Location, Notification
+from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream
+from analyzer.vfs.node import Node
+from analyzer.vfs.paths import basename, normalize, parent, split
+from analyzer.vfs.tree import Tree, new_root
+
+T = TypeVar("T")
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps that keep a hostile input from exhausting memory or time."""
+
+    max_entries: int = 5_000_000
+    max_analyzed_bytes: int = 1 << 40
+
+
+@dataclass
+class PassReport:
+    """What the pass noticed: notifications, and whether the input was read to its end."""
+
+    notifications: list[Notification] = field(default_factory=list)
+    complete: bool = True
+    entries: int = 0
+
+    def note(self, level: Level, code: str, message: str, path: str | None = None) -> None:
+        """Record a notification."""
+        location = Location(path) if path else None
+        self.notifications.append(Notification(level, code, message, location))
+
+
+class TreeBuilder:
+    """Builds one :class:`Tree` from layer streams; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        analyzers: Sequence[FileAnalyzer],
+        limits: Limits | None = None,
+        report: PassReport | None = None,
+    ) -> None:
+        self._analyzers = analyzers
+        self._limits = limits or Limits()
+        self.report = report or PassReport()
+        self._root = new_root()
+        self._layer_index = 0
+        self._layer_id: str | None = None
+        self._random_access = True
+
+    def build(self, layers: Iterable[LayerStream]) -> Tree:
+        """Apply every layer in order and return the finished tree."""
+        for index, layer in enumerate(layers, start=1):
+            self._layer_index = index
+            self._layer_id = layer.info.id
+            self._random_access &= layer.random_access
+            self._apply(layer)
+        return Tree(self._root, self._random_access)
+
+    def _apply(self, layer: LayerStream) -> None:
+        try:
+            for entry, blocks in layer.entries:
+                self.report.entries += 1
+                if self.report.entries > self._limits.max_entries:
+                    raise LimitExceeded(
+                        f"more than {self._limits.max_entries} entries; stopped reading"
+                    )
+                self._add(entry, blocks, layer)
+        except LimitExceeded as exc:
+            self.report.complete = False
+            self.report.note(Level.ERROR, "limit", f"{layer.info.id}: {exc}")
+        except SourceError as exc:
+            if self.report.entries == 0 and self._layer_index == 1:
+                raise
+            self.report.complete = False
+            self.report.note(
+                Level.ERROR,
+                "source.partial",
+                f"{layer.info.id}: {exc}; the report covers only what was read before",
+            )
+
+    def _add(self, entry: Entry, blocks: Blocks, layer: LayerStream) -> None:
+        path = normalize(entry.name)
+        if layer.whiteouts and self._whiteout(path):
+            return
+        if path == "/":
+            if entry.kind is Kind.DIR:
+                self._root.mode, self._root.uid, self._root.gid = entry.mode, entry.uid, entry.gid
+            return
+        directory = self._directory(parent(path))
+        name = basename(path)
+        if entry.kind is Kind.HARDLINK:
+            node = self._hardlink(entry, path)
+            if node is None:
+                return
+        else:
+            node = Node(
+                entry.kind,
+                entry.mode,
+                entry.uid,
+                entry.gid,
+                entry.size if entry.kind is Kind.FILE else 0,
+                entry.link,
+                entry.rdev,
+                entry.xattrs,
+                self._layer_id,
+                self._layer_index,
+            )
+        old = directory.children.get(name)
+        if old is not None and old.is_dir and node.is_dir:
+            old.mode, old.uid, old.gid = node.mode, node.uid, node.gid
+            old.layer, old.layer_index = node.layer, node.layer_index
+            return
+        directory.children[name] = node
+        if entry.kind is Kind.FILE:
+            if layer.random_access:
+                node.reader = blocks
+            self._analyze(path, node, blocks, layer.random_access)
+
+    def _whiteout(self, path: str) -> bool:
+        name = basename(path)
+        if not name.startswith(WHITEOUT):
+            return False
+        directory = self._existing_directory(parent(path))
+        if name == OPAQUE:
+            if directory is not None:
+                for child_name, child in list(directory.children.items()):
+                    if child.layer_index < self._layer_index:
+                        del directory.children[child_name]
+            return True
+        if name.startswith(WHITEOUT + WHITEOUT):
+            return True
+        hidden = name[len(WHITEOUT) :]
+        if directory is not None and hidden not in ("", ".", ".."):
+            victim = directory.children.get(hidden)
+            if victim is not None and victim.layer_index < self._layer_index:
+                del directory.children[hidden]
+        return True
+
+    def _existing_directory(self, path: str) -> Node | None:
+        node = self._root
+        for part in split(path):
+            child = node.children.get(part)
+            if child is None or not child.is_dir:
+                return None
+            node = child
+        return node
+
+    def _directory(self, path: str) -> Node:
+        """The directory at ``path``, created (or replacing a non-directory) as needed."""
+        node = self._root
+        for part in split(path):
+            child = node.children.get(part)
+            if child is None or not child.is_dir:
+                child = Node(Kind.DIR, 0o755, layer=self._layer_id, layer_index=self._layer_index)
+                node.children[part] = child
+            node = child
+        return node
+
+    def _hardlink(self, entry: Entry, path: str) -> Node | None:
+        target_path = normalize(entry.link or "")
+        target = self._existing_directory(parent(target_path))
+        node = target.children.get(basename(target_path)) if target else None
+        if node is None or not node.is_file:
+            self.report.note(
+                Level.WARNING,
+                "entry.hardlink",
+                f"hard link {path} -> {target_path}: target is not an earlier regular file",
+                path,
+            )
+            return None
+        return node.hardlink_to(self._layer_id, self._layer_index)
+
+    def _analyze(self, path: str, node: Node, blocks: Blocks, random_access: bool) -> None:
+        interested = [a for a in self._analyzers if a.wants(path, node.size)]
+        if not interested:
+            return
+        try:
+            self._feed(path, node, blocks, interested)
+        except SourceError as exc:
+            if not random_access:
+                raise
+            self.report.note(Level.WARNING, "entry.unreadable", str(exc), path)
+
+    def _feed(
+        self, path: str, node: Node, blocks: Blocks, analyzers: Sequence[FileAnalyzer]
+    ) -> None:
+        stream = blocks()
+        head = next(stream, b"")
+        sinks: list[tuple[str, Sink]] = []
+        for analyzer in analyzers:
+            sink = self._guard(analyzer.name, path, lambda a=analyzer: a.open(path, node.size, head))
+            if sink is not None:
+                sinks.append((analyzer.name, sink))
+        if sinks:
+            for block in stream:
+                for item in list(sinks):
+                    if self._guard(item[0], path, lambda s=item[1]: s.feed(block) or True) is None:
+                        sinks.remove(item)
+            for name, sink in sinks:
+                record = self._guard(name, path, sink.close)
+                if record is not None:
+                    node.records[name] = record
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+    def _guard(self, name: str, path: str, call: Callable[[], T]) -> T | None:
+        """Run an analyzer step; a crash becomes a notification, not a failed scan."""
+        try:
+            return call()
+        except (SourceError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - analyzers are isolated from each other
+            self.report.note(
+                Level.WARNING, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
+            )
+            return None

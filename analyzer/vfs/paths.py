@@ -1,0 +1,81 @@
+"""In-image path arithmetic: names from archives become absolute, clean paths under ``/``.
+
+Nothing here touches the host. ``..`` never climbs above ``/``: a hostile ``../../etc/x``
+names the image's own ``/etc/x``.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def split(path: str) -> list[str]:
+    """Split a path into its components, dropping empty and ``.`` parts (``..`` is kept)."""
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+def normalize(name: str) -> str:
+    """Turn a raw entry name into an absolute in-image path.
+
+    ``./etc/`` -> ``/etc``; ``/abs/x`` -> ``/abs/x``; ``../../x`` -> ``/x``; ``a/../b`` -> ``/b``.
+    NUL bytes end the name, as they would for the kernel.
+    """
+    name = name.split("\0", 1)[0]
+    parts: list[str] = []
+    for part in split(name):
+        if part == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(part)
+    return join(parts)
+
+
+def join(parts: list[str] | tuple[str, ...]) -> str:
+    """Join components into an absolute path (``[]`` is ``/``)."""
+    return "/" + "/".join(parts)
+
+
+def parent(path: str) -> str:
+    """The directory part of an absolute, normalised path (``/`` for ``/`` itself)."""
+    head = path.rsplit("/", 1)[0]
+    return head or "/"
+
+
+def basename(path: str) -> str:
+    """The last component of an absolute, normalised path (empty for ``/``)."""
+    return path.rsplit("/", 1)[-1]
+
+
+def glob_regex(pattern: str) -> str:
+    """Regular expression for an absolute glob: ``*``, ``?``, ``[...]`` stay within one
+    component; a ``**`` component matches any number of components (at least one when last).
+    """
+    parts = split(pattern)
+    out = ""
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            out += "(?:/[^/]+)+" if last else "(?:/[^/]+)*"
+            continue
+        out += "/" + _component_regex(part)
+    return out or "/"
+
+
+def _component_regex(part: str) -> str:
+    out, index = "", 0
+    while index < len(part):
+        char = part[index]
+        end = part.find("]", index + 2) if char == "[" else -1
+        if char == "*":
+            out += "[^/]*"
+        elif char == "?":
+            out += "[^/]"
+        elif end > 0:
+            body = part[index + 1 : end].replace("\\", "\\\\")
+            out += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+            index = end
+        else:
+            out += re.escape(char)
+        index += 1
+    return out

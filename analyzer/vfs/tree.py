@@ -1,0 +1,242 @@
+"""The read-only tree and its file-access API.
+
+Contract (every method takes an absolute in-image path; relative paths are taken from ``/``):
+
+- ``lstat(path)`` returns the node *at* ``path``; links in the parent directories are
+  followed, a link in the last component is not.
+- ``stat(path)`` and ``resolve(path)`` follow every link, the last component included.
+  Absolute link targets are resolved against the image root, ``..`` stops at ``/``, and more
+  than :data:`MAX_HOPS` links on one walk is a loop.
+- ``readlink(path)`` returns a symlink's stored target, unresolved.
+- ``listdir(path)`` follows links and returns the sorted names in a directory.
+- ``glob(pattern)`` returns sorted access paths (as asked, not resolved) of every object whose
+  path matches; ``*``, ``?`` and ``[...]`` match within one component, ``**`` any number of
+  components without descending into linked directories.
+- ``read(path)`` follows links and returns the bytes a per-file analyzer captured during the
+  pass, or re-reads them for random-access sources; it raises :class:`NotCaptured` otherwise.
+- ``walk()`` yields every ``(path, node)`` without following links, in sorted order.
+
+Lookups raise :class:`ResolveError` (``missing``, ``dangling``, ``loop``, ``not_a_directory``).
+The host file system is never consulted.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analyzer.model import Location
+from analyzer.sources.entry import Kind
+from analyzer.vfs.node import Node
+from analyzer.vfs.paths import join, split
+
+#: Most symbolic links followed on one walk before it is called a loop (as Linux does).
+MAX_HOPS = 40
+
+
+class ResolveError(Exception):
+    """A path does not lead to an object.
+
+    ``reason`` is ``missing``, ``dangling`` (a link's target is missing), ``loop`` or
+    ``not_a_directory``; ``chain`` lists the links followed before the failure.
+    """
+
+    def __init__(self, reason: str, path: str, chain: tuple[tuple[str, str], ...] = ()) -> None:
+        self.reason = reason
+        self.path = path
+        self.chain = chain
+        super().__init__(f"{path}: {reason.replace('_', ' ')}")
+
+
+class NotCaptured(Exception):
+    """The content of a file was not kept during the pass and cannot be re-read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A successful lookup: the node, its real path, the path asked for, and the links followed."""
+
+    node: Node
+    real_path: str
+    access_path: str
+    chain: tuple[tuple[str, str], ...]
+
+    def describe_chain(self) -> str:
+        """``/usr/sbin/iptables -> /etc/alternatives/iptables -> /usr/sbin/iptables-nft``."""
+        if not self.chain:
+            return self.real_path
+        hops = [self.access_path]
+        hops += [link_path for link_path, _ in self.chain[1:]]
+        hops.append(self.real_path)
+        deduped = [hop for index, hop in enumerate(hops) if index == 0 or hop != hops[index - 1]]
+        return " -> ".join(deduped)
+
+
+class Tree:
+    """A read-only view of one squashed file system; see the module docstring for the API."""
+
+    def __init__(self, root: Node, random_access: bool = False) -> None:
+        self._root = root
+        self.random_access = random_access
+
+    @property
+    def root(self) -> Node:
+        """The root directory node."""
+        return self._root
+
+    def _walk(self, path: str, follow_last: bool) -> tuple[list[str], Node, list[tuple[str, str]]]:
+        stack = list(reversed(split(path)))
+        names: list[str] = []
+        nodes: list[Node] = [self._root]
+        chain: list[tuple[str, str]] = []
+        while stack:
+            name = stack.pop()
+            if name == "..":
+                if names:
+                    names.pop()
+                    nodes.pop()
+                continue
+            here = nodes[-1]
+            if not here.is_dir:
+                raise ResolveError("not_a_directory", join(names), tuple(chain))
+            child = here.children.get(name)
+            if child is None:
+                reason = "dangling" if chain else "missing"
+                raise ResolveError(reason, join([*names, name]), tuple(chain))
+            if child.is_symlink and (stack or follow_last):
+                if len(chain) >= MAX_HOPS:
+                    raise ResolveError("loop", join([*names, name]), tuple(chain))
+                target = child.link or ""
+                chain.append((join([*names, name]), target))
+                if target.startswith("/"):
+                    del names[:]
+                    del nodes[1:]
+                stack.extend(reversed(split(target)))
+                continue
+            names.append(name)
+            nodes.append(child)
+        return names, nodes[-1], chain
+
+    def resolve(self, path: str, follow: bool = True) -> Resolved:
+        """Look ``path`` up; with ``follow`` a link in the last component is followed too."""
+        names, node, chain = self._walk(path, follow)
+        access = join(split(path)) if path else "/"
+        return Resolved(node, join(names), access, tuple(chain))
+
+    def lstat(self, path: str) -> Node:
+        """The node at ``path``, not following a final link."""
+        return self._walk(path, False)[1]
+
+    def stat(self, path: str) -> Node:
+        """The node ``path`` leads to, following every link."""
+        return self._walk(path, True)[1]
+
+    def exists(self, path: str, follow: bool = True) -> bool:
+        """True when ``path`` leads to an object."""
+        try:
+            self._walk(path, follow)
+        except ResolveError:
+            return False
+        return True
+
+    def readlink(self, path: str) -> str:
+        """The stored target of the symbolic link at ``path``."""
+        node = self.lstat(path)
+        if not node.is_symlink:
+            raise ResolveError("not_a_link", path)
+        return node.link or ""
+
+    def listdir(self, path: str) -> list[str]:
+        """Sorted names in the directory ``path`` leads to."""
+        node = self.stat(path)
+        if not node.is_dir:
+            raise ResolveError("not_a_directory", path)
+        return sorted(node.children)
+
+    def read(self, path: str) -> bytes:
+        """Content of the file ``path`` leads to (captured during the pass, or re-read)."""
+        node = self.stat(path)
+        if not node.is_file:
+            raise ResolveError("not_a_file", path)
+        text = node.records.get("text")
+        if isinstance(text, bytes):
+            return text
+        if node.reader is not None:
+            return b"".join(node.reader())
+        raise NotCaptured(path)
+
+    def location(self, path: str, line: int | None = None) -> Location:
+        """Evidence location of ``path``: its real path, the path asked for, and its layer."""
+        try:
+            found = self.resolve(path)
+        except ResolveError:
+            try:
+                found = self.resolve(path, follow=False)
+            except ResolveError:
+                return Location(join(split(path)), line)
+        access = found.access_path if found.access_path != found.real_path else None
+        return Location(found.real_path, line, access, found.node.layer)
+
+    def walk(self, top: str = "/") -> Iterator[tuple[str, Node]]:
+        """Every ``(path, node)`` under ``top`` (itself excluded), sorted, links not followed."""
+        start = self.stat(top)
+        base = "" if top in ("", "/") else join(split(top))
+        pending: list[tuple[str, Node]] = [(base, start)]
+        while pending:
+            prefix, directory = pending.pop()
+            subdirs: list[tuple[str, Node]] = []
+            for name in sorted(directory.children):
+                child = directory.children[name]
+                child_path = f"{prefix}/{name}"
+                yield child_path, child
+                if child.is_dir:
+                    subdirs.append((child_path, child))
+            pending.extend(reversed(subdirs))
+
+    def glob(self, pattern: str) -> list[str]:
+        """Sorted access paths matching ``pattern`` (see the module docstring)."""
+        parts = split(pattern)
+        found: set[str] = set()
+        self._glob(self._root, [], parts, found)
+        return sorted(found)
+
+    def _glob(self, directory: Node, names: list[str], parts: list[str], found: set[str]) -> None:
+        if not parts:
+            found.add(join(names))
+            return
+        head, rest = parts[0], parts[1:]
+        if head == "**":
+            self._glob(directory, names, rest, found)
+            for name, child in directory.children.items():
+                if child.is_dir:
+                    self._glob(child, [*names, name], parts, found)
+            return
+        if not _has_magic(head):
+            candidates = [head] if head in directory.children else []
+        else:
+            regex = re.compile(fnmatch.translate(head))
+            candidates = [n for n in directory.children if regex.match(n)]
+        for name in candidates:
+            child = directory.children[name]
+            if not rest:
+                found.add(join([*names, name]))
+                continue
+            target = child
+            if child.is_symlink:
+                try:
+                    target = self.stat(join([*names, name]))
+                except ResolveError:
+                    continue
+            if target.is_dir:
+                self._glob(target, [*names, name], rest, found)
+
+
+def _has_magic(part: str) -> bool:
+    return any(ch in part for ch in "*?[")
+
+
+def new_root() -> Node:
+    """An empty root directory."""
+    return Node(Kind.DIR, 0o755)
