@@ -27,17 +27,33 @@ def _parser() -> argparse.ArgumentParser:
         description="Offline checks of VM disks, container images and rootfs trees.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    scan = sub.add_parser("scan", help="analyze a disk image, container image, archive or directory")
-    scan.add_argument("target", help="path, '-' for an archive on stdin, or scheme:ref (dir:, tar:, ...)")
-    scan.add_argument("--profile", action="append", help=f"rule profile (repeatable; default {DEFAULT_PROFILES[0]})")
+    scan = sub.add_parser(
+        "scan", help="analyze a disk image, container image, archive or directory"
+    )
+    scan.add_argument(
+        "target", help="path, '-' for an archive on stdin, or scheme:ref (dir:, tar:, ...)"
+    )
+    scan.add_argument(
+        "--profile",
+        action="append",
+        help=f"rule profile (repeatable; default {DEFAULT_PROFILES[0]})",
+    )
     scan.add_argument("--role", default="controller+worker", choices=sorted(ROLE_CHOICES))
-    scan.add_argument("--rules", action="append", default=[], metavar="PATH", help="extra rule pack")
+    scan.add_argument(
+        "--rules", action="append", default=[], metavar="PATH", help="extra rule pack"
+    )
     scan.add_argument("--format", default="text", choices=sorted(FORMATS))
-    scan.add_argument("--output", "-o", metavar="FILE", help="write the report here (default stdout)")
+    scan.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report here (default stdout)"
+    )
     scan.add_argument("--fail-on", default="error", choices=list(FAIL_ON))
-    scan.add_argument("--strict", action="store_true", help="exit 3 when the analysis was incomplete")
+    scan.add_argument(
+        "--strict", action="store_true", help="exit 3 when the analysis was incomplete"
+    )
     scan.add_argument("--platform", help="os/arch[/variant] of a multi-platform image")
-    scan.add_argument("--all-binaries", action="store_true", help="check every ELF file, not only PATH")
+    scan.add_argument(
+        "--all-binaries", action="store_true", help="check every ELF file, not only PATH"
+    )
     scan.add_argument("--sarif-category", help="SARIF automationDetails.id category")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     rules = sub.add_parser("rules", help="list or show the bundled rules")
@@ -95,7 +111,9 @@ def _rules(args: argparse.Namespace) -> int:
         width = max(len(rule.id) for rule in rules)
         for rule in rules:
             profiles = ",".join(rule.info.profiles)
-            sys.stdout.write(f"{rule.id:<{width}}  {rule.level.value:<7}  {profiles:<20}  {rule.info.title}\n")
+            sys.stdout.write(
+                f"{rule.id:<{width}}  {rule.level.value:<7}  {profiles:<20}  {rule.info.title}\n"
+            )
         return EXIT_OK
     matches = [rule for rule in rules if rule.id == args.rule_id]
     if not matches:

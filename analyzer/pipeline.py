@@ -26,7 +26,9 @@ from analyzer.sources import SourceOptions, open_source
 from analyzer.vfs.build import PassReport, TreeBuilder
 
 #: Where the bundled rule packs live (``IMGAUDIT_RULES_DIR`` overrides).
-RULES_DIR = Path(os.environ.get("IMGAUDIT_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
+RULES_DIR = Path(
+    os.environ.get("IMGAUDIT_RULES_DIR", Path(__file__).resolve().parent.parent / "rules")
+)
 DEFAULT_PROFILES = ("k0s",)
 TOOL_VERSION = "0.1.0"
 

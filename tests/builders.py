@@ -82,9 +82,9 @@ def make_tree(spec: Mapping[str, Item]) -> Tree:
 
 def _ordered(tree: Tree) -> list[tuple[str, Item]]:
     """Parents before children; hard links after their targets."""
-    plain = sorted((n, i) for n, i in tree.items() if not isinstance(i, Hardlink))
-    links = sorted((n, i) for n, i in tree.items() if isinstance(i, Hardlink))
-    return plain + links
+    plain: list[tuple[str, Item]] = [(n, i) for n, i in tree.items() if not isinstance(i, Hardlink)]
+    links: list[tuple[str, Item]] = [(n, i) for n, i in tree.items() if isinstance(i, Hardlink)]
+    return sorted(plain, key=lambda pair: pair[0]) + sorted(links, key=lambda pair: pair[0])
 
 
 def _dirs(tree: Tree) -> list[str]:
@@ -96,6 +96,10 @@ def _dirs(tree: Tree) -> list[str]:
     return sorted(n for n in names if n not in tree)
 
 
+def _data(content: bytes) -> Blocks:
+    return lambda: iter([content] if content else [])
+
+
 def entries(tree: Tree) -> Iterator[tuple[Entry, Blocks]]:
     """Entries of a tree, as a source would yield them."""
     for name in _dirs(tree):
@@ -104,8 +108,10 @@ def entries(tree: Tree) -> Iterator[tuple[Entry, Blocks]]:
         if isinstance(item, File):
             content = item.content
             yield (
-                Entry(name, Kind.FILE, item.mode, item.uid, item.gid, len(content), xattrs=item.xattrs),
-                lambda c=content: iter([c] if c else []),
+                Entry(
+                    name, Kind.FILE, item.mode, item.uid, item.gid, len(content), xattrs=item.xattrs
+                ),
+                _data(content),
             )
         elif isinstance(item, Dir):
             yield Entry(name, Kind.DIR, item.mode, item.uid, item.gid), no_data

@@ -81,8 +81,10 @@ def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluat
         if result.level is not None and result.level.rank > rule.level.rank:
             level = rule.level
         location = result.location or subject.location
-        message = render(rule.message, result, subject) if result.outcome is Outcome.FAIL else (
-            result.detail
+        message = (
+            render(rule.message, result, subject)
+            if result.outcome is Outcome.FAIL
+            else (result.detail)
         )
         properties: Mapping[str, Any] = dict(result.properties)
         evaluations.append(

@@ -46,27 +46,19 @@ class LeafResult:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
-class LeafSpec(Protocol):
-    """A parsed leaf, ready to evaluate."""
-
-    key: ClassVar[str]
-    needs: ClassVar[tuple[str, ...]]
-    subjects: ClassVar[tuple[str, ...]]
-
-    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
-        """Evaluate on one subject."""
-
-
-class LeafType(Protocol):
-    """A leaf class: ``parse`` builds a :class:`LeafSpec` from YAML parameters."""
+class Leaf(Protocol):
+    """A check leaf: a class whose ``parse`` builds a ready-to-evaluate instance."""
 
     key: ClassVar[str]
     needs: ClassVar[tuple[str, ...]]
     subjects: ClassVar[tuple[str, ...]]
 
     @classmethod
-    def parse(cls, params: Any) -> LeafSpec:
+    def parse(cls, params: Any) -> Leaf:
         """Validate parameters; raise ``ValueError`` with a short reason when they are wrong."""
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Evaluate on one subject."""
 
 
 def unknown(fact_name: str, facts: Facts) -> LeafResult:

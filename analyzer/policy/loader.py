@@ -40,8 +40,17 @@ from typing import Any
 from analyzer.errors import RuleError
 from analyzer.model import Level, RuleInfo, TargetKind
 from analyzer.policy.leaves import LEAVES
-from analyzer.policy.rule import ALL_ROLES, ALL_TARGETS, AllOf, AnyOf, Check, LeafCheck, Not, Rule
-from analyzer.policy.rule import When
+from analyzer.policy.rule import (
+    ALL_ROLES,
+    ALL_TARGETS,
+    AllOf,
+    AnyOf,
+    Check,
+    LeafCheck,
+    Not,
+    Rule,
+    When,
+)
 from analyzer.policy.subjects import SUBJECTS
 from analyzer.policy.yamlsrc import line_of, load
 
@@ -215,7 +224,9 @@ def _check(raw: Any, subject: str, where: _Where, line: int, label: str) -> Chec
     if leaf_type is None:
         raise fail(f"unknown check {key!r}")
     if subject not in leaf_type.subjects:
-        raise fail(f"check {key!r} works on subjects {', '.join(leaf_type.subjects)}, not {subject!r}")
+        raise fail(
+            f"check {key!r} works on subjects {', '.join(leaf_type.subjects)}, not {subject!r}"
+        )
     try:
         return LeafCheck(leaf_type.parse(params))
     except (ValueError, TypeError) as exc:
@@ -229,7 +240,9 @@ def load_rules(paths: Iterable[tuple[Path, str]]) -> list[Rule]:
     for path, display in paths:
         for rule in load_pack(path, display):
             if rule.id in seen:
-                raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")
+                raise RuleError(
+                    f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}"
+                )
             seen[rule.id] = rule.source
             rules.append(rule)
     known = set(seen)

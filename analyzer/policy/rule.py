@@ -15,7 +15,7 @@ from typing import Any
 
 from analyzer.facts import Facts
 from analyzer.model import Level, Outcome, RuleInfo, TargetKind
-from analyzer.policy.leaf import LeafResult, LeafSpec, Subject
+from analyzer.policy.leaf import Leaf, LeafResult, Subject
 
 ALL_ROLES = ("controller", "worker")
 ALL_TARGETS = (TargetKind.ROOTFS, TargetKind.CONTAINER, TargetKind.VM)
@@ -25,7 +25,7 @@ ALL_TARGETS = (TargetKind.ROOTFS, TargetKind.CONTAINER, TargetKind.VM)
 class LeafCheck:
     """A leaf in a check tree."""
 
-    spec: LeafSpec
+    spec: Leaf
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Evaluate the leaf."""

@@ -41,7 +41,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load(text: str, name: str) -> Any:
     """Parse YAML text; syntax errors become ``ValueError('name:line: problem')``."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ValueError(f"{name}:{line}: {exc.problem}") from exc

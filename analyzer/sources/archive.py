@@ -135,7 +135,9 @@ class ArchiveReader:
                     gid=raw.gid,
                     size=size if kind is Kind.FILE else 0,
                     link=_text(raw.linkpath) if kind in (Kind.SYMLINK, Kind.HARDLINK) else None,
-                    rdev=(raw.rdevmajor, raw.rdevminor) if kind in (Kind.CHAR, Kind.BLOCK) else None,
+                    rdev=(raw.rdevmajor, raw.rdevminor)
+                    if kind in (Kind.CHAR, Kind.BLOCK)
+                    else None,
                     xattrs=_xattrs(raw._entry_p),
                 )
                 yield entry, self._blocks(archive_p, size)
@@ -180,7 +182,7 @@ def _reason(exc: ArchiveError) -> str:
     return str(getattr(exc, "msg", None) or exc).strip().splitlines()[0]
 
 
-class _open:  # noqa: N801 - a context manager named like a function
+class _open:
     """A libarchive read handle for tar and cpio with every compression filter."""
 
     def __init__(self, fd: int) -> None:
@@ -188,7 +190,7 @@ class _open:  # noqa: N801 - a context manager named like a function
         self._p: int | None = None
 
     def __enter__(self) -> int:
-        archive_p = ffi.read_new()
+        archive_p: int = ffi.read_new()
         self._p = archive_p
         try:
             ffi.get_read_filter_function("all")(archive_p)
@@ -210,4 +212,3 @@ def archive_layer(fd: int, name: str, layer_id: str = "rootfs") -> LayerStream:
     """A single layer streamed from an archive on ``fd``."""
     reader = ArchiveReader(fd, name)
     return LayerStream(LayerInfo(layer_id, f"archive {name}"), reader.entries())
-

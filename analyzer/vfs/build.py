@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from analyzer.analyzers.base import FileAnalyzer, Sink
@@ -205,14 +206,17 @@ class TreeBuilder:
         head = next(stream, b"")
         sinks: list[tuple[str, Sink]] = []
         for analyzer in analyzers:
-            sink = self._guard(analyzer.name, path, lambda a=analyzer: a.open(path, node.size, head))
+            sink = self._guard(analyzer.name, path, partial(analyzer.open, path, node.size, head))
             if sink is not None:
                 sinks.append((analyzer.name, sink))
         if sinks:
             for block in stream:
-                for item in list(sinks):
-                    if self._guard(item[0], path, lambda s=item[1]: s.feed(block) or True) is None:
-                        sinks.remove(item)
+                for item in sinks:
+                    try:
+                        item[1].feed(block)
+                    except Exception as exc:  # noqa: BLE001 - isolate analyzers
+                        self._failed(item[0], path, exc)
+                        sinks = [other for other in sinks if other is not item]
             for name, sink in sinks:
                 record = self._guard(name, path, sink.close)
                 if record is not None:
@@ -228,7 +232,12 @@ class TreeBuilder:
         except (SourceError, MemoryError):
             raise
         except Exception as exc:  # noqa: BLE001 - analyzers are isolated from each other
-            self.report.note(
-                Level.WARNING, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
-            )
+            self._failed(name, path, exc)
             return None
+
+    def _failed(self, name: str, path: str, exc: Exception) -> None:
+        if isinstance(exc, SourceError | MemoryError):
+            raise exc
+        self.report.note(
+            Level.WARNING, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
+        )

@@ -48,8 +48,10 @@ def basename(path: str) -> str:
 
 
 def glob_regex(pattern: str) -> str:
-    """Regular expression for an absolute glob: ``*``, ``?``, ``[...]`` stay within one
-    component; a ``**`` component matches any number of components (at least one when last).
+    """Regular expression for an absolute glob.
+
+    ``*``, ``?`` and ``[...]`` stay within one component; a ``**`` component matches any
+    number of components (at least one when it is the last).
     """
     parts = split(pattern)
     out = ""

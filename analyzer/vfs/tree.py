@@ -11,10 +11,12 @@ Contract (every method takes an absolute in-image path; relative paths are taken
 - ``listdir(path)`` follows links and returns the sorted names in a directory.
 - ``glob(pattern)`` returns sorted access paths (as asked, not resolved) of every object whose
   path matches; ``*``, ``?`` and ``[...]`` match within one component, ``**`` any number of
-  components without descending into linked directories.
+  components (at least one when it ends the pattern) without descending into linked
+  directories.
 - ``read(path)`` follows links and returns the bytes a per-file analyzer captured during the
   pass, or re-reads them for random-access sources; it raises :class:`NotCaptured` otherwise.
-- ``walk()`` yields every ``(path, node)`` without following links, in sorted order.
+- ``walk()`` yields every ``(path, node)`` without following links, depth first, each
+  directory's children in sorted order (a directory comes right before its content).
 
 Lookups raise :class:`ResolveError` (``missing``, ``dangling``, ``loop``, ``not_a_directory``).
 The host file system is never consulted.
@@ -183,17 +185,12 @@ class Tree:
         """Every ``(path, node)`` under ``top`` (itself excluded), sorted, links not followed."""
         start = self.stat(top)
         base = "" if top in ("", "/") else join(split(top))
-        pending: list[tuple[str, Node]] = [(base, start)]
+        pending = _children(base, start)
         while pending:
-            prefix, directory = pending.pop()
-            subdirs: list[tuple[str, Node]] = []
-            for name in sorted(directory.children):
-                child = directory.children[name]
-                child_path = f"{prefix}/{name}"
-                yield child_path, child
-                if child.is_dir:
-                    subdirs.append((child_path, child))
-            pending.extend(reversed(subdirs))
+            path, node = pending.pop()
+            yield path, node
+            if node.is_dir:
+                pending.extend(_children(path, node))
 
     def glob(self, pattern: str) -> list[str]:
         """Sorted access paths matching ``pattern`` (see the module docstring)."""
@@ -208,8 +205,11 @@ class Tree:
             return
         head, rest = parts[0], parts[1:]
         if head == "**":
-            self._glob(directory, names, rest, found)
+            if rest:
+                self._glob(directory, names, rest, found)
             for name, child in directory.children.items():
+                if not rest:
+                    found.add(join([*names, name]))
                 if child.is_dir:
                     self._glob(child, [*names, name], parts, found)
             return
@@ -231,6 +231,12 @@ class Tree:
                     continue
             if target.is_dir:
                 self._glob(target, [*names, name], rest, found)
+
+
+def _children(prefix: str, directory: Node) -> list[tuple[str, Node]]:
+    """A directory's children as ``(path, node)``, reverse-sorted so that popping is in order."""
+    names = sorted(directory.children, reverse=True)
+    return [(f"{prefix}/{name}", directory.children[name]) for name in names]
 
 
 def _has_magic(part: str) -> bool:

@@ -26,6 +26,10 @@ class TargetIs:
             params = [params]
         if not isinstance(params, list) or not params:
             raise ValueError("expects a list of target kinds: rootfs, container, vm")
+        names = [kind.value for kind in TargetKind]
+        bad = [p for p in params if p not in names]
+        if bad:
+            raise ValueError(f"unknown target kind {bad[0]!r} ({', '.join(names)})")
         return cls(tuple(TargetKind(p) for p in params))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
