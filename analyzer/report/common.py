@@ -1,0 +1,156 @@
+r"""Helpers shared by the report writers: generic JSON conversion, layer attribution, ordering.
+
+Everything here is pure. :func:`jsonable` is the one place that decides how a value from the
+result model (facts, evaluation properties, target properties) becomes JSON:
+
+* ``None``, ``bool``, ``int`` and ``str`` stay as they are; a finite ``float`` too, while NaN
+  and infinities become strings (JSON has no spelling for them);
+* an enum becomes its value, converted again;
+* a dataclass instance becomes an object of its fields in declaration order, skipping fields
+  whose name starts with ``_`` (so a :class:`~analyzer.facts.Fact` becomes
+  ``{state, value, location, reason}`` and a :class:`~analyzer.model.Location`
+  ``{path, line, access_path, layer}``);
+* a mapping becomes an object with string keys (enum keys by value, others with ``str``),
+  sorted by key so that output does not depend on insertion order;
+* tuples and lists become arrays; sets become arrays sorted by their JSON text;
+* ``bytes`` become text, invalid UTF-8 shown as ``\\xNN`` escapes;
+* anything else becomes ``str(value)``.
+
+Strings are cleaned: lone surrogates (undecodable bytes from file names) become ``\\xNN``
+escapes, so every report encodes as UTF-8.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import posixpath
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from analyzer.model import Evaluation, Level, Location, Outcome, RuleInfo, TargetInfo
+
+#: Keys of a ``TargetInfo.layers`` entry copied into a finding's layer attribution, in order.
+LAYER_KEYS = ("id", "digest", "diff_id", "created_by", "description")
+
+
+def clean_text(text: str) -> str:
+    r"""Make ``text`` encodable as UTF-8: surrogate-escaped bytes become ``\\xNN``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
+def jsonable(value: Any) -> Any:
+    """Convert ``value`` into JSON-ready data (see the module docstring for the rules)."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, Mapping):
+        items = {_key(k): jsonable(v) for k, v in value.items()}
+        return {k: items[k] for k in sorted(items)}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, set | frozenset):
+        converted = [jsonable(v) for v in value]
+        return sorted(converted, key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return clean_text(str(value))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, enum.Enum):
+        key = key.value
+    return clean_text(key if isinstance(key, str) else str(key))
+
+
+def normalise_path(path: str) -> str:
+    """Return the absolute, normalised in-image path: ``//etc/./hosts`` -> ``/etc/hosts``."""
+    normal = posixpath.normpath("/" + path.lstrip("/"))
+    return "/" + normal.lstrip("/")
+
+
+def layer_attribution(target: TargetInfo, location: Location) -> dict[str, str]:
+    """Return what the target knows about the layer that supplied ``location`` (empty if none).
+
+    Keys are those of :data:`LAYER_KEYS` that the matching ``target.layers`` entry (the one
+    whose ``id`` is ``location.layer``) has; an unknown layer id still gives ``{"id": ...}``.
+    """
+    if not location.layer:
+        return {}
+    for layer in target.layers:
+        if layer.get("id") == location.layer:
+            return {
+                key: clean_text(str(layer[key]))
+                for key in LAYER_KEYS
+                if layer.get(key) not in (None, "")
+            }
+    return {"id": clean_text(location.layer)}
+
+
+def unique_rules(result_rules: Iterable[RuleInfo]) -> list[RuleInfo]:
+    """Return the rules without duplicates (the first of each id wins), in their original order."""
+    seen: dict[str, RuleInfo] = {}
+    for rule in result_rules:
+        seen.setdefault(rule.id, rule)
+    return list(seen.values())
+
+
+def evaluation_key(evaluation: Evaluation, rule_order: Mapping[str, int]) -> tuple[Any, ...]:
+    """Return the stable report order key: rule order, then path, line and discriminator."""
+    location = evaluation.location
+    return (
+        rule_order.get(evaluation.rule_id, len(rule_order)),
+        evaluation.rule_id,
+        normalise_path(location.path),
+        location.line or 0,
+        evaluation.discriminator,
+        evaluation.subject,
+        evaluation.outcome.value,
+        evaluation.message,
+    )
+
+
+def sorted_evaluations(
+    evaluations: Iterable[Evaluation], rules: Iterable[RuleInfo]
+) -> list[Evaluation]:
+    """Return ``evaluations`` in the stable report order (see :func:`evaluation_key`)."""
+    order = {rule.id: index for index, rule in enumerate(unique_rules(rules))}
+    return sorted(evaluations, key=lambda e: evaluation_key(e, order))
+
+
+def counts(evaluations: Iterable[Evaluation]) -> dict[str, int]:
+    """Count findings by level and of the other outcomes, in a fixed key order."""
+    tally = {level.value: 0 for level in Level} | {
+        "pass": 0,
+        "unknown": 0,
+        "not_applicable": 0,
+    }
+    for evaluation in evaluations:
+        if evaluation.outcome is Outcome.FAIL:
+            tally[evaluation.level.value] += 1
+        else:
+            tally[evaluation.outcome.value] += 1
+    return tally
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """Return ``1 error``, ``2 errors``."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"

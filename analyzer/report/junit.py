@@ -1,0 +1,118 @@
+r"""JUnit XML for CI systems that show test reports: one testcase per evaluation.
+
+A finding is a ``<failure>`` (``type`` is its level), an unknown or not-applicable evaluation
+is ``<skipped>`` with the reason, a pass is an empty testcase. Test cases are grouped in one
+``<testsuite>`` per rule area, in report order; notifications go to the ``<system-err>`` of a
+last, empty suite named ``notifications``. No timestamps or durations; characters XML 1.0
+cannot carry are escaped as ``\\xNN`` text so the document always parses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+
+from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.report.common import clean_text, sorted_evaluations, unique_rules
+
+#: The suite that carries notifications (as ``<system-err>``) when there are any.
+NOTIFICATIONS_SUITE = "notifications"
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class JunitOptions:
+    """``name``: the name of the ``<testsuites>`` element."""
+
+    name: str = "imgaudit"
+
+
+def xml_text(text: str) -> str:
+    r"""Return ``text`` with characters XML 1.0 forbids shown as ``\\xNN`` escapes."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", clean_text(text))
+
+
+def render(result: RunResult, options: JunitOptions | None = None) -> str:
+    """Render the JUnit XML of ``result`` (with an XML declaration, ending with a newline)."""
+    name = (options or JunitOptions()).name
+    rules = unique_rules(result.rules)
+    areas = {rule.id: rule.area for rule in rules}
+    titles = {rule.id: rule.title for rule in rules}
+    suites: dict[str, list[Evaluation]] = defaultdict(list)
+    for evaluation in sorted_evaluations(result.evaluations, rules):
+        suites[areas.get(evaluation.rule_id, "general")].append(evaluation)
+    root = ET.Element("testsuites", {"name": xml_text(name)})
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for area, evaluations in suites.items():
+        suite = ET.SubElement(root, "testsuite", {"name": xml_text(area)})
+        tally = {"tests": len(evaluations), "failures": 0, "errors": 0, "skipped": 0}
+        for evaluation in evaluations:
+            _testcase(suite, evaluation, titles.get(evaluation.rule_id, evaluation.rule_id))
+            if evaluation.outcome is Outcome.FAIL:
+                tally["failures"] += 1
+            elif evaluation.outcome is not Outcome.PASS:
+                tally["skipped"] += 1
+        for key, value in tally.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    properties = ET.Element("properties")
+    for key, text in (
+        ("target", result.target.reference),
+        ("source", result.target.source),
+        ("kind", result.target.kind.value),
+        ("profiles", ",".join(result.profiles)),
+        ("roles", ",".join(result.roles)),
+        ("complete", str(result.complete).lower()),
+    ):
+        ET.SubElement(properties, "property", {"name": key, "value": xml_text(text)})
+    for suite in root:
+        suite.insert(0, _copy(properties))
+    if result.notifications:
+        holder = ET.SubElement(root, "testsuite", {"name": NOTIFICATIONS_SUITE})
+        for key in totals:
+            holder.set(key, "0")
+        err = ET.SubElement(holder, "system-err")
+        err.text = "\n".join(
+            xml_text(f"{n.level.value}: {n.message} [{n.code}]")
+            + ("" if n.location is None else xml_text(f" (at {n.location.describe()})"))
+            for n in result.notifications
+        )
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _testcase(suite: ET.Element, evaluation: Evaluation, title: str) -> None:
+    location = evaluation.location
+    trivial = location.path == "/" and location.line is None and not location.access_path
+    label = evaluation.subject or ("" if trivial else location.describe())
+    name = f"{title}: {label}" if label else title
+    case = ET.SubElement(
+        suite, "testcase", {"classname": xml_text(evaluation.rule_id), "name": xml_text(name)}
+    )
+    message = xml_text(evaluation.message)
+    if evaluation.outcome is Outcome.FAIL:
+        failure = ET.SubElement(
+            case, "failure", {"message": message, "type": evaluation.level.value}
+        )
+        lines = [f"at {evaluation.location.describe()}"]
+        if evaluation.location.layer:
+            lines.append(f"layer {evaluation.location.layer}")
+        lines += list(evaluation.evidence)
+        failure.text = xml_text("\n".join(lines))
+    elif evaluation.outcome is Outcome.UNKNOWN:
+        ET.SubElement(case, "skipped", {"message": xml_text(f"unknown: {evaluation.message}")})
+    elif evaluation.outcome is Outcome.NOT_APPLICABLE:
+        ET.SubElement(
+            case, "skipped", {"message": xml_text(f"not applicable: {evaluation.message}")}
+        )
+
+
+def _copy(element: ET.Element) -> ET.Element:
+    copy = ET.Element(element.tag, dict(element.attrib))
+    for child in element:
+        copy.append(_copy(child))
+    return copy

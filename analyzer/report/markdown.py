@@ -1,0 +1,107 @@
+"""Markdown for a GitHub job summary (``$GITHUB_STEP_SUMMARY``) or a pull-request comment.
+
+A heading naming the target, a table of counts, the findings (most severe first, capped so the
+summary stays well under GitHub's 1 MiB limit), unknown evaluations, and notifications.
+Text from the image is escaped so it cannot break the table or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.report.common import clean_text, counts, sorted_evaluations, unique_rules
+
+#: Findings listed before the rest are summarised as "... and N more".
+MAX_FINDINGS = 500
+PARTIAL_NOTE = "**Partial result:** the input could not be read completely."
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_EMOJI = {"error": ":x:", "warning": ":warning:", "note": ":information_source:"}
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownOptions:
+    """``max_findings``: how many findings to list before summarising the rest."""
+
+    max_findings: int = MAX_FINDINGS
+
+
+def md(text: str) -> str:
+    """Return ``text`` as inert markdown on one line: markup escaped, control characters removed."""
+    cleaned = clean_text(text)
+    flat = "".join(ch if ch.isprintable() else " " for ch in cleaned)
+    return _MARKUP.sub(r"\\\1", flat)
+
+
+def code(text: str) -> str:
+    """Return ``text`` as inline code, fenced with enough backticks to hold any it contains."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in clean_text(text))
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
+    """Render the markdown summary of ``result``; ends with a newline."""
+    limit = (options or MarkdownOptions()).max_findings
+    rules = unique_rules(result.rules)
+    titles = {rule.id: rule.title for rule in rules}
+    evaluations = sorted_evaluations(result.evaluations, rules)
+    tally = counts(evaluations)
+    target = result.target
+    out = [
+        f"## imgaudit: {code(target.reference)}",
+        "",
+        f"{target.kind.value} read as {md(target.source)}; "
+        f"profiles: {md(', '.join(result.profiles)) or '-'}; "
+        f"roles: {md(', '.join(result.roles)) or '-'}",
+        "",
+        "| Outcome | Count |",
+        "| --- | ---: |",
+        f"| {_EMOJI['error']} errors | {tally['error']} |",
+        f"| {_EMOJI['warning']} warnings | {tally['warning']} |",
+        f"| {_EMOJI['note']} notes | {tally['note']} |",
+        f"| passed | {tally['pass']} |",
+        f"| unknown | {tally['unknown']} |",
+        f"| not applicable | {tally['not_applicable']} |",
+    ]
+    if not result.complete:
+        out += ["", PARTIAL_NOTE]
+    findings = sorted(
+        (e for e in evaluations if e.outcome is Outcome.FAIL), key=lambda e: -e.level.rank
+    )
+    if findings:
+        out += ["", "### Findings", ""]
+        out += [_finding(e, titles) for e in findings[:limit]]
+        if len(findings) > limit:
+            out.append(f"- ... and {len(findings) - limit} more")
+    unknown = [e for e in evaluations if e.outcome is Outcome.UNKNOWN]
+    if unknown:
+        out += ["", "### Could not tell", ""]
+        out += [
+            f"- {code(e.rule_id)} {md(titles.get(e.rule_id, e.rule_id))}: {md(e.message)}"
+            for e in unknown[:limit]
+        ]
+        if len(unknown) > limit:
+            out.append(f"- ... and {len(unknown) - limit} more")
+    if result.notifications:
+        out += ["", "### Notifications", ""]
+        for note in result.notifications:
+            where = "" if note.location is None else f" at {code(note.location.describe())}"
+            out.append(f"- **{note.level.value}** {code(note.code)}: {md(note.message)}{where}")
+    return "\n".join(out) + "\n"
+
+
+def _finding(evaluation: Evaluation, titles: dict[str, str]) -> str:
+    level = evaluation.level.value
+    title = md(titles.get(evaluation.rule_id, evaluation.rule_id))
+    where = code(evaluation.location.describe())
+    layer = ""
+    if evaluation.location.layer:
+        layer = f" (layer {code(evaluation.location.layer)})"
+    return (
+        f"- {_EMOJI[level]} **{level}** {code(evaluation.rule_id)} {title}: "
+        f"{md(evaluation.message)} at {where}{layer}"
+    )

@@ -1,0 +1,241 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+One run; ``tool.driver.rules`` holds the result's rules once each (plus a minimal descriptor
+for a finding whose rule is unknown, so ``ruleIndex`` always resolves); one result per finding
+with exactly one primary location under the :data:`~analyzer.report.sarif_location.URI_BASE_ID`
+pseudo-root, a region, ``partialFingerprints.primaryLocationLineHash`` and ``fingerprints``;
+layer attribution and evidence in ``result.properties``; image identity, profiles, roles and
+completeness in ``run.properties``; every notification in ``invocations[0]``. No timestamps:
+the same result gives byte-identical output. Output is minified JSON with keys in a fixed,
+readable order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.model import Evaluation, Level, Notification, RuleInfo, RunResult
+from analyzer.report.common import (
+    clean_text,
+    jsonable,
+    layer_attribution,
+    normalise_path,
+    sorted_evaluations,
+    unique_rules,
+)
+from analyzer.report.sarif_location import (
+    DEFAULT_URI_PREFIX,
+    FINGERPRINT_KEY,
+    URI_BASE_ID,
+    base_uri_definition,
+    category,
+    identity_hash,
+    location_hash,
+    physical_location,
+)
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+TOOL_NAME = "imgaudit"
+#: GitHub rejects a run with more results than this; the most severe are kept.
+MAX_RESULTS = 25_000
+#: GitHub limits for rule text fields and tags.
+MAX_DESCRIPTION = 1024
+MAX_NAME = 255
+MAX_TAGS = 10
+DEFAULT_PRECISION = "high"
+PROBLEM_SEVERITY = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "recommendation"}
+CAPPED_CODE = "report.results-capped"
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class SarifOptions:
+    """How to place and categorise results.
+
+    ``uri_prefix`` is the first part of every artifact URI (``image/etc/hosts``);
+    ``category`` overrides ``run.automationDetails.id`` (a ``/`` is appended when missing);
+    ``information_uri`` is the tool's home page, emitted only when set.
+    """
+
+    category: str | None = None
+    uri_prefix: str = DEFAULT_URI_PREFIX
+    information_uri: str | None = None
+
+
+def render(result: RunResult, options: SarifOptions | None = None) -> str:
+    """Render the SARIF log of ``result`` as minified JSON text."""
+    return json.dumps(
+        sarif_log(result, options or SarifOptions()), ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
+    """Build the SARIF log of ``result`` as a JSON-ready dict."""
+    rules = unique_rules(result.rules)
+    known = {rule.id for rule in rules}
+    findings = sorted_evaluations(result.findings, rules)
+    for evaluation in findings:
+        if evaluation.rule_id not in known:
+            known.add(evaluation.rule_id)
+            rules.append(_placeholder_rule(evaluation))
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    notifications = list(result.notifications)
+    if len(findings) > MAX_RESULTS:
+        notifications.append(_capped(len(findings)))
+        findings = _most_severe(findings, MAX_RESULTS)
+    driver: dict[str, Any] = {"name": TOOL_NAME, "semanticVersion": result.tool_version}
+    if options.information_uri:
+        driver["informationUri"] = options.information_uri
+    driver["rules"] = [_descriptor(rule) for rule in rules]
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": clean_text(category(result.target, options.category))},
+        "originalUriBaseIds": {URI_BASE_ID: base_uri_definition(options.uri_prefix)},
+        "invocations": [
+            {
+                "executionSuccessful": result.complete,
+                "toolExecutionNotifications": [
+                    _notification(n, options.uri_prefix) for n in notifications
+                ],
+            }
+        ],
+        "results": _results(findings, index, options.uri_prefix, result),
+        "properties": _run_properties(result),
+    }
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def camel_name(rule: RuleInfo) -> str:
+    """Return a CamelCase rule name from the title (or the id): ``LocalhostResolvesWithoutNSS``."""
+    words = _WORD.findall(rule.title) or _WORD.findall(rule.id) or ["Rule"]
+    return "".join(word[:1].upper() + word[1:] for word in words)[:MAX_NAME]
+
+
+def tags(rule: RuleInfo) -> list[str]:
+    """Return the rule's tags, then its profiles and area, without duplicates, at most ten."""
+    ordered = [*rule.tags, *([] if rule.security_severity is None else ["security"])]
+    ordered += [*rule.profiles, rule.area]
+    unique = [clean_text(tag) for tag in dict.fromkeys(t for t in ordered if t)]
+    return unique[:MAX_TAGS]
+
+
+def _descriptor(rule: RuleInfo) -> dict[str, Any]:
+    title = clean_text(rule.title.strip() or rule.id)
+    description = clean_text(rule.description.strip() or title)
+    help_markdown = clean_text(rule.help_markdown.strip() or description)
+    properties: dict[str, Any] = {"tags": tags(rule), "precision": DEFAULT_PRECISION}
+    if rule.security_severity is not None:
+        properties["security-severity"] = str(rule.security_severity)
+    else:
+        properties["problem.severity"] = PROBLEM_SEVERITY[rule.level]
+    if rule.parent:
+        properties["parent"] = clean_text(rule.parent)
+    return {
+        "id": clean_text(rule.id),
+        "name": camel_name(rule),
+        "shortDescription": {"text": _cut(title)},
+        "fullDescription": {"text": _cut(description)},
+        "help": {"text": help_markdown, "markdown": help_markdown},
+        "defaultConfiguration": {"level": rule.level.value},
+        "properties": properties,
+    }
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 3] + "..."
+
+
+def _placeholder_rule(evaluation: Evaluation) -> RuleInfo:
+    return RuleInfo(
+        id=evaluation.rule_id,
+        title=evaluation.rule_id,
+        description=f"Rule {evaluation.rule_id} (no description was loaded).",
+        level=evaluation.level,
+        help_markdown=f"See the rule pack that defines `{evaluation.rule_id}`.",
+    )
+
+
+def _results(
+    findings: list[Evaluation], index: dict[str, int], prefix: str, result: RunResult
+) -> list[dict[str, Any]]:
+    seen: Counter[str] = Counter()
+    results = []
+    for evaluation in findings:
+        stable = location_hash(evaluation)
+        seen[stable] += 1
+        results.append(
+            {
+                "ruleId": clean_text(evaluation.rule_id),
+                "ruleIndex": index[evaluation.rule_id],
+                "level": evaluation.level.value,
+                "message": {"text": clean_text(evaluation.message.strip() or evaluation.rule_id)},
+                "locations": [physical_location(evaluation.location, prefix)],
+                "partialFingerprints": {"primaryLocationLineHash": f"{stable}:{seen[stable]}"},
+                "fingerprints": {FINGERPRINT_KEY: identity_hash(evaluation)},
+                "properties": _result_properties(evaluation, result),
+            }
+        )
+    return results
+
+
+def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:
+    location = evaluation.location
+    properties: dict[str, Any] = {"path": clean_text(normalise_path(location.path))}
+    if location.access_path and location.access_path != location.path:
+        properties["accessPath"] = clean_text(location.access_path)
+    if evaluation.subject:
+        properties["subject"] = clean_text(evaluation.subject)
+    if evaluation.evidence:
+        properties["evidence"] = [clean_text(item) for item in evaluation.evidence]
+    layer = layer_attribution(result.target, location)
+    if layer:
+        properties["layer"] = layer
+    if evaluation.properties:
+        properties["details"] = jsonable(evaluation.properties)
+    return properties
+
+
+def _run_properties(result: RunResult) -> dict[str, Any]:
+    target = result.target
+    return {
+        "target": {
+            "reference": clean_text(target.reference),
+            "source": clean_text(target.source),
+            "kind": target.kind.value,
+            "properties": jsonable(target.properties),
+        },
+        "layers": jsonable(list(target.layers)),
+        "profiles": jsonable(list(result.profiles)),
+        "roles": jsonable(list(result.roles)),
+        "complete": result.complete,
+    }
+
+
+def _notification(note: Notification, prefix: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "level": note.level.value,
+        "message": {"text": clean_text(note.message.strip() or note.code)},
+        "descriptor": {"id": clean_text(note.code)},
+    }
+    if note.location is not None:
+        body["locations"] = [physical_location(note.location, prefix)]
+    return body
+
+
+def _capped(total: int) -> Notification:
+    return Notification(
+        Level.WARNING,
+        CAPPED_CODE,
+        f"{total} findings exceed the SARIF limit of {MAX_RESULTS} results per run; "
+        f"only the {MAX_RESULTS} most severe are included",
+    )
+
+
+def _most_severe(findings: list[Evaluation], limit: int) -> list[Evaluation]:
+    ranked = sorted(range(len(findings)), key=lambda i: (-findings[i].level.rank, i))
+    return [findings[i] for i in sorted(ranked[:limit])]

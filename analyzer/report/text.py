@@ -1,0 +1,207 @@
+"""Readable terminal output, shaped like ``k0s sysinfo``.
+
+A header names the target, then the rules follow grouped by area, each evaluation as
+``<indent><title>: <detail> (<status>)`` where the status is ``pass``, ``error: msg``,
+``warning: msg``, ``note: msg``, ``unknown: reason`` or ``not applicable``. A rule nests under
+its ``parent`` (two spaces per level). A rule with several subjects prints a ``title:`` line
+with one line per subject below it; long runs of passing subjects collapse into a count. Rules
+that are not applicable at all collapse into one line per area and reason. Notifications and a
+summary line close the report. ANSI colour only when asked; every string from the image is
+shown with control characters escaped, so a hostile file name cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult
+from analyzer.report.common import clean_text, counts, plural, sorted_evaluations, unique_rules
+
+INDENT = "  "
+#: A rule with more passing subjects than this prints their count instead of one line each.
+MAX_PASS_LINES = 5
+PARTIAL_NOTE = "(partial: the input could not be read completely)"
+_ANSI = {
+    "pass": "32",
+    "error": "31",
+    "warning": "33",
+    "note": "36",
+    "unknown": "35",
+    "not applicable": "2",
+    "heading": "1",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TextOptions:
+    """``color``: wrap statuses and headings in ANSI colour codes (the caller decides, by tty)."""
+
+    color: bool = False
+
+
+def safe(text: str) -> str:
+    r"""Return ``text`` with control characters shown as ``\\xNN`` escapes (one terminal line)."""
+    cleaned = clean_text(text)
+    if cleaned.isprintable():
+        return cleaned
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in cleaned)
+
+
+def render(result: RunResult, options: TextOptions | None = None) -> str:
+    """Render the terminal report of ``result``; ends with a newline."""
+    return "\n".join(_Writer(result, options or TextOptions()).lines()) + "\n"
+
+
+class _Writer:
+    """Builds the report lines of one result (a throwaway helper, one per render call)."""
+
+    def __init__(self, result: RunResult, options: TextOptions) -> None:
+        self.result = result
+        self.color = options.color
+        self.rules = unique_rules(result.rules)
+        self.by_rule: dict[str, list[Evaluation]] = defaultdict(list)
+        for evaluation in sorted_evaluations(result.evaluations, self.rules):
+            self.by_rule[evaluation.rule_id].append(evaluation)
+        known = {rule.id for rule in self.rules}
+        for rule_id in self.by_rule:
+            if rule_id not in known:
+                level = self.by_rule[rule_id][0].level
+                self.rules.append(RuleInfo(rule_id, rule_id, "", level, ""))
+        self.collapsed = [
+            rule
+            for rule in self.rules
+            if self.by_rule[rule.id]
+            and all(e.outcome is Outcome.NOT_APPLICABLE for e in self.by_rule[rule.id])
+        ]
+        collapsed_ids = {rule.id for rule in self.collapsed}
+        self.shown = [rule for rule in self.rules if rule.id not in collapsed_ids]
+        shown_ids = {rule.id for rule in self.shown}
+        self.children: dict[str, list[RuleInfo]] = defaultdict(list)
+        self.roots: list[RuleInfo] = []
+        for rule in self.shown:
+            if rule.parent in shown_ids and rule.parent != rule.id:
+                self.children[rule.parent].append(rule)
+            else:
+                self.roots.append(rule)
+        self.printed: set[str] = set()
+
+    def paint(self, text: str, style: str) -> str:
+        """``text`` in the colour of ``style`` when colour is on."""
+        return f"\x1b[{_ANSI[style]}m{text}\x1b[0m" if self.color else text
+
+    def lines(self) -> list[str]:
+        """Header, areas, collapsed not-applicable rules, notifications, summary."""
+        target = self.result.target
+        out = [
+            f"Target: {safe(target.reference)} "
+            f"({target.kind.value}, read as {safe(target.source)})",
+            f"Profiles: {safe(', '.join(self.result.profiles)) or '-'}",
+            f"Roles: {safe(', '.join(self.result.roles)) or '-'}",
+        ]
+        areas: dict[str, list[RuleInfo]] = defaultdict(list)
+        for rule in self.roots:
+            areas[rule.area].append(rule)
+        for area, rules in areas.items():
+            out += ["", self.paint(f"{safe(area)}:", "heading")]
+            for rule in rules:
+                out += self.rule_lines(rule, 1)
+        leftovers = [rule for rule in self.shown if rule.id not in self.printed]
+        for rule in leftovers:  # parent cycles: print what the tree walk could not reach
+            if rule.id not in self.printed:
+                out += self.rule_lines(rule, 1)
+        out += self.not_applicable_lines()
+        out += self.notification_lines()
+        out += ["", self.summary()]
+        if not self.result.complete:
+            out.append(PARTIAL_NOTE)
+        return out
+
+    def rule_lines(self, rule: RuleInfo, depth: int) -> list[str]:
+        """Return the lines of one rule and, below it, of its child rules."""
+        self.printed.add(rule.id)
+        indent = INDENT * depth
+        title = safe(rule.title or rule.id)
+        evaluations = self.by_rule[rule.id]
+        if not evaluations:
+            status = self.paint("not applicable", "not applicable")
+            out = [f"{indent}{title}: nothing to check ({status})"]
+        elif len(evaluations) == 1:
+            out = [indent + self.evaluation_line(title, evaluations[0], single=True)]
+        else:
+            out = [f"{indent}{title}:"]
+            passed = [e for e in evaluations if e.outcome is Outcome.PASS]
+            listed = (
+                evaluations
+                if len(passed) <= MAX_PASS_LINES
+                else [e for e in evaluations if e.outcome is not Outcome.PASS]
+            )
+            for evaluation in listed:
+                label = safe(evaluation.subject or evaluation.location.describe())
+                out.append(indent + INDENT + self.evaluation_line(label, evaluation, single=False))
+            if len(listed) < len(evaluations):
+                count = plural(len(passed), "subject")
+                out.append(f"{indent}{INDENT}{count} ({self.paint('pass', 'pass')})")
+        for child in self.children.get(rule.id, []):
+            if child.id not in self.printed:
+                out += self.rule_lines(child, depth + 1)
+        return out
+
+    def evaluation_line(self, label: str, evaluation: Evaluation, *, single: bool) -> str:
+        """``label: detail (status)`` for one evaluation."""
+        message = safe(evaluation.message.strip())
+        outcome = evaluation.outcome
+        if outcome is Outcome.PASS:
+            detail, status = message, self.paint("pass", "pass")
+        elif outcome is Outcome.FAIL:
+            level = evaluation.level.value
+            detail = _where(evaluation, label if not single else "")
+            status = self.paint(f"{level}: {message}" if message else level, level)
+        elif outcome is Outcome.UNKNOWN:
+            detail, status = "", self.paint(f"unknown: {message or 'could not tell'}", "unknown")
+        else:
+            detail, status = message, self.paint("not applicable", "not applicable")
+        return f"{label}: {detail} ({status})" if detail else f"{label} ({status})"
+
+    def not_applicable_lines(self) -> list[str]:
+        """One line per area and reason for the rules that apply to nothing here."""
+        groups: dict[tuple[str, str], int] = defaultdict(int)
+        for rule in self.collapsed:
+            reason = safe(self.by_rule[rule.id][0].message.strip()) or "does not apply"
+            groups[(rule.area, reason)] += 1
+        status = self.paint("not applicable", "not applicable")
+        lines = [
+            f"{plural(count, safe(area) + ' rule')} {status}: {reason}"
+            for (area, reason), count in groups.items()
+        ]
+        return ["", *lines] if lines else []
+
+    def notification_lines(self) -> list[str]:
+        """List the notifications, most severe first, in their original order within a level."""
+        notes = sorted(self.result.notifications, key=lambda n: -n.level.rank)
+        if not notes:
+            return []
+        return ["", self.paint("Notifications:", "heading"), *(self.note_line(n) for n in notes)]
+
+    def note_line(self, note: Notification) -> str:
+        """``  warning: message [code] (at location)``."""
+        where = f" (at {safe(note.location.describe())})" if note.location is not None else ""
+        level = self.paint(note.level.value, note.level.value)
+        return f"{INDENT}{level}: {safe(note.message)} [{safe(note.code)}]{where}"
+
+    def summary(self) -> str:
+        """``3 errors, 1 warning, 2 notes; 40 passed, 2 unknown[, 5 not applicable]``."""
+        tally = counts(self.result.evaluations)
+        levels = ", ".join(plural(tally[level.value], level.value) for level in Level)
+        rest = f"{tally['pass']} passed, {tally['unknown']} unknown"
+        if tally["not_applicable"]:
+            rest += f", {tally['not_applicable']} not applicable"
+        return f"{levels}; {rest}"
+
+
+def _where(evaluation: Evaluation, label: str) -> str:
+    location = evaluation.location
+    if location.path == "/" and location.line is None and not location.access_path:
+        return "" if label else safe(evaluation.subject)
+    where = safe(location.describe())
+    return "" if where == label else where

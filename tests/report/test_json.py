@@ -1,0 +1,158 @@
+"""JSON report: versioned document with every evaluation, attribution and generic facts."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.facts import Fact
+from analyzer.model import Location, Outcome
+from analyzer.report import json as json_report
+from analyzer.report.common import jsonable
+
+from .factory import SAMPLE_RULES, TOP_LAYER, evaluation, result, sample
+from .golden_files import check_golden
+
+
+def document() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(json_report.render(sample()))
+    return doc
+
+
+def test_golden_sample() -> None:
+    check_golden("sample.json", json_report.render(sample()))
+
+
+def test_header_and_summary() -> None:
+    doc = document()
+    assert doc["schema"] == "imgaudit/report/v1"
+    assert doc["tool"] == {"name": "imgaudit", "version": "0.1.0"}
+    assert doc["target"]["reference"] == "docker:ghcr.io/acme/app:1.2"
+    assert doc["target"]["kind"] == "container"
+    assert doc["complete"] is False
+    assert doc["summary"] == {
+        "error": 2,
+        "warning": 3,
+        "note": 1,
+        "pass": 3,
+        "unknown": 1,
+        "not_applicable": 3,
+    }
+
+
+def test_every_evaluation_is_listed_with_its_outcome() -> None:
+    outcomes = {(e["rule_id"], e["outcome"]) for e in document()["evaluations"]}
+    assert ("k0s.kconfig.CONFIG_CGROUPS", "not_applicable") in outcomes
+    assert ("k0s.kernel.version", "unknown") in outcomes
+    assert ("elf.interpreter", "pass") in outcomes
+    assert ("elf.interpreter", "fail") in outcomes
+    assert len(document()["evaluations"]) == 13
+
+
+def test_finding_location_and_layer_attribution() -> None:
+    hosts = next(
+        e for e in document()["evaluations"] if e["rule_id"] == "k0s.name-resolution.localhost"
+    )
+    assert hosts["finding"] is True
+    assert hosts["message"] == "localhost is not in /etc/hosts"
+    assert hosts["location"] == {
+        "path": "/etc/hosts",
+        "line": 3,
+        "access_path": "/etc/hosts",
+        "layer": TOP_LAYER,
+    }
+    assert hosts["layer"]["created_by"] == "RUN printf '127.0.0.1 localhost\\n' > /etc/hosts"
+    assert hosts["properties"] == {"names": ["ip6-localhost"], "nsswitch": None}
+
+
+def test_rules_carry_area_parent_and_profiles() -> None:
+    rules = {r["id"]: r for r in document()["rules"]}
+    assert rules["k0s.kernel.version"]["parent"] == "k0s.os"
+    assert rules["golden.machine-id.empty"]["profiles"] == ["golden-image"]
+    assert rules["golden.machine-id.empty"]["security_severity"] == "5.5"
+    assert rules["k0s.kconfig"]["area"] == "kernel"
+
+
+def test_notifications_keep_code_and_location() -> None:
+    notes = document()["notifications"]
+    assert notes[0]["code"] == "capture.truncated"
+    assert notes[0]["location"]["path"] == "/etc/big.conf"
+    assert notes[1]["location"] is None
+
+
+def test_facts_are_serialised_generically() -> None:
+    facts = document()["facts"]
+    assert list(facts) == ["kernel", "machine_id", "name_resolution"]
+    assert facts["kernel"] == {
+        "state": "unknown",
+        "value": None,
+        "location": None,
+        "reason": "no kernel image found in /boot",
+    }
+    present = facts["name_resolution"]
+    assert present["state"] == "present"
+    assert present["location"]["path"] == "/etc/hosts"
+    assert present["value"] == {
+        "flavour": "musl",
+        "entries": [{"line": 3, "names": ["ip6-localhost"]}],
+        "counts": {"a": 1, "b": 2},
+        "where": {"path": "/etc/hosts", "line": 3, "access_path": None, "layer": None},
+    }
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+@dataclass(frozen=True)
+class Odd:
+    values: frozenset[str]
+    data: bytes
+    ratio: float
+
+
+def test_jsonable_edge_values() -> None:
+    value = {Colour.RED: Odd(frozenset({"b", "a"}), b"ok\xff", math.inf), 2: math.nan}
+    assert jsonable(value) == {
+        "2": "nan",
+        "1": {"values": ["a", "b"], "data": "ok\\xff", "ratio": "inf"},
+    }
+    assert list(jsonable(value)) == ["1", "2"]
+
+
+def test_undecodable_names_are_escaped_not_fatal() -> None:
+    odd = result(SAMPLE_RULES, [evaluation("image.layout.root", path="/etc/\udcff")])
+    text = json_report.render(odd)
+    text.encode("utf-8")
+    assert json.loads(text)["evaluations"][0]["location"]["path"] == "/etc/\\xff"
+
+
+def test_fact_values_with_bare_locations() -> None:
+    run_result = result([], [], facts={"x": Fact.present(Location("/a", 1))})
+    facts = json.loads(json_report.render(run_result))["facts"]
+    assert facts["x"]["value"] == {"path": "/a", "line": 1, "access_path": None, "layer": None}
+
+
+def test_input_order_of_evaluations_does_not_change_output() -> None:
+    forward = sample()
+    backward = dataclasses.replace(
+        forward,
+        evaluations=tuple(reversed(forward.evaluations)),
+        facts=dict(reversed(list(forward.facts.items()))),
+    )
+    assert json_report.render(backward) == json_report.render(forward)
+
+
+def test_one_line_when_indent_is_none() -> None:
+    text = json_report.render(sample(), json_report.JsonOptions(indent=None))
+    assert text.count("\n") == 1
+    assert json.loads(text)["schema"] == "imgaudit/report/v1"
+
+
+def test_not_applicable_reason_is_in_the_message() -> None:
+    na = [e for e in document()["evaluations"] if e["outcome"] == Outcome.NOT_APPLICABLE.value]
+    assert {e["message"] for e in na} == {"the kernel belongs to the host that runs the container"}
