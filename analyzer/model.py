@@ -65,7 +65,12 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """Something the analysis skipped, could not read or had to guess; never dropped."""
+    """Something the analysis skipped, could not read or had to guess; never dropped.
+
+    ``ERROR`` means part of the input was not analysed, so the run is incomplete (``--strict``
+    exits 3); ``WARNING`` and ``NOTE`` are observations about the input that leave the
+    analysis whole (a corrupt ELF file, a guessed root file system).
+    """
 
     level: Level
     code: str

@@ -110,6 +110,5 @@ def analyze(config: Config) -> RunResult:
         profiles=tuple(config.profiles),
         roles=roles,
         tool_version=TOOL_VERSION,
-        complete=report.complete
-        and not any(n.level in (Level.ERROR, Level.WARNING) for n in notes),
+        complete=report.complete and not any(n.level is Level.ERROR for n in notes),
     )

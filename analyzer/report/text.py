@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult
 from analyzer.report.common import clean_text, counts, plural, sorted_evaluations, unique_rules
 
+#: Rules sharing one unknown reason that are shown as a single line.
+MIN_SHARED = 3
 INDENT = "  "
 #: A rule with more passing subjects than this prints their count instead of one line each.
 MAX_PASS_LINES = 5
@@ -69,12 +71,10 @@ class _Writer:
                 level = self.by_rule[rule_id][0].level
                 self.rules.append(RuleInfo(rule_id, rule_id, "", level, ""))
         self.collapsed = [
-            rule
-            for rule in self.rules
-            if self.by_rule[rule.id]
-            and all(e.outcome is Outcome.NOT_APPLICABLE for e in self.by_rule[rule.id])
+            rule for rule in self.rules if self._uniform(rule, Outcome.NOT_APPLICABLE)
         ]
-        collapsed_ids = {rule.id for rule in self.collapsed}
+        self.unknown = self._shared_unknowns()
+        collapsed_ids = {rule.id for rule in self.collapsed + self.unknown}
         self.shown = [rule for rule in self.rules if rule.id not in collapsed_ids]
         shown_ids = {rule.id for rule in self.shown}
         self.children: dict[str, list[RuleInfo]] = defaultdict(list)
@@ -85,6 +85,19 @@ class _Writer:
             else:
                 self.roots.append(rule)
         self.printed: set[str] = set()
+
+    def _uniform(self, rule: RuleInfo, outcome: Outcome) -> bool:
+        evaluations = self.by_rule[rule.id]
+        return bool(evaluations) and all(e.outcome is outcome for e in evaluations)
+
+    def _shared_unknowns(self) -> list[RuleInfo]:
+        """Rules undeterminable for one shared reason, shown as one line per area and reason."""
+        groups: dict[tuple[str, str], list[RuleInfo]] = defaultdict(list)
+        for rule in self.rules:
+            messages = {e.message for e in self.by_rule[rule.id]}
+            if self._uniform(rule, Outcome.UNKNOWN) and len(messages) == 1:
+                groups[(rule.area, messages.pop())].append(rule)
+        return [rule for rules in groups.values() if len(rules) >= MIN_SHARED for rule in rules]
 
     def paint(self, text: str, style: str) -> str:
         """``text`` in the colour of ``style`` when colour is on."""
@@ -110,7 +123,8 @@ class _Writer:
         for rule in leftovers:  # parent cycles: print what the tree walk could not reach
             if rule.id not in self.printed:
                 out += self.rule_lines(rule, 1)
-        out += self.not_applicable_lines()
+        out += self.grouped_lines(self.collapsed, "not applicable")
+        out += self.grouped_lines(self.unknown, "unknown")
         out += self.notification_lines()
         out += ["", self.summary()]
         if not self.result.complete:
@@ -163,13 +177,13 @@ class _Writer:
             detail, status = message, self.paint("not applicable", "not applicable")
         return f"{label}: {detail} ({status})" if detail else f"{label} ({status})"
 
-    def not_applicable_lines(self) -> list[str]:
-        """One line per area and reason for the rules that apply to nothing here."""
+    def grouped_lines(self, rules: list[RuleInfo], outcome: str) -> list[str]:
+        """One line per area and reason for rules with one shared outcome and reason."""
         groups: dict[tuple[str, str], int] = defaultdict(int)
-        for rule in self.collapsed:
+        for rule in rules:
             reason = safe(self.by_rule[rule.id][0].message.strip()) or "does not apply"
             groups[(rule.area, reason)] += 1
-        status = self.paint("not applicable", "not applicable")
+        status = self.paint(outcome, outcome)
         lines = [
             f"{plural(count, safe(area) + ' rule')} {status}: {reason}"
             for (area, reason), count in groups.items()

@@ -99,7 +99,7 @@ class DirectorySource:
 
     def _note(self, name: str, message: str) -> None:
         self.notifications.append(
-            Notification(Level.WARNING, "entry.unreadable", f"/{name.lstrip('/')}: {message}")
+            Notification(Level.ERROR, "entry.unreadable", f"/{name.lstrip('/')}: {message}")
         )
 
 

@@ -98,7 +98,7 @@ class TreeBuilder:
 
     def _add(self, entry: Entry, blocks: Blocks, layer: LayerStream) -> None:
         path = normalize(entry.name)
-        if layer.whiteouts and self._whiteout(path):
+        if layer.whiteouts and self._whiteout(entry.name, path):
             return
         if path == "/":
             if entry.kind is Kind.DIR:
@@ -134,25 +134,52 @@ class TreeBuilder:
                 node.reader = blocks
             self._analyze(path, node, blocks, layer.random_access)
 
-    def _whiteout(self, path: str) -> bool:
+    def _whiteout(self, raw: str, path: str) -> bool:
+        """Apply a whiteout entry; true when ``path`` was one (and is not a file to add).
+
+        A whiteout only acts inside the directory that holds it and only on what lower
+        layers put there: a name with ``..`` components, a bare ``.wh.`` and ``.wh...`` are
+        ignored, and links are never followed to find the directory.
+        """
         name = basename(path)
         if not name.startswith(WHITEOUT):
             return False
+        if ".." in raw.split("\0", 1)[0].split("/"):
+            self.report.note(
+                Level.WARNING,
+                "entry.whiteout",
+                f"whiteout {raw!r} names a parent directory; ignored",
+                path,
+            )
+            return True
         directory = self._existing_directory(parent(path))
+        if directory is None:
+            return True
         if name == OPAQUE:
-            if directory is not None:
-                for child_name, child in list(directory.children.items()):
-                    if child.layer_index < self._layer_index:
-                        del directory.children[child_name]
+            self._prune_lower(directory)
             return True
         if name.startswith(WHITEOUT + WHITEOUT):
             return True
         hidden = name[len(WHITEOUT) :]
-        if directory is not None and hidden not in ("", ".", ".."):
-            victim = directory.children.get(hidden)
-            if victim is not None and victim.layer_index < self._layer_index:
-                del directory.children[hidden]
+        victim = directory.children.get(hidden) if hidden not in ("", ".", "..") else None
+        if victim is None:
+            return True
+        if victim.layer_index < self._layer_index:
+            del directory.children[hidden]
+        elif victim.is_dir:
+            self._prune_lower(victim)
         return True
+
+    def _prune_lower(self, top: Node) -> None:
+        """Remove everything under ``top`` that a lower layer put there (iteratively)."""
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            for child_name, child in list(directory.children.items()):
+                if child.layer_index < self._layer_index:
+                    del directory.children[child_name]
+                elif child.is_dir:
+                    pending.append(child)
 
     def _existing_directory(self, path: str) -> Node | None:
         node = self._root
@@ -197,7 +224,7 @@ class TreeBuilder:
         except SourceError as exc:
             if not random_access:
                 raise
-            self.report.note(Level.WARNING, "entry.unreadable", str(exc), path)
+            self.report.note(Level.ERROR, "entry.unreadable", str(exc), path)
 
     def _feed(
         self, path: str, node: Node, blocks: Blocks, analyzers: Sequence[FileAnalyzer]
@@ -239,5 +266,5 @@ class TreeBuilder:
         if isinstance(exc, SourceError | MemoryError):
             raise exc
         self.report.note(
-            Level.WARNING, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
+            Level.ERROR, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
         )

@@ -1,0 +1,255 @@
+"""Random-access byte devices: the interface every disk layer offers the one above it.
+
+A :class:`Device` has a ``size`` and ``read(offset, size)``; a read past the end returns what
+exists (possibly nothing). Image formats, partitions and logical volumes are all devices, so a
+file system never knows what it sits on. Helpers here validate header fields against the
+file size and turn structural problems into one-line :class:`SourceError` messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import BinaryIO, Generic, Protocol, TypeVar
+
+from analyzer.errors import SourceError
+from analyzer.sources.entry import BLOCK_SIZE
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: Largest single metadata table (L1, BAT, grain directory) we are willing to hold in memory.
+MAX_TABLE_BYTES = 256 << 20
+
+
+class Device(Protocol):
+    """Random-access, read-only bytes."""
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        ...
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes at ``offset``; short only at the end of the device."""
+        ...
+
+
+class FileDevice:
+    """A host file opened read-only; the bottom of every stack."""
+
+    def __init__(self, path: str) -> None:
+        self.name = os.path.basename(path)
+        try:
+            self._file: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
+            self._size = os.fstat(self._file.fileno()).st_size
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+        self._fd = self._file.fileno()
+
+    @property
+    def size(self) -> int:
+        """Size of the file in bytes."""
+        return self._size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes at ``offset`` (``os.pread``: no shared file position)."""
+        if size <= 0 or offset >= self._size or offset < 0:
+            return b""
+        try:
+            return os.pread(self._fd, min(size, self._size - offset), offset)
+        except OSError as exc:
+            raise SourceError(f"{self.name}: read error at {offset}: {exc.strerror}") from exc
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+class SliceDevice:
+    """A window ``[start, start + size)`` of another device: a partition or a tar member."""
+
+    def __init__(self, base: Device, start: int, size: int) -> None:
+        self._base = base
+        self._start = start
+        self._size = max(0, min(size, base.size - start))
+
+    @property
+    def size(self) -> int:
+        """Size of the window."""
+        return self._size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes of the window, clipped at its end."""
+        if offset < 0 or offset >= self._size:
+            return b""
+        return self._base.read(self._start + offset, min(size, self._size - offset))
+
+
+class ConcatDevice:
+    """Pieces of other devices laid end to end (LVM segments, VMDK extents)."""
+
+    def __init__(self, pieces: Sequence[tuple[Device, int, int]]) -> None:
+        """``pieces`` are ``(device, offset_in_device, length)`` in logical order."""
+        self._pieces = list(pieces)
+        self._starts: list[int] = []
+        total = 0
+        for _, _, length in self._pieces:
+            self._starts.append(total)
+            total += length
+        self._size = total
+
+    @property
+    def size(self) -> int:
+        """Sum of the piece lengths."""
+        return self._size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes across piece boundaries; a piece shorter than declared reads as zeros."""
+        out = bytearray()
+        end = min(offset + size, self._size)
+        for start, (device, base, length) in zip(self._starts, self._pieces, strict=True):
+            if start + length <= offset or start >= end:
+                continue
+            lo = max(offset, start)
+            hi = min(end, start + length)
+            data = device.read(base + lo - start, hi - lo)
+            out += data + bytes(hi - lo - len(data))
+        return bytes(out)
+
+
+class ZeroDevice:
+    """A device of zeros: a missing backing file region."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        """Declared size."""
+        return self._size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Zeros up to the end."""
+        return bytes(max(0, min(size, self._size - offset)))
+
+
+class CachedDevice:
+    """Caches aligned chunks of a device for the many small metadata reads of file systems."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, base: Device, chunks: int = 512) -> None:
+        self._base = base
+        self._cache = LRU[int, bytes](chunks)
+
+    @property
+    def size(self) -> int:
+        """Size of the underlying device."""
+        return self._base.size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes at ``offset``, through the chunk cache."""
+        if size > self.CHUNK * 4:
+            return self._base.read(offset, size)
+        out = bytearray()
+        pos, end = offset, min(offset + size, self._base.size)
+        while pos < end:
+            index = pos // self.CHUNK
+            chunk = self._cache.get(index)
+            if chunk is None:
+                chunk = self._base.read(index * self.CHUNK, self.CHUNK)
+                self._cache.put(index, chunk)
+            lo = pos - index * self.CHUNK
+            piece = chunk[lo : lo + end - pos]
+            if not piece:
+                break
+            out += piece
+            pos += len(piece)
+        return bytes(out)
+
+    def uncached(self) -> Device:
+        """Return the device below, for bulk file data that should not evict metadata."""
+        return self._base
+
+
+class LRU(Generic[K, V]):
+    """A small bounded least-recently-used map."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = max(1, capacity)
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """Return the value for ``key``, marking it recently used."""
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Store ``value``, evicting the oldest entry when full."""
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self._capacity:
+            self._data.popitem(last=False)
+
+
+def read_exact(device: Device, offset: int, size: int, what: str, name: str) -> bytes:
+    """Exactly ``size`` bytes, or a ``SourceError`` naming the structure that is cut short."""
+    data = device.read(offset, size)
+    if len(data) != size:
+        raise SourceError(f"{name}: corrupt {what} beyond end of file (offset {offset})")
+    return data
+
+
+def check(condition: bool, name: str, message: str) -> None:
+    """Raise ``SourceError("name: corrupt ...: message")`` unless ``condition`` holds."""
+    if not condition:
+        raise SourceError(f"{name}: {message}")
+
+
+def stream_runs(
+    device: Device, runs: Sequence[tuple[int, int, int]], size: int
+) -> Callable[[], Iterator[bytes]]:
+    """Return a ``Blocks`` reader over ``(logical, physical, length)`` runs; gaps read as zeros.
+
+    ``physical`` of ``-1`` is an unwritten run (zeros). Runs must be sorted by ``logical``.
+    """
+
+    def blocks() -> Iterator[bytes]:
+        pos = 0
+        for logical, physical, length in runs:
+            if pos >= size:
+                break
+            if logical > pos:
+                yield from _zeros(min(logical, size) - pos)
+                pos = min(logical, size)
+            if logical + length <= pos:
+                continue
+            skip = pos - logical
+            remaining = min(length - skip, size - pos)
+            if remaining <= 0:
+                continue
+            at = physical + skip
+            while remaining > 0:
+                step = min(remaining, BLOCK_SIZE)
+                data = bytes(step) if physical < 0 else device.read(at, step)
+                if len(data) < step:
+                    data += bytes(step - len(data))
+                yield data
+                at += step
+                pos += step
+                remaining -= step
+        if pos < size:
+            yield from _zeros(size - pos)
+
+    return blocks
+
+
+def _zeros(count: int) -> Iterator[bytes]:
+    while count > 0:
+        step = min(count, BLOCK_SIZE)
+        yield bytes(step)
+        count -= step

@@ -1,0 +1,258 @@
+"""QEMU copy-on-write images, versions 2 and 3, read-only.
+
+Supported: L1/L2 tables (L2 tables in a bounded LRU), unallocated clusters (read from the
+backing file, else zeros), v3 zero clusters, compressed clusters with zlib (raw deflate) or
+zstd, and a backing file opened read-only. Refused with a clear error: encryption, external
+data files and extended L2 entries (subclusters).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+
+from analyzer.errors import SourceError
+from analyzer.sources.disk.device import (
+    LRU,
+    MAX_TABLE_BYTES,
+    Device,
+    FileDevice,
+    ZeroDevice,
+    check,
+    read_exact,
+)
+
+MAGIC = b"QFI\xfb"
+_HEADER_V2 = struct.Struct(">4sIQIIQIIQQIIQ")
+_HEADER_V3 = struct.Struct(">QQQII")
+_OFFSET_MASK = 0x00FFFFFFFFFFFE00
+_COMPRESSED = 1 << 62
+_ZERO = 1
+_INCOMPAT_EXTERNAL_DATA = 1 << 2
+_INCOMPAT_COMPRESSION = 1 << 3
+_INCOMPAT_EXTENDED_L2 = 1 << 4
+_INCOMPAT_KNOWN = 0x1F
+_MAX_BACKING_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Qcow2Header:
+    """The fields of a qcow2 header this reader uses."""
+
+    version: int
+    cluster_bits: int
+    size: int
+    crypt_method: int
+    l1_size: int
+    l1_offset: int
+    incompatible: int
+    compression_type: int
+    backing_file: str | None
+
+
+def parse_header(device: Device, name: str) -> Qcow2Header:
+    """Parse and validate the header against the file size."""
+    raw = read_exact(device, 0, 104, "qcow2 header", name)
+    (
+        magic,
+        version,
+        backing_off,
+        backing_len,
+        cluster_bits,
+        size,
+        crypt,
+        l1_size,
+        l1_off,
+        _rc_off,
+        _rc_clusters,
+        _snaps,
+        _snap_off,
+    ) = _HEADER_V2.unpack_from(raw)
+    check(magic == MAGIC, name, "not a qcow2 image")
+    check(version in (2, 3), name, f"unsupported qcow2 version {version}")
+    check(9 <= cluster_bits <= 21, name, f"corrupt qcow2: cluster size 2^{cluster_bits}")
+    incompat, compression = 0, 0
+    if version == 3:
+        incompat, _compat, _autoclear, _refcount_order, header_len = _HEADER_V3.unpack_from(raw, 72)
+        if header_len > 104:
+            compression = read_exact(device, 104, 1, "qcow2 header", name)[0]
+        check(not incompat & ~_INCOMPAT_KNOWN, name, "qcow2 has unknown incompatible features")
+        check(
+            not incompat & _INCOMPAT_EXTENDED_L2,
+            name,
+            "qcow2 with extended L2 entries (subclusters) is not supported",
+        )
+        check(
+            not incompat & _INCOMPAT_EXTERNAL_DATA,
+            name,
+            "qcow2 with an external data file is not supported",
+        )
+        if not incompat & _INCOMPAT_COMPRESSION:
+            compression = 0
+    check(crypt == 0, name, "encrypted qcow2 images are not supported")
+    check(compression in (0, 1), name, f"unknown qcow2 compression type {compression}")
+    cluster = 1 << cluster_bits
+    check(size < 1 << 56, name, "corrupt qcow2: virtual size too large")
+    needed_l1 = -(-size // (cluster * (cluster // 8)))
+    check(needed_l1 <= l1_size <= MAX_TABLE_BYTES // 8, name, "corrupt qcow2: bad L1 table size")
+    check(l1_off % cluster == 0, name, "corrupt qcow2: L1 table offset not cluster-aligned")
+    check(
+        l1_off + needed_l1 * 8 <= device.size,
+        name,
+        "corrupt qcow2: L1 table offset beyond end of file",
+    )
+    backing = None
+    if backing_off:
+        check(
+            backing_len <= 1023 and backing_off + backing_len <= device.size,
+            name,
+            "corrupt qcow2: backing file name beyond end of file",
+        )
+        backing = device.read(backing_off, backing_len).decode("utf-8", "replace")
+    return Qcow2Header(
+        version, cluster_bits, size, crypt, needed_l1, l1_off, incompat, compression, backing
+    )
+
+
+class Qcow2Device:
+    """The virtual disk of a qcow2 image."""
+
+    def __init__(self, file: FileDevice, path: str, backing: str | None = None, depth: int = 0):
+        self.name = file.name
+        self._file = file
+        self.header = parse_header(file, self.name)
+        self._cluster = 1 << self.header.cluster_bits
+        self._l2_entries = self._cluster // 8
+        raw = file.read(self.header.l1_offset, self.header.l1_size * 8)
+        self._l1 = struct.unpack(f">{self.header.l1_size}Q", raw)
+        self._l2_cache = LRU[int, tuple[int, ...]](256)
+        self._zcache = LRU[int, bytes](16)
+        csize_bits = self.header.cluster_bits - 8
+        self._csize_shift = 62 - csize_bits
+        self._csize_mask = (1 << csize_bits) - 1
+        self._coff_mask = (1 << self._csize_shift) - 1
+        self._opened: list[FileDevice] = []
+        self._backing: Device = ZeroDevice(self.header.size)
+        if self.header.backing_file is not None:
+            self._backing = self._open_backing(path, backing, depth)
+
+    def _open_backing(self, path: str, given: str | None, depth: int) -> Device:
+        name = self.header.backing_file or ""
+        if depth >= _MAX_BACKING_DEPTH:
+            raise SourceError(f"{self.name}: backing file chain deeper than {_MAX_BACKING_DEPTH}")
+        candidate = given
+        if candidate is None:
+            local = os.path.join(os.path.dirname(os.path.abspath(path)), name)
+            if os.path.isfile(local):
+                candidate = local
+        if candidate is None:
+            raise SourceError(
+                f"{self.name}: backing file {name!r} not found next to the image; "
+                "pass it explicitly"
+            )
+        file = FileDevice(candidate)
+        self._opened.append(file)
+        head = file.read(0, 4)
+        if head == MAGIC:
+            return Qcow2Device(file, candidate, None, depth + 1)
+        return file
+
+    @property
+    def size(self) -> int:
+        """Virtual disk size."""
+        return self.header.size
+
+    def _l2(self, l2_offset: int) -> tuple[int, ...]:
+        table = self._l2_cache.get(l2_offset)
+        if table is None:
+            raw = self._file.read(l2_offset, self._cluster)
+            if len(raw) != self._cluster:
+                raise SourceError(f"{self.name}: corrupt qcow2: L2 table beyond end of file")
+            table = struct.unpack(f">{self._l2_entries}Q", raw)
+            self._l2_cache.put(l2_offset, table)
+        return table
+
+    def _entry(self, cluster_index: int) -> int:
+        l1_index, l2_index = divmod(cluster_index, self._l2_entries)
+        l2_offset = self._l1[l1_index] & _OFFSET_MASK
+        if not l2_offset:
+            return 0
+        return self._l2(l2_offset)[l2_index]
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Virtual disk bytes; contiguous host clusters are read in one call."""
+        end = min(offset + size, self.header.size)
+        out = bytearray()
+        pos = max(0, offset)
+        while pos < end:
+            index, within = divmod(pos, self._cluster)
+            entry = self._entry(index)
+            run = min(self._cluster - within, end - pos)
+            if entry & _COMPRESSED:
+                out += self._compressed(entry)[within : within + run]
+            elif entry & _OFFSET_MASK:
+                host = (entry & _OFFSET_MASK) + within
+                next_host = (entry & _OFFSET_MASK) + self._cluster
+                following = index + 1
+                while pos + run < end:
+                    nxt = self._entry(following)
+                    if nxt & _COMPRESSED or (nxt & _OFFSET_MASK) != next_host:
+                        break
+                    following += 1
+                    next_host += self._cluster
+                    run += min(self._cluster, end - pos - run)
+                data = self._file.read(host, run)
+                if len(data) != run:
+                    raise SourceError(
+                        f"{self.name}: corrupt qcow2: data cluster beyond end of file"
+                    )
+                out += data
+            elif entry & _ZERO and self.header.version == 3:
+                out += bytes(run)
+            else:
+                data = self._backing.read(pos, run)
+                out += data + bytes(run - len(data))
+            pos += run
+        return bytes(out)
+
+    def _compressed(self, entry: int) -> bytes:
+        cached = self._zcache.get(entry)
+        if cached is not None:
+            return cached
+        host = entry & self._coff_mask
+        sectors = ((entry >> self._csize_shift) & self._csize_mask) + 1
+        length = sectors * 512 - (host & 511)
+        raw = self._file.read(host, length)
+        if not raw:
+            raise SourceError(f"{self.name}: corrupt qcow2: compressed cluster beyond end of file")
+        if self.header.compression_type == 1:
+            data = _zstd(raw, self._cluster, self.name)
+        else:
+            try:
+                data = zlib.decompressobj(-12).decompress(raw, self._cluster)
+            except zlib.error as exc:
+                raise SourceError(f"{self.name}: corrupt qcow2 compressed cluster: {exc}") from exc
+        if len(data) != self._cluster:
+            raise SourceError(f"{self.name}: corrupt qcow2: short compressed cluster")
+        self._zcache.put(entry, data)
+        return data
+
+    def close(self) -> None:
+        """Close backing files this image opened."""
+        for file in self._opened:
+            file.close()
+
+
+def _zstd(raw: bytes, cluster: int, name: str) -> bytes:
+    try:
+        import zstandard
+    except ImportError as exc:
+        raise SourceError(
+            f"{name}: zstd-compressed qcow2 needs the Python module 'zstandard'"
+        ) from exc
+    try:
+        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)[:cluster]
+    except zstandard.ZstdError as exc:
+        raise SourceError(f"{name}: corrupt qcow2 zstd cluster: {exc}") from exc

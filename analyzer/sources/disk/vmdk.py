@@ -1,0 +1,221 @@
+"""VMware disks, read-only: hosted sparse extents (``KDMV``), streamOptimized, descriptors, OVA.
+
+A sparse extent maps grains through a grain directory and grain tables (cached in a bounded
+LRU). streamOptimized extents store each grain zlib-compressed behind a marker and may keep
+the grain directory in the footer. A text descriptor lists FLAT and SPARSE extent files,
+which must sit in the descriptor's own directory. Disks with a parent are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import tarfile
+import zlib
+from dataclasses import dataclass
+
+from analyzer.errors import SourceError
+from analyzer.sources.disk.device import (
+    LRU,
+    MAX_TABLE_BYTES,
+    ConcatDevice,
+    Device,
+    FileDevice,
+    SliceDevice,
+    ZeroDevice,
+    check,
+    read_exact,
+)
+
+MAGIC = b"KDMV"
+DESCRIPTOR = b"# Disk DescriptorFile"
+_HEADER = struct.Struct("<4sIIQQQQIQQQB4sH")
+_GD_AT_END = 0xFFFFFFFFFFFFFFFF
+_FLAG_COMPRESSED = 1 << 16
+_SECTOR = 512
+_MAX_DESCRIPTOR = 1 << 20
+_EXTENT = re.compile(r'^(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)\s+"([^"]+)"(?:\s+(\d+))?')
+
+
+@dataclass(frozen=True, slots=True)
+class SparseHeader:
+    """The fields of a hosted sparse extent header this reader uses."""
+
+    flags: int
+    capacity: int
+    grain_size: int
+    descriptor_offset: int
+    descriptor_size: int
+    gtes_per_gt: int
+    gd_offset: int
+    compress: int
+
+
+def _parse_header(raw: bytes, name: str) -> SparseHeader:
+    (
+        magic,
+        version,
+        flags,
+        capacity,
+        grain,
+        desc_off,
+        desc_size,
+        gtes,
+        _rgd,
+        gd,
+        _over,
+        _unclean,
+        _eol,
+        compress,
+    ) = _HEADER.unpack_from(raw)
+    check(magic == MAGIC, name, "not a vmdk sparse extent")
+    check(version in (1, 2, 3), name, f"unsupported vmdk version {version}")
+    return SparseHeader(flags, capacity, grain, desc_off, desc_size, gtes, gd, compress)
+
+
+class SparseExtent:
+    """One hosted sparse extent (monolithicSparse, twoGbMaxExtentSparse, streamOptimized)."""
+
+    def __init__(self, file: Device, name: str) -> None:
+        self.name = name
+        self._file = file
+        header = _parse_header(read_exact(file, 0, _SECTOR, "vmdk header", name), name)
+        if header.gd_offset == _GD_AT_END:
+            footer = read_exact(file, file.size - 1024, _SECTOR, "vmdk footer", name)
+            header = _parse_header(footer, name)
+        self.header = header
+        check(
+            header.grain_size > 0
+            and header.grain_size & (header.grain_size - 1) == 0
+            and header.grain_size <= 2048,
+            name,
+            "corrupt vmdk: bad grain size",
+        )
+        check(0 < header.gtes_per_gt <= 65536, name, "corrupt vmdk: bad grain table size")
+        check(header.capacity < 1 << 47, name, "corrupt vmdk: capacity too large")
+        self._grain = header.grain_size * _SECTOR
+        self._gt_span = header.gtes_per_gt * self._grain
+        entries = -(-header.capacity * _SECTOR // self._gt_span)
+        check(entries * 4 <= MAX_TABLE_BYTES, name, "corrupt vmdk: grain directory too large")
+        gd_bytes = header.gd_offset * _SECTOR
+        check(
+            gd_bytes + entries * 4 <= file.size,
+            name,
+            "corrupt vmdk: grain directory beyond end of file",
+        )
+        self._gd = struct.unpack(f"<{entries}I", file.read(gd_bytes, entries * 4))
+        self._compressed = bool(header.flags & _FLAG_COMPRESSED)
+        self._tables = LRU[int, tuple[int, ...]](64)
+        self._grains = LRU[int, bytes](16)
+
+    @property
+    def size(self) -> int:
+        """Capacity in bytes."""
+        return self.header.capacity * _SECTOR
+
+    def descriptor(self) -> str:
+        """Return the embedded descriptor text, if any."""
+        h = self.header
+        if not h.descriptor_offset or not 0 < h.descriptor_size <= _MAX_DESCRIPTOR // _SECTOR:
+            return ""
+        raw = self._file.read(h.descriptor_offset * _SECTOR, h.descriptor_size * _SECTOR)
+        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+    def _grain_entry(self, grain_index: int) -> int:
+        gd_index, gt_index = divmod(grain_index, self.header.gtes_per_gt)
+        gt_sector = self._gd[gd_index]
+        if gt_sector == 0:
+            return 0
+        table = self._tables.get(gt_sector)
+        if table is None:
+            count = self.header.gtes_per_gt
+            raw = self._file.read(gt_sector * _SECTOR, count * 4)
+            if len(raw) != count * 4:
+                raise SourceError(f"{self.name}: corrupt vmdk: grain table beyond end of file")
+            table = struct.unpack(f"<{count}I", raw)
+            self._tables.put(gt_sector, table)
+        return table[gt_index]
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Virtual bytes; unallocated and zeroed grains read as zeros."""
+        out = bytearray()
+        end = min(offset + size, self.size)
+        pos = max(0, offset)
+        while pos < end:
+            index, within = divmod(pos, self._grain)
+            run = min(self._grain - within, end - pos)
+            entry = self._grain_entry(index)
+            if entry <= 1:
+                out += bytes(run)
+            elif self._compressed:
+                out += self._inflate(entry)[within : within + run]
+            else:
+                data = self._file.read(entry * _SECTOR + within, run)
+                if len(data) != run:
+                    raise SourceError(f"{self.name}: corrupt vmdk: grain beyond end of file")
+                out += data
+            pos += run
+        return bytes(out)
+
+    def _inflate(self, sector: int) -> bytes:
+        cached = self._grains.get(sector)
+        if cached is not None:
+            return cached
+        marker = self._file.read(sector * _SECTOR, 12)
+        if len(marker) != 12:
+            raise SourceError(f"{self.name}: corrupt vmdk: grain marker beyond end of file")
+        _lba, length = struct.unpack("<QI", marker)
+        check(length <= 2 * self._grain + 4096, self.name, "corrupt vmdk: compressed grain size")
+        raw = self._file.read(sector * _SECTOR + 12, length)
+        try:
+            data = zlib.decompressobj().decompress(raw, self._grain)
+        except zlib.error as exc:
+            raise SourceError(f"{self.name}: corrupt vmdk compressed grain: {exc}") from exc
+        data += bytes(self._grain - len(data))
+        self._grains.put(sector, data)
+        return data
+
+
+def open_descriptor(text: str, directory: str, name: str, opened: list[FileDevice]) -> Device:
+    """Open a device from a descriptor's extent lines; extent files come from ``directory`` only."""
+    check(
+        "parentFileNameHint" not in text and 'createType="vmfsSparse"' not in text,
+        name,
+        "vmdk with a parent disk is not supported",
+    )
+    pieces: list[tuple[Device, int, int]] = []
+    for line in text.splitlines():
+        match = _EXTENT.match(line.strip())
+        if not match:
+            continue
+        _access, sectors, kind, filename, offset = match.groups()
+        length = int(sectors) * _SECTOR
+        if kind == "ZERO":
+            pieces.append((ZeroDevice(length), 0, length))
+            continue
+        if os.path.basename(filename) != filename or filename in (".", ".."):
+            raise SourceError(f"{name}: vmdk extent {filename!r} is outside the image directory")
+        file = FileDevice(os.path.join(directory, filename))
+        opened.append(file)
+        if kind in ("FLAT", "VMFS"):
+            pieces.append((file, int(offset or 0) * _SECTOR, length))
+        elif kind == "SPARSE":
+            pieces.append((SparseExtent(file, filename), 0, length))
+        else:
+            raise SourceError(f"{name}: vmdk extent type {kind} is not supported")
+    check(bool(pieces), name, "vmdk descriptor lists no extents")
+    return ConcatDevice(pieces)
+
+
+def open_ova(file: FileDevice, path: str) -> Device:
+    """Open the first ``.vmdk`` member of an uncompressed OVA (tar), read in place."""
+    try:
+        with tarfile.open(path, "r:") as archive:
+            for member in archive:
+                if member.isfile() and member.name.lower().endswith(".vmdk"):
+                    window = SliceDevice(file, member.offset_data, member.size)
+                    return SparseExtent(window, f"{file.name}:{member.name}")
+    except (tarfile.TarError, OSError) as exc:
+        raise SourceError(f"{file.name}: cannot read OVA archive: {exc}") from exc
+    raise SourceError(f"{file.name}: OVA archive holds no .vmdk disk")

@@ -1,0 +1,192 @@
+"""Partition tables: MBR (with the EBR chain of logical partitions) and GPT.
+
+Partitions are numbered as Linux numbers them (``sda1``..``sda4`` primary, ``sda5``.. logical;
+GPT entries by slot). A partition that reaches past the end of the disk, or an EBR chain that
+loops, is a :class:`SourceError`; the caller decides whether that ends the scan.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from dataclasses import dataclass
+
+from analyzer.errors import SourceError
+from analyzer.sources.disk.device import Device, check
+
+SECTOR = 512
+_EXTENDED = (0x05, 0x0F, 0x85)
+_PROTECTIVE = 0xEE
+_MAX_LOGICAL = 128
+_MAX_GPT_ENTRIES = 1024
+
+#: Partition type GUIDs of the root file system (Discoverable Partitions Specification).
+ROOT_TYPES = {
+    "4f68bce3-e8cd-4db1-96e7-fbcaf984b709": "root-x86-64",
+    "b921b045-1df0-41c3-af44-4c6f280d3fae": "root-arm64",
+    "44479540-f297-41b2-9af7-d131d5f0458a": "root-x86",
+    "69dad710-2ce4-4e3c-b16c-21a1d49abed3": "root-arm",
+}
+#: Other well-known GPT type GUIDs, named in facts.
+KNOWN_TYPES = {
+    **ROOT_TYPES,
+    "c12a7328-f81f-11d2-ba4b-00a0c93ec93b": "esp",
+    "0fc63daf-8483-4772-8e79-3d69d8477de4": "linux",
+    "e6d6d379-f507-44c2-a23c-238f2a3df928": "lvm",
+    "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f": "swap",
+    "bc13c2ff-59e6-4262-a352-b275fd6f7172": "xbootldr",
+    "21686148-6449-6e6f-744e-656564454649": "bios-boot",
+    "933ac7e1-2eb4-4f13-b844-0e14e2aef915": "home",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One partition: where it is and how the table describes it."""
+
+    index: int
+    start: int
+    size: int
+    type: str
+    scheme: str
+    partuuid: str | None = None
+    label: str | None = None
+
+    def as_fact(self) -> dict[str, object]:
+        """Describe the partition as a JSON-able dict."""
+        return {
+            "index": self.index,
+            "start": self.start,
+            "size": self.size,
+            "scheme": self.scheme,
+            "type": self.type,
+            "type_name": KNOWN_TYPES.get(self.type, ""),
+            "partuuid": self.partuuid,
+            "label": self.label,
+        }
+
+
+def read_table(disk: Device, name: str) -> tuple[str, list[Partition]]:
+    """``("gpt" | "mbr" | "none", partitions)`` of ``disk``.
+
+    A partition reaching past the end of the disk, or any other structural problem, raises
+    :class:`SourceError` naming it.
+    """
+    for sector in (SECTOR, 4096):
+        if disk.read(sector, 8) == b"EFI PART":
+            return "gpt", _gpt(disk, name, sector)
+    mbr = disk.read(0, SECTOR)
+    if is_mbr(mbr):
+        return "mbr", _mbr(disk, name, mbr)
+    return "none", []
+
+
+def is_mbr(sector: bytes) -> bool:
+    """Tell whether ``sector`` is a master boot record with a plausible table (not a FAT boot)."""
+    if len(sector) < SECTOR or sector[510:512] != b"\x55\xaa":
+        return False
+    if sector[54:57] == b"FAT" or sector[82:87] == b"FAT32" or sector[3:7] == b"NTFS":
+        return False
+    return _plausible_mbr(sector)
+
+
+def _mbr_entries(sector: bytes) -> list[tuple[int, int, int, int]]:
+    entries = []
+    for slot in range(4):
+        status, ptype, start, count = struct.unpack_from("<B3xB3xII", sector, 446 + slot * 16)
+        entries.append((status, ptype, start, count))
+    return entries
+
+
+def _plausible_mbr(sector: bytes) -> bool:
+    """Tell whether the four entries look like a partition table (not a boot sector's code)."""
+    entries = _mbr_entries(sector)
+    used = [e for e in entries if e[1] != 0]
+    return bool(used) and all(status in (0, 0x80) for status, *_ in entries)
+
+
+def _checked(disk: Device, name: str, index: int, start: int, size: int) -> None:
+    if start + size > disk.size or size == 0:
+        raise SourceError(f"{name}: corrupt partition table: partition {index} beyond end of disk")
+
+
+def _mbr(disk: Device, name: str, sector: bytes) -> list[Partition]:
+    signature = struct.unpack_from("<I", sector, 440)[0]
+    parts: list[Partition] = []
+    extended: tuple[int, int] | None = None
+    for slot, (_status, ptype, start, count) in enumerate(_mbr_entries(sector), start=1):
+        if ptype == 0 or count == 0:
+            continue
+        if ptype == _PROTECTIVE:
+            raise SourceError(f"{name}: protective MBR without a GPT header")
+        _checked(disk, name, slot, start * SECTOR, count * SECTOR)
+        if ptype in _EXTENDED:
+            extended = (start, count)
+            continue
+        parts.append(_mbr_part(slot, start, count, ptype, signature))
+    if extended is not None:
+        parts += _logical(disk, name, extended, signature)
+    return parts
+
+
+def _mbr_part(index: int, start: int, count: int, ptype: int, signature: int) -> Partition:
+    return Partition(
+        index,
+        start * SECTOR,
+        count * SECTOR,
+        f"0x{ptype:02x}",
+        "mbr",
+        f"{signature:08x}-{index:02d}",
+    )
+
+
+def _logical(disk: Device, name: str, extended: tuple[int, int], sig: int) -> list[Partition]:
+    base, _count = extended
+    parts: list[Partition] = []
+    seen: set[int] = set()
+    ebr = base
+    index = 5
+    while ebr not in seen:
+        check(len(seen) < _MAX_LOGICAL, name, "corrupt MBR: too many logical partitions")
+        seen.add(ebr)
+        sector = disk.read(ebr * SECTOR, SECTOR)
+        if len(sector) != SECTOR or sector[510:512] != b"\x55\xaa":
+            raise SourceError(f"{name}: corrupt MBR: bad extended boot record at sector {ebr}")
+        entries = _mbr_entries(sector)
+        _s, ptype, start, count = entries[0]
+        if ptype and count:
+            _checked(disk, name, index, (ebr + start) * SECTOR, count * SECTOR)
+            parts.append(_mbr_part(index, ebr + start, count, ptype, sig))
+            index += 1
+        _s, next_type, next_start, _n = entries[1]
+        if next_type not in _EXTENDED or next_start == 0:
+            return parts
+        ebr = base + next_start
+    raise SourceError(f"{name}: corrupt MBR: extended partition chain loops")
+
+
+def _gpt(disk: Device, name: str, sector: int) -> list[Partition]:
+    header = disk.read(sector, 92)
+    check(len(header) == 92, name, "corrupt GPT: header beyond end of disk")
+    entries_lba, count, entry_size = struct.unpack_from("<QII", header, 72)
+    check(0 < count <= _MAX_GPT_ENTRIES, name, "corrupt GPT: bad number of partition entries")
+    check(128 <= entry_size <= 4096 and entry_size % 8 == 0, name, "corrupt GPT: bad entry size")
+    table = disk.read(entries_lba * sector, count * entry_size)
+    check(
+        len(table) == count * entry_size, name, "corrupt GPT: partition entries beyond end of disk"
+    )
+    parts: list[Partition] = []
+    for slot in range(count):
+        raw = table[slot * entry_size : (slot + 1) * entry_size]
+        if raw[:16] == bytes(16):
+            continue
+        ptype = str(uuid.UUID(bytes_le=raw[:16]))
+        unique = str(uuid.UUID(bytes_le=raw[16:32]))
+        first, last = struct.unpack_from("<QQ", raw, 32)
+        label = raw[56:128].decode("utf-16-le", "replace").split("\0", 1)[0]
+        check(last >= first, name, f"corrupt GPT: partition {slot + 1} ends before it starts")
+        start, size = first * sector, (last - first + 1) * sector
+        _checked(disk, name, slot + 1, start, size)
+        parts.append(Partition(slot + 1, start, size, ptype, "gpt", unique, label or None))
+    parts.sort(key=lambda p: p.start)
+    return parts

@@ -1,0 +1,298 @@
+"""XFS (v5, and v4 on a best-effort basis), read-only, walked from the root directory.
+
+Inodes are located by number (no AG inode B+tree needed); data forks are extent lists or
+B+trees (bmbt); directories are short-form, block, leaf or node (see :mod:`xfs_dir`);
+symlinks are inline or remote; extended attributes come from short-form or leaf attribute
+forks, with the SECURE namespace mapped to ``security.`` (so ``security.capability``).
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from dataclasses import dataclass
+
+from analyzer.errors import SourceError
+from analyzer.sources.disk.device import CachedDevice, Device, check, read_exact, stream_runs
+from analyzer.sources.disk.fsbase import Inode, kind_of
+from analyzer.sources.disk.xfs_dir import Run, directory_entries, parse_attr_leaf, shortform_attrs
+from analyzer.sources.entry import Blocks, Kind
+
+MAGIC = b"XFSB"
+_INODE_MAGIC = b"IN"
+_FMT_DEV, _FMT_LOCAL, _FMT_EXTENTS, _FMT_BTREE = 0, 1, 2, 3
+_NREXT64 = 1 << 4
+_MAX_NODES = 1 << 16
+_MAX_SYMLINK = 1024
+_SYMLINK_MAGIC = b"XSLM"
+
+
+@dataclass(frozen=True, slots=True)
+class XfsSuperblock:
+    """The fields of an XFS superblock this reader uses."""
+
+    block_size: int
+    blocks: int
+    root: int
+    ag_blocks: int
+    ag_count: int
+    version: int
+    sector_size: int
+    inode_size: int
+    inopblog: int
+    agblklog: int
+    dirblklog: int
+    ftype: bool
+    uuid: str
+    label: str
+
+
+def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
+    """Parse and validate an XFS superblock (sector 0)."""
+    check(raw[:4] == MAGIC, name, "not an XFS file system")
+    block, dblocks = struct.unpack_from(">IQ", raw, 4)
+    root = struct.unpack_from(">Q", raw, 56)[0]
+    agblocks, agcount = struct.unpack_from(">II", raw, 84)
+    versionnum, sectsize, inodesize = struct.unpack_from(">HHH", raw, 100)
+    label = raw[108:120].split(b"\0", 1)[0].decode("utf-8", "replace")
+    _blocklog, _sectlog, _inodelog, inopblog, agblklog = raw[120:125]
+    dirblklog = raw[192]
+    features2 = struct.unpack_from(">I", raw, 200)[0]
+    incompat = struct.unpack_from(">I", raw, 216)[0]
+    version = versionnum & 0xF
+    check(version in (4, 5), name, f"unsupported XFS version {version}")
+    check(512 <= block <= 65536 and block & (block - 1) == 0, name, "corrupt XFS: block size")
+    check(
+        256 <= inodesize <= 2048 and block // inodesize == 1 << inopblog,
+        name,
+        "corrupt XFS: inode size",
+    )
+    check(
+        0 < agblocks <= 1 << agblklog and 0 < agcount <= 1 << 20,
+        name,
+        "corrupt XFS: allocation group geometry",
+    )
+    check(
+        dblocks * block <= device_size + block * agblocks,
+        name,
+        "corrupt XFS: file system larger than its device",
+    )
+    check(dirblklog <= 8, name, "corrupt XFS: directory block size")
+    ftype = bool(incompat & 1) if version == 5 else bool(features2 & 0x200)
+    return XfsSuperblock(
+        block,
+        dblocks,
+        root,
+        agblocks,
+        agcount,
+        version,
+        sectsize,
+        inodesize,
+        inopblog,
+        agblklog,
+        dirblklog,
+        ftype,
+        str(uuid.UUID(bytes=raw[32:48])),
+        label,
+    )
+
+
+class XfsFileSystem:
+    """An XFS file system on a device."""
+
+    fstype = "xfs"
+
+    def __init__(self, device: Device, name: str) -> None:
+        self.name = name
+        self._meta = CachedDevice(device)
+        self._data = device
+        self.sb = parse_superblock(
+            read_exact(device, 0, 512, "XFS superblock", name), device.size, name
+        )
+        self.root = self.sb.root
+        self.uuid: str | None = self.sb.uuid
+        self.label: str | None = self.sb.label or None
+        self._core = 176 if self.sb.version == 5 else 100
+
+    def fsblock(self, fsb: int, count: int = 1) -> int:
+        """Byte offset of file-system block ``fsb`` (AG number and block within the AG)."""
+        sb = self.sb
+        agno, agbno = fsb >> sb.agblklog, fsb & ((1 << sb.agblklog) - 1)
+        check(
+            agno < sb.ag_count and agbno + count <= sb.ag_blocks,
+            self.name,
+            f"corrupt XFS: block {fsb} beyond the file system",
+        )
+        return (agno * sb.ag_blocks + agbno) * sb.block_size
+
+    def _raw(self, ino: int) -> bytes:
+        sb = self.sb
+        agno = ino >> (sb.agblklog + sb.inopblog)
+        agino = ino & ((1 << (sb.agblklog + sb.inopblog)) - 1)
+        agbno, index = agino >> sb.inopblog, agino & ((1 << sb.inopblog) - 1)
+        check(
+            agno < sb.ag_count and agbno < sb.ag_blocks,
+            self.name,
+            f"corrupt XFS: inode number {ino} out of range",
+        )
+        at = (agno * sb.ag_blocks + agbno) * sb.block_size + index * sb.inode_size
+        raw = read_exact(self._meta, at, sb.inode_size, "XFS inode", self.name)
+        check(raw[:2] == _INODE_MAGIC, self.name, f"corrupt XFS: inode {ino} has a bad magic")
+        return raw
+
+    def _forks(self, raw: bytes) -> tuple[bytes, bytes]:
+        forkoff = raw[82]
+        end = self._core + forkoff * 8 if forkoff else len(raw)
+        check(end <= len(raw), self.name, "corrupt XFS: attribute fork offset")
+        return raw[self._core : end], raw[end:] if forkoff else b""
+
+    def _counts(self, raw: bytes) -> tuple[int, int]:
+        flags2 = struct.unpack_from(">Q", raw, 120)[0] if raw[4] >= 3 else 0
+        if flags2 & _NREXT64:
+            return struct.unpack_from(">Q", raw, 24)[0], struct.unpack_from(">I", raw, 76)[0]
+        nextents, anextents = struct.unpack_from(">IH", raw, 76)
+        return nextents, anextents
+
+    def inode(self, ino: int) -> Inode:
+        """Decode inode ``ino``."""
+        raw = self._raw(ino)
+        mode, version, fmt, onlink, uid, gid, nlink = struct.unpack_from(">HBBHIII", raw, 2)
+        size = struct.unpack_from(">Q", raw, 56)[0]
+        kind = kind_of(mode)
+        if kind is None:
+            raise SourceError(f"{self.name}: inode {ino} has unknown type {mode:o}")
+        data_fork, attr_fork = self._forks(raw)
+        rdev = None
+        if kind in (Kind.CHAR, Kind.BLOCK) and fmt == _FMT_DEV:
+            dev = struct.unpack_from(">I", data_fork, 0)[0]
+            rdev = (dev >> 18) & 0x3FFF, dev & 0x3FFFF
+        link = self._symlink(raw, fmt, size, data_fork) if kind is Kind.SYMLINK else None
+        xattrs = self._xattrs(raw, attr_fork)
+        return Inode(
+            kind,
+            mode & 0o7777,
+            uid,
+            gid,
+            size,
+            nlink if version > 1 else onlink,
+            rdev,
+            link,
+            xattrs,
+        )
+
+    def _runs(self, raw: bytes, fork: bytes, fmt: int, count: int) -> list[Run]:
+        block = self.sb.block_size
+        if fmt == _FMT_EXTENTS:
+            check(count * 16 <= len(fork), self.name, "corrupt XFS: extent count overflows fork")
+            records = [fork[i * 16 : i * 16 + 16] for i in range(count)]
+        elif fmt == _FMT_BTREE:
+            records = self._bmbt(fork)
+        else:
+            raise SourceError(f"{self.name}: unexpected XFS fork format {fmt}")
+        runs: list[Run] = []
+        for record in records:
+            l0, l1 = struct.unpack(">QQ", record)
+            startoff = (l0 & ((1 << 63) - 1)) >> 9
+            startblock = ((l0 & 0x1FF) << 43) | (l1 >> 21)
+            length = l1 & ((1 << 21) - 1)
+            physical = -1 if l0 >> 63 else self.fsblock(startblock, length)
+            runs.append((startoff * block, physical, length * block))
+        runs.sort()
+        return runs
+
+    def _bmbt(self, root: bytes) -> list[bytes]:
+        level, numrecs = struct.unpack_from(">HH", root, 0)
+        maxrecs = (len(root) - 4) // 16
+        check(numrecs <= maxrecs and level > 0, self.name, "corrupt XFS: bmbt root")
+        ptrs = struct.unpack_from(f">{numrecs}Q", root, 4 + maxrecs * 8)
+        header = 72 if self.sb.version == 5 else 24
+        block = self.sb.block_size
+        node_max = (block - header) // 16
+        records: list[bytes] = []
+        budget = _MAX_NODES
+        pending = [(p, level - 1) for p in reversed(ptrs)]
+        while pending:
+            ptr, expected = pending.pop()
+            budget -= 1
+            check(budget > 0, self.name, "corrupt XFS: bmbt too large")
+            data = self._meta.read(self.fsblock(ptr), block)
+            lvl, count = struct.unpack_from(">HH", data, 4)
+            check(lvl == expected and count <= node_max, self.name, "corrupt XFS: bmbt block")
+            if lvl == 0:
+                records += [data[header + i * 16 : header + i * 16 + 16] for i in range(count)]
+            else:
+                children = struct.unpack_from(f">{count}Q", data, header + node_max * 8)
+                pending += [(c, lvl - 1) for c in reversed(children)]
+        return records
+
+    def _fork_runs(self, raw: bytes, attr: bool = False) -> list[Run]:
+        data_fork, attr_fork = self._forks(raw)
+        nextents, anextents = self._counts(raw)
+        if attr:
+            return self._runs(raw, attr_fork, raw[83], anextents)
+        return self._runs(raw, data_fork, raw[5], nextents)
+
+    def _symlink(self, raw: bytes, fmt: int, size: int, fork: bytes) -> str:
+        check(size <= _MAX_SYMLINK, self.name, "corrupt XFS: symlink too long")
+        if fmt == _FMT_LOCAL:
+            return fork[:size].decode("utf-8", "surrogateescape")
+        out = bytearray()
+        block = self.sb.block_size
+        for _logical, physical, length in self._fork_runs(raw):
+            for at in range(physical, physical + length, block):
+                data = self._meta.read(at, block)
+                if data[:4] == _SYMLINK_MAGIC:
+                    count = struct.unpack_from(">I", data, 8)[0]
+                    out += data[56 : 56 + count]
+                else:
+                    out += data
+        return bytes(out[:size]).decode("utf-8", "surrogateescape")
+
+    def _xattrs(self, raw: bytes, fork: bytes) -> dict[str, bytes]:
+        if not fork:
+            return {}
+        aformat = raw[83]
+        if aformat == _FMT_LOCAL:
+            found = shortform_attrs(fork)
+        else:
+            found = {}
+            block = self.sb.block_size
+            for _logical, physical, length in self._fork_runs(raw, attr=True):
+                for at in range(physical, physical + length, block):
+                    found.update(parse_attr_leaf(self._meta.read(at, block)))
+        return {k: v for k, v in found.items() if k.startswith("security.")}
+
+    def blocks(self, ino: int, inode: Inode) -> Blocks:
+        """Return a reader of the file's bytes (inline or from its extents)."""
+        raw = self._raw(ino)
+        if raw[5] == _FMT_LOCAL:
+            data = self._forks(raw)[0][: inode.size]
+            return lambda: iter((data,))
+        return stream_runs(self._data, self._fork_runs(raw), inode.size)
+
+    def listdir(self, ino: int) -> list[tuple[str, int]]:
+        """Names and inode numbers of a directory in any of the four formats."""
+        raw = self._raw(ino)
+        check(
+            kind_of(struct.unpack_from(">H", raw, 2)[0]) is Kind.DIR,
+            self.name,
+            f"inode {ino} is not a directory",
+        )
+        fork = self._forks(raw)[0]
+        if raw[5] == _FMT_LOCAL:
+            return directory_entries(fork, None, self)
+        return directory_entries(b"", self._fork_runs(raw), self)
+
+    def read_runs(self, runs: list[Run], offset: int, size: int) -> bytes:
+        """Read ``size`` bytes at logical ``offset`` of a mapped file (metadata cache)."""
+        out = bytearray()
+        for logical, physical, length in runs:
+            lo, hi = max(offset, logical), min(offset + size, logical + length)
+            if lo >= hi:
+                continue
+            out += (
+                bytes(hi - lo)
+                if physical < 0
+                else self._meta.read(physical + lo - logical, hi - lo)
+            )
+        return bytes(out)

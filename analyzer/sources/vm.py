@@ -1,0 +1,51 @@
+"""VM disk images as a :class:`~analyzer.sources.base.Source` (the reader is in ``disk/``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.sources.disk import DiskSource
+from analyzer.sources.entry import LayerStream
+
+
+class VmDisk:
+    """A disk image whose mounted file systems form one tree; the target of a VM."""
+
+    def __init__(self, path: str, backing: str | None = None) -> None:
+        self._path = path
+        self._disk = DiskSource(path, backing)
+        self._layers: list[dict[str, Any]] = []
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Partitions and entries that could not be read."""
+        return self._disk.notifications
+
+    def layers(self) -> Iterator[LayerStream]:
+        """The mounted file systems, root first."""
+        for layer in self._disk.layers():
+            info = layer.info
+            self._layers.append(
+                {"id": info.id, "description": info.description, "mountpoint": info.mountpoint}
+            )
+            yield layer
+
+    def target(self) -> TargetInfo:
+        """The disk, its format and its mounted file systems."""
+        facts = self._disk.facts()
+        properties = {
+            "format": facts.get("format"),
+            "virtual_size": facts.get("virtual_size"),
+            "partition_table": facts.get("partition_table"),
+        }
+        return TargetInfo(self._path, "disk", TargetKind.VM, tuple(self._layers), properties)
+
+    def facts(self) -> Mapping[str, Any]:
+        """Partitions and file systems."""
+        return {"disk": self._disk.facts()}
+
+    def close(self) -> None:
+        """Close the image."""
+        self._disk.close()

@@ -1,0 +1,445 @@
+"""Build real disk images at test time from tiny declarative trees, with the real tools.
+
+No root privileges beyond ``mknod``, no loop devices, no mounting: file systems are made with
+``mkfs.ext4 -d``, ``mkfs.xfs -p`` and ``mkfs.vfat`` + ``mcopy`` on plain files, tables with
+``sfdisk`` on a file, formats with ``qemu-img convert``; LVM labels and metadata are written
+here following the on-disk format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import struct
+import subprocess
+import uuid
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class File:
+    """A regular file with explicit metadata."""
+
+    content: bytes = b""
+    mode: int = 0o644
+    uid: int = 0
+    gid: int = 0
+    xattrs: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """A symbolic link."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Hardlink:
+    """Another name for an earlier file (path relative to the tree root)."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Device:
+    """A character (``c``), block (``b``) device node, FIFO (``p``) or socket (``s``)."""
+
+    kind: str
+    major: int = 0
+    minor: int = 0
+    mode: int = 0o600
+
+
+@dataclass(frozen=True)
+class Dir:
+    """A directory with explicit metadata."""
+
+    mode: int = 0o755
+    uid: int = 0
+    gid: int = 0
+
+
+Spec = Mapping[str, "str | bytes | File | Symlink | Hardlink | Device | Dir"]
+
+
+def run(*args: str, input_text: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Run a tool, failing the test with its output on error."""
+    result = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        input=input_text,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if result.returncode:
+        raise AssertionError(f"{' '.join(args)} failed: {result.stderr or result.stdout}")
+    return result.stdout
+
+
+def make_tree(root: Path, spec: Spec) -> Path:
+    """Create ``spec`` under ``root`` (parents as 0755 directories)."""
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
+    for name, given in spec.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        item: File | Symlink | Hardlink | Device | Dir
+        if isinstance(given, (str, bytes)):
+            item = File(given.encode() if isinstance(given, str) else given)
+        else:
+            item = given
+        if isinstance(item, File):
+            path.write_bytes(item.content)
+            os.chown(path, item.uid, item.gid)
+            os.chmod(path, item.mode)
+            for key, value in item.xattrs.items():
+                os.setxattr(path, key, value)
+        elif isinstance(item, Symlink):
+            os.symlink(item.target, path)
+        elif isinstance(item, Hardlink):
+            os.link(root / item.target, path)
+        elif isinstance(item, Dir):
+            path.mkdir(exist_ok=True)
+            os.chown(path, item.uid, item.gid)
+            os.chmod(path, item.mode)
+        else:
+            kinds = {"c": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO, "s": stat.S_IFSOCK}
+            os.mknod(path, kinds[item.kind] | item.mode, os.makedev(item.major, item.minor))
+            os.chmod(path, item.mode)
+    return root
+
+
+def mkfs_ext4(tree: Path, image: Path, size_mib: int = 32, *options: str) -> Path:
+    """An ext4 image of ``tree`` (owners kept as in the tree)."""
+    image.unlink(missing_ok=True)
+    run(
+        "mkfs.ext4",
+        "-q",
+        "-F",
+        "-d",
+        str(tree),
+        *options,
+        str(image),
+        f"{size_mib}M",
+        env={"E2FSPROGS_FAKE_TIME": "1700000000"},
+    )
+    return image
+
+
+def mkfs_vfat(tree: Path, image: Path, size_mib: int = 32, label: str = "ESP") -> Path:
+    """A FAT image holding a copy of ``tree``."""
+    image.unlink(missing_ok=True)
+    run("mkfs.vfat", "-C", "-n", label, "-i", "1234ABCD", str(image), str(size_mib * 1024))
+    entries = [str(p) for p in sorted(tree.iterdir())]
+    if entries:
+        run("mcopy", "-s", "-i", str(image), *entries, "::/", env={"MTOOLS_SKIP_CHECK": "1"})
+    return image
+
+
+def _proto_lines(directory: Path, depth: int) -> Iterator[str]:
+    pad = " " * depth
+    for path in sorted(directory.iterdir()):
+        info = path.lstat()
+        perms = f"{'u' if info.st_mode & stat.S_ISUID else '-'}"
+        perms += f"{'g' if info.st_mode & stat.S_ISGID else '-'}{info.st_mode & 0o777:03o}"
+        owner = f"{info.st_uid} {info.st_gid}"
+        if stat.S_ISDIR(info.st_mode):
+            yield f"{pad}{path.name} d{perms} {owner}"
+            yield from _proto_lines(path, depth + 1)
+            yield f"{pad}$"
+        elif stat.S_ISLNK(info.st_mode):
+            yield f"{pad}{path.name} l{perms} {owner} {os.readlink(path)}"
+        elif stat.S_ISREG(info.st_mode):
+            yield f"{pad}{path.name} -{perms} {owner} {path}"
+        elif stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+            kind = "c" if stat.S_ISCHR(info.st_mode) else "b"
+            dev = info.st_rdev
+            yield f"{pad}{path.name} {kind}{perms} {owner} {os.major(dev)} {os.minor(dev)}"
+        elif stat.S_ISFIFO(info.st_mode):
+            yield f"{pad}{path.name} p{perms} {owner}"
+
+
+def mkfs_xfs(tree: Path, image: Path, size_mib: int = 64, *options: str) -> Path:
+    """An XFS (v5) image of ``tree`` made from a protofile (no hard links or xattrs)."""
+    proto = image.with_suffix(".proto")
+    lines = ["/dev/null", "0 0", "d--755 0 0", *_proto_lines(tree, 1), "$", ""]
+    proto.write_text("\n".join(lines))
+    image.unlink(missing_ok=True)
+    image.write_bytes(b"")
+    os.truncate(image, size_mib * MIB)
+    run(
+        "mkfs.xfs",
+        "-q",
+        "-f",
+        "-p",
+        str(proto),
+        *options,
+        str(image),
+        env={"TEST_DIR": "1", "TEST_DEV": "1", "QA_CHECK_FS": "1"},
+    )
+    return image
+
+
+@dataclass(frozen=True)
+class Part:
+    """A partition of a test disk: its content image (or none), size and sfdisk type."""
+
+    content: Path | None
+    size_mib: int
+    type: str = "linux"
+    name: str | None = None
+    uuid: str | None = None
+
+
+def partitioned(
+    disk: Path, parts: list[Part], table: str = "gpt", size_mib: int = 0, logical_from: int = 0
+) -> list[int]:
+    """A disk with ``parts`` (MBR: parts from ``logical_from`` on are logical); their offsets."""
+    total = size_mib or 3 + sum(p.size_mib + 2 for p in parts)
+    disk.unlink(missing_ok=True)
+    disk.write_bytes(b"")
+    os.truncate(disk, total * MIB)
+    lines = [f"label: {'gpt' if table == 'gpt' else 'dos'}"]
+    for index, part in enumerate(parts):
+        fields = [f"size={part.size_mib}MiB", f"type={_sfdisk_type(part.type, table)}"]
+        if part.name:
+            fields.append(f'name="{part.name}"')
+        if part.uuid:
+            fields.append(f"uuid={part.uuid}")
+        prefix = ""
+        if table == "mbr" and logical_from and index >= logical_from:
+            if index == logical_from:
+                extended = sum(p.size_mib + 2 for p in parts[logical_from:])
+                lines.append(f"{disk}{index + 1}: size={extended}MiB, type=5")
+            prefix = f"{disk}{5 + index - logical_from}: "
+        lines.append(prefix + ", ".join(fields))
+    run("sfdisk", "-q", str(disk), input_text="\n".join(lines) + "\n")
+    dump = run("sfdisk", "-J", str(disk))
+    entries = [p for p in json.loads(dump)["partitiontable"]["partitions"] if p["type"] != "5"]
+    offsets = [int(p["start"]) * 512 for p in entries]
+    for part, offset in zip(parts, offsets, strict=True):
+        if part.content is not None:
+            copy_into(part.content, disk, offset)
+    return offsets
+
+
+def _sfdisk_type(name: str, table: str) -> str:
+    if table == "gpt":
+        return {
+            "linux": "L",
+            "esp": "U",
+            "root": "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709",
+            "lvm": "E6D6D379-F507-44C2-A23C-238F2A3DF928",
+        }.get(name, name)
+    return {"linux": "83", "esp": "ef", "lvm": "8e"}.get(name, name)
+
+
+def copy_into(source: Path, target: Path, offset: int) -> None:
+    """Copy ``source`` into ``target`` at ``offset`` without truncating it (sparse-friendly)."""
+    with open(source, "rb") as src, open(target, "r+b") as dst:
+        position = 0
+        while chunk := src.read(MIB):
+            if chunk.count(0) != len(chunk):
+                dst.seek(offset + position)
+                dst.write(chunk)
+            position += len(chunk)
+
+
+def convert(raw: Path, image: Path, fmt: str, *options: str) -> Path:
+    """``qemu-img convert`` of a raw disk to ``fmt``."""
+    image.unlink(missing_ok=True)
+    run("qemu-img", "convert", "-f", "raw", "-O", fmt, *options, str(raw), str(image))
+    return image
+
+
+def qemu_raw_digest(image: Path, scratch: Path, trim: int = 0) -> tuple[str, int]:
+    """sha256 and size of ``qemu-img convert -O raw`` of ``image``, less ``trim`` end bytes."""
+    out = scratch / f"{image.name}.qemu.raw"
+    run("qemu-img", "convert", "-O", "raw", str(image), str(out))
+    if trim:
+        os.truncate(out, out.stat().st_size - trim)
+    digest = file_digest(out)
+    size = out.stat().st_size
+    out.unlink()
+    return digest, size
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, streamed."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(4 * MIB):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _lvm_crc(data: bytes) -> int:
+    return zlib.crc32(data, 0xF597A6CF ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class LV:
+    """A logical volume: its segments as ``(start_extent, extent_count, pv_extent)``."""
+
+    name: str
+    segments: list[tuple[int, int, int]]
+    type: str = "striped"
+    content: Path | None = None
+
+
+def lvm_pv(path: Path, size_mib: int, vg: str, lvs: list[LV], extent_mib: int = 1) -> None:
+    """A physical volume file holding ``lvs``; LV contents are copied segment by segment."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(b"")
+    os.truncate(path, size_mib * MIB)
+    pv_id = "pvAAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGGHH"
+    pe_start = 2048
+    extent = extent_mib * MIB
+    pe_count = (size_mib * MIB - pe_start * 512) // extent
+    volumes = []
+    for lv in lvs:
+        segs = []
+        for number, (start, count, pv_extent) in enumerate(lv.segments, start=1):
+            extra = f'\nstripe_count = 1\nstripes = ["pv0", {pv_extent}]'
+            if lv.type != "striped":
+                extra = '\nthin_pool = "pool"\ntransaction_id = 0\ndevice_id = 1'
+            segs.append(
+                f"segment{number} {{\nstart_extent = {start}\nextent_count = {count}\n"
+                f'type = "{lv.type}"{extra}\n}}'
+            )
+        volumes.append(
+            f'{lv.name} {{\nid = "{uuid.uuid4()}"\n'
+            f'status = ["READ", "WRITE", "VISIBLE"]\nsegment_count = {len(segs)}\n'
+            + "\n".join(segs)
+            + "\n}"
+        )
+    text = (
+        f'{vg} {{\nid = "{uuid.uuid4()}"\nseqno = 1\nformat = "lvm2"\n'
+        f'status = ["RESIZEABLE", "READ", "WRITE"]\nextent_size = {extent // 512}\n'
+        f"max_lv = 0\nmax_pv = 0\nmetadata_copies = 0\n"
+        f'physical_volumes {{\npv0 {{\nid = "{pv_id}"\ndevice = "/dev/vda2"\n'
+        f'status = ["ALLOCATABLE"]\ndev_size = {size_mib * MIB // 512}\n'
+        f"pe_start = {pe_start}\npe_count = {pe_count}\n}}\n}}\n"
+        f"logical_volumes {{\n" + "\n".join(volumes) + "\n}\n}\n"
+        '# Generated by the imgaudit test builders\ncontents = "Text Format Volume Group"\n'
+        "version = 1\n"
+    ).encode() + b"\0"
+    mda_start, mda_size = 4096, pe_start * 512 - 4096
+    label = bytearray(512)
+    header = pv_id.replace("-", "").encode() + struct.pack("<Q", size_mib * MIB)
+    header += struct.pack("<QQQQ", pe_start * 512, 0, 0, 0)
+    header += struct.pack("<QQQQ", mda_start, mda_size, 0, 0)
+    label[32 : 32 + len(header)] = header
+    label[0:8] = b"LABELONE"
+    label[8:16] = struct.pack("<Q", 1)
+    label[20:24] = struct.pack("<I", 32)
+    label[24:32] = b"LVM2 001"
+    label[16:20] = struct.pack("<I", _lvm_crc(bytes(label[20:])))
+    mda = bytearray(512)
+    mda[4:20] = b" LVM2 x[5A%r0N*>"
+    mda[20:24] = struct.pack("<I", 1)
+    mda[24:40] = struct.pack("<QQ", mda_start, mda_size)
+    mda[40:64] = struct.pack("<QQII", 512, len(text), _lvm_crc(text), 0)
+    mda[0:4] = struct.pack("<I", _lvm_crc(bytes(mda[4:])))
+    with open(path, "r+b") as file:
+        file.seek(512)
+        file.write(label)
+        file.seek(mda_start)
+        file.write(mda)
+        file.seek(mda_start + 512)
+        file.write(text)
+    for lv in lvs:
+        if lv.content is None:
+            continue
+        data = lv.content.read_bytes()
+        for start, count, pv_extent in lv.segments:
+            piece = data[start * extent : (start + count) * extent]
+            with open(path, "r+b") as file:
+                file.seek(pe_start * 512 + pv_extent * extent)
+                file.write(piece)
+
+
+@contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Fail the test instead of hanging when the body runs longer than ``seconds``."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def have(tool: str) -> bool:
+    """True when ``tool`` is on the PATH."""
+    return shutil.which(tool) is not None
+
+
+BOOT_UUID = "11111111-2222-3333-4444-555555555555"
+#: ``cap_net_raw+ep`` as a VFS_CAP_REVISION_2 value.
+CAPABILITY = b"\x01\x00\x00\x02\x00\x20\x00\x00" + bytes(12)
+#: 256 KiB: several 64 KiB blocks and many file-system blocks.
+BUSYBOX = bytes(range(256)) * 1024
+
+ROOT_SPEC: Spec = {
+    "etc/os-release": "ID=debian\nVERSION_ID=12\n",
+    "etc/fstab": (
+        "# <file system> <mount point> <type> <options> <dump> <pass>\n"
+        f"UUID={BOOT_UUID} /boot ext4 defaults 0 2\n"
+        "LABEL=ESP /boot/efi vfat umask=0077,noauto 0 1\n"
+        "proc /proc proc defaults 0 0\n"
+        "/dev/sda9 none swap sw 0 0\n"
+        "server:/export /mnt/nfs nfs defaults 0 0\n"
+    ),
+    "bin/ping": File(b"\x7fELF ping", 0o4755, xattrs={"security.capability": CAPABILITY}),
+    "bin/busybox": File(BUSYBOX, 0o755),
+    "bin/sh": Symlink("busybox"),
+    "bin/ash": Hardlink("bin/busybox"),
+    "bin/far": Symlink("/usr/lib/" + "x" * 90),
+    "usr/bin/write": File(b"w", 0o2755, 0, 5),
+    "dev/null": Device("c", 1, 3, 0o666),
+    "dev/sda": Device("b", 8, 0, 0o660),
+    "dev/big": Device("c", 300, 70000, 0o600),
+    "run/initctl": Device("p", mode=0o600),
+    "tmp": Dir(0o1777),
+    "home/alice/notes": File(b"secret", 0o600, 1000, 1000),
+    "loop/a": Symlink("b"),
+    "loop/b": Symlink("a"),
+    "boot/stale-on-root": "hidden by the /boot mount\n",
+}
+BOOT_SPEC: Spec = {
+    "vmlinuz-6.1": b"MZ kernel 6.1",
+    "grub/grub.cfg": "set default=0\n",
+    "efi": Dir(),
+}
+ESP_SPEC: Spec = {
+    "EFI/BOOT/BOOTX64.EFI": b"MZ" + b"e" * 5000,
+    "loader/entries/debian-6.1.conf": "title Debian\n",
+}
+
+
+def build_gpt_disk(tmp: Path) -> Path:
+    """A raw GPT disk: ESP (vfat), /boot (ext4 by UUID), root (ext4 with the x86-64 root type)."""
+    root = mkfs_ext4(make_tree(tmp / "root", ROOT_SPEC), tmp / "root.img", 24)
+    boot = mkfs_ext4(make_tree(tmp / "boot", BOOT_SPEC), tmp / "boot.img", 8, "-U", BOOT_UUID)
+    esp = mkfs_vfat(make_tree(tmp / "esp", ESP_SPEC), tmp / "esp.img", 33)
+    disk = tmp / "disk.raw"
+    partitioned(disk, [Part(esp, 33, "esp"), Part(boot, 8), Part(root, 24, "root")])
+    return disk
