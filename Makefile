@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfsprogs fdisk \
-        qemu-utils lvm2 dosfstools mtools musl-tools gcc pax-utils busybox-static \
-        docker.io umoci skopeo libcap2-bin attr
+        qemu-utils lvm2 dosfstools mtools musl-tools gcc gcc-aarch64-linux-gnu pax-utils \
+        busybox-static docker.io umoci skopeo libcap2-bin attr
 DEMO := demo-out
 
 .PHONY: all deps venv demo test lint typecheck unit bench clean
@@ -31,9 +31,9 @@ $(VENV)/.stamp: pyproject.toml .stamp-debs
 
 demo: venv
 	$(PY) examples/build_demo.py $(DEMO)
-	@echo "== imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image"
-	-$(VENV)/bin/imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image
-	$(VENV)/bin/imgaudit scan $(DEMO)/golden.tar.zst --profile k0s --profile golden-image \
+	@echo "== imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image"
+	-$(VENV)/bin/imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image
+	$(VENV)/bin/imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image \
 	  --format sarif --output $(DEMO)/golden.sarif --fail-on none
 	@echo "== SARIF written to $(DEMO)/golden.sarif"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from analyzer.analyzers.base import FileAnalyzer
+from analyzer.analyzers.elf import ElfAnalyzer
+from analyzer.analyzers.kernel_image import KernelImageAnalyzer
 
 #: Per-file analyzers run in the pass besides text capture, in order.
-ANALYZERS: tuple[FileAnalyzer, ...] = ()
+ANALYZERS: tuple[FileAnalyzer, ...] = (ElfAnalyzer(), KernelImageAnalyzer())

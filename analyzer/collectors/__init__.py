@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from analyzer.collectors.base import Collector
+from analyzer.collectors.containerd import ContainerdSnippetsCollector
+from analyzer.collectors.executables import ExecutablesCollector
+from analyzer.collectors.files import FileIndexCollector
+from analyzer.collectors.identity import IdentityCollector
+from analyzer.collectors.image import ImageConfigCollector
+from analyzer.collectors.kernels import KernelsCollector
+from analyzer.collectors.linkage import LinkageCollector
 from analyzer.collectors.names import NameResolutionCollector
-from analyzer.collectors.target import TargetCollector
+from analyzer.collectors.osinfo import OsCollector
+from analyzer.collectors.target import DiskLayoutCollector, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
     TargetCollector(),
+    DiskLayoutCollector(),
+    ImageConfigCollector(),
     NameResolutionCollector(),
+    FileIndexCollector(),
+    IdentityCollector(),
+    ContainerdSnippetsCollector(),
+    ExecutablesCollector(),
+    OsCollector(),
+    LinkageCollector(),
+    KernelsCollector(),
 )

@@ -1,7 +1,10 @@
 """Name resolution as a static binary sees it: ``/etc/hosts``, ``resolv.conf``, nsswitch.
 
 k0s is static and cannot load NSS plugins, so ``localhost`` resolves only through
-``/etc/hosts`` or a nameserver that answers it (systemd-resolved's stub at 127.0.0.53).
+``/etc/hosts`` or a nameserver that answers it (systemd-resolved's stub at 127.0.0.53). The
+fact keeps every ``/etc/hosts`` line with its location (layer included), whether
+``/etc/resolv.conf`` points at the resolved stub, whether systemd-resolved is enabled (its
+``*.wants`` links, the D-Bus alias, or masked), and the ``nsswitch.conf`` ``hosts:`` line.
 """
 
 from __future__ import annotations
@@ -10,30 +13,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.analyzers.text import CapturePattern
+from analyzer.collectors.base import CollectContext
+from analyzer.collectors.textfiles import NOT_CAPTURED, read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.model import Location, Notification
-from analyzer.collectors.base import CollectContext
-from analyzer.collectors.textfiles import read_lines
 from analyzer.vfs.tree import ResolveError, Tree
 
+HOSTS = "/etc/hosts"
+RESOLV_CONF = "/etc/resolv.conf"
+NSSWITCH = "/etc/nsswitch.conf"
 STUB_ADDRESS = "127.0.0.53"
 STUB_LINK_TARGETS = ("stub-resolv.conf", "/usr/lib/systemd/resolv.conf", "/lib/systemd/resolv.conf")
 RESOLVED_UNIT = "systemd-resolved.service"
 RESOLVED_ALIAS = "/etc/systemd/system/dbus-org.freedesktop.resolve1.service"
+RESOLVED_BINARIES = ("/lib/systemd/systemd-resolved", "/usr/lib/systemd/systemd-resolved")
+#: Where enablement links for a unit live (``*.wants`` of any target, admin or vendor).
+WANTS_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+NSS_PLUGINS = ("myhostname", "resolve", "mymachines")
 
 
 @dataclass(frozen=True, slots=True)
 class HostsEntry:
-    """One ``/etc/hosts`` line: its address and names."""
+    """One ``/etc/hosts`` line: its address, names and location."""
 
     line: int
     address: str
     names: tuple[str, ...]
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NameResolution:
-    """How ``localhost`` would resolve for a static binary, with the evidence."""
+    """How ``localhost`` would resolve for a static binary, with the evidence.
+
+    ``resolved`` is ``enabled``, ``disabled``, ``masked`` or ``not installed``;
+    ``resolved_enabled`` is the same as a tri-state (``None`` never occurs today, kept for
+    sources that cannot tell). ``resolved_evidence`` names the link that decided it.
+    """
 
     hosts_path: str
     hosts_present: bool
@@ -45,6 +61,13 @@ class NameResolution:
     nsswitch_hosts: str | None
     nsswitch_line: int | None
     nss_plugins: tuple[str, ...]
+    hosts_entries: tuple[HostsEntry, ...] = ()
+    hosts_location: Location | None = None
+    resolv_location: Location | None = None
+    nsswitch_location: Location | None = None
+    resolved: str = "not installed"
+    resolved_evidence: str = ""
+    hosts_problem: str = ""
 
 
 class NameResolutionCollector:
@@ -61,35 +84,50 @@ class NameResolutionCollector:
         """Read hosts, resolv.conf, nsswitch.conf and the resolved unit links."""
         del facts, notes
         tree = ctx.tree
-        hosts = read_lines(tree, "/etc/hosts")
-        entries = tuple(_localhost_entries(hosts.lines if hosts.lines is not None else []))
-        resolv = read_lines(tree, "/etc/resolv.conf")
+        hosts = read_lines(tree, HOSTS)
+        if hosts.problem == NOT_CAPTURED:
+            reason = f"{HOSTS}: {NOT_CAPTURED} (over the capture cap, or a link out of /etc)"
+            return {"name_resolution": Fact.unknown(reason, tree.location(HOSTS))}
+        all_entries = tuple(
+            HostsEntry(number, words[0], tuple(words[1:]), tree.location(HOSTS, number))
+            for number, words in _words(hosts.lines or [])
+        )
+        entries = tuple(
+            e for e in all_entries if any(name.lower() == "localhost" for name in e.names)
+        )
+        resolv = read_lines(tree, RESOLV_CONF)
         servers = tuple(
             words[1]
             for _, words in _words(resolv.lines or [])
             if len(words) > 1 and words[0] == "nameserver"
         )
-        link = _link_target(tree, "/etc/resolv.conf")
+        link = _link_target(tree, RESOLV_CONF)
         stub = STUB_ADDRESS in servers or (
             link is not None and any(link.endswith(t) for t in STUB_LINK_TARGETS)
         )
-        nss_line, nss_hosts = _nsswitch_hosts(read_lines(tree, "/etc/nsswitch.conf").lines or [])
-        plugins = tuple(
-            w for w in (nss_hosts or "").split() if w in ("myhostname", "resolve", "mymachines")
-        )
+        nss_line, nss_hosts = _nsswitch_hosts(read_lines(tree, NSSWITCH).lines or [])
+        plugins = tuple(w for w in (nss_hosts or "").split() if w in NSS_PLUGINS)
+        state, why = resolved_state(tree)
         value = NameResolution(
-            hosts_path="/etc/hosts",
+            hosts_path=HOSTS,
             hosts_present=hosts.lines is not None,
+            hosts_problem=hosts.problem,
             localhost=entries,
             nameservers=servers,
             resolv_link=link,
             stub_resolver=stub,
-            resolved_enabled=_resolved_enabled(tree),
+            resolved_enabled=state == "enabled",
             nsswitch_hosts=nss_hosts,
             nsswitch_line=nss_line,
             nss_plugins=plugins,
+            hosts_entries=all_entries,
+            hosts_location=tree.location(HOSTS),
+            resolv_location=_name_location(tree, RESOLV_CONF),
+            nsswitch_location=tree.location(NSSWITCH, nss_line),
+            resolved=state,
+            resolved_evidence=why,
         )
-        return {"name_resolution": Fact.present(value, tree.location("/etc/hosts"))}
+        return {"name_resolution": Fact.present(value, tree.location(HOSTS))}
 
 
 def _words(lines: list[str]) -> list[tuple[int, list[str]]]:
@@ -99,14 +137,6 @@ def _words(lines: list[str]) -> list[tuple[int, list[str]]]:
         if words:
             out.append((number, words))
     return out
-
-
-def _localhost_entries(lines: list[str]) -> list[HostsEntry]:
-    return [
-        HostsEntry(number, words[0], tuple(words[1:]))
-        for number, words in _words(lines)
-        if any(name.lower() == "localhost" for name in words[1:])
-    ]
 
 
 def _nsswitch_hosts(lines: list[str]) -> tuple[int | None, str | None]:
@@ -124,16 +154,26 @@ def _link_target(tree: Tree, path: str) -> str | None:
     return node.link if node.is_symlink else None
 
 
-def _resolved_enabled(tree: Tree) -> bool | None:
-    """True when a ``*.wants`` link or the D-Bus alias enables systemd-resolved."""
-    if not tree.exists("/lib/systemd/systemd-resolved", follow=True) and not tree.exists(
-        "/usr/lib/systemd/systemd-resolved"
-    ):
-        return False
-    wants = tree.glob(f"/etc/systemd/system/*.wants/{RESOLVED_UNIT}")
-    return bool(wants) or tree.exists(RESOLVED_ALIAS, follow=False)
+def _name_location(tree: Tree, path: str) -> Location:
+    """The name itself (a link is located at the link, not where it leads)."""
+    try:
+        found = tree.resolve(path, follow=False)
+    except ResolveError:
+        return Location(path)
+    return Location(found.real_path, None, None, found.node.layer)
 
 
-def hosts_location(value: NameResolution, line: int | None = None) -> Location:
-    """Location of ``/etc/hosts`` (at ``line`` when given)."""
-    return Location(value.hosts_path, line)
+def resolved_state(tree: Tree) -> tuple[str, str]:
+    """systemd-resolved: ``enabled``/``disabled``/``masked``/``not installed``, and why."""
+    if not any(tree.exists(path) for path in RESOLVED_BINARIES):
+        return "not installed", "no systemd-resolved binary in /lib/systemd or /usr/lib/systemd"
+    admin = f"/etc/systemd/system/{RESOLVED_UNIT}"
+    if _link_target(tree, admin) == "/dev/null":
+        return "masked", f"{admin} -> /dev/null"
+    for directory in WANTS_DIRS:
+        wants = tree.glob(f"{directory}/*.wants/{RESOLVED_UNIT}")
+        if wants:
+            return "enabled", f"{wants[0]} (enablement link)"
+    if tree.exists(RESOLVED_ALIAS, follow=False):
+        return "enabled", f"{RESOLVED_ALIAS} (D-Bus alias)"
+    return "disabled", f"no *.wants/{RESOLVED_UNIT} link"

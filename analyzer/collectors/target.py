@@ -24,3 +24,22 @@ class TargetCollector:
         """The target kind, as the source detected it."""
         del facts, notes
         return {"target": Fact.present(ctx.target.kind)}
+
+
+class DiskLayoutCollector:
+    """Produces the ``disk`` fact: image format, partitions and file systems of a VM disk."""
+
+    name = "disk"
+    provides = ("disk",)
+    requires: tuple[str, ...] = ()
+    capture: tuple[CapturePattern, ...] = ()
+
+    def collect(
+        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
+    ) -> dict[str, Fact[Any]]:
+        """The layout the disk source read, for VM targets only."""
+        del facts, notes
+        layout = ctx.source_facts.get("disk")
+        if layout is None:
+            return {"disk": Fact.absent("not a VM disk image")}
+        return {"disk": Fact.present(layout)}

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
+#: ``TextFile.problem`` when the file exists but its content was not kept during the pass.
+NOT_CAPTURED = "content not captured"
+
 
 @dataclass(frozen=True, slots=True)
 class TextFile:
@@ -28,5 +31,5 @@ def read_lines(tree: Tree, path: str) -> TextFile:
     except ResolveError as exc:
         return TextFile(path, None, exc.reason)
     except NotCaptured:
-        return TextFile(path, None, "content not captured")
+        return TextFile(path, None, NOT_CAPTURED)
     return TextFile(path, data.decode("utf-8", "replace").splitlines())

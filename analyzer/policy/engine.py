@@ -10,7 +10,7 @@ from analyzer.facts import Facts
 from analyzer.model import Evaluation, Level, Location, Notification, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.rule import Rule
-from analyzer.policy.subjects import SUBJECTS
+from analyzer.policy.subjects import no_subjects, subjects_for
 
 ROLE_CHOICES = {
     "controller": ("controller",),
@@ -68,12 +68,15 @@ def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluat
             Evaluation(rule.id, Outcome.NOT_APPLICABLE, rule.level, reason, Location("/"),
                        properties={"reason": reason})
         ]  # fmt: skip
-    subjects = SUBJECTS[rule.subject](facts)
+    subjects = subjects_for(rule.subject, facts)
     if isinstance(subjects, str):
         fact = facts.get(subjects)
         reason = fact.reason if fact is not None and fact.reason else f"no {subjects} found"
         location = fact.location if fact is not None and fact.location else Location("/")
         return [Evaluation(rule.id, Outcome.UNKNOWN, rule.level, reason, location)]
+    if not subjects:
+        outcome, message, location = no_subjects(rule.subject)
+        return [Evaluation(rule.id, outcome, rule.level, message, location)]
     evaluations = []
     for subject in subjects:
         result = rule.check.evaluate(facts, subject)

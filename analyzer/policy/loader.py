@@ -15,7 +15,8 @@ Pack schema (version 1)::
           ...
         message: "..."                         # template: {detail}, {subject}
         check: {<leaf or combinator>}          # see below
-        subject: image | kernel | binary | ... # what one evaluation is about (default image)
+        subject: image | kernel | binary | ... # what one evaluation is about (default image);
+                                               # "file: GLOB ..." is one evaluation per match
         profiles: [k0s, golden-image]          # which --profile values select the rule
         roles: [controller, worker]            # default: both
         targets: [rootfs, vm, container]       # default: all; others are not applicable
@@ -51,7 +52,7 @@ from analyzer.policy.rule import (
     Rule,
     When,
 )
-from analyzer.policy.subjects import SUBJECTS
+from analyzer.policy.subjects import subject_kind, subject_problem
 from analyzer.policy.yamlsrc import line_of, load
 
 RULE_KEYS = frozenset(
@@ -137,8 +138,8 @@ def _rule(merged: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> R
     except ValueError:
         raise fail(f"unknown level {merged['level']!r} (error, warning, note)") from None
     subject = merged.get("subject", "image")
-    if subject not in SUBJECTS:
-        raise fail(f"unknown subject {subject!r} ({', '.join(sorted(SUBJECTS))})")
+    if subject_problem(subject):
+        raise fail(subject_problem(subject))
     roles = _names(merged.get("roles", list(ALL_ROLES)), ALL_ROLES, "roles", fail)
     target_names = [t.value for t in ALL_TARGETS]
     targets = tuple(
@@ -223,7 +224,7 @@ def _check(raw: Any, subject: str, where: _Where, line: int, label: str) -> Chec
     leaf_type = _LEAF_TYPES.get(key)
     if leaf_type is None:
         raise fail(f"unknown check {key!r}")
-    if subject not in leaf_type.subjects:
+    if subject_kind(subject) not in leaf_type.subjects:
         raise fail(
             f"check {key!r} works on subjects {', '.join(leaf_type.subjects)}, not {subject!r}"
         )

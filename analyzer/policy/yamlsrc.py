@@ -13,7 +13,11 @@ class LineDict(dict[str, Any]):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
     """Safe loader whose mappings are :class:`LineDict` objects."""
 
 

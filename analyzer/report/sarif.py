@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.facts import Fact
 from analyzer.model import Evaluation, Level, Notification, RuleInfo, RunResult
 from analyzer.report.common import (
     clean_text,
@@ -51,6 +52,9 @@ DEFAULT_PRECISION = "high"
 PROBLEM_SEVERITY = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "recommendation"}
 CAPPED_CODE = "report.results-capped"
 _WORD = re.compile(r"[A-Za-z0-9]+")
+
+#: Facts about the artefact's identity carried in the run properties.
+IDENTITY_FACTS = ("os", "image_config", "disk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +217,18 @@ def _run_properties(result: RunResult) -> dict[str, Any]:
         "profiles": jsonable(list(result.profiles)),
         "roles": jsonable(list(result.roles)),
         "complete": result.complete,
+        "identity": _identity(result),
     }
+
+
+def _identity(result: RunResult) -> dict[str, Any]:
+    """What the artefact says it is (OS, image config, disk layout), from the present facts."""
+    identity: dict[str, Any] = {}
+    for name in IDENTITY_FACTS:
+        fact = result.facts.get(name)
+        if isinstance(fact, Fact) and fact.is_present:
+            identity[name] = jsonable(fact.value)
+    return identity
 
 
 def _notification(note: Notification, prefix: str) -> dict[str, Any]:

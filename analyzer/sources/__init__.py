@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError, UsageError
+from analyzer.sources import container, disk
 from analyzer.sources.base import Source
 from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
+from analyzer.sources.vm import VmDisk
 
 #: Bytes read from a file to recognise its kind.
 SNIFF_SIZE = 4096
@@ -34,6 +36,10 @@ def _dir(path: str, options: SourceOptions) -> Source:
     return DirectoryRootfs(path)
 
 
+def _disk(path: str, options: SourceOptions) -> Source:
+    return VmDisk(path, options.backing)
+
+
 def _tar(path: str, options: SourceOptions) -> Source:
     del options
     return ArchiveRootfs(path)
@@ -42,11 +48,19 @@ def _tar(path: str, options: SourceOptions) -> Source:
 SCHEMES: dict[str, Opener] = {
     "dir": _dir,
     "tar": _tar,
+    "disk": _disk,
+    "docker-archive": container.open_docker_archive,
+    "oci": container.open_oci,
+    "oci-archive": container.open_oci_archive,
+    "docker": container.open_docker,
 }
 
 #: Content detectors for bare paths, in order: (name, test on path and first bytes, opener).
 DETECTORS: tuple[tuple[str, Callable[[str, bytes], bool], Opener], ...] = (
+    ("oci-layout", container.is_oci_dir, container.open_oci_dir_detected),
     ("dir", lambda path, head: os.path.isdir(path), _dir),
+    ("disk", lambda path, head: disk.sniff_path(path), _disk),
+    ("image-archive", container.is_image_archive, container.open_detected),
     ("tar", lambda path, head: True, _tar),
 )
 
@@ -58,7 +72,7 @@ def open_source(target: str, options: SourceOptions | None = None) -> Source:
     if sep and scheme in SCHEMES and not os.path.exists(target):
         return SCHEMES[scheme](rest, options)
     if target == "-":
-        return _tar(target, options)
+        return container.open_stdin(target, options)
     if not os.path.exists(target):
         if sep and "/" not in scheme:
             known = ", ".join(f"{name}:" for name in sorted(SCHEMES))

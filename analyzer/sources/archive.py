@@ -108,7 +108,7 @@ class ArchiveReader:
     def entries(self) -> Iterator[tuple[Entry, Blocks]]:
         """Every entry with its data reader; raises :class:`SourceError` on a corrupt stream."""
         with ExitStack() as stack:
-            archive_p = stack.enter_context(_open(self._fd))
+            archive_p = stack.enter_context(_open(self._fd, self._name))
             budget = self._budget()
             expanded = 0
             while True:
@@ -160,11 +160,11 @@ class ArchiveReader:
                 if offset.value > position:
                     yield from _zeros(offset.value - position)
                     position = offset.value
-                if length.value:
-                    data = ctypes.string_at(buf.value, length.value) if buf.value else b""
-                    for start in range(0, len(data), BLOCK_SIZE):
-                        yield data[start : start + BLOCK_SIZE]
-                    position += length.value
+                if length.value and buf.value:
+                    address, total = buf.value, length.value
+                    for start in range(0, total, BLOCK_SIZE):
+                        yield ctypes.string_at(address + start, min(BLOCK_SIZE, total - start))
+                    position += total
             if position < size:
                 yield from _zeros(size - position)
 
@@ -185,8 +185,9 @@ def _reason(exc: ArchiveError) -> str:
 class _open:
     """A libarchive read handle for tar and cpio with every compression filter."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, name: str) -> None:
         self._fd = fd
+        self._name = name
         self._p: int | None = None
 
     def __enter__(self) -> int:
@@ -200,7 +201,7 @@ class _open:
         except ArchiveError as exc:
             ffi.read_free(archive_p)
             self._p = None
-            raise SourceError(f"not a readable archive: {_reason(exc)}") from exc
+            raise SourceError(f"{self._name}: not a readable archive: {_reason(exc)}") from exc
         return archive_p
 
     def __exit__(self, *exc: object) -> None:

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from analyzer.policy.leaf import LeafType
+from analyzer.policy.leaf import Leaf
+from analyzer.policy.leaves.cgroups import AppArmor, Cgroup
 from analyzer.policy.leaves.common import TargetIs
+from analyzer.policy.leaves.elf import BinarySelected, ElfArch, ElfInterpreter, ElfNeeded, ElfRpath
+from analyzer.policy.leaves.elfhardening import ElfHardening, StaticGlibcNss
+from analyzer.policy.leaves.executables import AppArmorEnabled, ExecutableFound
+from analyzer.policy.leaves.files import ContainerdSnippetValid, FileExpect
+from analyzer.policy.leaves.identity import HostnameIs, HostsBuildName, MachineIdState
+from analyzer.policy.leaves.kconfig import Kconfig, ModuleLoadable
+from analyzer.policy.leaves.kernel import Cmdline, KernelVersion
 from analyzer.policy.leaves.names import LocalhostResolves
 
-LEAVES: tuple[LeafType, ...] = (
+LEAVES: tuple[type[Leaf], ...] = (
     TargetIs,
     LocalhostResolves,
+    ExecutableFound,
+    AppArmorEnabled,
+    FileExpect,
+    ContainerdSnippetValid,
+    MachineIdState,
+    HostnameIs,
+    HostsBuildName,
+    BinarySelected,
+    ElfInterpreter,
+    ElfNeeded,
+    ElfArch,
+    ElfRpath,
+    ElfHardening,
+    StaticGlibcNss,
+    Kconfig,
+    ModuleLoadable,
+    KernelVersion,
+    Cmdline,
+    Cgroup,
+    AppArmor,
 )

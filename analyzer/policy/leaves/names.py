@@ -7,8 +7,20 @@ from typing import Any, ClassVar
 
 from analyzer.collectors.names import NameResolution
 from analyzer.facts import Facts
+from analyzer.linkage.model import StaticBinary
 from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+#: How a failed lookup of ``/etc/hosts`` is worded (``ResolveError.reason`` -> wording).
+HOSTS_PROBLEMS = {
+    "dangling": "is a dangling symbolic link",
+    "loop": "is a symbolic link loop",
+    "not_a_file": "is not a regular file",
+}
+
+
+#: Static binaries named in the evidence before the list is cut short.
+MAX_LISTED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +32,7 @@ class LocalhostResolves:
     """
 
     key: ClassVar[str] = "localhost_resolves"
-    needs: ClassVar[tuple[str, ...]] = ("name_resolution",)
+    needs: ClassVar[tuple[str, ...]] = ("name_resolution", "static_nss")
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
@@ -37,35 +49,62 @@ class LocalhostResolves:
         if fact is None or not fact.is_present:
             return unknown("name_resolution", facts)
         value: NameResolution = fact.get()
-        evidence = _evidence(value)
+        static = _static_without_nss(facts)
+        evidence = _evidence(value) + _static_evidence(static)
         if value.localhost:
             first = value.localhost[0]
             addresses = ", ".join(entry.address for entry in value.localhost)
             return LeafResult(
                 Outcome.PASS,
                 f"localhost: [{addresses}] from {value.hosts_path}",
-                Location(value.hosts_path, first.line),
+                first.location or Location(value.hosts_path, first.line),
                 evidence,
             )
         if value.stub_resolver and value.resolved_enabled:
             return LeafResult(
                 Outcome.PASS,
                 "localhost is answered by the systemd-resolved stub resolver (127.0.0.53)",
-                Location("/etc/resolv.conf"),
+                value.resolv_location or Location("/etc/resolv.conf"),
                 evidence,
             )
         if not value.hosts_present:
-            detail = f"{value.hosts_path} does not exist"
+            problem = HOSTS_PROBLEMS.get(value.hosts_problem, "does not exist")
+            detail = f"{value.hosts_path} {problem}"
         else:
             detail = f"{value.hosts_path} has no entry for localhost"
         if value.stub_resolver and value.resolved_enabled is False:
-            detail += "; resolv.conf points at the systemd-resolved stub, but the service is not enabled"
+            detail += (
+                "; resolv.conf points at the systemd-resolved stub, but the service is"
+                f" {value.resolved}"
+            )
         if "myhostname" in value.nss_plugins:
             detail += (
                 "; nsswitch.conf relies on myhostname, so glibc tools will resolve localhost"
                 " while static binaries such as k0s will not"
             )
-        return LeafResult(Outcome.FAIL, detail, Location(value.hosts_path), evidence)
+        if static:
+            detail += (
+                f"; {len(static)} static binaries in this image resolve names the same way"
+                f" (e.g. {static[0]})"
+            )
+        location = value.hosts_location or Location(value.hosts_path)
+        return LeafResult(Outcome.FAIL, detail, location, evidence)
+
+
+def _static_without_nss(facts: Facts) -> list[str]:
+    """Paths of the static binaries in scope that cannot use NSS plugins (musl, Go, ...)."""
+    fact = facts.get("static_nss")
+    if fact is None or not fact.is_present:
+        return []
+    binaries: tuple[StaticBinary, ...] = fact.get()
+    return sorted(binary.path for binary in binaries if not binary.nss)
+
+
+def _static_evidence(paths: list[str]) -> tuple[str, ...]:
+    if not paths:
+        return ()
+    shown = ", ".join(paths[:MAX_LISTED]) + (", ..." if len(paths) > MAX_LISTED else "")
+    return (f"static binaries without NSS: {shown}",)
 
 
 def _evidence(value: NameResolution) -> tuple[str, ...]:
@@ -75,7 +114,9 @@ def _evidence(value: NameResolution) -> tuple[str, ...]:
     if value.nsswitch_hosts is not None:
         lines.append(f"/etc/nsswitch.conf:{value.nsswitch_line}: hosts: {value.nsswitch_hosts}")
     if value.resolv_link:
-        lines.append(f"/etc/resolv.conf -> {value.resolv_link}")
+        stub = " (the systemd-resolved stub)" if value.stub_resolver else ""
+        lines.append(f"/etc/resolv.conf -> {value.resolv_link}{stub}")
+    lines.append(f"systemd-resolved: {value.resolved} ({value.resolved_evidence})")
     if value.nameservers:
         lines.append(f"nameservers: {', '.join(value.nameservers)}")
     return tuple(lines)

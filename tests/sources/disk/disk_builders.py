@@ -443,3 +443,33 @@ def build_gpt_disk(tmp: Path) -> Path:
     disk = tmp / "disk.raw"
     partitioned(disk, [Part(esp, 33, "esp"), Part(boot, 8), Part(root, 24, "root")])
     return disk
+
+
+def root_and_boot_disk(
+    tmp: Path,
+    root_tree: Path,
+    boot_tree: Path,
+    root_uuid: str,
+    boot_uuid: str = BOOT_UUID,
+    root_fs: str = "ext4",
+    lvm_root: bool = False,
+) -> Path:
+    """A raw GPT disk: ``/boot`` (ext4, ``boot_uuid``) and the root (ext4 or XFS, ``root_uuid``).
+
+    With ``lvm_root`` the root file system sits on a linear logical volume ``vg0/root`` of an
+    LVM partition instead of a partition of its own.
+    """
+    boot = mkfs_ext4(boot_tree, tmp / "boot.img", 16, "-U", boot_uuid)
+    if root_fs == "xfs":
+        root = mkfs_xfs(root_tree, tmp / "root.img", 64, "-m", f"uuid={root_uuid}")
+    else:
+        root = mkfs_ext4(root_tree, tmp / "root.img", 48, "-U", root_uuid)
+    size = root.stat().st_size // MIB
+    part = Part(root, size, "root")
+    if lvm_root:
+        pv = tmp / "pv.img"
+        lvm_pv(pv, size + 4, "vg0", [LV("root", [(0, size, 0)], content=root)])
+        part = Part(pv, size + 4, "lvm")
+    disk = tmp / "disk.raw"
+    partitioned(disk, [Part(boot, 16), part])
+    return disk

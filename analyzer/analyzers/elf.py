@@ -1,0 +1,284 @@
+"""The ELF analyzer: reads each ELF file once, as it streams by, keeping only what it needs.
+
+From the first block it decodes the ELF header; once the program header table has streamed
+by it decides which byte ranges to keep: ``PT_INTERP``, ``PT_DYNAMIC``, ``PT_NOTE`` and a
+capped prefix that holds ``.dynsym``/``.dynstr`` in practice (the first ``PT_LOAD`` segment,
+plus the first read-only one when the first is executable, as Go lays files out). When the
+dynamic section names string or version tables that have not streamed by yet, they are added.
+Only those bytes are kept; the record is built at the end of the file. A range that was not
+kept leaves the fields that need it unknown. Corrupt files give a record whose ``corrupt``
+says why; nothing is raised out of the analyzer.
+"""
+
+from __future__ import annotations
+
+import struct
+from bisect import bisect_left, bisect_right
+
+from analyzer.analyzers.base import Sink
+from analyzer.analyzers.elfinfo import NSS_MARKER, base_record, build_record, first
+from analyzer.analyzers.elfparse import (
+    ELF_MAGIC,
+    CorruptElf,
+    Header,
+    Segment,
+    file_offset,
+    parse_dynamic,
+    parse_header,
+    parse_segments,
+)
+from analyzer.analyzers.elfrecord import (
+    DT_STRSZ,
+    DT_STRTAB,
+    DT_VERNEED,
+    ET_DYN,
+    ET_EXEC,
+    PF_W,
+    PF_X,
+    PT_DYNAMIC,
+    PT_INTERP,
+    PT_LOAD,
+    PT_NOTE,
+    ElfRecord,
+)
+
+#: Default cap on the prefix kept to find ``.dynsym``/``.dynstr`` (per kept segment).
+DEFAULT_PREFIX_CAP = 16 << 20
+#: Cap on each other kept range (dynamic section, notes, interpreter, string tables).
+RANGE_CAP = 4 << 20
+#: Bytes gathered before the ELF header is decoded (the largest header, ELF64's).
+HEADER_BYTES = 64
+#: Size of the version-needs window kept when it has not streamed by yet.
+VERNEED_WINDOW = 64 << 10
+
+
+class SparseBytes:
+    """Captured pieces of one file; pieces may overlap and arrive in any order."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._pieces: list[bytes] = []
+
+    def add(self, start: int, data: bytes) -> None:
+        """Keep ``data`` found at ``start``."""
+        index = bisect_right(self._starts, start)
+        self._starts.insert(index, start)
+        self._pieces.insert(index, data)
+
+    def read(self, offset: int, size: int) -> bytes | None:
+        """``size`` bytes at ``offset``, or ``None`` when some of them were not kept."""
+        if size < 0 or offset < 0:
+            return None
+        end = offset + size
+        index = bisect_right(self._starts, offset) - 1
+        if index >= 0 and self._starts[index] + len(self._pieces[index]) >= end:
+            start = self._starts[index]
+            return self._pieces[index][offset - start : end - start]
+        parts: list[bytes] = []
+        cursor = offset
+        for later in range(bisect_left(self._starts, end)):
+            start, piece = self._starts[later], self._pieces[later]
+            if start + len(piece) <= cursor:
+                continue
+            if start > cursor:
+                return None
+            parts.append(piece[cursor - start :])
+            cursor = start + len(piece)
+            if cursor >= end:
+                return b"".join(parts)[:size]
+        return None if cursor < end else b""
+
+
+class ElfSink:
+    """Streams one ELF file; see the module docstring."""
+
+    def __init__(self, size: int, head: bytes, prefix_cap: int) -> None:
+        self._size = size
+        self._prefix_cap = prefix_cap
+        self._pos = 0
+        self._block_start = 0
+        self._block = b""
+        self._want: list[tuple[int, int]] = []
+        self._store = SparseBytes()
+        self._header: Header | None = None
+        self._segments: tuple[Segment, ...] | None = None
+        self._error: str | None = None
+        self._dynamic_checked = False
+        self._scan_nss = False
+        self._nss_found = False
+        self._nss_partial = False
+        self._tail = b""
+        self._early: bytes | None = head
+        if len(head) >= min(HEADER_BYTES, size):
+            self._start()
+
+    def _start(self) -> None:
+        """Decode the ELF header from the bytes gathered so far, then take them as a block."""
+        data, self._early = self._early or b"", None
+        try:
+            self._header = parse_header(data, self._size)
+        except CorruptElf as exc:
+            self._error = str(exc)
+        else:
+            if self._header.phnum:
+                self._wanted(*self._header.phdr_range)
+            else:
+                self._segments = ()
+        self._take(data)
+
+    def _wanted(self, start: int, end: int, cap: int = RANGE_CAP) -> None:
+        """Keep ``[start, end)``, at most ``cap`` bytes.
+
+        Bytes of the current block are kept now, later ones as they come; bytes that already
+        streamed by are lost (the fields needing them stay unknown).
+        """
+        end = min(end, start + cap, self._size)
+        lo, hi = max(start, self._block_start), min(end, self._pos)
+        if lo < hi:
+            self._store.add(lo, self._block[lo - self._block_start : hi - self._block_start])
+        start = max(start, self._pos)
+        if start >= end:
+            return
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted([*self._want, (start, end)]):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        self._want = merged
+
+    def feed(self, block: bytes) -> None:
+        """Keep the wanted parts of the next block and advance the parse."""
+        if self._early is not None:
+            self._early += block
+            if len(self._early) >= min(HEADER_BYTES, self._size):
+                self._start()
+            return
+        self._take(block)
+
+    def _take(self, block: bytes) -> None:
+        start = self._pos
+        end = start + len(block)
+        if self._error is not None:
+            self._pos = end
+            return
+        if self._want:
+            for want_lo, want_hi in self._want:
+                if want_hi <= start:
+                    continue
+                if want_lo >= end:
+                    break
+                lo, hi = max(want_lo, start), min(want_hi, end)
+                self._store.add(
+                    lo, block if hi - lo == len(block) else block[lo - start : hi - start]
+                )
+            if self._want[0][1] <= end:
+                self._want = [r for r in self._want if r[1] > end]
+        self._block_start, self._block, self._pos = start, block, end
+        if self._scan_nss and not self._nss_found:
+            self._nss_found = NSS_MARKER in self._tail + block[: len(NSS_MARKER) - 1] or (
+                NSS_MARKER in block
+            )
+            self._tail = block[1 - len(NSS_MARKER) :]
+        if self._segments is None or not self._dynamic_checked:
+            try:
+                self._advance()
+            except (CorruptElf, struct.error) as exc:
+                self._error = str(exc)
+
+    def _advance(self) -> None:
+        header = self._header
+        if header is None:
+            return
+        if self._segments is None:
+            phoff, phend = header.phdr_range
+            table = self._store.read(phoff, phend - phoff)
+            if table is None:
+                return
+            self._segments = parse_segments(table, header, self._size)
+            self._plan(header, self._segments)
+        if not self._dynamic_checked:
+            self._plan_tables(header, self._segments)
+
+    def _plan(self, header: Header, segments: tuple[Segment, ...]) -> None:
+        """Decide which ranges to keep once the program headers are known."""
+        for segment in segments:
+            if segment.type in (PT_INTERP, PT_DYNAMIC, PT_NOTE):
+                self._wanted(segment.offset, segment.end)
+        loads = sorted((s for s in segments if s.type == PT_LOAD), key=lambda s: s.offset)
+        if loads:
+            self._wanted(0, loads[0].end, self._prefix_cap)
+            if loads[0].flags & PF_X and first(segments, PT_DYNAMIC) is not None:
+                rodata = next((s for s in loads if not s.flags & (PF_X | PF_W)), None)
+                if rodata is not None:
+                    self._wanted(rodata.offset, rodata.end, self._prefix_cap)
+        interp = first(segments, PT_INTERP)
+        dynamic = first(segments, PT_DYNAMIC)
+        self._scan_nss = (
+            interp is None
+            and header.type in (ET_EXEC, ET_DYN)
+            and (dynamic is None or header.entry != 0)
+        )
+        if self._scan_nss:
+            self._nss_partial = self._block_start > 0
+            self._nss_found = NSS_MARKER in self._block
+            self._tail = self._block[1 - len(NSS_MARKER) :]
+
+    def _plan_tables(self, header: Header, segments: tuple[Segment, ...]) -> None:
+        """Once the dynamic section is kept, also keep tables that have not streamed by yet."""
+        dynamic = first(segments, PT_DYNAMIC)
+        if dynamic is None:
+            self._dynamic_checked = True
+            return
+        data = self._store.read(dynamic.offset, dynamic.filesz)
+        if data is None:
+            if self._pos >= dynamic.end:
+                self._dynamic_checked = True
+            return
+        self._dynamic_checked = True
+        tags = dict(reversed(parse_dynamic(data, header)))
+        for tag, length in ((DT_STRTAB, tags.get(DT_STRSZ, 0)), (DT_VERNEED, VERNEED_WINDOW)):
+            offset = file_offset(segments, tags[tag]) if tag in tags else None
+            if offset is not None and offset + length > self._block_start:
+                self._wanted(offset, offset + length)
+
+    def close(self) -> object:
+        """Build the record from the kept ranges."""
+        if self._early is not None:
+            self._start()
+        if self._header is None:
+            return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=self._error)
+        if self._error is None and self._pos < self._size:
+            self._error = f"file ended after {self._pos} of {self._size} bytes"
+        if self._error is None and self._segments is None:
+            self._error = "program header table was not read"
+        if self._error is not None or self._segments is None:
+            return base_record(self._header, self._error)
+        nss = self._nss_found if self._scan_nss else None
+        if self._nss_partial and not self._nss_found:
+            nss = None
+        try:
+            return build_record(self._header, self._segments, self._store, nss)
+        except (CorruptElf, struct.error) as exc:
+            return base_record(self._header, str(exc))
+
+
+class ElfAnalyzer:
+    """Per-file analyzer keeping an :class:`ElfRecord` as ``records["elf"]``."""
+
+    name = "elf"
+
+    def __init__(self, prefix_cap: int = DEFAULT_PREFIX_CAP) -> None:
+        self._prefix_cap = prefix_cap
+
+    def wants(self, path: str, size: int) -> bool:
+        """Every file: whether it is ELF shows only in its first bytes."""
+        del path, size
+        return True
+
+    def open(self, path: str, size: int, head: bytes) -> Sink | None:
+        """A sink for files starting with the ELF magic."""
+        del path
+        if not head.startswith(ELF_MAGIC):
+            return None
+        return ElfSink(size, head, self._prefix_cap)

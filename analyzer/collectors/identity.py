@@ -1,0 +1,151 @@
+"""Host identity baked into the image: ``machine-id`` files and the host name.
+
+A golden image must leave these for first boot to fill in: an image that carries a machine
+ID or a build host's name hands the same identity to every clone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.analyzers.text import CapturePattern
+from analyzer.collectors.base import CollectContext
+from analyzer.collectors.textfiles import read_lines
+from analyzer.facts import Fact, Facts
+from analyzer.model import Level, Location, Notification
+from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
+
+ETC_MACHINE_ID = "/etc/machine-id"
+DBUS_MACHINE_ID = "/var/lib/dbus/machine-id"
+MACHINE_ID_FILES = (ETC_MACHINE_ID, DBUS_MACHINE_ID)
+HOSTNAME = "/etc/hostname"
+#: Largest machine-id file worth keeping (a valid one is 33 bytes).
+MACHINE_ID_CAP = 4096
+_HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
+#: What a machine-id file may hold, as :attr:`MachineIdFile.state`.
+STATES = ("missing", "empty", "uninitialized", "valid", "invalid", "unreadable", "link")
+
+
+@dataclass(frozen=True, slots=True)
+class MachineIdFile:
+    """One machine-id file: its state, content (trimmed) and relation to ``/etc/machine-id``.
+
+    ``state`` is one of :data:`STATES`; ``link`` means the file is a link to
+    ``/etc/machine-id``. ``relation`` (for the D-Bus copy) is ``link``, ``equal``,
+    ``different`` or empty when there is nothing to compare.
+    """
+
+    path: str
+    state: str
+    content: str
+    location: Location
+    relation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MachineIds:
+    """Both machine-id files, by path."""
+
+    files: Mapping[str, MachineIdFile]
+
+
+@dataclass(frozen=True, slots=True)
+class HostName:
+    """``/etc/hostname``: the name on its first non-comment line (``""`` when empty)."""
+
+    path: str
+    present: bool
+    name: str
+    location: Location
+
+
+def classify(content: str) -> str:
+    """``empty``, ``uninitialized``, ``valid`` (32 hex digits, not all zero) or ``invalid``."""
+    text = content.strip()
+    if not text:
+        return "empty"
+    if text == "uninitialized":
+        return "uninitialized"
+    if _HEX_ID.fullmatch(text) and text.strip("0"):
+        return "valid"
+    return "invalid"
+
+
+def _read_id(tree: Tree, path: str) -> MachineIdFile:
+    location = tree.location(path, 1)
+    try:
+        data = tree.read(path)
+    except ResolveError as exc:
+        state = "missing" if exc.reason in ("missing", "dangling") else "unreadable"
+        return MachineIdFile(path, state, "", tree.location(path))
+    except NotCaptured:
+        return MachineIdFile(path, "unreadable", "", location)
+    content = data.decode("utf-8", "replace").strip()
+    return MachineIdFile(path, classify(content), content[:64], location)
+
+
+def machine_ids(tree: Tree) -> MachineIds:
+    """Read both machine-id files and relate the D-Bus one to ``/etc/machine-id``."""
+    etc = _read_id(tree, ETC_MACHINE_ID)
+    dbus = _read_id(tree, DBUS_MACHINE_ID)
+    try:
+        real = tree.resolve(DBUS_MACHINE_ID).real_path
+    except ResolveError:
+        real = ""
+    relation = ""
+    if real == ETC_MACHINE_ID:
+        relation = "link"
+        link = tree.resolve(DBUS_MACHINE_ID, follow=False)
+        here = Location(link.real_path, None, None, link.node.layer)
+        dbus = MachineIdFile(DBUS_MACHINE_ID, "link", dbus.content, here, relation)
+    elif dbus.state not in ("missing", "unreadable") and etc.state not in ("missing", "unreadable"):
+        relation = "equal" if dbus.content == etc.content else "different"
+        dbus = MachineIdFile(DBUS_MACHINE_ID, dbus.state, dbus.content, dbus.location, relation)
+    return MachineIds({ETC_MACHINE_ID: etc, DBUS_MACHINE_ID: dbus})
+
+
+def host_name(tree: Tree) -> HostName:
+    """The name in ``/etc/hostname`` and the line it is on."""
+    text = read_lines(tree, HOSTNAME)
+    for number, line in enumerate(text.lines or [], start=1):
+        name = line.split("#", 1)[0].strip()
+        if name:
+            return HostName(HOSTNAME, True, name, tree.location(HOSTNAME, number))
+    return HostName(HOSTNAME, text.present, "", tree.location(HOSTNAME))
+
+
+class IdentityCollector:
+    """Produces the ``machine_id`` and ``hostname`` facts."""
+
+    name = "identity"
+    provides = ("machine_id", "hostname")
+    requires: tuple[str, ...] = ()
+    capture = (CapturePattern(DBUS_MACHINE_ID, MACHINE_ID_CAP), CapturePattern("/etc/**"))
+
+    def collect(
+        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
+    ) -> dict[str, Fact[Any]]:
+        """Read the machine-id files and ``/etc/hostname``."""
+        del facts
+        ids = machine_ids(ctx.tree)
+        for item in ids.files.values():
+            if item.state == "unreadable":
+                notes.append(
+                    Notification(
+                        Level.WARNING, "identity.unreadable", f"{item.path}: content not read",
+                        item.location,
+                    )
+                )  # fmt: skip
+        hostname = host_name(ctx.tree)
+        hostname_fact: Fact[HostName] = (
+            Fact.present(hostname, hostname.location)
+            if hostname.present
+            else Fact.absent(f"{HOSTNAME} does not exist", hostname.location)
+        )
+        return {
+            "machine_id": Fact.present(ids, ids.files[ETC_MACHINE_ID].location),
+            "hostname": hostname_fact,
+        }

@@ -1,0 +1,286 @@
+"""Every kernel the image carries: release, default, config source, modules, command line.
+
+Kernels are found from ``/boot`` (``vmlinuz-R``, ``config-R``), ``/lib/modules/R`` and
+``/usr/lib/modules/R`` (with the ``vmlinuz`` inside), ``/usr/lib/ostree-boot``,
+``/usr/lib/kernel``, boot-loader-spec entries and unified kernel images (their ``.uname``); a
+kernel image's own banner names its release.
+The configuration is the first of k0s's candidate files that exists (``/proc/config.gz`` cannot
+exist offline), then the one named after the image (``/boot/config-lts``), then the
+configuration embedded in the image (``CONFIG_IKCONFIG``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from analyzer.analyzers.text import CapturePattern
+from analyzer.collectors.base import CollectContext
+from analyzer.collectors.kernel_model import (
+    NO_KERNEL,
+    Kernel,
+    read_init,
+    release_key,
+)
+from analyzer.collectors.textfiles import read_lines
+from analyzer.facts import Fact, Facts
+from analyzer.kernel.boot import read_boot_config
+from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
+from analyzer.kernel.image import KernelImageInfo
+from analyzer.kernel.kconfig import KConfig, parse
+from analyzer.kernel.modules import MODULE_ROOTS, read_modules
+from analyzer.model import Level, Location, Notification
+from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
+
+#: k0s's candidate configuration files after ``/proc/config.gz``, in its order.
+CONFIG_CANDIDATES = (
+    "/boot/config-{R}",
+    "/usr/src/linux-{R}/.config",
+    "/usr/src/linux/.config",
+    "/usr/lib/modules/{R}/config",
+    "/usr/lib/ostree-boot/config-{R}",
+    "/usr/lib/kernel/config-{R}",
+    "/usr/src/linux-headers-{R}/.config",
+    "/lib/modules/{R}/build/.config",
+)
+CONFIG_CAP = 2 << 20
+IMAGE_GLOBS = (
+    "/boot/*",
+    "/boot/*/*",
+    "/lib/modules/*/*",
+    "/usr/lib/modules/*/*",
+    "/usr/lib/ostree-boot/*",
+    "/usr/lib/kernel/*",
+)
+_BOOT_NAME = re.compile(r"(?:vmlinu[xz]|bzImage|zImage|Image|config)-(.+)")
+_OSTREE_SUFFIX = re.compile(r"-[0-9a-f]{64}\Z")
+
+
+def _capture() -> tuple[CapturePattern, ...]:
+    configs = (
+        "/boot/config-*",
+        "/usr/src/linux*/.config",
+        "/usr/lib/modules/*/config",
+        "/lib/modules/*/config",
+        "/usr/lib/ostree-boot/config-*",
+        "/usr/lib/kernel/config-*",
+    )
+    small = (
+        "/etc/default/grub",
+        "/etc/default/grub.d/*.cfg",
+        "/boot/grub/grub.cfg",
+        "/boot/grub2/grub.cfg",
+        "/boot/efi/EFI/*/grub.cfg",
+        "/boot/grub/grubenv",
+        "/boot/grub2/grubenv",
+        "/boot/efi/EFI/*/grubenv",
+        "/boot/loader/entries/*.conf",
+        "/boot/efi/loader/entries/*.conf",
+        "/efi/loader/entries/*.conf",
+        "/boot/loader/loader.conf",
+        "/boot/efi/loader/loader.conf",
+        "/efi/loader/loader.conf",
+        "/etc/kernel/cmdline",
+        "/etc/rc.conf",
+    )
+    modules = [
+        CapturePattern(f"{root}/*/{name}", 8 << 20)
+        for root in MODULE_ROOTS
+        for name in ("modules.dep", "modules.builtin")
+    ]
+    return (
+        *(CapturePattern(glob, CONFIG_CAP) for glob in configs),
+        *(CapturePattern(glob) for glob in small),
+        *modules,
+    )
+
+
+class KernelsCollector:
+    """Produces ``kernels`` (a tuple of :class:`Kernel`) and ``apparmor`` (default kernel)."""
+
+    name = "kernels"
+    provides = ("kernels", "apparmor")
+    requires: tuple[str, ...] = ()
+    capture = _capture()
+
+    def collect(
+        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
+    ) -> dict[str, Fact[Any]]:
+        """Discover kernels and describe each one."""
+        del facts
+        tree = ctx.tree
+        images = _images(tree)
+        boot = read_boot_config(tree)
+        for uki in boot.ukis:
+            notes.extend(
+                Notification(Level.WARNING, "kernel.uki", problem, Location(uki.path))
+                for problem in uki.info.problems
+            )
+        releases, aliases = _releases(tree, images)
+        releases.update(uki.info.uname for uki in boot.ukis if uki.info.uname)
+        if not releases:
+            return {
+                "kernels": Fact.absent(NO_KERNEL),
+                "apparmor": Fact.unknown(NO_KERNEL),
+            }
+        init = read_init(tree)
+        ordered = sorted(releases, key=release_key)
+        chosen = boot.default_release(ordered)
+        default, why = (
+            chosen if chosen else (ordered[-1], "the newest release (no boot default found)")
+        )
+        kernels = []
+        for release in ordered:
+            image_path, image = _image_for(release, images)
+            config, config_path, source, searched, problem = _config(
+                tree, release, aliases.get(release, ()), image_path, image
+            )
+            if config is not None:
+                for duplicate in config.duplicates:
+                    notes.append(
+                        Notification(
+                            Level.NOTE,
+                            "kconfig.duplicate",
+                            f"CONFIG_{duplicate.name} is set on lines "
+                            f"{', '.join(map(str, duplicate.lines))}; the last one counts",
+                            Location(config_path or "/", duplicate.lines[-1]),
+                        )
+                    )
+            params = tuple(boot.params_for(release))
+            kernels.append(
+                Kernel(
+                    release=release,
+                    default=release == default,
+                    default_reason=why if release == default else "",
+                    image=image_path,
+                    image_release=image.release if image else None,
+                    image_problems=image.problems if image else (),
+                    config_path=config_path,
+                    config_source=source,
+                    config_searched=searched,
+                    config_problem=problem,
+                    modules=read_modules(tree, release),
+                    cmdline=params,
+                    boot_files=boot.files,
+                    cgroup=infer_hierarchy(params, init),
+                    apparmor=apparmor_state(config, config_path or "", params) if config else None,
+                    _config=config,
+                )
+            )
+        ordered_kernels = tuple(sorted(kernels, key=lambda k: (not k.default, k.release)))
+        head = ordered_kernels[0]
+        kernels_fact = Fact.present(ordered_kernels, head.location)
+        if head.apparmor is not None:
+            apparmor = Fact.present(head.apparmor, head.apparmor.location)
+        else:
+            apparmor = Fact.unknown(
+                f"no kernel configuration for {head.release}: {head.config_problem}"
+            )
+        return {"kernels": kernels_fact, "apparmor": apparmor}
+
+
+def _images(tree: Tree) -> dict[str, KernelImageInfo]:
+    found: dict[str, KernelImageInfo] = {}
+    for pattern in IMAGE_GLOBS:
+        for path in tree.glob(pattern):
+            try:
+                node = tree.stat(path)
+            except ResolveError:
+                continue
+            record = node.records.get("kernel_image")
+            if isinstance(record, KernelImageInfo):
+                found[path] = record
+    return found
+
+
+def _name_release(path: str) -> str | None:
+    parent, _, name = path.rpartition("/")
+    for root in MODULE_ROOTS:
+        if parent.startswith(root + "/") and parent.count("/") == root.count("/") + 1:
+            return parent.rsplit("/", 1)[-1]
+    match = _BOOT_NAME.fullmatch(name)
+    if not match:
+        return None
+    return _OSTREE_SUFFIX.sub("", match.group(1))
+
+
+def _releases(
+    tree: Tree, images: dict[str, KernelImageInfo]
+) -> tuple[set[str], dict[str, tuple[str, ...]]]:
+    """Every release, and per release the other names its files use (``lts`` for Alpine)."""
+    releases: set[str] = set()
+    aliases: dict[str, tuple[str, ...]] = {}
+    for path, image in images.items():
+        named = _name_release(path)
+        release = image.release or named
+        if release:
+            releases.add(release)
+            if named and named != release:
+                aliases[release] = (*aliases.get(release, ()), named)
+    alias_names = {name for names in aliases.values() for name in names}
+    for root in MODULE_ROOTS:
+        try:
+            entries = tree.listdir(root)
+        except ResolveError:
+            continue
+        for name in entries:
+            if read_modules(tree, name) is not None or _has_kernel_file(tree, f"{root}/{name}"):
+                releases.add(name)
+    for pattern in ("/boot/config-*", "/usr/lib/ostree-boot/config-*", "/usr/lib/kernel/config-*"):
+        for path in tree.glob(pattern):
+            named = _name_release(path)
+            if named and named not in alias_names:
+                releases.add(named)
+    for directory in ("/boot/loader/entries", "/boot/efi/loader/entries", "/efi/loader/entries"):
+        for path in tree.glob(f"{directory}/*.conf"):
+            for line in read_lines(tree, path).lines or []:
+                key, _, value = line.strip().partition(" ")
+                if key == "version" and value.strip():
+                    releases.add(value.strip())
+    return releases, aliases
+
+
+def _has_kernel_file(tree: Tree, directory: str) -> bool:
+    return any(tree.exists(f"{directory}/{name}") for name in ("vmlinuz", "config", "Image"))
+
+
+def _image_for(
+    release: str, images: dict[str, KernelImageInfo]
+) -> tuple[str | None, KernelImageInfo | None]:
+    ranked = sorted(
+        (
+            path
+            for path, image in images.items()
+            if image.release == release or _name_release(path) == release
+        ),
+        key=lambda p: (not p.startswith("/boot/"), p),
+    )
+    return (ranked[0], images[ranked[0]]) if ranked else (None, None)
+
+
+def _config(
+    tree: Tree,
+    release: str,
+    aliases: tuple[str, ...],
+    image_path: str | None,
+    image: KernelImageInfo | None,
+) -> tuple[KConfig | None, str | None, str, tuple[str, ...], str]:
+    """The configuration, its path, its kind (``file``/``ikconfig``/``none``), what was tried."""
+    searched = [c.format(R=release) for c in CONFIG_CANDIDATES]
+    searched += [f"/boot/config-{alias}" for alias in aliases]
+    for path in searched:
+        if not tree.exists(path):
+            continue
+        try:
+            data = tree.read(path)
+        except (ResolveError, NotCaptured):
+            return None, path, "none", tuple(searched), f"{path} exists but could not be read"
+        text = data.decode("utf-8", "replace")
+        return parse(text.splitlines()), path, "file", tuple(searched), ""
+    if image is not None and image.config is not None and image_path is not None:
+        searched.append(f"{image_path} (IKCONFIG)")
+        return parse(image.config.splitlines()), image_path, "ikconfig", tuple(searched), ""
+    if image_path is not None:
+        searched.append(f"{image_path} (IKCONFIG)")
+    problem = f"no kernel config found for {release} in {', '.join(searched)}"
+    return None, None, "none", tuple(searched), problem

@@ -1,0 +1,155 @@
+"""ELF linkage facts: every ELF record, and loader emulation for the binaries in scope.
+
+Facts:
+
+- ``elf_files``: ``{real path: ElfRecord}`` for every ELF file in the image;
+- ``image_arch``: an :class:`~analyzer.linkage.model.ImageArch` (from an ``image_config``
+  fact's ``architecture`` when one exists, else the PATH programs' majority machine);
+- ``linkage``: ``{real path: Linkage}`` for the programs in scope (see
+  :mod:`analyzer.linkage.scope`; ``ctx.source_facts["all_binaries"]`` widens it) and the
+  libraries they pull in;
+- ``static_binaries``: a tuple of :class:`~analyzer.linkage.model.StaticBinary` in scope;
+- ``static_nss``: those of them that cannot use NSS (not glibc: musl, Go, unknown), so they
+  resolve ``localhost`` only from ``/etc/hosts`` or DNS.
+
+Corrupt ELF files become notifications.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.analyzers.elfrecord import ElfRecord
+from analyzer.analyzers.text import CapturePattern
+from analyzer.collectors.base import CollectContext
+from analyzer.facts import Fact, Facts
+from analyzer.linkage.loader import Closure, Loader, Obj, flavour_of
+from analyzer.linkage.model import ImageArch, Interp, Linkage, StaticBinary
+from analyzer.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
+from analyzer.model import Level, Location, Notification
+from analyzer.vfs.tree import Tree
+
+
+class LinkageCollector:
+    """Produces ``elf_files``, ``image_arch``, ``linkage``, ``static_binaries``, ``static_nss``."""
+
+    name = "linkage"
+    provides = ("elf_files", "image_arch", "linkage", "static_binaries", "static_nss")
+    requires: tuple[str, ...] = ()
+    capture = (
+        CapturePattern("/etc/ld.so.conf"),
+        CapturePattern("/etc/ld.so.conf.d/**"),
+        CapturePattern("/etc/ld-musl-*.path"),
+    )
+
+    def collect(
+        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
+    ) -> dict[str, Fact[Any]]:
+        """Resolve every program in scope and the libraries it pulls in."""
+        tree = ctx.tree
+        files = elf_files(tree)
+        for path, record in files.items():
+            if record.corrupt is not None:
+                notes.append(
+                    Notification(Level.WARNING, "elf.corrupt",
+                                 f"{path}: corrupt ELF file: {record.corrupt}", Location(path))
+                )  # fmt: skip
+        candidates = programs(tree, files, bool(ctx.source_facts.get("all_binaries", False)))
+        config = facts.get("image_config")
+        arch = image_arch(candidates, config.value if config is not None else None)
+        problems: list[str] = []
+        linkage = _link_all(tree, candidates, arch, problems)
+        for problem in dict.fromkeys(problems):
+            notes.append(Notification(Level.WARNING, "linkage.search-path", problem))
+        statics = tuple(
+            StaticBinary(entry.path, entry.names, entry.record.linking or "static",
+                         entry.record.libc, entry.record.go, entry.record.nss_linked)
+            for entry in linkage.values()
+            if entry.record.linking in ("static", "static-pie") and entry.role == "program"
+        )  # fmt: skip
+        arch_fact: Fact[ImageArch] = (
+            Fact.present(arch) if arch is not None
+            else Fact.unknown("no ELF programs in the PATH directories and no image config")
+        )  # fmt: skip
+        return {
+            "elf_files": Fact.present(files),
+            "image_arch": arch_fact,
+            "linkage": Fact.present(linkage),
+            "static_binaries": Fact.present(statics),
+            "static_nss": Fact.present(tuple(s for s in statics if not s.nss)),
+        }
+
+
+def _link_all(
+    tree: Tree, candidates: list[Candidate], arch: ImageArch | None, problems: list[str]
+) -> dict[str, Linkage]:
+    """Linkage of every candidate program and of the libraries they pull in.
+
+    Programs get their own closure; a library pulled in is judged by the part of its first
+    program's closure below it, so what that program already loaded counts, as for ld.so.
+    """
+    loader = Loader(tree, problems)
+    result: dict[str, Linkage] = {}
+    pulled: dict[str, tuple[Obj, str, Closure]] = {}
+    for candidate in candidates:
+        record = candidate.record
+        obj = Obj(candidate.path, candidate.path, record)
+        flavour = flavour_of(record)
+        if not record.loadable:
+            interp = Interp("none")
+            if record.corrupt is not None:
+                interp = Interp("unknown", detail=f"corrupt ELF file: {record.corrupt}")
+            result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+                                      Closure(), arch, None)  # fmt: skip
+            continue
+        interp, interp_obj = loader.interpreter(record)
+        closure = loader.closure(obj, (), flavour, interp_obj)
+        result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+                                  closure, arch, loader)  # fmt: skip
+        for child, _ in closure.pulled:
+            pulled.setdefault(child.path, (child, flavour, closure))
+    for path in sorted(pulled):
+        if path in result:
+            continue
+        child, flavour, closure = pulled[path]
+        below = Closure(
+            missing=[m for m in closure.missing if path in m.chain],
+            unresolved=[u for u in closure.unresolved if u.startswith(f"{path}:")],
+        )
+        result[path] = _entry(tree, child, (child.found_as,), "library", flavour,
+                              Interp("none"), below, arch, loader)  # fmt: skip
+    return dict(sorted(result.items()))
+
+
+def _entry(
+    tree: Tree,
+    obj: Obj,
+    names: tuple[str, ...],
+    role: str,
+    flavour: str,
+    interp: Interp,
+    closure: Closure,
+    arch: ImageArch | None,
+    loader: Loader | None,
+) -> Linkage:
+    record: ElfRecord = obj.record
+    setuid, setgid, caps = privilege(tree.stat(obj.path))
+    matches = None if arch is None or record.corrupt else record.machine == arch.machine
+    return Linkage(
+        path=obj.path,
+        names=names,
+        role=role,
+        record=record,
+        location=tree.location(obj.path),
+        flavour=flavour,
+        interp=interp,
+        libraries=tuple(closure.libraries),
+        missing=tuple(closure.missing),
+        unresolved=tuple(closure.unresolved),
+        path_issues=loader.path_issues(obj, flavour) if loader else (),
+        arch_matches=matches,
+        image_machine=arch.name if arch else None,
+        setuid=setuid,
+        setgid=setgid,
+        capabilities=caps,
+    )

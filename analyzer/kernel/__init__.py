@@ -1,0 +1,1 @@
+"""Kernel knowledge: image formats and payload decompression, kconfig, modules, command line."""

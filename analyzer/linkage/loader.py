@@ -1,0 +1,244 @@
+"""Walk a binary's dependency closure inside the image the way its loader would.
+
+glibc (``elf/dl-load.c``): for each ``DT_NEEDED`` name, unless the requesting object has a
+``DT_RUNPATH``, the ``DT_RPATH`` of the requester and of every object up the loading chain to
+the executable (an object with ``DT_RUNPATH`` has its ``DT_RPATH`` ignored); then the
+requester's own ``DT_RUNPATH`` (never inherited); then the ld.so.conf directories; then the
+trusted defaults. musl (``ldso/dynlink.c``): the RUNPATH, else RPATH, of the requester and
+every object up the chain, then its system path; names of the libc itself (``libc.*``,
+``libm.*``, ``libpthread.*``...) are the loader. Both load breadth first and reuse an object
+already loaded under that name or soname. Every object that needs a missing library is
+reported with its chain (the real loader stops at the first). A candidate of another class,
+byte order or machine is skipped and the search goes on, as ``ld.so`` does.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from analyzer.analyzers.elfrecord import ElfRecord
+from analyzer.linkage.model import Interp, MissingLib, PathIssue
+from analyzer.linkage.search import (
+    ARCHES,
+    default_dirs,
+    ld_so_conf,
+    lib_token,
+    musl_path,
+    search_entries,
+)
+from analyzer.vfs.paths import parent
+from analyzer.vfs.tree import ResolveError, Tree
+
+#: Libraries musl's loader provides itself (``lib`` + one of these + ``.``).
+MUSL_RESERVED = ("c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet.")
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """An object in a closure: real path, the path it was found at, and its record."""
+
+    path: str
+    found_as: str
+    record: ElfRecord
+
+
+@dataclass
+class Closure:
+    """What one closure walk found (mutable while it is built, then read)."""
+
+    libraries: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[MissingLib] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    pulled: list[tuple[Obj, tuple[Obj, ...]]] = field(default_factory=list)
+
+
+def flavour_of(record: ElfRecord) -> str:
+    """``musl`` for binaries whose interpreter (or libc) is musl's, ``glibc`` otherwise."""
+    interp = record.interp or ""
+    if interp.rsplit("/", 1)[-1].startswith("ld-musl-") or record.libc == "musl":
+        return "musl"
+    return "glibc"
+
+
+def is_musl_reserved(name: str) -> bool:
+    """True for names musl's loader answers with itself (``libc.so``, ``libpthread.so.0``)."""
+    return name.startswith("lib") and name[3:].startswith(MUSL_RESERVED)
+
+
+class Loader:
+    """Resolves interpreters and closures in one tree, caching probes and search results."""
+
+    def __init__(self, tree: Tree, problems: list[str]) -> None:
+        self._tree = tree
+        self._problems = problems
+        self._conf: tuple[str, ...] | None = None
+        self._musl: dict[str, tuple[str, ...]] = {}
+        self._probes: dict[tuple[str, str, tuple[int, bool, int]], tuple[str, str] | None] = {}
+        self._searches: dict[tuple[str, tuple[str, ...], tuple[int, bool, int]], Obj | None] = {}
+        self._own: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[PathIssue, ...]]] = {}
+
+    def record(self, path: str) -> tuple[str, ElfRecord | None]:
+        """Real path of ``path`` and its ELF record (``None`` when it is not an ELF file)."""
+        found = self._tree.resolve(path)
+        record = found.node.records.get("elf") if found.node.is_file else None
+        return found.real_path, record if isinstance(record, ElfRecord) else None
+
+    def interpreter(self, record: ElfRecord) -> tuple[Interp, Obj | None]:
+        """Whether the program interpreter resolves inside the image and fits the binary."""
+        if record.linking in ("static", "static-pie") or record.kind == "shared-library":
+            return Interp("none"), None
+        if record.interp is None:
+            return Interp("unknown", detail="the interpreter path was not read"), None
+        path = record.interp
+        if not path.startswith("/"):
+            return Interp("relative", path, detail=f"{path} is a relative path"), None
+        try:
+            real, found = self.record(path)
+        except ResolveError as exc:
+            status = exc.reason.replace("_", "-")
+            if not self._tree.exists(path, follow=False):
+                status = "missing"
+            return Interp(status, path, detail=str(exc)), None
+        if found is None:
+            node = self._tree.stat(path)
+            status = "not-elf" if node.is_file else "not-a-file"
+            return Interp(status, path, real, f"{real} is not an ELF file"), None
+        if found.arch != record.arch or found.corrupt:
+            detail = f"{real} is {found.machine_name}/ELF{found.elf_class}"
+            return Interp("wrong-arch", path, real, detail), None
+        return Interp("ok", path, real), Obj(real, path, found)
+
+    def own_dirs(
+        self, obj: Obj, tag: str, flavour: str
+    ) -> tuple[tuple[str, ...], tuple[PathIssue, ...]]:
+        """Directories an object's RPATH or RUNPATH contributes, and their problems."""
+        key = (obj.found_as, tag, flavour)
+        cached = self._own.get(key)
+        if cached is not None:
+            return cached
+        entries = (obj.record.rpath if tag == "RPATH" else obj.record.runpath) or ()
+        tokens = {"ORIGIN": parent(obj.found_as)}
+        if flavour == "glibc":
+            rec = obj.record
+            tokens["LIB"] = lib_token(self._tree, rec.machine, rec.elf_class)
+            arch = ARCHES.get(rec.machine)
+            if arch is not None:
+                tokens["PLATFORM"] = arch.platform
+        result = search_entries(entries, tag, tokens, self._tree)
+        self._own[key] = result
+        return result
+
+    def path_issues(self, obj: Obj, flavour: str) -> tuple[PathIssue, ...]:
+        """Hygiene problems of the object's own RPATH and RUNPATH entries."""
+        return self.own_dirs(obj, "RPATH", flavour)[1] + self.own_dirs(obj, "RUNPATH", flavour)[1]
+
+    def _search_dirs(
+        self, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+    ) -> tuple[str, ...]:
+        dirs: list[str] = []
+        rec = obj.record
+        if flavour == "musl":
+            for link in chain:
+                tag = "RUNPATH" if link.record.runpath else "RPATH"
+                dirs += self.own_dirs(link, tag, flavour)[0]
+            if interp not in self._musl:
+                self._musl[interp] = musl_path(self._tree, interp, self._problems)
+            dirs += self._musl[interp]
+            return tuple(dict.fromkeys(dirs))
+        if not rec.runpath:
+            for link in chain:
+                if not link.record.runpath:
+                    dirs += self.own_dirs(link, "RPATH", flavour)[0]
+        dirs += self.own_dirs(obj, "RUNPATH", flavour)[0]
+        if self._conf is None:
+            self._conf = ld_so_conf(self._tree, self._problems)
+        dirs += self._conf
+        dirs += default_dirs(rec.machine, rec.elf_class)
+        return tuple(dict.fromkeys(dirs))
+
+    def _probe(
+        self, directory: str, name: str, arch: tuple[int, bool, int]
+    ) -> tuple[str, str] | None:
+        key = (directory, name, arch)
+        if key in self._probes:
+            return self._probes[key]
+        path = f"{directory.rstrip('/')}/{name}"
+        hit = None
+        try:
+            real, record = self.record(path)
+        except ResolveError:
+            record = None
+        if record is not None and record.corrupt is None and record.arch == arch:
+            hit = (path, real)
+        self._probes[key] = hit
+        return hit
+
+    def find(
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+    ) -> Obj | None:
+        """The object ``obj`` (loaded through ``chain``) gets for ``DT_NEEDED`` ``name``."""
+        arch = obj.record.arch
+        if "/" in name:
+            dirs: tuple[str, ...] = (parent(name),) if name.startswith("/") else ()
+            name = name.rsplit("/", 1)[-1]
+        else:
+            dirs = self._search_dirs(obj, chain, flavour, interp)
+        key = (name, dirs, arch)
+        if key in self._searches:
+            return self._searches[key]
+        found = None
+        for directory in dirs:
+            hit = self._probe(directory, name, arch)
+            if hit is not None:
+                record = self.record(hit[1])[1]
+                if record is not None:
+                    found = Obj(hit[1], hit[0], record)
+                    break
+        self._searches[key] = found
+        return found
+
+    def closure(
+        self, root: Obj, ancestors: tuple[Obj, ...], flavour: str, interp: Obj | None
+    ) -> Closure:
+        """Breadth-first closure of ``root``, loaded through ``ancestors`` (nearest first)."""
+        result = Closure()
+        loaded: dict[str, str] = {}
+        missing: set[str] = set()
+        seen = {root.path, *(a.path for a in ancestors)}
+        for known in (root, *ancestors, *((interp,) if interp else ())):
+            if known.record.soname:
+                loaded.setdefault(known.record.soname, known.path)
+        if interp is not None:
+            loaded.setdefault(interp.found_as.rsplit("/", 1)[-1], interp.path)
+        interp_path = interp.found_as if interp else (root.record.interp or "")
+        queue = deque([(root, (root, *ancestors))])
+        while queue:
+            obj, chain = queue.popleft()
+            if obj.record.needed is None:
+                result.unresolved.append(f"{obj.path}: its DT_NEEDED entries were not read")
+                continue
+            for name in obj.record.needed:
+                if name in missing:
+                    result.missing.append(MissingLib(name, tuple(o.path for o in chain)))
+                if name in loaded or name in missing:
+                    continue
+                if flavour == "musl" and is_musl_reserved(name):
+                    loaded[name] = interp.path if interp else ""
+                    continue
+                found = self.find(name, obj, chain, flavour, interp_path)
+                if found is None:
+                    result.missing.append(MissingLib(name, tuple(o.path for o in chain)))
+                    missing.add(name)
+                    continue
+                loaded[name] = found.path
+                if found.record.soname:
+                    loaded.setdefault(found.record.soname, found.path)
+                result.libraries.append((name, found.path))
+                if found.path in seen:
+                    continue
+                seen.add(found.path)
+                child_chain = (found, *chain)
+                result.pulled.append((found, child_chain))
+                queue.append((found, child_chain))
+        return result

@@ -1,0 +1,124 @@
+"""What loader emulation found for one binary: interpreter, closure, missing libraries, paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.analyzers.elfrecord import ElfRecord
+from analyzer.model import Location
+
+#: Interpreter statuses: ``ok``, ``none`` (static, static-pie, or a library), ``unknown``,
+#: ``missing``, ``dangling``, ``loop``, ``not-a-file``, ``not-elf``, ``wrong-arch``, ``relative``.
+INTERP_OK = ("ok", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Interp:
+    """The program interpreter (``PT_INTERP``) and whether it resolves inside the image."""
+
+    status: str
+    path: str | None = None
+    real_path: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingLib:
+    """A ``DT_NEEDED`` name the loader would not find, and who needs it.
+
+    ``chain`` starts with the object whose ``DT_NEEDED`` names the library and ends with the
+    object the closure started from.
+    """
+
+    soname: str
+    chain: tuple[str, ...]
+
+    def describe(self) -> str:
+        """``libfoo.so.1 (needed by /usr/lib/libbar.so.2 <- /usr/bin/app)``."""
+        return f"{self.soname} (needed by {' <- '.join(self.chain)})"
+
+
+@dataclass(frozen=True, slots=True)
+class PathIssue:
+    """An RPATH/RUNPATH entry that is relative, escapes the root, or is world-writable."""
+
+    tag: str
+    entry: str
+    problem: str
+    expanded: str | None = None
+
+    def describe(self) -> str:
+        """``RUNPATH entry '$ORIGIN/../../..' escapes the image root``."""
+        what = {
+            "relative": "is relative (resolved against the working directory)",
+            "empty": "is empty (the working directory)",
+            "escapes-root": "escapes the image root",
+            "world-writable": "names a world-writable directory",
+        }[self.problem]
+        shown = f" ({self.expanded})" if self.expanded and self.expanded != self.entry else ""
+        return f"{self.tag} entry {self.entry!r}{shown} {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class Linkage:
+    """One binary in scope with everything loader emulation found about it.
+
+    ``names`` are the in-image paths that reach it (PATH entries, links); ``role`` is
+    ``program`` (found in a PATH directory or privileged, or any ELF with ``--all-binaries``)
+    or ``library`` (pulled in by a program). ``libraries`` lists ``(name, real path)`` in
+    load order; ``unresolved`` says why parts of the closure could not be followed.
+    ``arch_matches`` compares the machine with the image's architecture.
+    """
+
+    path: str
+    names: tuple[str, ...]
+    role: str
+    record: ElfRecord
+    location: Location
+    flavour: str
+    interp: Interp
+    libraries: tuple[tuple[str, str], ...] = ()
+    missing: tuple[MissingLib, ...] = ()
+    unresolved: tuple[str, ...] = ()
+    path_issues: tuple[PathIssue, ...] = ()
+    arch_matches: bool | None = None
+    image_machine: str | None = None
+    setuid: bool = False
+    setgid: bool = False
+    capabilities: bool = False
+
+    @property
+    def privileged(self) -> bool:
+        """True for set-uid, set-gid or file-capability binaries."""
+        return self.setuid or self.setgid or self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class StaticBinary:
+    """A statically linked binary in scope, and what it can do for name resolution.
+
+    ``nss`` is true when it can load NSS modules (static glibc), false when it cannot (musl,
+    Go, anything else), ``None`` when its libc is unknown but it is not glibc.
+    """
+
+    path: str
+    names: tuple[str, ...]
+    linking: str
+    libc: str | None
+    go: bool
+    nss_linked: bool | None
+
+    @property
+    def nss(self) -> bool:
+        """True when the binary can use glibc's NSS plugins (it is static glibc)."""
+        return self.libc == "glibc"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageArch:
+    """The image's architecture and where that came from (``image-config`` or ``majority``)."""
+
+    machine: int
+    name: str
+    source: str
+    votes: int = 0

@@ -1,0 +1,114 @@
+"""Which ELF files are checked: PATH programs, privileged binaries, or everything.
+
+By default: every ELF reachable from the PATH directories (links followed, deduplicated by
+real path, each remembering the names that reach it) plus set-uid, set-gid and
+file-capability ELF files anywhere; the libraries they pull in are added by the collector.
+With ``all_binaries`` every loadable ELF file in the image is a program in scope.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from analyzer.analyzers.elfrecord import ElfRecord, machine_name
+from analyzer.linkage.model import ImageArch
+from analyzer.vfs.node import Node
+from analyzer.vfs.tree import ResolveError, Tree
+
+PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+CAPABILITY_XATTR = "security.capability"
+SETUID, SETGID = 0o4000, 0o2000
+#: Container-config architecture names (GOARCH) and the ``e_machine`` they mean.
+GOARCH_MACHINES = {
+    "amd64": 62, "386": 3, "arm64": 183, "arm": 40, "ppc64le": 21, "ppc64": 21, "s390x": 22,
+    "riscv64": 243, "mips64le": 8, "mipsle": 8,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An ELF file in scope as a program, with the names that reach it."""
+
+    path: str
+    names: tuple[str, ...]
+    record: ElfRecord
+    node: Node
+
+
+def elf_files(tree: Tree) -> dict[str, ElfRecord]:
+    """Every ELF record in the tree by real path."""
+    found: dict[str, ElfRecord] = {}
+    for path, node in tree.walk():
+        record = node.records.get("elf") if node.is_file else None
+        if isinstance(record, ElfRecord):
+            found[path] = record
+    return found
+
+
+def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> list[Candidate]:
+    """Programs in scope, sorted by real path."""
+    names: dict[str, list[str]] = {}
+    for directory in PATH_DIRS:
+        try:
+            entries = tree.listdir(directory)
+        except ResolveError:
+            continue
+        for name in entries:
+            access = f"{directory}/{name}"
+            try:
+                real = tree.resolve(access).real_path
+            except ResolveError:
+                continue
+            if real in files:
+                names.setdefault(real, []).append(access)
+    for path, node in tree.walk():
+        if path in files and (node.mode & (SETUID | SETGID) or CAPABILITY_XATTR in node.xattrs):
+            names.setdefault(path, [path])
+    if all_binaries:
+        for path, record in files.items():
+            if record.kind in ("executable", "shared-library", "unknown"):
+                names.setdefault(path, [path])
+    return [
+        Candidate(path, tuple(dict.fromkeys(names[path])), files[path], tree.stat(path))
+        for path in sorted(names)
+    ]
+
+
+def image_arch(candidates: list[Candidate], config: object) -> ImageArch | None:
+    """The image's architecture: the container config's, else the PATH programs' majority."""
+    configured = _config_arch(config)
+    if configured is not None and configured in GOARCH_MACHINES:
+        machine = GOARCH_MACHINES[configured]
+        return ImageArch(machine, machine_name(machine), "image-config")
+    votes = Counter(
+        c.record.machine
+        for c in candidates
+        if c.record.corrupt is None
+        and c.record.kind == "executable"
+        and any(name.startswith(PATH_DIRS) for name in c.names)
+    )
+    if not votes:
+        return None
+    ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
+    machine, count = ranked[0]
+    return ImageArch(machine, machine_name(machine), "majority", count)
+
+
+def _config_arch(config: object) -> str | None:
+    value = (
+        config.get("architecture")
+        if isinstance(config, Mapping)
+        else getattr(config, "architecture", None)
+    )
+    return value if isinstance(value, str) else None
+
+
+def privilege(node: Node) -> tuple[bool, bool, bool]:
+    """``(setuid, setgid, capabilities)`` of a file."""
+    return (
+        bool(node.mode & SETUID),
+        bool(node.mode & SETGID),
+        CAPABILITY_XATTR in node.xattrs,
+    )

@@ -1,0 +1,155 @@
+"""Leaves about cgroups and AppArmor on one kernel, from kconfig and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.facts import Facts
+from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
+from analyzer.kernel.kconfig import PREFIX
+from analyzer.kernel.symbols import parse_version
+from analyzer.model import Level, Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaves.kernelbase import (
+    KERNEL_SUBJECTS,
+    kernel_of,
+    no_config,
+    params_of,
+    symbol_location,
+)
+
+HIERARCHIES = ("v2",)
+
+
+@dataclass(frozen=True, slots=True)
+class Cgroup:
+    """``cgroup: {hierarchy: v2}`` or ``cgroup: {controller: memory}``.
+
+    The hierarchy comes from the command line, OpenRC and the systemd version (see
+    :mod:`analyzer.kernel.cgroups`); a controller needs its kconfig symbols, a recent enough
+    kernel where cgroup v2 provides it natively, and no ``cgroup_disable=`` naming it.
+    """
+
+    key: ClassVar[str] = "cgroup"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    hierarchy: str | None = None
+    controller: str | None = None
+
+    @classmethod
+    def parse(cls, params: Any) -> Cgroup:
+        """One of ``hierarchy`` (``v2``) or ``controller`` (a known controller name)."""
+        params = params_of(params, {"hierarchy", "controller"}, set())
+        if len(params) != 1:
+            raise ValueError("give exactly one of 'hierarchy' or 'controller'")
+        hierarchy = params.get("hierarchy")
+        controller = params.get("controller")
+        if hierarchy is not None and hierarchy not in HIERARCHIES:
+            raise ValueError(f"unknown hierarchy {hierarchy!r} ({', '.join(HIERARCHIES)})")
+        if controller is not None and controller not in CONTROLLERS:
+            raise ValueError(f"unknown controller {controller!r} ({', '.join(CONTROLLERS)})")
+        return cls(hierarchy, controller)
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Dispatch on the parameter given."""
+        del facts
+        if self.controller is not None:
+            return self._controller(subject, self.controller)
+        return self._hierarchy(subject)
+
+    def _hierarchy(self, subject: Subject) -> LeafResult:
+        kernel = kernel_of(subject)
+        config = kernel.config
+        if config is not None and not config.enabled("CGROUPS"):
+            found = config.get("CGROUPS")
+            return LeafResult(
+                Outcome.FAIL,
+                "the kernel has no cgroup support (CONFIG_CGROUPS)",
+                symbol_location(kernel, found),
+                (kernel.config_evidence(),),
+            )
+        found_h = kernel.cgroup
+        evidence = (found_h.detail,)
+        if found_h.mode == "v2":
+            return LeafResult(
+                Outcome.PASS, f"cgroup v2: {found_h.detail}", found_h.location, evidence
+            )
+        if found_h.mode == "unknown":
+            return LeafResult(Outcome.UNKNOWN, found_h.detail, found_h.location, evidence)
+        level = None if found_h.certain else Level.WARNING
+        return LeafResult(
+            Outcome.FAIL,
+            f"cgroup {found_h.mode}: {found_h.detail}",
+            found_h.location,
+            evidence,
+            level,
+        )
+
+    def _controller(self, subject: Subject, name: str) -> LeafResult:
+        kernel = kernel_of(subject)
+        spec = CONTROLLERS[name]
+        disabled = disabled_by(kernel.cmdline, spec.disable_names)
+        if disabled is not None:
+            return LeafResult(
+                Outcome.FAIL,
+                f"{disabled.text()} on the kernel command line turns the {name} controller off",
+                param_location(disabled),
+                (f"{disabled.text()} from {disabled.path}:{disabled.line}",),
+            )
+        config = kernel.config
+        if config is None:
+            return no_config(kernel)
+        evidence = (kernel.config_evidence(),)
+        for symbol in spec.symbols:
+            found = config.get(symbol)
+            if found is None or not found.enabled:
+                state = found.describe() if found else f"{PREFIX}{symbol} is absent"
+                return LeafResult(
+                    Outcome.FAIL,
+                    f"{state}: no {name} controller",
+                    symbol_location(kernel, found),
+                    evidence,
+                )
+        version = parse_version(kernel.release)
+        if spec.since is not None and version is not None and version[:2] < spec.since:
+            wanted = ".".join(map(str, spec.since))
+            return LeafResult(
+                Outcome.FAIL,
+                f"cgroup v2 provides {name} from Linux {wanted}; this is {kernel.release}",
+                kernel.location,
+                evidence,
+            )
+        found = config.get(spec.symbols[0])
+        how = f" ({spec.note})" if spec.note else ""
+        detail = f"{name} available{how}: {found.describe() if found else ''}"
+        return LeafResult(Outcome.PASS, detail, symbol_location(kernel, found), evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class AppArmor:
+    """``apparmor: {enabled: true}``: AppArmor would be enabled (or disabled) at boot."""
+
+    key: ClassVar[str] = "apparmor"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    enabled: bool = True
+
+    @classmethod
+    def parse(cls, params: Any) -> AppArmor:
+        """``enabled``: the expected state (default true)."""
+        params = params_of(params or {}, {"enabled"}, set())
+        return cls(bool(params.get("enabled", True)))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare the kernel's AppArmor state."""
+        del facts
+        kernel = kernel_of(subject)
+        state = kernel.apparmor
+        if state is None:
+            return no_config(kernel)
+        word = "enabled" if state.enabled else "disabled"
+        outcome = Outcome.PASS if state.enabled == self.enabled else Outcome.FAIL
+        return LeafResult(
+            outcome, f"AppArmor {word}: {state.detail}", state.location, (state.detail,)
+        )

@@ -1,0 +1,218 @@
+"""Leaves about ELF linkage, evaluated per ``binary`` subject (a :class:`Linkage`).
+
+``binary`` selects subjects (for ``when`` gates): by file name, directory, privilege or role.
+``elf_interpreter``, ``elf_needed``, ``elf_arch`` and ``elf_rpath`` report what loader
+emulation found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.facts import Facts
+from analyzer.linkage.model import INTERP_OK, Linkage
+from analyzer.model import Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+
+ROLES = ("program", "library")
+
+
+def _no_params(cls_name: str, params: Any) -> None:
+    if params not in (None, {}):
+        raise ValueError(f"{cls_name} takes no parameters")
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"'{key}' is a list of strings")
+    return tuple(value)
+
+
+def linkage_of(subject: Subject) -> Linkage:
+    """The subject's linkage entry."""
+    value = subject.value
+    if not isinstance(value, Linkage):
+        raise TypeError(f"subject {subject.key!r} is not a binary")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class BinarySelected:
+    """``binary: {names: [mount], dirs: [/usr/sbin], privileged: true, roles: [program]}``.
+
+    Passes when the binary has one of the roles (when given) and matches any of the other
+    criteria given: a file name reached through one of its names, a directory holding one of
+    its names, or set-uid/set-gid/file capabilities. Meant for ``when`` gates.
+    """
+
+    key: ClassVar[str] = "binary"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    names: tuple[str, ...] = ()
+    dirs: tuple[str, ...] = ()
+    privileged: bool = False
+    roles: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, params: Any) -> BinarySelected:
+        """A mapping with any of ``names``, ``dirs``, ``privileged``, ``roles``."""
+        allowed = {"names", "dirs", "privileged", "roles"}
+        if not isinstance(params, dict) or not params or set(params) - allowed:
+            raise ValueError("takes a mapping with names, dirs, privileged and/or roles")
+        roles = _strings(params.get("roles", []), "roles")
+        if set(roles) - set(ROLES):
+            raise ValueError(f"'roles' are {', '.join(ROLES)}")
+        privileged = params.get("privileged", False)
+        if not isinstance(privileged, bool):
+            raise ValueError("'privileged' is true or false")
+        dirs = tuple(d.rstrip("/") for d in _strings(params.get("dirs", []), "dirs"))
+        return cls(_strings(params.get("names", []), "names"), dirs, privileged, roles)
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Match the subject's names, directories, privileges and role."""
+        del facts
+        entry = linkage_of(subject)
+        if self.roles and entry.role not in self.roles:
+            return LeafResult(Outcome.FAIL, f"{entry.path} is a {entry.role}")
+        paths = (*entry.names, entry.path)
+        checks = []
+        if self.names:
+            checks.append(any(p.rsplit("/", 1)[-1] in self.names for p in paths))
+        if self.dirs:
+            checks.append(any((p.rsplit("/", 1)[0] or "/") in self.dirs for p in paths))
+        if self.privileged:
+            checks.append(entry.privileged)
+        if checks and not any(checks):
+            return LeafResult(Outcome.FAIL, f"{entry.path} is not selected")
+        return LeafResult(Outcome.PASS, f"{entry.path} is selected")
+
+
+@dataclass(frozen=True, slots=True)
+class ElfInterpreter:
+    """``elf_interpreter: {}``: the program interpreter resolves inside the image and fits.
+
+    Static and static-pie binaries and libraries have none and pass.
+    """
+
+    key: ClassVar[str] = "elf_interpreter"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+
+    @classmethod
+    def parse(cls, params: Any) -> ElfInterpreter:
+        """No parameters."""
+        _no_params(cls.key, params)
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Report the interpreter status."""
+        del facts
+        entry = linkage_of(subject)
+        interp = entry.interp
+        if interp.status == "none":
+            linking = entry.record.linking or entry.record.kind
+            return LeafResult(Outcome.PASS, f"{entry.path} needs no interpreter ({linking})")
+        if interp.status == "ok":
+            return LeafResult(Outcome.PASS, f"interpreter {interp.path} -> {interp.real_path}")
+        if interp.status == "unknown":
+            return LeafResult(Outcome.UNKNOWN, interp.detail)
+        problem = {
+            "missing": "does not exist in the image",
+            "dangling": "is a dangling link",
+            "loop": "is a link loop",
+            "not-a-directory": "goes through a file that is not a directory",
+            "not-a-file": "is not a file",
+            "not-elf": "is not an ELF file",
+            "wrong-arch": "is for another architecture",
+            "relative": "is a relative path",
+        }.get(interp.status, interp.status)
+        evidence = (interp.detail,) if interp.detail else ()
+        return LeafResult(Outcome.FAIL, f"interpreter {interp.path} {problem}", None, evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class ElfNeeded:
+    """``elf_needed: {}``: every ``DT_NEEDED`` in the closure resolves inside the image."""
+
+    key: ClassVar[str] = "elf_needed"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+
+    @classmethod
+    def parse(cls, params: Any) -> ElfNeeded:
+        """No parameters."""
+        _no_params(cls.key, params)
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Fail on missing libraries, naming each with the chain that needs it."""
+        del facts
+        entry = linkage_of(subject)
+        if entry.interp.status not in INTERP_OK and entry.interp.status != "unknown":
+            return LeafResult(Outcome.NOT_APPLICABLE, "the interpreter itself is not usable")
+        if entry.missing:
+            detail = "; ".join(m.describe() for m in entry.missing)
+            properties = {"missing": [m.soname for m in entry.missing]}
+            return LeafResult(Outcome.FAIL, detail, None, entry.unresolved, None, properties)
+        if entry.unresolved:
+            return LeafResult(Outcome.UNKNOWN, "; ".join(entry.unresolved))
+        found = ", ".join(f"{name} => {path}" for name, path in entry.libraries)
+        return LeafResult(Outcome.PASS, found or "no libraries needed")
+
+
+@dataclass(frozen=True, slots=True)
+class ElfArch:
+    """``elf_arch: {}``: the binary's machine is the image's architecture."""
+
+    key: ClassVar[str] = "elf_arch"
+    needs: ClassVar[tuple[str, ...]] = ("linkage", "image_arch")
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+
+    @classmethod
+    def parse(cls, params: Any) -> ElfArch:
+        """No parameters."""
+        _no_params(cls.key, params)
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare machines."""
+        del facts
+        entry = linkage_of(subject)
+        mine = entry.record.machine_name
+        if entry.arch_matches is None:
+            return LeafResult(Outcome.UNKNOWN, "the image's architecture is not known")
+        detail = f"{mine} binary in an {entry.image_machine} image"
+        return LeafResult(Outcome.PASS if entry.arch_matches else Outcome.FAIL, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class ElfRpath:
+    """``elf_rpath: {}``: every RPATH/RUNPATH entry is clean.
+
+    Fails when an entry is relative, empty, escapes the image root
+    through ``$ORIGIN/..``, or names a world-writable directory.
+    """
+
+    key: ClassVar[str] = "elf_rpath"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+
+    @classmethod
+    def parse(cls, params: Any) -> ElfRpath:
+        """No parameters."""
+        _no_params(cls.key, params)
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Report the path problems loader emulation found."""
+        del facts
+        entry = linkage_of(subject)
+        if entry.path_issues:
+            return LeafResult(Outcome.FAIL, "; ".join(i.describe() for i in entry.path_issues))
+        if entry.record.rpath is None or entry.record.runpath is None:
+            return LeafResult(Outcome.UNKNOWN, "the dynamic section was not read")
+        paths = [*entry.record.rpath, *entry.record.runpath]
+        return LeafResult(Outcome.PASS, f"search paths: {':'.join(paths)}" if paths else "none")

@@ -1,0 +1,104 @@
+"""Leaves about ELF hardening (checksec's columns) and static binaries' name resolution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.facts import Facts
+from analyzer.model import Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaves.elf import linkage_of
+
+PROPERTIES = ("pie", "relro", "nx", "canary", "fortify", "no_rpath")
+
+
+@dataclass(frozen=True, slots=True)
+class ElfHardening:
+    """``elf_hardening: pie | relro | nx | canary | fortify | no_rpath``.
+
+    ``pie``: position-independent executable (libraries: not applicable); ``relro``: full
+    RELRO (``PT_GNU_RELRO`` plus immediate binding); ``nx``: a non-executable stack from
+    ``PT_GNU_STACK``; ``canary``: ``__stack_chk_fail`` is used; ``fortify``: some
+    ``__*_chk`` function is used; ``no_rpath``: neither ``DT_RPATH`` nor ``DT_RUNPATH``.
+    What could not be read (a static binary's symbols) is unknown.
+    """
+
+    key: ClassVar[str] = "elf_hardening"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    prop: str
+
+    @classmethod
+    def parse(cls, params: Any) -> ElfHardening:
+        """One of :data:`PROPERTIES`."""
+        if params not in PROPERTIES:
+            raise ValueError(f"takes one of {', '.join(PROPERTIES)}")
+        return cls(params)
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Read the property off the ELF record."""
+        del facts
+        record = linkage_of(subject).record
+        if record.corrupt is not None:
+            return LeafResult(Outcome.UNKNOWN, f"corrupt ELF file: {record.corrupt}")
+        verdict: tuple[bool | None, str]
+        if self.prop == "pie":
+            if record.kind == "shared-library":
+                return LeafResult(Outcome.NOT_APPLICABLE, "a shared library")
+            verdict = (record.pie, "not a position-independent executable (ET_EXEC)")
+        elif self.prop == "relro":
+            full = None if record.relro is None else record.relro == "full"
+            verdict = (full, f"RELRO is {record.relro}")
+        elif self.prop == "nx":
+            verdict = (record.nx, "the stack is executable (PT_GNU_STACK missing or RWX)")
+        elif self.prop == "canary":
+            verdict = (record.canary, "no stack protector (__stack_chk_fail is not used)")
+        elif self.prop == "fortify":
+            verdict = (record.fortify, "no fortified function (__*_chk) is used")
+        else:
+            has = record.has_rpath
+            shown = ":".join([*(record.rpath or ()), *(record.runpath or ())])
+            verdict = (None if has is None else not has, f"RPATH/RUNPATH is set: {shown}")
+        ok, failure = verdict
+        if ok is None:
+            return LeafResult(Outcome.UNKNOWN, f"{self.prop} cannot be told from this file")
+        if ok:
+            return LeafResult(Outcome.PASS, f"{self.prop}: yes")
+        return LeafResult(Outcome.FAIL, failure)
+
+
+@dataclass(frozen=True, slots=True)
+class StaticGlibcNss:
+    """``static_glibc_nss: {}``: fails for a static glibc binary that links NSS code in.
+
+    Such a binary loads ``libnss_*`` modules of the glibc it was built with at run time; they
+    must exist in the image at that exact version. Not applicable to other binaries.
+    """
+
+    key: ClassVar[str] = "static_glibc_nss"
+    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+
+    @classmethod
+    def parse(cls, params: Any) -> StaticGlibcNss:
+        """No parameters."""
+        if params not in (None, {}):
+            raise ValueError("takes no parameters")
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Check linking, libc and the NSS marker."""
+        del facts
+        record = linkage_of(subject).record
+        if record.linking not in ("static", "static-pie") or record.libc != "glibc":
+            return LeafResult(Outcome.NOT_APPLICABLE, "not a static glibc binary")
+        if record.nss_linked is None:
+            return LeafResult(Outcome.UNKNOWN, "whether NSS code is linked in was not read")
+        if record.nss_linked:
+            return LeafResult(
+                Outcome.FAIL,
+                f"{record.linking} glibc binary with NSS code linked in: it loads libnss_*"
+                " modules at run time and needs them from the same glibc version",
+            )
+        return LeafResult(Outcome.PASS, "static glibc binary without NSS code")

@@ -1,0 +1,117 @@
+"""Leaves about executables on the search path, and the AppArmor gate for ``apparmor_parser``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.executables import Candidate, Executables, Lookup
+from analyzer.facts import Facts
+from analyzer.model import Location, Outcome
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutableFound:
+    """``executable: {names: [useradd, adduser]}``: the first name found on PATH passes.
+
+    Fails when none is found. When an entry with one of the names exists but cannot run (a
+    dangling link, a link to a directory or to a file without an execute bit), the failure
+    names that entry and is located at it; otherwise it is located at the image root.
+    """
+
+    key: ClassVar[str] = "executable"
+    needs: ClassVar[tuple[str, ...]] = ("executables",)
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> ExecutableFound:
+        """``{names: [name, fallback, ...]}``."""
+        if not isinstance(params, dict) or set(params) != {"names"}:
+            raise ValueError("takes {names: [name, ...]}")
+        names = params["names"]
+        if isinstance(names, str):
+            names = [names]
+        if not names or not all(isinstance(n, str) and n and "/" not in n for n in names):
+            raise ValueError("'names' is a non-empty list of file names (no '/')")
+        return cls(tuple(names))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Look each name up in the ``executables`` fact."""
+        del subject
+        fact = facts.get("executables")
+        if fact is None or not fact.is_present:
+            return unknown("executables", facts)
+        value: Executables = fact.get()
+        lookups = [value.lookup(name) for name in self.names]
+        evidence: tuple[str, ...] = (f"PATH ({value.path_source}): {value.path_text}",)
+        evidence += tuple(f"skipped {c.describe()}" for lk in lookups for c in lk.rejected)
+        hit = next((lk for lk in lookups if lk.found is not None), None)
+        if hit is not None and hit.found is not None:
+            return _found(hit, hit.found, evidence)
+        broken = [c for lk in lookups for c in lk.rejected]
+        if broken:
+            first = broken[0]
+            detail = f"{_none_of(self.names)} usable: {first.describe()}"
+            return LeafResult(Outcome.FAIL, detail, first.location, evidence)
+        detail = f"{_none_of(self.names)} in PATH {value.path_text}"
+        return LeafResult(Outcome.FAIL, detail, Location("/"), evidence)
+
+
+def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...]) -> LeafResult:
+    properties: dict[str, Any] = {"path": found.path}
+    detail = f"{lookup.name}: {found.describe()}"
+    if found.chain:
+        properties["chain"] = found.chain
+    if found.variant:
+        properties["mode"] = found.variant
+        detail += f"; {lookup.name} mode: {found.variant}"
+        evidence += (f"{lookup.name} mode {found.variant} (from the link chain)",)
+    return LeafResult(Outcome.PASS, detail, found.location, evidence, None, properties)
+
+
+def _none_of(names: tuple[str, ...]) -> str:
+    """``modprobe is not`` or ``neither useradd nor adduser is``, for the words that follow."""
+    if len(names) == 1:
+        return f"{names[0]} is not"
+    return "neither " + " nor ".join(names) + " is"
+
+
+@dataclass(frozen=True, slots=True)
+class AppArmorEnabled:
+    """``apparmor_enabled: {}``: passes when AppArmor would be enabled on the host.
+
+    Reads the ``apparmor`` fact (its value has a boolean ``enabled``, or ``None`` when it cannot
+    be told). A missing fact or an undetermined state is unknown, never a verdict.
+    """
+
+    key: ClassVar[str] = "apparmor_enabled"
+    needs: ClassVar[tuple[str, ...]] = ("apparmor",)
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+
+    @classmethod
+    def parse(cls, params: Any) -> AppArmorEnabled:
+        """No parameters."""
+        if params not in (None, {}):
+            raise ValueError("takes no parameters")
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Pass on ``enabled`` true, fail on false, unknown otherwise."""
+        del subject
+        fact = facts.get("apparmor")
+        if fact is None:
+            return LeafResult(Outcome.UNKNOWN, "whether AppArmor is enabled is not determined")
+        if not fact.is_present:
+            return unknown("apparmor", facts)
+        value = fact.get()
+        enabled = (
+            value.get("enabled") if isinstance(value, Mapping) else getattr(value, "enabled", None)
+        )
+        if enabled is True:
+            return LeafResult(Outcome.PASS, "AppArmor would be enabled", fact.location)
+        if enabled is False:
+            return LeafResult(Outcome.FAIL, "AppArmor would not be enabled", fact.location)
+        return LeafResult(Outcome.UNKNOWN, "whether AppArmor is enabled is not determined")

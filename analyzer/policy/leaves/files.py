@@ -1,0 +1,87 @@
+"""Leaves about single files, for rules whose subject is ``file: GLOB ...``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.containerd import Snippet
+from analyzer.collectors.files import FileInfo
+from analyzer.facts import Facts
+from analyzer.model import Outcome
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+#: What ``file: {expect: ...}`` may ask of a matched object.
+EXPECTATIONS = ("absent", "empty")
+
+
+@dataclass(frozen=True, slots=True)
+class FileExpect:
+    """``file: {expect: absent | empty}``: the matched object should not be there, or be empty.
+
+    ``absent`` fails for every match (a dangling link included: the name is still in the
+    image). ``empty`` fails for a regular file with content or a directory with entries,
+    following links; other kinds pass. The finding is located at the object itself.
+    """
+
+    key: ClassVar[str] = "file"
+    needs: ClassVar[tuple[str, ...]] = ("files",)
+    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    expect: str
+
+    @classmethod
+    def parse(cls, params: Any) -> FileExpect:
+        """``{expect: absent}`` or ``{expect: empty}``."""
+        if not isinstance(params, dict) or set(params) != {"expect"}:
+            raise ValueError("takes {expect: absent | empty}")
+        if params["expect"] not in EXPECTATIONS:
+            raise ValueError(f"'expect' is one of {', '.join(EXPECTATIONS)}")
+        return cls(params["expect"])
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Judge the subject's :class:`FileInfo`."""
+        del facts
+        info: FileInfo = subject.value
+        evidence = (info.chain,) if info.chain else ()
+        properties = {"size": info.size} if (info.target_kind or info.kind) == "file" else {}
+        if self.expect == "empty" and info.is_empty:
+            return LeafResult(Outcome.PASS, f"{info.path} is empty", info.location, evidence)
+        if self.expect == "empty" and (info.target_kind or info.kind) not in ("file", "dir"):
+            return LeafResult(Outcome.PASS, f"{info.describe()} holds no data", info.location)
+        return LeafResult(Outcome.FAIL, info.describe(), info.location, evidence, None, properties)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerdSnippetValid:
+    """``containerd_snippet: {}``: k0s would accept this ``/etc/k0s/containerd.d`` snippet.
+
+    Fails with every reason joined, located at the first offending line; a snippet whose
+    content was not read is unknown.
+    """
+
+    key: ClassVar[str] = "containerd_snippet"
+    needs: ClassVar[tuple[str, ...]] = ("containerd_snippets",)
+    subjects: ClassVar[tuple[str, ...]] = ("file",)
+
+    @classmethod
+    def parse(cls, params: Any) -> ContainerdSnippetValid:
+        """No parameters."""
+        if params not in (None, {}):
+            raise ValueError("takes no parameters")
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Look the subject up in the ``containerd_snippets`` fact."""
+        fact = facts.get("containerd_snippets")
+        if fact is None or not fact.is_present:
+            return unknown("containerd_snippets", facts)
+        snippet: Snippet | None = fact.get().get(subject.key)
+        if snippet is None:
+            return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a snippet")
+        if not snippet.readable:
+            return LeafResult(Outcome.UNKNOWN, f"{snippet.path}: content not read")
+        if not snippet.problems:
+            return LeafResult(Outcome.PASS, f"{snippet.path} is accepted", snippet.location)
+        evidence = tuple(f"{p.location.describe()}: {p.message}" for p in snippet.problems)
+        detail = "; ".join(p.message for p in snippet.problems)
+        return LeafResult(Outcome.FAIL, detail, snippet.problems[0].location, evidence)

@@ -1,0 +1,159 @@
+"""Leaves about host identity: machine-id files, ``/etc/hostname`` and build-host names."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.identity import STATES, HostName, MachineIds
+from analyzer.collectors.names import NameResolution
+from analyzer.facts import Facts
+from analyzer.model import Outcome
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+_DESCRIBE = {
+    "missing": "does not exist",
+    "empty": "is empty",
+    "uninitialized": "holds 'uninitialized'",
+    "unreadable": "could not be read",
+}
+
+
+def _strings(params: Any, key: str, required: bool = True) -> tuple[str, ...]:
+    value = params.get(key, None if required else [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{key}' is a list of strings")
+    return tuple(value)
+
+
+@dataclass(frozen=True, slots=True)
+class MachineIdState:
+    """``machine_id: {reject: [valid]}``: a machine-id file must not be in one of these states.
+
+    States: missing, empty, uninitialized, valid (32 hex digits), invalid, unreadable, and
+    link (the D-Bus copy is a link to ``/etc/machine-id``, judged there). Works on ``file``
+    subjects naming ``/etc/machine-id`` or ``/var/lib/dbus/machine-id``.
+    """
+
+    key: ClassVar[str] = "machine_id"
+    needs: ClassVar[tuple[str, ...]] = ("machine_id",)
+    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    reject: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> MachineIdState:
+        """``{reject: [state, ...]}``."""
+        if not isinstance(params, dict) or set(params) != {"reject"}:
+            raise ValueError("takes {reject: [state, ...]}")
+        reject = _strings(params, "reject")
+        bad = [s for s in reject if s not in STATES]
+        if not reject or bad:
+            raise ValueError(f"'reject' lists states among {', '.join(STATES)}")
+        return cls(reject)
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Judge the subject's machine-id file."""
+        fact = facts.get("machine_id")
+        if fact is None or not fact.is_present:
+            return unknown("machine_id", facts)
+        ids: MachineIds = fact.get()
+        item = ids.files.get(subject.key)
+        if item is None:
+            return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a machine-id file")
+        if item.state == "link":
+            detail = f"{item.path} is a link to /etc/machine-id"
+        elif item.state == "valid":
+            detail = f"{item.path} holds the machine ID {item.content}"
+        elif item.state == "invalid":
+            detail = (
+                f"{item.path} holds {item.content!r}, which is neither empty, 'uninitialized'"
+                " nor a 32-digit hexadecimal ID"
+            )
+        else:
+            detail = f"{item.path} {_DESCRIBE[item.state]}"
+        if item.relation in ("equal", "different"):
+            same = "the same as" if item.relation == "equal" else "unlike"
+            detail += f" ({same} /etc/machine-id)"
+        outcome = Outcome.FAIL if item.state in self.reject else Outcome.PASS
+        properties = {"state": item.state, "relation": item.relation}
+        return LeafResult(outcome, detail, item.location, (), None, properties)
+
+
+@dataclass(frozen=True, slots=True)
+class HostnameIs:
+    """``hostname: {allow: [localhost]}``: ``/etc/hostname`` is missing, empty or allowed."""
+
+    key: ClassVar[str] = "hostname"
+    needs: ClassVar[tuple[str, ...]] = ("hostname",)
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    allow: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> HostnameIs:
+        """``{allow: [name, ...]}`` (names compared without case)."""
+        if not isinstance(params, dict) or set(params) != {"allow"}:
+            raise ValueError("takes {allow: [name, ...]}")
+        return cls(tuple(n.lower() for n in _strings(params, "allow")))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Fail on a name that is not allowed, at its line."""
+        del subject
+        fact = facts.get("hostname")
+        if fact is None:
+            return unknown("hostname", facts)
+        if not fact.is_present:
+            return LeafResult(Outcome.PASS, fact.reason or "/etc/hostname does not exist")
+        value: HostName = fact.get()
+        if not value.name:
+            return LeafResult(Outcome.PASS, f"{value.path} is empty", value.location)
+        outcome = Outcome.PASS if value.name.lower() in self.allow else Outcome.FAIL
+        return LeafResult(outcome, f"{value.path} names the host {value.name!r}", value.location)
+
+
+@dataclass(frozen=True, slots=True)
+class HostsBuildName:
+    """``hosts_build_name: {allow: [...], patterns: [packer-*]}``: no build host in /etc/hosts.
+
+    Fails at the first ``/etc/hosts`` line that maps the name from ``/etc/hostname`` (unless
+    it is allowed) or a name matching one of ``patterns``.
+    """
+
+    key: ClassVar[str] = "hosts_build_name"
+    needs: ClassVar[tuple[str, ...]] = ("name_resolution", "hostname")
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    allow: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> HostsBuildName:
+        """``{allow: [name, ...], patterns: [glob, ...]}``."""
+        if not isinstance(params, dict) or not set(params) <= {"allow", "patterns"}:
+            raise ValueError("takes {allow: [name, ...], patterns: [glob, ...]}")
+        allow = tuple(n.lower() for n in _strings(params, "allow", required=False))
+        return cls(allow, tuple(p.lower() for p in _strings(params, "patterns", required=False)))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Scan the ``/etc/hosts`` lines."""
+        del subject
+        fact = facts.get("name_resolution")
+        if fact is None or not fact.is_present:
+            return unknown("name_resolution", facts)
+        value: NameResolution = fact.get()
+        host = facts.get("hostname")
+        own = host.get().name.lower() if host is not None and host.is_present else ""
+        suspects = {own} - {""} - set(self.allow)
+        hits = []
+        for entry in value.hosts_entries:
+            names = [n for n in entry.names if self._suspect(n.lower(), suspects)]
+            if names:
+                hits.append((entry, names))
+        if not hits:
+            return LeafResult(Outcome.PASS, f"{value.hosts_path} names no build host")
+        entry, names = hits[0]
+        evidence = tuple(f"{value.hosts_path}:{e.line}: {e.address} {' '.join(n)}" for e, n in hits)
+        detail = f"{value.hosts_path} line {entry.line} maps {', '.join(names)} to {entry.address}"
+        return LeafResult(Outcome.FAIL, detail, entry.location, evidence)
+
+    def _suspect(self, name: str, suspects: set[str]) -> bool:
+        return name in suspects or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)

@@ -1,0 +1,185 @@
+"""Leaves about kconfig symbols of one kernel: ``kconfig`` and ``module_loadable``.
+
+Each works on a ``kernel`` subject whose value is a
+:class:`~analyzer.collectors.kernel_model.Kernel`; ``=m`` only counts when the module ships
+(see :func:`~analyzer.policy.leaves.kernelbase.module_result`), and a symbol the kernel's
+version cannot have gives a note saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.kernel_model import Kernel
+from analyzer.facts import Facts
+from analyzer.kernel.kconfig import PREFIX, State, strip_prefix
+from analyzer.kernel.symbols import HISTORY, MODULE_OF, parse_version
+from analyzer.model import Level, Location, Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaves.kernelbase import (
+    KERNEL_SUBJECTS,
+    kernel_of,
+    module_result,
+    names,
+    no_config,
+    params_of,
+    symbol_location,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Kconfig:
+    """``kconfig: {symbol: CONFIG_X, values: [y, m], alternatives: [...], module: name}``.
+
+    Passes when the symbol (or an alternative) has one of ``values``; ``=m`` also needs the
+    module to ship (``module_check: false`` turns that off). A symbol this kernel version
+    cannot have (see :data:`~analyzer.kernel.symbols.HISTORY`) gives a note saying why.
+    """
+
+    key: ClassVar[str] = "kconfig"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    symbol: str
+    values: tuple[str, ...] = ("y", "m")
+    alternatives: tuple[str, ...] = ()
+    module: tuple[str, ...] | None = None
+    module_check: bool = True
+
+    @classmethod
+    def parse(cls, params: Any) -> Kconfig:
+        """Validate the parameters."""
+        if isinstance(params, str):
+            params = {"symbol": params}
+        keys = {"symbol", "values", "alternatives", "module", "module_check"}
+        params = params_of(params, keys, {"symbol"})
+        values = names(params.get("values", ["y", "m"]), "values")
+        if not values or set(values) - {"y", "m", "n"}:
+            raise ValueError("'values' is a non-empty list of y, m, n")
+        module = params.get("module")
+        return cls(
+            strip_prefix(str(params["symbol"])),
+            values,
+            tuple(strip_prefix(a) for a in names(params.get("alternatives"), "alternatives")),
+            tuple(module.split("|")) if isinstance(module, str) else None,
+            bool(params.get("module_check", True)),
+        )
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Look the symbol up in the subject kernel's configuration."""
+        del facts
+        kernel = kernel_of(subject)
+        config = kernel.config
+        if config is None:
+            return no_config(kernel)
+        for name in (self.symbol, *self.alternatives):
+            found = config.get(name)
+            if found is None or found.state.value not in self.values:
+                continue
+            via = f" (via {PREFIX}{name})" if name != self.symbol else ""
+            if found.state is State.MODULE and self.module_check:
+                modules = (
+                    self.module
+                    if name == self.symbol and self.module
+                    else tuple(m for m in MODULE_OF.get(name, "").split("|") if m)
+                )
+                result = module_result(kernel, found, modules)
+                return LeafResult(
+                    result.outcome,
+                    result.detail + via,
+                    result.location,
+                    result.evidence,
+                    result.level,
+                    result.properties,
+                )
+            return LeafResult(
+                Outcome.PASS,
+                found.describe() + via,
+                symbol_location(kernel, found),
+                (kernel.config_evidence(),),
+            )
+        return self._missing(kernel)
+
+    def _missing(self, kernel: Kernel) -> LeafResult:
+        config = kernel.config
+        if config is None:
+            return no_config(kernel)
+        primary = config.get(self.symbol)
+        evidence = (kernel.config_evidence(),)
+        history = HISTORY.get(self.symbol)
+        version = parse_version(kernel.release)
+        if primary is None and history and version and history.missing_by_design(version):
+            carriers = [config.get(r) for r in history.replacement]
+            enabled = [s for s in carriers if s is not None and s.enabled]
+            detail = f"{PREFIX}{self.symbol} does not exist in {kernel.release}: {history.why}"
+            if enabled:
+                detail += f"; {enabled[0].describe()}"
+                return LeafResult(
+                    Outcome.PASS, detail, symbol_location(kernel, enabled[0]), evidence, Level.NOTE
+                )
+            names = ", ".join(PREFIX + r for r in history.replacement)
+            return LeafResult(
+                Outcome.FAIL,
+                f"{detail}, and {names} is not set either",
+                Location(kernel.config_path or "/"),
+                evidence,
+                Level.NOTE,
+            )
+        detail = primary.describe() if primary else f"{PREFIX}{self.symbol} is absent"
+        if primary is not None and primary.state is State.MODULE:
+            detail += f" (needs {'/'.join(self.values)})"
+        if self.alternatives:
+            tried = [
+                config.get(a).describe() if config.get(a) else f"{PREFIX}{a} absent"  # type: ignore[union-attr]
+                for a in self.alternatives
+            ]
+            detail += f"; also tried {', '.join(tried)}"
+        return LeafResult(Outcome.FAIL, detail, symbol_location(kernel, primary), evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleLoadable:
+    """``module_loadable: {module: overlay, symbol: CONFIG_OVERLAY_FS}``: built in, or shipped."""
+
+    key: ClassVar[str] = "module_loadable"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    module: str
+    symbol: str
+
+    @classmethod
+    def parse(cls, params: Any) -> ModuleLoadable:
+        """Validate the parameters."""
+        params = params_of(params, {"module", "symbol"}, {"module", "symbol"})
+        return cls(str(params["module"]), strip_prefix(str(params["symbol"])))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """From kconfig when there is one, else from the modules tree alone."""
+        del facts
+        kernel = kernel_of(subject)
+        names = tuple(self.module.split("|"))
+        config = kernel.config
+        if config is not None:
+            found = config.get(self.symbol)
+            if found is not None and found.state is State.BUILTIN:
+                return LeafResult(
+                    Outcome.PASS,
+                    f"{found.describe()}: {self.module} is built in",
+                    symbol_location(kernel, found),
+                    (kernel.config_evidence(),),
+                )
+            if found is not None and found.state is State.MODULE:
+                return module_result(kernel, found, names)
+            detail = found.describe() if found else f"{PREFIX}{self.symbol} is absent"
+            return LeafResult(
+                Outcome.FAIL,
+                f"{detail}: {self.module} can be neither built in nor loaded",
+                symbol_location(kernel, found),
+                (kernel.config_evidence(),),
+            )
+        tree = kernel.modules
+        if tree is not None and (tree.ships(names) or tree.builds_in(names)):
+            return LeafResult(
+                Outcome.PASS, f"{self.module} is in {tree.directory}", Location(tree.directory)
+            )
+        return no_config(kernel)

@@ -1,0 +1,145 @@
+"""Leaves about one kernel's release and command line: ``kernel_version`` and ``cmdline``.
+
+A command-line failure points at the file and line of the parameter's effective (last)
+occurrence; a version failure at the kernel image, else the kernel's default location.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.facts import Facts
+from analyzer.kernel.cgroups import last, param_location
+from analyzer.kernel.symbols import parse_version
+from analyzer.model import Location, Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, names, params_of
+
+
+@dataclass(frozen=True, slots=True)
+class KernelVersion:
+    """The release's version is in range, or its release string matches a pattern.
+
+    ``kernel_version: {min: "3.10"}`` (at least), ``{max: "5.1"}`` (at most, compared on as
+    many numbers as given: ``5.1.200`` is within ``max: "5.1"``), ``{below: "4.8"}`` (strictly
+    older), and ``{matches: ['^5[.]4', ...]}`` (any regular expression found in the release
+    string, the way system-validators compares ``uname -r``). Bounds and patterns combine: all
+    must hold.
+    """
+
+    key: ClassVar[str] = "kernel_version"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    minimum: tuple[int, ...] | None = None
+    maximum: tuple[int, ...] | None = None
+    below: tuple[int, ...] | None = None
+    matches: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def parse(cls, params: Any) -> KernelVersion:
+        """``min``, ``max``, ``below`` as ``"major.minor"`` strings; ``matches`` as regexes."""
+        params = params_of(params, {"min", "max", "below", "matches"}, set())
+        keys = ("min", "max", "below")
+        bounds = {k: parse_version(str(params[k])) for k in keys if k in params}
+        if None in bounds.values() or not (bounds or "matches" in params):
+            raise ValueError("give 'min', 'max' or 'below' as versions like \"3.10\", or 'matches'")
+        patterns = names(params.get("matches"), "matches")
+        if "matches" in params and not patterns:
+            raise ValueError("'matches' is a non-empty list of regular expressions")
+        try:
+            compiled = tuple(re.compile(p) for p in patterns)
+        except re.error as exc:
+            raise ValueError(f"'matches': bad regular expression: {exc}") from None
+        return cls(bounds.get("min"), bounds.get("max"), bounds.get("below"), compiled)
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare major.minor(.patch) numerically, then the release against the patterns."""
+        del facts
+        kernel = kernel_of(subject)
+        where = Location(kernel.image) if kernel.image else kernel.location
+        version = parse_version(kernel.release)
+        if version is None and (self.minimum or self.maximum or self.below):
+            return LeafResult(Outcome.UNKNOWN, f"release {kernel.release!r} has no version number")
+        if version is not None:
+            failed = self._out_of_range(kernel.release, version)
+            if failed:
+                return LeafResult(Outcome.FAIL, failed, where)
+        if self.matches and not any(p.search(kernel.release) for p in self.matches):
+            listed = ", ".join(p.pattern for p in self.matches)
+            return LeafResult(
+                Outcome.FAIL, f"kernel {kernel.release} matches none of {listed}", where
+            )
+        text = f" (version {'.'.join(map(str, version))})" if version else ""
+        return LeafResult(Outcome.PASS, f"kernel {kernel.release}{text}", where)
+
+    def _out_of_range(self, release: str, version: tuple[int, ...]) -> str:
+        if self.minimum is not None and version[: len(self.minimum)] < self.minimum:
+            return f"kernel {release} is older than {_dotted(self.minimum)}"
+        if self.maximum is not None and version[: len(self.maximum)] > self.maximum:
+            return f"kernel {release} is newer than {_dotted(self.maximum)}"
+        if self.below is not None and version[: len(self.below)] >= self.below:
+            return f"kernel {release} is not older than {_dotted(self.below)}"
+        return ""
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+@dataclass(frozen=True, slots=True)
+class Cmdline:
+    """A kernel parameter's effective (last) occurrence: forbidden values, absent, or equal.
+
+    ``cmdline: {param: apparmor, forbid: ["0"]}``, ``{param: x, absent: true}`` or
+    ``{param: x, equals: "1"}``; a failure points at the parameter's file and line.
+    """
+
+    key: ClassVar[str] = "cmdline"
+    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    param: str
+    forbid: tuple[str, ...] = ()
+    absent: bool = False
+    equals: str | None = None
+
+    @classmethod
+    def parse(cls, params: Any) -> Cmdline:
+        """Exactly one of ``forbid``, ``absent`` or ``equals``."""
+        params = params_of(params, {"param", "forbid", "absent", "equals"}, {"param"})
+        modes = [k for k in ("forbid", "absent", "equals") if k in params]
+        if len(modes) != 1:
+            raise ValueError("give exactly one of 'forbid', 'absent', 'equals'")
+        equals = params.get("equals")
+        return cls(
+            str(params["param"]),
+            names(params.get("forbid"), "forbid"),
+            bool(params.get("absent", False)),
+            None if equals is None else str(equals),
+        )
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Check the parameter's effective value."""
+        del facts
+        kernel = kernel_of(subject)
+        found = last(kernel.cmdline, self.param)
+        sources = ", ".join(kernel.boot_files) or "no boot-loader configuration"
+        evidence = (f"command line from {sources}",)
+        if found is None:
+            if self.equals is not None:
+                return LeafResult(
+                    Outcome.FAIL,
+                    f"{self.param} is not on the kernel command line",
+                    kernel.location,
+                    evidence,
+                )
+            return LeafResult(
+                Outcome.PASS, f"{self.param} is not on the kernel command line", None, evidence
+            )
+        where = param_location(found)
+        bad = self.absent or (found.value or "") in self.forbid
+        if self.equals is not None:
+            bad = found.value != self.equals
+        outcome = Outcome.FAIL if bad else Outcome.PASS
+        return LeafResult(outcome, f"{found.text()} ({found.source})", where, evidence)

@@ -1,0 +1,102 @@
+"""What the kernel leaves share: the subject's kernel, locations, parameters, module checks.
+
+A failure about a symbol points at the configuration file at the symbol's line (the
+``# CONFIG_X is not set`` line); inside an embedded configuration there is no line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.collectors.kernel_model import Kernel
+from analyzer.kernel.kconfig import Symbol
+from analyzer.model import Level, Location, Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+
+KERNEL_SUBJECTS = ("kernel",)
+
+
+def symbol_location(kernel: Kernel, symbol: Symbol | None) -> Location:
+    """The config file at the symbol's line (no line inside an embedded configuration)."""
+    path = kernel.config_path or kernel.location.path
+    if symbol is None or kernel.config_source != "file":
+        return Location(path)
+    return Location(path, symbol.line)
+
+
+def kernel_of(subject: Subject) -> Kernel:
+    """The subject's :class:`Kernel` (a ``TypeError`` for any other subject)."""
+    if not isinstance(subject.value, Kernel):
+        raise TypeError(f"subject {subject.key!r} is not a kernel")
+    return subject.value
+
+
+def no_config(kernel: Kernel) -> LeafResult:
+    """Unknown: this kernel has no configuration, with the reason why."""
+    return LeafResult(
+        Outcome.UNKNOWN, kernel.config_problem, kernel.location, (kernel.config_problem,)
+    )
+
+
+def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> LeafResult:
+    """``=m`` is only as good as the module file: check that one of ``modules`` ships."""
+    where = symbol_location(kernel, symbol)
+    evidence: tuple[str, ...] = (kernel.config_evidence(),)
+    label = "|".join(modules)
+    if not modules:
+        return LeafResult(
+            Outcome.PASS,
+            f"{symbol.describe()} (module name not known; not checked)",
+            where,
+            evidence,
+        )
+    tree = kernel.modules
+    if tree is None:
+        return LeafResult(
+            Outcome.UNKNOWN,
+            f"{symbol.describe()}, but there is no modules tree for {kernel.release}: whether"
+            f" {label} ships cannot be told",
+            where,
+            evidence,
+            Level.NOTE,
+        )
+    shipped = tree.ships(modules) or tree.builds_in(modules)
+    evidence += (f"modules from {', '.join(tree.sources) or tree.directory}",)
+    if shipped:
+        return LeafResult(
+            Outcome.PASS,
+            f"{symbol.describe()}; {shipped} ships in {tree.directory}",
+            where,
+            evidence,
+        )
+    return LeafResult(
+        Outcome.FAIL,
+        f"{symbol.describe()}, but module {label} is not in {tree.directory}",
+        where,
+        evidence,
+        properties={"module": label, "modules_directory": tree.directory},
+    )
+
+
+def names(value: Any, key: str) -> tuple[str, ...]:
+    """A string or a list of strings as a tuple (``()`` for ``None``)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key!r} must be a list of strings")
+    return tuple(value)
+
+
+def params_of(params: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
+    """A leaf's parameter mapping, checked against the allowed and required keys."""
+    if not isinstance(params, dict):
+        raise ValueError("expects a mapping of parameters")
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(f"unknown parameter {unknown[0]!r} ({', '.join(sorted(allowed))})")
+    missing = sorted(required - set(params))
+    if missing:
+        raise ValueError(f"missing parameter {missing[0]!r}")
+    return params

@@ -1,0 +1,102 @@
+"""``docker save`` / skopeo / podman archives: ``manifest.json`` -> config + ordered layers.
+
+Layers are named by path (``blobs/sha256/<hex>``, legacy ``<id>/layer.tar`` which may be a link
+to a blob, or skopeo's ``<hex>.tar``). A blob named by its digest is checked against it; any
+other uncompressed layer is checked against its diff id from the config.
+"""
+
+from __future__ import annotations
+
+from analyzer.errors import SourceError
+from analyzer.sources.container.digest import hex_name
+from analyzer.sources.container.spec import (
+    ImageSpec,
+    LayerRef,
+    Store,
+    created_by,
+    diff_ids,
+    expect_dict,
+    expect_list,
+    platform_of,
+    read_json,
+)
+
+MANIFEST = "manifest.json"
+
+
+def _select(entries: list[dict[str, object]], tag: str | None, label: str) -> dict[str, object]:
+    if tag is not None:
+        wanted = _short(tag if ":" in tag.rsplit("/", 1)[-1] else f"{tag}:latest")
+        for entry in entries:
+            tags = entry.get("RepoTags") or []
+            if isinstance(tags, list) and wanted in {_short(str(t)) for t in tags}:
+                return entry
+        raise SourceError(f"{label}: no image tagged {tag!r} (has: {_tags(entries)})")
+    if len(entries) != 1:
+        raise SourceError(
+            f"{label}: holds {len(entries)} images; name one as {label}:TAG (has: {_tags(entries)})"
+        )
+    return entries[0]
+
+
+def _short(reference: str) -> str:
+    """A reference without Docker Hub's implied prefixes (``docker.io/library/x`` -> ``x``)."""
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/"):
+        if reference.startswith(prefix):
+            return reference[len(prefix) :]
+    return reference
+
+
+def _tags(entries: list[dict[str, object]]) -> str:
+    names: list[str] = []
+    for entry in entries:
+        tags = entry.get("RepoTags")
+        names += [str(t) for t in tags] if isinstance(tags, list) and tags else ["<untagged>"]
+    return ", ".join(names)
+
+
+def read_docker_archive(store: Store, tag: str | None = None) -> ImageSpec:
+    """The image ``manifest.json`` describes (the one tagged ``tag`` when there are several)."""
+    label = store.label
+    manifest = expect_list(read_json(store, MANIFEST), f"{label}: {MANIFEST}")
+    if not manifest:
+        raise SourceError(f"{label}: {MANIFEST} lists no image")
+    entries = [expect_dict(e, f"{label}: {MANIFEST}") for e in manifest]
+    entry = _select(entries, tag, label)
+    config_name = entry.get("Config")
+    layer_names = expect_list(entry.get("Layers"), f"{label}: {MANIFEST}: Layers")
+    if not isinstance(config_name, str) or not all(isinstance(n, str) for n in layer_names):
+        raise SourceError(f"{label}: {MANIFEST}: Config and Layers must be paths")
+    config_hex = hex_name(config_name) or _json_hex(config_name)
+    config = expect_dict(read_json(store, config_name, config_hex), f"{label}: {config_name}")
+    ids = diff_ids(config, f"{label}: {config_name}")
+    if len(ids) != len(layer_names):
+        raise SourceError(
+            f"{label}: {config_name}: {len(ids)} diff ids for {len(layer_names)} layers"
+        )
+    history = created_by(config)
+    layers = tuple(
+        LayerRef(
+            blob=name,
+            digest=hex_name(store.resolve_name(name)),
+            diff_id=ids[index],
+            created_by=history[index] if index < len(history) else None,
+        )
+        for index, name in enumerate(layer_names)
+    )
+    tags = entry.get("RepoTags") or []
+    return ImageSpec(
+        layout="docker-archive",
+        config=config,
+        config_digest=f"sha256:{config_hex}" if config_hex else "",
+        layers=layers,
+        platform=platform_of(config),
+        repo_tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+    )
+
+
+def _json_hex(name: str) -> str | None:
+    """Legacy configs are named ``<hex>.json``."""
+    base = name.rsplit("/", 1)[-1]
+    stem = base[: -len(".json")] if base.endswith(".json") else ""
+    return stem if len(stem) == 64 and all(c in "0123456789abcdef" for c in stem) else None

@@ -1,0 +1,242 @@
+"""Opening image inputs: archives on disk, OCI directories and streams (stdin, a daemon).
+
+An uncompressed tar on disk is read in place: one pass over its headers finds each member's
+byte range, and every layer is then read through a window of the file. A compressed archive or
+a stream cannot be read in place, and ``docker save`` writes ``manifest.json`` after the blobs,
+so its members are spooled to one private temporary file first. A stream whose first entry
+does not look like part of an image is read as a plain root file system, without spooling.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tarfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.errors import SourceError
+from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.sources.base import Source
+from analyzer.sources.container.digest import is_hex
+from analyzer.sources.container.docker_archive import MANIFEST, read_docker_archive
+from analyzer.sources.container.image import ContainerImage
+from analyzer.sources.container.oci import read_oci
+from analyzer.sources.container.reader import CallbackArchive, Read, first_entry_name
+from analyzer.sources.container.spec import ImageSpec, Store
+from analyzer.sources.container.store import (
+    ArchiveStore,
+    DirStore,
+    Spool,
+    clean,
+    open_tar_store,
+    scan_tar,
+)
+from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
+
+#: Headers looked at when deciding whether an uncompressed tar holds an image.
+DETECT_MEMBERS = 4096
+SNIFF = 4096
+
+
+def image_member(name: str) -> bool:
+    """True for names only image archives have at their top (``manifest.json``, ``blobs/``...)."""
+    path = clean(name)
+    top = path.split("/", 1)[0]
+    if path in (MANIFEST, "index.json", "oci-layout", "repositories") or top == "blobs":
+        return True
+    stem = top.split(".", 1)[0]
+    return is_hex(stem) and (top == stem or top.endswith((".tar", ".json")))
+
+
+def plain_tar(head: bytes) -> bool:
+    """True when ``head`` starts with a valid (uncompressed) tar header."""
+    try:
+        tarfile.TarInfo.frombuf(head[:512], "utf-8", "surrogateescape")
+    except tarfile.TarError:
+        return False
+    return True
+
+
+def is_image_archive(path: str, head: bytes) -> bool:
+    """Detector: a tar (any compression) laid out as ``docker save`` or an OCI archive."""
+    if not os.path.isfile(path) or not head:
+        return False
+    if plain_tar(head):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            names = scan_tar(path, fd, DETECT_MEMBERS).keys()
+        except SourceError:
+            return False
+        finally:
+            os.close(fd)
+        return MANIFEST in names or {"index.json", "oci-layout"} <= names
+    name = first_entry_name(head)
+    return name is not None and image_member(name)
+
+
+def is_oci_dir(path: str, head: bytes) -> bool:
+    """Detector: an OCI image layout directory."""
+    del head
+    return all(os.path.isfile(os.path.join(path, n)) for n in ("oci-layout", "index.json"))
+
+
+def split_reference(rest: str) -> tuple[str, str | None]:
+    """``PATH[:TAG]`` (a tag may hold colons: ``img.tar:repo:v1``).
+
+    The path is the longest prefix ending before a colon that exists; when none exists the
+    whole string is the path (and opening it reports it missing).
+    """
+    if os.path.exists(rest):
+        return rest, None
+    position = rest.rfind(":")
+    while position > 0:
+        if os.path.exists(rest[:position]):
+            return rest[:position], rest[position + 1 :] or None
+        position = rest.rfind(":", 0, position)
+    return rest, None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What was asked for: the reference and scheme to report, a forced layout, tag, platform."""
+
+    reference: str
+    scheme: str
+    layout: str | None = None
+    tag: str | None = None
+    platform: str | None = None
+
+
+def read_spec(store: Store, request: Request, notes: list[Notification]) -> ImageSpec:
+    """Parse the layout the store holds (``request.layout`` forces ``docker-archive``/``oci``)."""
+    layout = request.layout or ("docker-archive" if store.has(MANIFEST) else "oci")
+    platform = request.platform
+    if layout == "oci":
+        if not (store.has("index.json") and store.has("oci-layout")):
+            raise SourceError(f"{store.label}: not an OCI image layout (no index.json/oci-layout)")
+        return read_oci(store, request.tag, platform, notes)
+    if not store.has(MANIFEST):
+        raise SourceError(f"{store.label}: not a docker archive (no {MANIFEST})")
+    spec = read_docker_archive(store, request.tag)
+    if platform is not None and not spec.platform.startswith(platform):
+        raise SourceError(f"{store.label}: no image for platform {platform} (has: {spec.platform})")
+    return spec
+
+
+def image_source(store: Store, request: Request) -> ContainerImage:
+    """A :class:`ContainerImage` over ``store``; the store is closed if reading its layout fails."""
+    notes: list[Notification] = []
+    try:
+        spec = read_spec(store, request, notes)
+    except BaseException:
+        store.close()
+        raise
+    scheme = request.scheme or ("oci-archive" if spec.layout == "oci" else "docker-archive")
+    return ContainerImage(store, spec, request.reference, scheme, notes)
+
+
+def archive_store(path: str) -> ArchiveStore | Spool:
+    """A plain tar read in place, or the spool of a compressed one."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+    try:
+        head = os.pread(fd, SNIFF, 0)
+        if plain_tar(head):
+            return open_tar_store(path)
+        spool = Spool(path)
+        size = os.fstat(fd).st_size
+        try:
+            spool.fill(CallbackArchive(lambda n: os.read(fd, n), path, size).entries())
+        except BaseException:
+            spool.store().close()
+            raise
+        return spool
+    finally:
+        os.close(fd)
+
+
+def open_archive(path: str, request: Request) -> Source:
+    """An image archive on disk (``docker-archive:``, ``oci-archive:`` or detected)."""
+    found = archive_store(path)
+    if isinstance(found, ArchiveStore):
+        return image_source(found, request)
+    return _from_spool(found, request)
+
+
+def _from_spool(spool: Spool, request: Request) -> Source:
+    store = spool.store()
+    if request.layout is None and not (store.has(MANIFEST) or store.has("index.json")):
+        return SpooledRootfs(spool, store)
+    return image_source(store, request)
+
+
+def open_stream(read: Read, label: str, request: Request, expect_image: bool = False) -> Source:
+    """An archive arriving as a stream: an image (spooled) or a root file system (streamed)."""
+    entries = CallbackArchive(read, label).entries()
+    first = next(entries, None)
+    if first is None:
+        raise SourceError(f"{label}: empty archive")
+    stream = itertools.chain([first], entries)
+    if not (expect_image or image_member(first[0].name)):
+        return StreamRootfs(label, stream)
+    spool = Spool(label)
+    try:
+        spool.fill(stream)
+    except BaseException:
+        spool.store().close()
+        raise
+    return _from_spool(spool, request)
+
+
+class StreamRootfs:
+    """A root file system archive read once from a stream."""
+
+    def __init__(self, label: str, entries: Iterator[tuple[Entry, Blocks]]) -> None:
+        self._label = label
+        self._entries = entries
+        self.notifications: list[Notification] = []
+
+    def layers(self) -> Iterator[LayerStream]:
+        """The stream as one layer."""
+        yield LayerStream(LayerInfo("rootfs", f"archive {self._label}"), self._entries)
+
+    def target(self) -> TargetInfo:
+        """A rootfs named by its label."""
+        return TargetInfo(self._label, "tar", TargetKind.ROOTFS)
+
+    def facts(self) -> Mapping[str, Any]:
+        """Nothing beyond the tree."""
+        return {}
+
+    def close(self) -> None:
+        """Stop reading (frees the archive handle)."""
+        close: Callable[[], None] | None = getattr(self._entries, "close", None)
+        if close is not None:
+            close()
+
+
+class SpooledRootfs(StreamRootfs):
+    """A stream that looked like an image at first but was not: replayed from its spool."""
+
+    def __init__(self, spool: Spool, store: ArchiveStore) -> None:
+        super().__init__(spool.label, spool.entries())
+        self._store = store
+
+    def close(self) -> None:
+        """Remove the spool."""
+        self._store.close()
+
+
+def open_oci_dir(path: str, tag: str | None, platform: str | None) -> Source:
+    """An OCI image layout directory."""
+    if not os.path.isdir(path):
+        raise SourceError(f"{path}: not a directory")
+    reference = f"{path}:{tag}" if tag else path
+    return image_source(DirStore(path), Request(reference, "oci", "oci", tag, platform))

@@ -1,0 +1,232 @@
+"""OCI image layouts (a directory or the same as a tar): index -> manifest -> config + layers.
+
+Indexes may nest (a multi-platform index under a tagged descriptor). A tag selects the
+top-level descriptors whose ``org.opencontainers.image.ref.name`` equals it, as skopeo does;
+the platform is then chosen among the manifests found: the one asked for, else the only one,
+else ``linux/amd64`` (with a note listing the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.errors import SourceError
+from analyzer.model import Level, Notification
+from analyzer.sources.container.digest import parse_digest
+from analyzer.sources.container.spec import (
+    ImageSpec,
+    LayerRef,
+    Store,
+    created_by,
+    diff_ids,
+    expect_dict,
+    expect_list,
+    platform_of,
+    read_json,
+)
+
+REF_NAME = "org.opencontainers.image.ref.name"
+DEFAULT_PLATFORM = "linux/amd64"
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
+LAYER_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+        "application/vnd.docker.image.rootfs.diff.tar",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    }
+)
+MAX_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An image manifest reachable from the index, with its platform."""
+
+    digest: str
+    platform: str
+    tags: tuple[str, ...]
+
+
+def blob(hex_digest: str) -> str:
+    """Layout path of a blob."""
+    return f"blobs/sha256/{hex_digest}"
+
+
+def read_oci(
+    store: Store, tag: str | None, platform: str | None, notes: list[Notification]
+) -> ImageSpec:
+    """The image selected by ``tag`` and ``platform`` from an OCI layout."""
+    label = store.label
+    layout = expect_dict(read_json(store, "oci-layout"), f"{label}: oci-layout")
+    version = layout.get("imageLayoutVersion")
+    if version != "1.0.0":
+        raise SourceError(f"{label}: oci-layout: unsupported version {version!r}")
+    index = expect_dict(read_json(store, "index.json"), f"{label}: index.json")
+    descriptors = [
+        expect_dict(d, f"{label}: index.json")
+        for d in expect_list(index.get("manifests"), f"{label}: index.json: manifests")
+    ]
+    if tag is not None:
+        tagged = [d for d in descriptors if _ref_name(d) == tag]
+        if not tagged:
+            names = ", ".join(sorted({_ref_name(d) or "<untagged>" for d in descriptors}))
+            raise SourceError(f"{label}: no image tagged {tag!r} (has: {names or 'none'})")
+        descriptors = tagged
+    found: dict[str, Candidate] = {}
+    for descriptor in descriptors:
+        for candidate in _candidates(store, descriptor, _ref_name(descriptor), 0):
+            found.setdefault(candidate.digest, candidate)
+    chosen = _choose(list(found.values()), platform, label, notes)
+    return _image(store, chosen)
+
+
+def _ref_name(descriptor: dict[str, Any]) -> str | None:
+    annotations = descriptor.get("annotations")
+    name = annotations.get(REF_NAME) if isinstance(annotations, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _candidates(
+    store: Store, descriptor: dict[str, Any], tag: str | None, depth: int
+) -> list[Candidate]:
+    label = store.label
+    digest = parse_digest(descriptor.get("digest"), f"{label}: descriptor")
+    media_type = descriptor.get("mediaType")
+    annotations = descriptor.get("annotations") or {}
+    if isinstance(annotations, dict) and annotations.get("vnd.docker.reference.type"):
+        return []
+    document: dict[str, Any] | None = None
+    if media_type is None:
+        document = expect_dict(read_json(store, blob(digest), digest), f"{label}: {blob(digest)}")
+        media_type = document.get("mediaType") or (
+            next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
+        )
+    if media_type in INDEX_TYPES:
+        if depth >= MAX_DEPTH:
+            raise SourceError(f"{label}: indexes nested more than {MAX_DEPTH} deep")
+        nested = document or expect_dict(
+            read_json(store, blob(digest), digest), f"{label}: {blob(digest)}"
+        )
+        children = expect_list(nested.get("manifests"), f"{label}: {blob(digest)}: manifests")
+        return [
+            candidate
+            for child in children
+            for candidate in _candidates(store, expect_dict(child, label), tag, depth + 1)
+        ]
+    if media_type not in MANIFEST_TYPES:
+        return []
+    platform = descriptor.get("platform")
+    if isinstance(platform, dict) and platform.get("os") and platform.get("architecture"):
+        name = platform_of(platform)
+    else:
+        name = platform_of(_config(store, _manifest(store, digest))[1])
+    if name.startswith("unknown/"):
+        return []
+    return [Candidate(digest, name, (tag,) if tag else ())]
+
+
+def _matches(candidate: str, wanted: str) -> bool:
+    have, want = candidate.split("/"), wanted.split("/")
+    if have[:2] != want[:2]:
+        return False
+    if len(want) < 3:
+        return True
+    variant = have[2] if len(have) > 2 else ("v8" if have[1] == "arm64" else "")
+    return variant == want[2]
+
+
+def _choose(
+    candidates: list[Candidate], platform: str | None, label: str, notes: list[Notification]
+) -> Candidate:
+    listed = ", ".join(sorted(c.platform for c in candidates)) or "none"
+    if not candidates:
+        raise SourceError(f"{label}: no image manifest found")
+    if platform is not None:
+        matching = [c for c in candidates if _matches(c.platform, platform)]
+        if not matching:
+            raise SourceError(f"{label}: no image for platform {platform} (has: {listed})")
+        return matching[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    default = [c for c in candidates if _matches(c.platform, DEFAULT_PLATFORM)]
+    if not default:
+        raise SourceError(
+            f"{label}: several platforms and none is {DEFAULT_PLATFORM}; choose one with"
+            f" --platform (has: {listed})"
+        )
+    notes.append(
+        Notification(
+            Level.NOTE,
+            "source.platform",
+            f"{label}: image index has several platforms ({listed}); scanned"
+            f" {default[0].platform} (choose another with --platform)",
+        )
+    )
+    return default[0]
+
+
+def _manifest(store: Store, digest: str) -> dict[str, Any]:
+    return expect_dict(read_json(store, blob(digest), digest), f"{store.label}: {blob(digest)}")
+
+
+def _config(store: Store, manifest: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    descriptor = expect_dict(manifest.get("config"), f"{store.label}: manifest config")
+    digest = parse_digest(descriptor.get("digest"), f"{store.label}: config descriptor")
+    config = expect_dict(read_json(store, blob(digest), digest), f"{store.label}: {blob(digest)}")
+    return digest, config
+
+
+def _image(store: Store, chosen: Candidate) -> ImageSpec:
+    label = store.label
+    manifest = _manifest(store, chosen.digest)
+    config_digest, config = _config(store, manifest)
+    ids = diff_ids(config, f"{label}: {blob(config_digest)}")
+    descriptors = expect_list(manifest.get("layers"), f"{label}: {blob(chosen.digest)}: layers")
+    if len(ids) != len(descriptors):
+        raise SourceError(
+            f"{label}: {blob(chosen.digest)}: {len(descriptors)} layers for {len(ids)} diff ids"
+        )
+    history = created_by(config)
+    layers: list[LayerRef] = []
+    for index, item in enumerate(descriptors):
+        descriptor = expect_dict(item, f"{label}: layer descriptor")
+        digest = parse_digest(descriptor.get("digest"), f"{label}: layer descriptor")
+        media_type = descriptor.get("mediaType")
+        if media_type not in LAYER_TYPES:
+            raise SourceError(f"{label}: {blob(digest)}: unsupported layer type {media_type!r}")
+        layers.append(
+            LayerRef(
+                blob=blob(digest),
+                digest=digest,
+                diff_id=ids[index],
+                media_type=str(media_type),
+                created_by=history[index] if index < len(history) else None,
+            )
+        )
+    return ImageSpec(
+        layout="oci",
+        config=config,
+        config_digest=f"sha256:{config_digest}",
+        layers=tuple(layers),
+        platform=platform_of(config),
+        repo_tags=chosen.tags,
+        manifest_digest=f"sha256:{chosen.digest}",
+    )

@@ -1,0 +1,117 @@
+"""What an image is made of once its layout was read: config, ordered layers, identity.
+
+Both layouts (``docker save``'s ``manifest.json`` and OCI's ``index.json``) are parsed into an
+:class:`ImageSpec`; small JSON documents are read whole (under a size cap) and checked against
+their digests before they are trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.errors import SourceError
+from analyzer.sources.container.digest import DigestMismatch, hex_name
+from analyzer.sources.container.store import ArchiveStore, DirStore
+
+#: Largest JSON document (manifest, index, config) read into memory.
+MAX_JSON = 16 << 20
+
+Store = ArchiveStore | DirStore
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRef:
+    """One layer to apply: where its blob is and what it must hash to.
+
+    ``digest`` is the hex sha256 of the blob as stored (checked while it is read), ``diff_id``
+    the hex sha256 of the uncompressed tar (from the config's ``rootfs.diff_ids``).
+    """
+
+    blob: str
+    digest: str | None
+    diff_id: str | None
+    media_type: str | None = None
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSpec:
+    """One image selected from a layout."""
+
+    layout: str
+    config: Mapping[str, Any]
+    config_digest: str
+    layers: tuple[LayerRef, ...]
+    platform: str
+    repo_tags: tuple[str, ...] = ()
+    manifest_digest: str | None = None
+
+
+def read_json(store: Store, name: str, expected: str | None = None) -> Any:
+    """Parse member ``name`` as JSON, checking its sha256 against ``expected`` or its name."""
+    window = store.window(name)
+    if window.size > MAX_JSON:
+        raise SourceError(f"{window.name}: {window.size} bytes is too large for a JSON document")
+    data = bytearray()
+    while block := window.read(1 << 20):
+        data += block
+    expected = expected or hex_name(name)
+    actual = hashlib.sha256(data).hexdigest()
+    if expected is not None and actual != expected:
+        raise DigestMismatch(
+            f"{window.name}: digest mismatch: expected sha256:{expected},"
+            f" content hashes to sha256:{actual}"
+        )
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"{window.name}: not valid JSON: {exc}") from exc
+
+
+def expect_dict(value: Any, what: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else a :class:`SourceError` naming ``what``."""
+    if not isinstance(value, dict):
+        raise SourceError(f"{what}: expected a JSON object")
+    return value
+
+
+def expect_list(value: Any, what: str) -> list[Any]:
+    """``value`` when it is a JSON array, else a :class:`SourceError` naming ``what``."""
+    if not isinstance(value, list):
+        raise SourceError(f"{what}: expected a JSON array")
+    return value
+
+
+def platform_of(config: Mapping[str, Any]) -> str:
+    """``os/arch[/variant]`` of an image config (``unknown`` parts when missing)."""
+    parts = [str(config.get("os") or "unknown"), str(config.get("architecture") or "unknown")]
+    if config.get("variant"):
+        parts.append(str(config["variant"]))
+    return "/".join(parts)
+
+
+def diff_ids(config: Mapping[str, Any], what: str) -> list[str]:
+    """Hex diff ids of the config's ``rootfs.diff_ids``."""
+    rootfs = config.get("rootfs")
+    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    found: list[str] = []
+    for value in expect_list(ids if ids is not None else [], f"{what}: rootfs.diff_ids"):
+        if not (isinstance(value, str) and value.startswith("sha256:") and len(value) == 71):
+            raise SourceError(f"{what}: malformed diff id {value!r}")
+        found.append(value[len("sha256:") :])
+    return found
+
+
+def created_by(config: Mapping[str, Any]) -> list[str | None]:
+    """``created_by`` of each history entry that made a layer (``empty_layer`` ones skipped)."""
+    history = config.get("history")
+    lines: list[str | None] = []
+    for item in history if isinstance(history, list) else []:
+        if isinstance(item, dict) and not item.get("empty_layer"):
+            line = item.get("created_by")
+            lines.append(line if isinstance(line, str) else None)
+    return lines

@@ -1,0 +1,75 @@
+"""The ELF corpus (``fixtures/elf/build.sh``) built once per session, and trees made from it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import File, Item, Symlink, make_tree, to_layer
+
+from analyzer.analyzers.base import FileAnalyzer
+from analyzer.analyzers.elf import ElfAnalyzer
+from analyzer.analyzers.text import TextCapture
+from analyzer.collectors.base import CollectContext
+from analyzer.collectors.linkage import LinkageCollector
+from analyzer.facts import Fact
+from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.vfs.build import TreeBuilder
+from analyzer.vfs.tree import Tree
+
+BUILD = Path(__file__).resolve().parents[1] / "fixtures" / "elf" / "build.sh"
+HOST_LIBDIR = Path("/usr/lib/x86_64-linux-gnu")
+MUSL_LIBC = Path("/usr/lib/x86_64-linux-musl/libc.so")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory holding the built corpus; a missing compiler fails with build.sh's message."""
+    out = tmp_path_factory.mktemp("elf")
+    done = subprocess.run(["sh", str(BUILD), str(out)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"fixtures/elf/build.sh failed:\n{done.stderr}")
+    return out
+
+
+def exe(path: Path, mode: int = 0o755, **extra: Any) -> File:
+    """A file item with a binary's bytes."""
+    return File(path.read_bytes(), mode=mode, **extra)
+
+
+def debian_base() -> dict[str, Item]:
+    """A merged-/usr glibc system: loader, libc, ld.so.conf, the root links."""
+    return {
+        "bin": Symlink("usr/bin"),
+        "sbin": Symlink("usr/sbin"),
+        "lib": Symlink("usr/lib"),
+        "lib64": Symlink("usr/lib64"),
+        "usr/lib64/ld-linux-x86-64.so.2": Symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+        "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": exe(HOST_LIBDIR / "ld-linux-x86-64.so.2"),
+        "usr/lib/x86_64-linux-gnu/libc.so.6": exe(HOST_LIBDIR / "libc.so.6"),
+        "etc/ld.so.conf": File("include /etc/ld.so.conf.d/*.conf\n"),
+        "etc/ld.so.conf.d/x86_64-linux-gnu.conf": File(
+            "# Multiarch support\n/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n"
+            "/usr/lib/x86_64-linux-gnu\n"
+        ),
+    }
+
+
+def build_tree(spec: Mapping[str, Item]) -> Tree:
+    """Run the pass with the ELF analyzer and the linkage collector's text capture."""
+    analyzers: list[FileAnalyzer] = [TextCapture(LinkageCollector.capture), ElfAnalyzer()]
+    return TreeBuilder(analyzers).build([to_layer(make_tree(spec))])
+
+
+def collect(
+    tree: Tree, all_binaries: bool = False, facts: Mapping[str, Fact[Any]] | None = None
+) -> tuple[dict[str, Fact[Any]], list[Notification]]:
+    """The linkage collector's facts and notifications."""
+    ctx = CollectContext(
+        tree, TargetInfo("test", "dir", TargetKind.ROOTFS), {"all_binaries": all_binaries}
+    )
+    notes: list[Notification] = []
+    return LinkageCollector().collect(ctx, facts or {}, notes), notes

@@ -1,0 +1,1 @@
+"""Tests of the ELF analyzer and loader emulation."""

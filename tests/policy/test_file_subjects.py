@@ -1,0 +1,116 @@
+"""The ``file: GLOB ...`` subject: parsing in rule packs and one subject per matching object."""
+
+from __future__ import annotations
+
+import pytest
+from builders import File, Symlink
+from scenarios import build
+
+from analyzer.collectors.files import FileIndex
+from analyzer.errors import RuleError
+from analyzer.facts import Fact
+from analyzer.policy.loader import parse_pack
+from analyzer.policy.subjects import subject_kind, subject_problem, subjects_for
+
+PACK = """\
+schema: 1
+pack: demo
+rules:
+  - id: demo.file
+    title: File
+    level: note
+    help: remove it
+    message: "{detail}"
+    subject: {subject}
+    check:
+      {check}
+"""
+
+
+def pack(subject: str, check: str = "file: {expect: absent}") -> str:
+    return PACK.replace("{subject}", subject).replace("{check}", check)
+
+
+def test_a_file_subject_names_its_globs() -> None:
+    (rule,) = parse_pack(pack('"file: /etc/a /etc/b*"'), "pack.yaml")
+    assert rule.subject == "file: /etc/a /etc/b*"
+    assert subject_kind(rule.subject) == "file"
+
+
+@pytest.mark.parametrize(
+    ("subject", "error"),
+    [
+        ("file", "pack.yaml:4: rule 'demo.file': subject 'file' needs a parameter: 'file: ...'"),
+        ('"file:  "', "pack.yaml:4: rule 'demo.file': a 'file:' subject names at least one"
+         " absolute glob"),
+        ('"file: etc/x"', "pack.yaml:4: rule 'demo.file': 'file:' globs are absolute in-image"
+         " paths, not 'etc/x'"),
+        ('"files: /x"', "pack.yaml:4: rule 'demo.file': unknown subject 'files: /x' (file, image)"),
+        ('"image: /x"', "pack.yaml:4: rule 'demo.file': unknown subject 'image: /x' (file, image)"),
+    ],
+    ids=["no-parameter", "no-glob", "relative", "unknown-kind", "image-with-parameter"],
+)  # fmt: skip
+def test_bad_file_subjects_name_file_and_line(subject: str, error: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_pack(pack(subject), "pack.yaml")
+    message = str(caught.value)
+    # the list of known kinds grows as other subject kinds are registered
+    assert message.split(" (", maxsplit=1)[0] == error.split(" (", maxsplit=1)[0]
+
+
+def test_a_file_leaf_on_the_image_subject_is_rejected() -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_pack(pack("image"), "pack.yaml")
+    assert "check 'file' works on subjects file, not 'image'" in str(caught.value)
+
+
+def test_an_image_leaf_on_a_file_subject_is_rejected() -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_pack(pack('"file: /x"', "localhost_resolves: {}"), "pack.yaml")
+    assert "check 'localhost_resolves' works on subjects image, not 'file: /x'" in str(caught.value)
+
+
+def test_bad_file_expectation() -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_pack(pack('"file: /x"', "file: {expect: gone}"), "pack.yaml")
+    assert "file: 'expect' is one of absent, empty" in str(caught.value)
+
+
+def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
+    tree = build(
+        {
+            "etc/ssh/ssh_host_rsa_key": File("k", mode=0o600),
+            "etc/ssh/ssh_host_ed25519_key": File("k", mode=0o600),
+            "etc/ssh/ssh_host_rsa_key.pub": "pub",
+            "etc/alt/ssh": Symlink("/etc/ssh"),
+        }
+    )
+    facts = {"files": Fact.present(FileIndex(tree))}
+    subjects = subjects_for("file: /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_rsa_key", facts)
+    assert isinstance(subjects, list)
+    assert [(s.kind, s.key, s.location.path) for s in subjects] == [
+        ("file", "/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_ed25519_key"),
+        ("file", "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_rsa_key"),
+    ]
+    assert subjects[0].location.layer == "test"
+
+
+def test_a_dangling_link_is_a_subject_located_at_the_link() -> None:
+    tree = build({"var/lib/cloud/instance": Symlink("/var/lib/cloud/instances/gone")})
+    facts = {"files": Fact.present(FileIndex(tree))}
+    subjects = subjects_for("file: /var/lib/cloud/instance", facts)
+    assert isinstance(subjects, list)
+    (subject,) = subjects
+    assert subject.location.path == "/var/lib/cloud/instance"
+    assert subject.value.describe() == (
+        "/var/lib/cloud/instance -> /var/lib/cloud/instances/gone (dangling)"
+    )
+
+
+def test_without_the_index_the_subjects_are_undeterminable() -> None:
+    assert subjects_for("file: /x", {}) == "files"
+
+
+def test_subject_problem_accepts_known_kinds() -> None:
+    assert subject_problem("image") == ""
+    assert subject_problem("file: /etc/machine-id") == ""

@@ -1,0 +1,53 @@
+"""The explicit registries agree with each other: every fact a rule needs is collected."""
+
+from __future__ import annotations
+
+from analyzer.collectors import COLLECTORS
+from analyzer.pipeline import load_all_rules
+from analyzer.policy.leaves import LEAVES
+from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, When
+
+#: Facts that come from the pipeline itself rather than from a collector.
+PIPELINE_FACTS: frozenset[str] = frozenset()
+
+
+def _leaves(check: Check) -> list[LeafCheck]:
+    if isinstance(check, LeafCheck):
+        return [check]
+    if isinstance(check, AllOf | AnyOf):
+        return [leaf for child in check.children for leaf in _leaves(child)]
+    if isinstance(check, Not):
+        return _leaves(check.child)
+    if isinstance(check, When):
+        return _leaves(check.condition) + _leaves(check.then)
+    raise AssertionError(f"unknown check node {check!r}")
+
+
+def test_every_fact_a_leaf_needs_is_provided_by_a_collector() -> None:
+    provided = {name for collector in COLLECTORS for name in collector.provides} | PIPELINE_FACTS
+    missing = {(leaf.key, need) for leaf in LEAVES for need in leaf.needs if need not in provided}
+    assert missing == set()
+
+
+def test_no_fact_is_provided_twice() -> None:
+    names = [name for collector in COLLECTORS for name in collector.provides]
+    assert len(names) == len(set(names))
+
+
+def test_collectors_only_read_facts_of_collectors_before_them() -> None:
+    seen: set[str] = set()
+    for collector in COLLECTORS:
+        assert set(collector.requires) <= seen, collector.name
+        seen.update(collector.provides)
+
+
+def test_leaf_keys_are_unique() -> None:
+    keys = [leaf.key for leaf in LEAVES]
+    assert len(keys) == len(set(keys))
+
+
+def test_every_bundled_rule_uses_registered_leaves_only() -> None:
+    registered = set(LEAVES)
+    for rule in load_all_rules():
+        for leaf in _leaves(rule.check):
+            assert type(leaf.spec) in registered, rule.id
