@@ -7,17 +7,16 @@ from analyzer.collectors.containerd import ContainerdSnippetsCollector
 from analyzer.collectors.executables import ExecutablesCollector
 from analyzer.collectors.files import FileIndexCollector
 from analyzer.collectors.identity import IdentityCollector
-from analyzer.collectors.image import ImageConfigCollector
 from analyzer.collectors.kernels import KernelsCollector
 from analyzer.collectors.linkage import LinkageCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
-from analyzer.collectors.target import DiskLayoutCollector, TargetCollector
+from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
     TargetCollector(),
-    DiskLayoutCollector(),
-    ImageConfigCollector(),
+    DISK_LAYOUT,
+    IMAGE_CONFIG,
     NameResolutionCollector(),
     FileIndexCollector(),
     IdentityCollector(),

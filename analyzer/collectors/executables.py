@@ -124,7 +124,7 @@ def examine(tree: Tree, path: str) -> Candidate:
     except ResolveError as exc:
         chain = " -> ".join([path, *(target for _, target in exc.chain)]) if exc.chain else ""
         status = LOOP if exc.reason == "loop" else DANGLING
-        return Candidate(path, status, chain, _name_location(tree, path))
+        return Candidate(path, status, chain, tree.location(path, follow=False))
     node = found.node
     chain = found.describe_chain() if found.chain else ""
     location = tree.location(path)
@@ -138,14 +138,6 @@ def examine(tree: Tree, path: str) -> Candidate:
     variants = [m.group(1) for m in (VARIANT.match(h) for h in hops) if m]
     applet = basename(found.real_path).startswith("busybox") and bool(found.chain)
     return Candidate(path, OK, chain, location, applet, variants[-1] if variants else None)
-
-
-def _name_location(tree: Tree, path: str) -> Location:
-    try:
-        found = tree.resolve(path, follow=False)
-    except ResolveError:
-        return Location(path)
-    return Location(found.real_path, None, None, found.node.layer)
 
 
 def search(tree: Tree, search_path: tuple[str, ...]) -> dict[str, Lookup]:

@@ -84,7 +84,7 @@ class FileIndex:
             node = tree.lstat(path)
         except ResolveError:
             return None
-        location = tree.location(path) if not node.is_symlink else _link_location(tree, path)
+        location = tree.location(path, follow=not node.is_symlink)
         base = FileInfo(path, node.kind.value, node.size, node.mode, location, node.link)
         if node.is_dir:
             return _replace(base, entries=len(node.children))
@@ -102,12 +102,6 @@ class FileIndex:
             entries=len(target.children) if target.is_dir else 0,
             chain=found.describe_chain(),
         )
-
-
-def _link_location(tree: Tree, path: str) -> Location:
-    """The link itself (not its target): the finding is about the name in the image."""
-    found = tree.resolve(path, follow=False)
-    return Location(found.real_path, None, None, found.node.layer)
 
 
 def _replace(info: FileInfo, **changes: Any) -> FileInfo:

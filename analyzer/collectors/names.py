@@ -122,7 +122,7 @@ class NameResolutionCollector:
             nss_plugins=plugins,
             hosts_entries=all_entries,
             hosts_location=tree.location(HOSTS),
-            resolv_location=_name_location(tree, RESOLV_CONF),
+            resolv_location=tree.location(RESOLV_CONF, follow=False),
             nsswitch_location=tree.location(NSSWITCH, nss_line),
             resolved=state,
             resolved_evidence=why,
@@ -152,15 +152,6 @@ def _link_target(tree: Tree, path: str) -> str | None:
     except ResolveError:
         return None
     return node.link if node.is_symlink else None
-
-
-def _name_location(tree: Tree, path: str) -> Location:
-    """The name itself (a link is located at the link, not where it leads)."""
-    try:
-        found = tree.resolve(path, follow=False)
-    except ResolveError:
-        return Location(path)
-    return Location(found.real_path, None, None, found.node.layer)
 
 
 def resolved_state(tree: Tree) -> tuple[str, str]:

@@ -169,10 +169,14 @@ class Tree:
             return b"".join(node.reader())
         raise NotCaptured(path)
 
-    def location(self, path: str, line: int | None = None) -> Location:
-        """Evidence location of ``path``: its real path, the path asked for, and its layer."""
+    def location(self, path: str, line: int | None = None, follow: bool = True) -> Location:
+        """Evidence location of ``path``: its real path, the path asked for, and its layer.
+
+        With ``follow=False`` a link in the last component is the location itself (a finding
+        about the name, not about where it leads).
+        """
         try:
-            found = self.resolve(path)
+            found = self.resolve(path, follow)
         except ResolveError:
             try:
                 found = self.resolve(path, follow=False)
