@@ -4,7 +4,7 @@ The library entry point is :func:`analyze`; the command line in :mod:`analyzer.c
 layer over it.
 """
 
-from analyzer.pipeline import Config, analyze
+from analyzer.pipeline import TOOL_VERSION, Config, analyze
 
-__all__ = ["Config", "analyze"]
-__version__ = "0.1.0"
+__all__ = ["Config", "__version__", "analyze"]
+__version__ = TOOL_VERSION

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from analyzer.errors import ImgauditError
 from analyzer.model import Level, RunResult
-from analyzer.pipeline import DEFAULT_PROFILES, Config, analyze, load_all_rules
+from analyzer.pipeline import DEFAULT_PROFILES, TOOL_VERSION, Config, analyze, load_all_rules
 from analyzer.policy.engine import ROLE_CHOICES
 from analyzer.report import FORMATS, ReportOptions
 
@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="imgaudit",
         description="Offline checks of VM disks, container images and rootfs trees.",
     )
+    parser.add_argument("--version", action="version", version=f"imgaudit {TOOL_VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
     scan = sub.add_parser(
         "scan", help="analyze a disk image, container image, archive or directory"
@@ -139,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _rules(args)
     except ImgauditError as exc:
         sys.stderr.write(f"imgaudit: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (``imgaudit rules list | head``): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     except OSError as exc:
         sys.stderr.write(f"imgaudit: {exc.filename or ''}: {exc.strerror}\n")
