@@ -32,7 +32,8 @@ $(VENV)/.stamp: pyproject.toml .stamp-debs
 demo: venv
 	$(PY) examples/build_demo.py $(DEMO)
 	@echo "== imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image"
-	-$(VENV)/bin/imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image
+	@$(VENV)/bin/imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image \
+	  || echo "== exit code $$?: findings at or above --fail-on (default: error)"
 	$(VENV)/bin/imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image \
 	  --format sarif --output $(DEMO)/golden.sarif --fail-on none
 	@echo "== SARIF written to $(DEMO)/golden.sarif"
