@@ -6,6 +6,7 @@ renders the result and maps it to an exit code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,12 +19,13 @@ from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext
 from analyzer.errors import UsageError
 from analyzer.facts import Fact
-from analyzer.model import Level, Notification, RunResult
+from analyzer.model import Evaluation, Level, Notification, RunResult
 from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
 from analyzer.policy.rule import Rule
 from analyzer.sources import SourceOptions, open_source
 from analyzer.vfs.build import PassReport, TreeBuilder
+from analyzer.vfs.tree import Tree
 
 #: Where the bundled rule packs live (``IMGAUDIT_RULES_DIR`` overrides).
 RULES_DIR = Path(
@@ -100,7 +102,7 @@ def analyze(config: Config) -> RunResult:
             for name in collector.provides:
                 facts[name] = Fact.unknown(f"{collector.name} collector failed: {exc}")
 
-    evaluations = evaluate(selected, facts, target.kind, notes)
+    evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]
     return RunResult(
         target=target,
         rules=tuple(rule.info for rule in selected),
@@ -112,3 +114,14 @@ def analyze(config: Config) -> RunResult:
         tool_version=TOOL_VERSION,
         complete=report.complete and not any(n.level is Level.ERROR for n in notes),
     )
+
+
+def _attributed(evaluation: Evaluation, tree: Tree) -> Evaluation:
+    """Name the layer or partition that holds a finding's path, where the check did not."""
+    location = evaluation.location
+    if location.layer is not None:
+        return evaluation
+    layer = tree.location(location.path, follow=False).layer
+    if layer is None:
+        return evaluation
+    return dataclasses.replace(evaluation, location=dataclasses.replace(location, layer=layer))

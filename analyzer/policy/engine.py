@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from analyzer.facts import Facts
@@ -77,30 +77,34 @@ def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluat
     if not subjects:
         outcome, message, location = no_subjects(rule.subject)
         return [Evaluation(rule.id, outcome, rule.level, message, location)]
-    evaluations = []
-    for subject in subjects:
-        result = rule.check.evaluate(facts, subject)
-        level = result.level or rule.level
-        if result.level is not None and result.level.rank > rule.level.rank:
-            level = rule.level
-        location = result.location or subject.location
-        message = (
-            render(rule.message, result, subject)
-            if result.outcome is Outcome.FAIL
-            else (result.detail)
-        )
-        properties: Mapping[str, Any] = dict(result.properties)
-        evaluations.append(
-            Evaluation(
-                rule.id,
-                result.outcome,
-                level,
-                message,
-                location,
-                subject=subject.key,
-                discriminator=subject.key,
-                evidence=result.evidence,
-                properties=properties,
-            )
-        )
-    return evaluations
+    evaluations = [_evaluate_subject(rule, facts, subject) for subject in subjects]
+    return _in_scope(rule, evaluations)
+
+
+def _in_scope(rule: Rule, evaluations: list[Evaluation]) -> list[Evaluation]:
+    """Drop subjects a rule's ``when`` gate left out; say so once when it left out all."""
+    applicable = [e for e in evaluations if e.outcome is not Outcome.NOT_APPLICABLE]
+    if applicable or len(evaluations) == 1:
+        return applicable or evaluations
+    kind = rule.subject.partition(":")[0].strip()
+    message = f"none of the {len(evaluations)} {kind} subjects is in this rule's scope"
+    return [Evaluation(rule.id, Outcome.NOT_APPLICABLE, rule.level, message, Location("/"))]
+
+
+def _evaluate_subject(rule: Rule, facts: Facts, subject: Subject) -> Evaluation:
+    result = rule.check.evaluate(facts, subject)
+    level = result.level or rule.level
+    if result.level is not None and result.level.rank > rule.level.rank:
+        level = rule.level
+    failed = result.outcome is Outcome.FAIL
+    return Evaluation(
+        rule.id,
+        result.outcome,
+        level,
+        render(rule.message, result, subject) if failed else result.detail,
+        result.location or subject.location,
+        subject=subject.key,
+        discriminator=subject.key,
+        evidence=result.evidence,
+        properties=dict(result.properties),
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult
+from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult, TargetKind
 from analyzer.report.common import clean_text, counts, plural, sorted_evaluations, unique_rules
 
 #: Rules sharing one unknown reason that are shown as a single line.
@@ -109,6 +109,7 @@ class _Writer:
         out = [
             f"Target: {safe(target.reference)} "
             f"({target.kind.value}, read as {safe(target.source)})",
+            *self.source_lines(),
             f"Profiles: {safe(', '.join(self.result.profiles)) or '-'}",
             f"Roles: {safe(', '.join(self.result.roles)) or '-'}",
         ]
@@ -130,6 +131,22 @@ class _Writer:
         if not self.result.complete:
             out.append(PARTIAL_NOTE)
         return out
+
+    def source_lines(self) -> list[str]:
+        """What the source read: a disk's mounted file systems, an image's platform and layers."""
+        target = self.result.target
+        props = target.properties
+        if target.kind is TargetKind.VM:
+            disk = f"{props.get('format', '?')}, {props.get('partition_table') or 'no table'}"
+            mounts = [
+                safe(str(layer.get("description", layer.get("id")))) for layer in target.layers
+            ]
+            return [f"Disk: {safe(disk)}", *(f"  {mount}" for mount in mounts)]
+        if target.kind is TargetKind.CONTAINER:
+            parts = [safe(str(props["platform"]))] if props.get("platform") else []
+            parts.append(plural(len(target.layers), "layer"))
+            return [f"Image: {', '.join(parts)}"]
+        return []
 
     def rule_lines(self, rule: RuleInfo, depth: int) -> list[str]:
         """Return the lines of one rule and, below it, of its child rules."""

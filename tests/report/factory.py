@@ -119,7 +119,9 @@ def target(
         source,
         kind,
         layers,
-        properties if properties is not None else {"config_digest": "sha256:cccc"},
+        properties
+        if properties is not None
+        else {"config_digest": "sha256:cccc", "platform": "linux/amd64"},
     )
 
 

@@ -143,7 +143,7 @@ def test_run_properties_carry_image_identity() -> None:
         "reference": "docker:ghcr.io/acme/app:1.2",
         "source": "docker",
         "kind": "container",
-        "properties": {"config_digest": "sha256:cccc"},
+        "properties": {"config_digest": "sha256:cccc", "platform": "linux/amd64"},
     }
     assert [layer["digest"] for layer in properties["layers"]] == [BASE_LAYER, TOP_LAYER]
     assert properties["profiles"] == ["k0s"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analyzer.model import Level, Outcome
+from analyzer.model import Level, Outcome, TargetKind
 from analyzer.report import text
 
-from .factory import KERNEL_NA, SAMPLE_RULES, evaluation, result, rule, sample
+from .factory import KERNEL_NA, SAMPLE_RULES, evaluation, result, rule, sample, target
 from .golden_files import check_golden
 
 
@@ -22,8 +22,9 @@ def test_golden_sample_in_colour() -> None:
 
 
 def test_header_names_target_profiles_and_roles() -> None:
-    assert lines()[:3] == [
+    assert lines()[:4] == [
         "Target: docker:ghcr.io/acme/app:1.2 (container, read as docker)",
+        "Image: linux/amd64, 2 layers",
         "Profiles: k0s",
         "Roles: controller, worker",
     ]
@@ -151,3 +152,24 @@ def test_rules_unknown_for_one_shared_reason_collapse_into_one_line() -> None:
     assert f"{text.MIN_SHARED} kernel rules unknown: {reason}" in out
     assert "  Other (unknown: config unreadable)" in out
     assert not any(line.startswith("  k.0") for line in out)
+
+
+def test_header_of_a_disk_lists_its_mounted_file_systems() -> None:
+    layers = (
+        {"id": "d:part2", "description": "part2 (ext4, UUID=r) on /"},
+        {"id": "d:part1", "description": "part1 (ext4, UUID=b) on /boot"},
+    )
+    disk = target(
+        "golden.qcow2",
+        source="disk",
+        kind=TargetKind.VM,
+        layers=layers,
+        properties={"format": "qcow2", "partition_table": "gpt"},
+    )
+    out = text.render(result(SAMPLE_RULES, [], target_info=disk)).splitlines()
+    assert out[:4] == [
+        "Target: golden.qcow2 (vm, read as disk)",
+        "Disk: qcow2, gpt",
+        "  part2 (ext4, UUID=r) on /",
+        "  part1 (ext4, UUID=b) on /boot",
+    ]

@@ -226,8 +226,12 @@ def test_boot_partition_content_is_seen_at_boot(inputs: dict[str, Any]) -> None:
         (Outcome.FAIL, f"/boot/config-{RELEASE}", inputs["line"])
     ]
     assert "CONFIG_NETFILTER_XT_MATCH_COMMENT is not set" in findings[0].message
+    assert findings[0].location.layer == "disk.raw:part1"
     layers = [(layer["id"], layer["mountpoint"]) for layer in result.target.layers]
     assert layers == [("disk.raw:part2", "/"), ("disk.raw:part1", "/boot")]
+    systems = {f["volume"]: f for f in result.facts["disk"].value["filesystems"]}
+    assert (systems["part1"]["uuid"], systems["part1"]["mountpoint"]) == (BOOT_UUID, "/boot")
+    assert (systems["part2"]["uuid"], systems["part2"]["mountpoint"]) == (ROOT_UUID, "/")
 
 
 def test_a_different_tree_gives_different_findings(inputs: dict[str, Any]) -> None:
@@ -246,7 +250,7 @@ def test_a_different_tree_gives_different_findings(inputs: dict[str, Any]) -> No
 def test_qcow2_sarif_is_valid(inputs: dict[str, Any]) -> None:
     image = as_format(inputs, "qcow2-zlib")
     done = run_cli("scan", str(image), "--format", "sarif", "--profile", "k0s", timeout=180)
-    assert done.returncode in (0, 1), done.stderr.decode()
+    assert done.returncode == 1, done.stderr.decode()
     doc = json.loads(done.stdout)
     validate_sarif(doc)
     lines = {
@@ -269,6 +273,4 @@ def test_corrupt_qcow2_is_one_error_line_and_exit_2(inputs: dict[str, Any]) -> N
     broken.write_bytes(bytes(data))
     done = run_cli("scan", str(broken), "--profile", "k0s")
     line = one_line_error(done)
-    assert line.startswith("imgaudit: ")
-    assert "broken.qcow2" in line
-    assert "corrupt qcow2" in line
+    assert line == "imgaudit: broken.qcow2: corrupt qcow2: L1 table offset beyond end of file"
