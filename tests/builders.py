@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ class Hardlink:
 
 @dataclass(frozen=True)
 class Device:
-    """A character (``c``) or block (``b``) device, or a FIFO (``p``)."""
+    """A character (``c``) or block (``b``) device, a FIFO (``p``) or a socket (``s``)."""
 
     kind: str = "c"
     major: int = 1
@@ -69,6 +70,8 @@ class Device:
 
 
 Item = File | Dir | Symlink | Hardlink | Device | str | bytes
+_DEVICE_KINDS = {"c": Kind.CHAR, "b": Kind.BLOCK, "p": Kind.FIFO, "s": Kind.SOCKET}
+_NODE_TYPES = {"c": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO, "s": stat.S_IFSOCK}
 Tree = dict[str, Item]
 
 
@@ -120,8 +123,8 @@ def entries(tree: Tree) -> Iterator[tuple[Entry, Blocks]]:
         elif isinstance(item, Hardlink):
             yield Entry(name, Kind.HARDLINK, 0o644, link=item.target), no_data
         elif isinstance(item, Device):
-            kind = {"c": Kind.CHAR, "b": Kind.BLOCK, "p": Kind.FIFO}[item.kind]
-            rdev = None if kind is Kind.FIFO else (item.major, item.minor)
+            kind = _DEVICE_KINDS[item.kind]
+            rdev = (item.major, item.minor) if kind in (Kind.CHAR, Kind.BLOCK) else None
             yield Entry(name, kind, item.mode, rdev=rdev), no_data
 
 
@@ -131,26 +134,29 @@ def to_layer(tree: Tree, layer_id: str = "test", whiteouts: bool = False) -> Lay
 
 
 def to_dir(tree: Tree, root: Path) -> Path:
-    """Write the tree under ``root`` (devices need root privileges)."""
+    """Write the tree under ``root`` with its modes and owners (owners and devices need root)."""
     root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
     for name, item in _ordered(tree):
         path = root / name.strip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(item, File):
             path.write_bytes(item.content)
+            os.chown(path, item.uid, item.gid)
             os.chmod(path, item.mode)
             for key, value in item.xattrs.items():
                 os.setxattr(path, key, value)
         elif isinstance(item, Dir):
             path.mkdir(exist_ok=True)
+            os.chown(path, item.uid, item.gid)
             os.chmod(path, item.mode)
         elif isinstance(item, Symlink):
             os.symlink(item.target, path)
         elif isinstance(item, Hardlink):
             os.link(root / item.target.strip("/"), path)
         elif isinstance(item, Device):
-            kinds = {"c": 0o020000, "b": 0o060000, "p": 0o010000}
-            os.mknod(path, kinds[item.kind] | item.mode, os.makedev(item.major, item.minor))
+            os.mknod(path, _NODE_TYPES[item.kind] | item.mode, os.makedev(item.major, item.minor))
+            os.chmod(path, item.mode)
     return root
 
 

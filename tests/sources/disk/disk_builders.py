@@ -20,57 +20,15 @@ import uuid
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from builders import Device, Dir, File, Hardlink, Item, Symlink, make_tree, to_dir
 
 MIB = 1 << 20
 
 
-@dataclass(frozen=True)
-class File:
-    """A regular file with explicit metadata."""
-
-    content: bytes = b""
-    mode: int = 0o644
-    uid: int = 0
-    gid: int = 0
-    xattrs: Mapping[str, bytes] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Symlink:
-    """A symbolic link."""
-
-    target: str
-
-
-@dataclass(frozen=True)
-class Hardlink:
-    """Another name for an earlier file (path relative to the tree root)."""
-
-    target: str
-
-
-@dataclass(frozen=True)
-class Device:
-    """A character (``c``), block (``b``) device node, FIFO (``p``) or socket (``s``)."""
-
-    kind: str
-    major: int = 0
-    minor: int = 0
-    mode: int = 0o600
-
-
-@dataclass(frozen=True)
-class Dir:
-    """A directory with explicit metadata."""
-
-    mode: int = 0o755
-    uid: int = 0
-    gid: int = 0
-
-
-Spec = Mapping[str, "str | bytes | File | Symlink | Hardlink | Device | Dir"]
+Spec = Mapping[str, Item]
 
 
 def run(*args: str, input_text: str | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -88,37 +46,9 @@ def run(*args: str, input_text: str | None = None, env: Mapping[str, str] | None
     return result.stdout
 
 
-def make_tree(root: Path, spec: Spec) -> Path:
-    """Create ``spec`` under ``root`` (parents as 0755 directories)."""
-    root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o755)
-    for name, given in spec.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        item: File | Symlink | Hardlink | Device | Dir
-        if isinstance(given, (str, bytes)):
-            item = File(given.encode() if isinstance(given, str) else given)
-        else:
-            item = given
-        if isinstance(item, File):
-            path.write_bytes(item.content)
-            os.chown(path, item.uid, item.gid)
-            os.chmod(path, item.mode)
-            for key, value in item.xattrs.items():
-                os.setxattr(path, key, value)
-        elif isinstance(item, Symlink):
-            os.symlink(item.target, path)
-        elif isinstance(item, Hardlink):
-            os.link(root / item.target, path)
-        elif isinstance(item, Dir):
-            path.mkdir(exist_ok=True)
-            os.chown(path, item.uid, item.gid)
-            os.chmod(path, item.mode)
-        else:
-            kinds = {"c": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO, "s": stat.S_IFSOCK}
-            os.mknod(path, kinds[item.kind] | item.mode, os.makedev(item.major, item.minor))
-            os.chmod(path, item.mode)
-    return root
+def write_tree(root: Path, spec: Spec) -> Path:
+    """Create ``spec`` under ``root``, with modes, owners, xattrs and device nodes."""
+    return to_dir(make_tree(spec), root)
 
 
 def mkfs_ext4(tree: Path, image: Path, size_mib: int = 32, *options: str) -> Path:
@@ -437,9 +367,9 @@ ESP_SPEC: Spec = {
 
 def build_gpt_disk(tmp: Path) -> Path:
     """A raw GPT disk: ESP (vfat), /boot (ext4 by UUID), root (ext4 with the x86-64 root type)."""
-    root = mkfs_ext4(make_tree(tmp / "root", ROOT_SPEC), tmp / "root.img", 24)
-    boot = mkfs_ext4(make_tree(tmp / "boot", BOOT_SPEC), tmp / "boot.img", 8, "-U", BOOT_UUID)
-    esp = mkfs_vfat(make_tree(tmp / "esp", ESP_SPEC), tmp / "esp.img", 33)
+    root = mkfs_ext4(write_tree(tmp / "root", ROOT_SPEC), tmp / "root.img", 24)
+    boot = mkfs_ext4(write_tree(tmp / "boot", BOOT_SPEC), tmp / "boot.img", 8, "-U", BOOT_UUID)
+    esp = mkfs_vfat(write_tree(tmp / "esp", ESP_SPEC), tmp / "esp.img", 33)
     disk = tmp / "disk.raw"
     partitioned(disk, [Part(esp, 33, "esp"), Part(boot, 8), Part(root, 24, "root")])
     return disk

@@ -10,11 +10,11 @@ from disk_builders import (
     Part,
     convert,
     file_digest,
-    make_tree,
     mkfs_ext4,
     partitioned,
     run,
     time_limit,
+    write_tree,
 )
 
 from analyzer.errors import SourceError
@@ -26,7 +26,7 @@ from analyzer.vfs.tree import Tree
 @pytest.fixture(scope="module")
 def qcow2(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     tmp = tmp_path_factory.mktemp("corrupt")
-    fs = mkfs_ext4(make_tree(tmp / "t", {"etc/hostname": "x\n"}), tmp / "fs.img", 4)
+    fs = mkfs_ext4(write_tree(tmp / "t", {"etc/hostname": "x\n"}), tmp / "fs.img", 4)
     return convert(fs, tmp / "golden.qcow2", "qcow2").read_bytes()
 
 
@@ -78,7 +78,7 @@ def test_qcow2_with_extended_l2_entries_is_refused(tmp_path: Path, qcow2: bytes)
 
 
 def test_gpt_partition_beyond_disk_end(tmp_path: Path) -> None:
-    fs = mkfs_ext4(make_tree(tmp_path / "t", {"a": "a"}), tmp_path / "fs.img", 4)
+    fs = mkfs_ext4(write_tree(tmp_path / "t", {"a": "a"}), tmp_path / "fs.img", 4)
     disk = tmp_path / "gpt.raw"
     partitioned(disk, [Part(fs, 4)])
     raw = bytearray(disk.read_bytes())
@@ -94,7 +94,7 @@ def scan(path: Path) -> tuple[Tree, DiskSource]:
 
 
 def test_ext4_directory_loop_becomes_a_notification(tmp_path: Path) -> None:
-    tree_dir = make_tree(tmp_path / "t", {"a/b/file": "f", "etc/os-release": "ID=x\n"})
+    tree_dir = write_tree(tmp_path / "t", {"a/b/file": "f", "etc/os-release": "ID=x\n"})
     fs = mkfs_ext4(tree_dir, tmp_path / "loop.img", 4)
     run("debugfs", "-w", "-R", "link /a /a/b/back", str(fs))
     before = file_digest(fs)
@@ -107,7 +107,7 @@ def test_ext4_directory_loop_becomes_a_notification(tmp_path: Path) -> None:
 
 
 def test_ext4_extent_pointing_beyond_the_file_system(tmp_path: Path) -> None:
-    tree_dir = make_tree(tmp_path / "t", {"big": b"x" * 8192, "ok": "fine\n"})
+    tree_dir = write_tree(tmp_path / "t", {"big": b"x" * 8192, "ok": "fine\n"})
     fs = mkfs_ext4(tree_dir, tmp_path / "huge.img", 4)
     run("debugfs", "-w", "-R", "sif /big block[5] 0x7fffffff", str(fs))
     tree, source = scan(fs)

@@ -5,25 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import Device, File, Symlink
 from disk_builders import (
     BOOT_UUID,
     BUSYBOX,
     CAPABILITY,
     LV,
-    Device,
-    File,
     Part,
     Spec,
-    Symlink,
     build_gpt_disk,
     convert,
     file_digest,
     lvm_pv,
-    make_tree,
     mkfs_ext4,
     mkfs_xfs,
     partitioned,
     run,
+    write_tree,
 )
 
 from analyzer.model import Level
@@ -124,7 +122,7 @@ def test_blocks_are_random_access_and_at_most_64k(disk: Path) -> None:
 
 
 def test_mbr_with_extended_and_logical_partitions_by_device_name(tmp_path: Path) -> None:
-    root = make_tree(
+    root = write_tree(
         tmp_path / "root",
         {
             "etc/os-release": "ID=alpine\n",
@@ -132,8 +130,8 @@ def test_mbr_with_extended_and_logical_partitions_by_device_name(tmp_path: Path)
             "var/hidden": "root copy\n",
         },
     )
-    var = make_tree(tmp_path / "var", {"lib/dpkg/status": "Package: x\n"})
-    srv = make_tree(tmp_path / "srv", {"www/index.html": "<html/>"})
+    var = write_tree(tmp_path / "var", {"lib/dpkg/status": "Package: x\n"})
+    srv = write_tree(tmp_path / "srv", {"www/index.html": "<html/>"})
     images = [
         mkfs_ext4(root, tmp_path / "r.img", 8),
         mkfs_ext4(var, tmp_path / "v.img", 8),
@@ -170,7 +168,7 @@ def test_xfs_root_with_directories_symlinks_devices_and_capability(tmp_path: Pat
         "etc/small/a": "a",
         **many,
     }
-    fs = mkfs_xfs(make_tree(tmp_path / "tree", spec), tmp_path / "xfs.img", 64)
+    fs = mkfs_xfs(write_tree(tmp_path / "tree", spec), tmp_path / "xfs.img", 64)
     run("xfs_db", "-x", "-c", "path /usr/bin/ping", "-c", "attr_set -s -v 20 capability", str(fs))
     disk = tmp_path / "xfs.raw"
     partitioned(disk, [Part(fs, 64, "root")])
@@ -192,7 +190,7 @@ def test_xfs_root_with_directories_symlinks_devices_and_capability(tmp_path: Pat
 def test_lvm_linear_volumes_mounted_by_mapper_name_and_thin_volume_reported(
     tmp_path: Path,
 ) -> None:
-    root = make_tree(
+    root = write_tree(
         tmp_path / "root",
         {
             "etc/os-release": "ID=fedora\n",
@@ -201,7 +199,7 @@ def test_lvm_linear_volumes_mounted_by_mapper_name_and_thin_volume_reported(
             ),
         },
     )
-    home = make_tree(tmp_path / "home", {"bob/.profile": "export X=1\n"})
+    home = write_tree(tmp_path / "home", {"bob/.profile": "export X=1\n"})
     root_img = mkfs_ext4(root, tmp_path / "root.img", 8)
     home_img = mkfs_ext4(home, tmp_path / "home.img", 4)
     pv = tmp_path / "pv.img"
@@ -231,7 +229,7 @@ def test_lvm_linear_volumes_mounted_by_mapper_name_and_thin_volume_reported(
 
 
 def test_bare_ext4_without_partition_table_is_the_root(tmp_path: Path) -> None:
-    fs = mkfs_ext4(make_tree(tmp_path / "t", {"etc/hostname": "bare\n"}), tmp_path / "b.img", 4)
+    fs = mkfs_ext4(write_tree(tmp_path / "t", {"etc/hostname": "bare\n"}), tmp_path / "b.img", 4)
     tree, source = scan(fs)
     assert tree.read("/etc/hostname") == b"bare\n"
     assert source.facts()["partition_table"] == "none"
