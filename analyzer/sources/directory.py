@@ -1,7 +1,9 @@
 """A root file system given as a host directory, walked without ever following a link.
 
 Every object is described with ``lstat``; files are opened with ``O_NOFOLLOW`` and read only
-when an analyzer asks. Works on read-only trees; nothing is ever written.
+when an analyzer asks. Works on read-only trees; nothing is ever written. Like ``find -xdev``
+the walk stays on the root's file system, so pointing it at a live ``/`` never descends into
+``/proc`` or ``/sys``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class DirectorySource:
         self.root = root
         self.notifications: list[Notification] = []
         self._inodes: dict[tuple[int, int], str] = {}
+        self._device = os.lstat(root).st_dev
 
     def layers(self) -> Iterator[LayerStream]:
         """One layer holding the whole tree; its data stays readable after the pass."""
@@ -65,8 +68,16 @@ class DirectorySource:
                     continue
                 blocks = _reader(child.path) if entry.kind is Kind.FILE else no_data
                 yield entry, blocks
-                if entry.kind is Kind.DIR:
+                if entry.kind is Kind.DIR and info.st_dev == self._device:
                     subdirs.append(name)
+                elif entry.kind is Kind.DIR:
+                    self.notifications.append(
+                        Notification(
+                            Level.NOTE,
+                            "entry.mountpoint",
+                            f"/{name}: another file system is mounted here; not scanned",
+                        )
+                    )
             pending.extend(reversed(subdirs))
 
     def _entry(self, name: str, host_path: str, info: os.stat_result) -> Entry | None:
