@@ -38,6 +38,9 @@ from analyzer.vfs.paths import join, split
 MAX_HOPS = 40
 
 
+_Chain = list[tuple[str, str]]
+
+
 class ResolveError(Exception):
     """A path does not lead to an object.
 
@@ -58,20 +61,24 @@ class NotCaptured(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """A successful lookup: the node, its real path, the path asked for, and the links followed."""
+    """A successful lookup: the node, its real path, the path asked for, and the links followed.
+
+    ``chain`` lists every link followed as ``(link path, stored target)``, directory links on
+    the way included; ``hops`` the paths of the links that were followed as the object itself
+    (not as a directory on the way), in order.
+    """
 
     node: Node
     real_path: str
     access_path: str
     chain: tuple[tuple[str, str], ...]
+    hops: tuple[str, ...] = ()
 
     def describe_chain(self) -> str:
         """``/usr/sbin/iptables -> /etc/alternatives/iptables -> /usr/sbin/iptables-nft``."""
         if not self.chain:
             return self.real_path
-        hops = [self.access_path]
-        hops += [link_path for link_path, _ in self.chain[1:]]
-        hops.append(self.real_path)
+        hops = [self.access_path, *self.hops, self.real_path]
         deduped = [hop for index, hop in enumerate(hops) if index == 0 or hop != hops[index - 1]]
         return " -> ".join(deduped)
 
@@ -88,11 +95,12 @@ class Tree:
         """The root directory node."""
         return self._root
 
-    def _walk(self, path: str, follow_last: bool) -> tuple[list[str], Node, list[tuple[str, str]]]:
+    def _walk(self, path: str, follow_last: bool) -> tuple[list[str], Node, _Chain, list[str]]:
         stack = list(reversed(split(path)))
         names: list[str] = []
         nodes: list[Node] = [self._root]
-        chain: list[tuple[str, str]] = []
+        chain: _Chain = []
+        hops: list[str] = []
         while stack:
             name = stack.pop()
             if name == "..":
@@ -112,6 +120,8 @@ class Tree:
                     raise ResolveError("loop", join([*names, name]), tuple(chain))
                 target = child.link or ""
                 chain.append((join([*names, name]), target))
+                if not stack:
+                    hops.append(join([*names, name]))
                 if target.startswith("/"):
                     del names[:]
                     del nodes[1:]
@@ -119,13 +129,13 @@ class Tree:
                 continue
             names.append(name)
             nodes.append(child)
-        return names, nodes[-1], chain
+        return names, nodes[-1], chain, hops
 
     def resolve(self, path: str, follow: bool = True) -> Resolved:
         """Look ``path`` up; with ``follow`` a link in the last component is followed too."""
-        names, node, chain = self._walk(path, follow)
+        names, node, chain, hops = self._walk(path, follow)
         access = join(split(path)) if path else "/"
-        return Resolved(node, join(names), access, tuple(chain))
+        return Resolved(node, join(names), access, tuple(chain), tuple(hops))
 
     def lstat(self, path: str) -> Node:
         """The node at ``path``, not following a final link."""

@@ -413,3 +413,17 @@ def test_non_regular_files_are_kept_with_their_kind() -> None:
     assert tree.stat("/dev/null").rdev == (1, 3)
     assert tree.stat("/dev/sda").kind is Kind.BLOCK
     assert tree.stat("/run/fifo").kind is Kind.FIFO
+
+
+def test_describe_chain_skips_directory_links_on_the_way() -> None:
+    tree = build(
+        {
+            "bin": Symlink("usr/bin"),
+            "usr/bin/kmod": File(b"\x7fELF", mode=0o755),
+            "usr/sbin/modprobe": Symlink("/bin/kmod"),
+        }
+    )
+    found = tree.resolve("/usr/sbin/modprobe")
+    assert found.chain == (("/usr/sbin/modprobe", "/bin/kmod"), ("/bin", "usr/bin"))
+    assert found.hops == ("/usr/sbin/modprobe",)
+    assert found.describe_chain() == "/usr/sbin/modprobe -> /usr/bin/kmod"
