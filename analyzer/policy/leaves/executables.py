@@ -50,7 +50,7 @@ class ExecutableFound:
         evidence += tuple(f"skipped {c.describe()}" for lk in lookups for c in lk.rejected)
         hit = next((lk for lk in lookups if lk.found is not None), None)
         if hit is not None and hit.found is not None:
-            return _found(hit, hit.found, evidence)
+            return _found(hit, hit.found, evidence, named=len(self.names) > 1)
         broken = [c for lk in lookups for c in lk.rejected]
         if broken:
             first = broken[0]
@@ -60,9 +60,12 @@ class ExecutableFound:
         return LeafResult(Outcome.FAIL, detail, Location("/"), evidence)
 
 
-def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...]) -> LeafResult:
+def _found(
+    lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool
+) -> LeafResult:
+    """A hit; ``named`` prefixes the name that was found (for rules with fallbacks)."""
     properties: dict[str, Any] = {"path": found.path}
-    detail = f"{lookup.name}: {found.describe()}"
+    detail = f"{lookup.name}: {found.describe()}" if named else found.describe()
     if found.chain:
         properties["chain"] = found.chain
     if found.variant:
