@@ -19,3 +19,11 @@ class LimitExceeded(SourceError):
 
 class RuleError(ImgauditError):
     """A rule pack is invalid; the message is ``file:line: what is wrong``."""
+
+
+class IntegrityError(ImgauditError):
+    """Content does not match the digest that names it (a layer or blob); it cannot be trusted.
+
+    Kept apart from :class:`SourceError` so that a half-read layer is not reported as a partial
+    scan: the whole run stops with one line naming the blob.
+    """

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,27 @@ def bundled_packs() -> list[tuple[Path, str]]:
 
 
 def load_all_rules(rule_files: Sequence[str] = ()) -> list[Rule]:
-    """Bundled packs plus user packs, validated together."""
+    """Bundled packs plus user packs, validated together.
+
+    Parsed packs are kept in memory (never on disk) while their files keep the same
+    modification time and size, so a process that runs several analyses parses them once.
+    """
     packs = bundled_packs() + [(Path(p), p) for p in rule_files]
-    return load_rules(packs)
+    try:
+        signature = tuple(
+            (str(path), display, stat.st_mtime_ns, stat.st_size)
+            for path, display in packs
+            for stat in (path.stat(),)
+        )
+    except OSError:
+        return load_rules(packs)
+    return list(_parsed(signature))
+
+
+@lru_cache(maxsize=4)
+def _parsed(signature: tuple[tuple[str, str, int, int], ...]) -> tuple[Rule, ...]:
+    """The rules of the packs ``signature`` names (path, display name, mtime, size)."""
+    return tuple(load_rules((Path(path), display) for path, display, _, _ in signature))
 
 
 def _analyzers() -> list[FileAnalyzer]:

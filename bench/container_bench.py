@@ -151,22 +151,32 @@ def measure(argv: list[str], repeat: int) -> tuple[float, float, int]:
     return min(r["wall"] for r in runs), max(r["rss_kib"] for r in runs) / 1024, runs[-1]["code"]
 
 
+def run(size_mb: int, repeat: int) -> tuple[str, list[tuple[str, tuple[float, float, int]]]]:
+    """Build the image and time the baseline and the scans: a title and (name, result) rows.
+
+    The first row is the baseline (``bsdtar -xOf`` on every layer blob in turn).
+    """
+    docker, oci, blobs = build(size_mb)
+    total = sum(p.stat().st_size for p in blobs) / MB
+    title = f"image: {len(blobs)} layers, {total:.0f} MB of blobs ({docker})"
+    quoted = " ".join(f"'{b}'" for b in blobs)
+    script = f'for b in {quoted}; do bsdtar -xOf "$b" || exit 1; done'
+    scan = [sys.executable, "-m", "analyzer", "scan", "--format", "json", "--fail-on", "none"]
+    rows = [("bsdtar -xOf (every layer)", measure(["sh", "-c", script], repeat))]
+    rows.append(("imgaudit docker-archive", measure([*scan, str(docker)], repeat)))
+    rows.append(("imgaudit oci layout", measure([*scan, f"oci:{oci}:bench"], repeat)))
+    return title, rows
+
+
 def main() -> int:
     """Build the image, time the scans and the bsdtar baseline, print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=160, help="image size in MB (>= 150)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    docker, oci, blobs = build(args.size)
-    total = sum(p.stat().st_size for p in blobs) / MB
-    print(f"image: {len(blobs)} layers, {total:.0f} MB of blobs ({docker})")
-    quoted = " ".join(f"'{b}'" for b in blobs)
-    script = f'for b in {quoted}; do bsdtar -xOf "$b" || exit 1; done'
-    baseline = measure(["sh", "-c", script], args.repeat)
-    scan = [sys.executable, "-m", "analyzer", "scan", "--format", "json", "--fail-on", "none"]
-    rows = [("bsdtar -xOf (every layer)", baseline)]
-    rows.append(("imgaudit docker-archive", measure([*scan, str(docker)], args.repeat)))
-    rows.append(("imgaudit oci layout", measure([*scan, f"oci:{oci}:bench"], args.repeat)))
+    title, rows = run(args.size, args.repeat)
+    baseline = rows[0][1]
+    print(title)
     print(f"{'command':<28} {'wall s':>8} {'ratio':>7} {'peak RSS MB':>12} {'exit':>5}")
     for name, (wall, rss, code) in rows:
         print(f"{name:<28} {wall:8.2f} {wall / baseline[0]:7.2f} {rss:12.1f} {code:5d}")

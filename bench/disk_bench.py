@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "sources" / "disk"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "sources" / "disk")]
 
 from disk_builders import MIB, Part, convert, mkfs_ext4, partitioned, run  # noqa: E402
 

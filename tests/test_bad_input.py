@@ -145,8 +145,8 @@ def test_archive_cut_before_its_first_entry_exits_2(
 
 CORRUPTION = {
     "gzip": ("partial", "Damaged tar archive"),
-    "xz": ("partial", r"Truncated input file \(needed \d+ bytes, only 0 available\)"),
-    "zstd": ("partial", r"Truncated input file \(needed \d+ bytes, only 0 available\)"),
+    "xz": ("partial", r"Truncated input file \(needed \d+ bytes, only \d+ available\)"),
+    "zstd": ("partial", r"Truncated input file \(needed \d+ bytes, only \d+ available\)"),
     "bzip2": ("exit", "not a readable archive: .+"),
     "lz4": ("partial", "Damaged tar archive"),
 }

@@ -230,10 +230,11 @@ class ElfSink:
         if dynamic is None:
             self._dynamic_checked = True
             return
+        if self._pos < dynamic.end:
+            return  # bytes come in order: not all of the dynamic section is here yet
         data = self._store.read(dynamic.offset, dynamic.filesz)
         if data is None:
-            if self._pos >= dynamic.end:
-                self._dynamic_checked = True
+            self._dynamic_checked = True
             return
         self._dynamic_checked = True
         tags = dict(reversed(parse_dynamic(data, header)))

@@ -7,8 +7,7 @@ Every field that depends on bytes the analyzer may not have kept is tri-state: `
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from elftools.elf.enums import ENUM_E_MACHINE, ENUM_EI_OSABI
+from functools import cache
 
 PT_LOAD = 1
 PT_DYNAMIC = 2
@@ -49,18 +48,25 @@ EM_X86_64 = 62
 #: ``e_type`` values by name, as kept in :attr:`ElfRecord.type`.
 TYPE_NAMES = {0: "NONE", ET_REL: "REL", ET_EXEC: "EXEC", ET_DYN: "DYN", ET_CORE: "CORE"}
 
-_MACHINES = {value: name for name, value in ENUM_E_MACHINE.items() if isinstance(value, int)}
-_OSABIS = {value: name for name, value in ENUM_EI_OSABI.items() if isinstance(value, int)}
+
+@cache
+def _names() -> tuple[dict[int, str], dict[int, str]]:
+    """Machine and OS/ABI names from pyelftools, loaded when a record is first shown."""
+    from elftools.elf.enums import ENUM_E_MACHINE, ENUM_EI_OSABI
+
+    machines = {value: name for name, value in ENUM_E_MACHINE.items() if isinstance(value, int)}
+    osabis = {value: name for name, value in ENUM_EI_OSABI.items() if isinstance(value, int)}
+    return machines, osabis
 
 
 def machine_name(machine: int) -> str:
     """``EM_X86_64`` for 62; ``EM_<number>`` for machines pyelftools does not name."""
-    return _MACHINES.get(machine, f"EM_{machine}")
+    return _names()[0].get(machine, f"EM_{machine}")
 
 
 def osabi_name(osabi: int) -> str:
     """``ELFOSABI_SYSV`` for 0; ``ELFOSABI_<number>`` for unnamed values."""
-    return _OSABIS.get(osabi, f"ELFOSABI_{osabi}")
+    return _names()[1].get(osabi, f"ELFOSABI_{osabi}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,10 @@ class TextCapture:
 
     def __init__(self, patterns: Iterable[CapturePattern]) -> None:
         self._patterns = [(_compile(p.glob), p.cap) for p in patterns]
+        #: Any declared pattern, in one regular expression (most paths match none).
+        self._any = re.compile(
+            "|".join(f"(?:{regex.pattern})" for regex, _ in self._patterns) or r"(?!)", re.S
+        )
 
     def _cap(self, path: str) -> int | None:
         caps = [cap for regex, cap in self._patterns if regex.match(path)]
@@ -70,7 +74,7 @@ class TextCapture:
     def wants(self, path: str, size: int) -> bool:
         """Only declared paths."""
         del size
-        return self._cap(path) is not None
+        return self._any.match(path) is not None
 
     def open(self, path: str, size: int, head: bytes) -> Sink | None:
         """Collect the file, or record that it was over its cap."""

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from analyzer.model import RunResult
-from analyzer.report import json as json_report
-from analyzer.report import junit, markdown, sarif, text
 from analyzer.report.sarif_location import DEFAULT_URI_PREFIX
 
 
@@ -35,11 +33,18 @@ class ReportOptions:
 Renderer = Callable[[RunResult, ReportOptions], str]
 
 
+# Each writer module is imported when its format is asked for: a run renders one format.
+
+
 def _text(result: RunResult, options: ReportOptions) -> str:
+    from analyzer.report import text
+
     return text.render(result, text.TextOptions(color=options.color))
 
 
 def _sarif(result: RunResult, options: ReportOptions) -> str:
+    from analyzer.report import sarif
+
     return sarif.render(
         result, sarif.SarifOptions(category=options.sarif_category, uri_prefix=options.uri_prefix)
     )
@@ -47,16 +52,22 @@ def _sarif(result: RunResult, options: ReportOptions) -> str:
 
 def _json(result: RunResult, options: ReportOptions) -> str:
     del options
+    from analyzer.report import json as json_report
+
     return json_report.render(result)
 
 
 def _junit(result: RunResult, options: ReportOptions) -> str:
     del options
+    from analyzer.report import junit
+
     return junit.render(result)
 
 
 def _markdown(result: RunResult, options: ReportOptions) -> str:
     del options
+    from analyzer.report import markdown
+
     return markdown.render(result)
 
 

@@ -6,37 +6,46 @@ detected by libarchive from the content, not from the file name. Decompression i
 archive whose expanded size outruns :attr:`ArchiveLimits.max_ratio` times its compressed size
 (or :attr:`ArchiveLimits.max_bytes` when that is unknown, as on stdin) stops with a
 notification.
+
+The bytes come from a file descriptor or from a Python read function (a layer read in place
+inside an image, a spooled blob, stdin, the chunks of ``docker save``). A compressed input is
+decompressed on a worker thread (:mod:`analyzer.sources.inflate`) while this thread parses the
+archive and runs the analyzers; errors reach the caller exactly as they would without it.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Generator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
 
 from libarchive import ffi
-from libarchive.entry import ArchiveEntry
 from libarchive.exception import ArchiveError
 
-from analyzer.errors import LimitExceeded, SourceError
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.errors import ImgauditError, LimitExceeded, SourceError
+from analyzer.sources.archive_ffi import (
+    BlockReader,
+    Feed,
+    Read,
+    declared_size,
+    describe,
+    new_reader,
+    next_header,
+    open_input,
+    reason,
+    zeros,
+)
+from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, LayerInfo, LayerStream
+from analyzer.sources.inflate import Inflater, compressed
 
-_XATTRS_KEPT = ("security.capability",)
-_lib = ffi.libarchive
-_xattr_reset = _lib.archive_entry_xattr_reset
-_xattr_reset.argtypes = [ctypes.c_void_p]
-_xattr_reset.restype = ctypes.c_int
-_xattr_next = _lib.archive_entry_xattr_next
-_xattr_next.argtypes = [
-    ctypes.c_void_p,
-    ctypes.POINTER(ctypes.c_char_p),
-    ctypes.POINTER(ctypes.c_void_p),
-    ctypes.POINTER(ctypes.c_size_t),
-]
-_xattr_next.restype = ctypes.c_int
+FORMATS = ("tar", "cpio")
+#: libarchive's message when a skip over unread data meets the end of the (plain) stream; a
+#: single handle reports it too when decompression fails there, so it is kept as is.
+SKIP_TRUNCATED = "Truncated input file"
+#: Bytes looked at to decide whether a file is compressed.
+MAGIC_BYTES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,168 +57,183 @@ class ArchiveLimits:
     min_ratio_floor: int = 1 << 30
 
 
-def _kind(entry: ArchiveEntry) -> Kind:
-    if entry.islnk:
-        return Kind.HARDLINK
-    if entry.isdir:
-        return Kind.DIR
-    if entry.issym:
-        return Kind.SYMLINK
-    if entry.ischr:
-        return Kind.CHAR
-    if entry.isblk:
-        return Kind.BLOCK
-    if entry.isfifo:
-        return Kind.FIFO
-    if entry.issock:
-        return Kind.SOCKET
-    return Kind.FILE
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value or ""
-
-
-def _xattrs(entry_p: int) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    if _xattr_reset(entry_p) == 0:
-        return found
-    name = ctypes.c_char_p()
-    value = ctypes.c_void_p()
-    size = ctypes.c_size_t()
-    while _xattr_next(entry_p, ctypes.byref(name), ctypes.byref(value), ctypes.byref(size)) == 0:
-        key = (name.value or b"").decode("utf-8", "replace")
-        if key in _XATTRS_KEPT and value.value:
-            found[key] = ctypes.string_at(value.value, size.value)
-    return found
+def _fd_size(fd: int) -> int | None:
+    try:
+        stat = os.fstat(fd)
+    except OSError:
+        return None
+    return stat.st_size if stat.st_size > 0 else None
 
 
 class ArchiveReader:
-    """Reads one archive stream from a file descriptor (a file, or stdin)."""
+    """Reads one archive stream from a file descriptor or a read function ``read(count)``.
 
-    def __init__(self, fd: int, name: str, limits: ArchiveLimits | None = None) -> None:
-        self._fd = fd
+    ``size`` is the compressed size when known (a file descriptor's is taken from the file);
+    it scales the decompression cap. ``reopen`` gives a fresh read function over the same
+    bytes; with it (or a seekable compressed file) decompression runs on a worker thread.
+    ``threads=False`` keeps every call on the caller's thread (for tiny probes).
+
+    Some writers end a layer right after the last file's data, without the tar padding and
+    end-of-archive blocks. For a read function, when the input ends cleanly there and every
+    byte of the entries read so far was delivered, the archive is taken as complete and
+    :attr:`unterminated` is set (container layers are still checked against their digest).
+    """
+
+    def __init__(
+        self,
+        source: int | Read,
+        name: str,
+        limits: ArchiveLimits | None = None,
+        *,
+        size: int | None = None,
+        reopen: Callable[[], Read] | None = None,
+        threads: bool = True,
+    ) -> None:
+        self._source = source
         self._name = name
         self._limits = limits or ArchiveLimits()
-        try:
-            stat = os.fstat(fd)
-            self._compressed_size = stat.st_size if stat.st_size > 0 else None
-        except OSError:
-            self._compressed_size = None
+        self._size = _fd_size(source) if isinstance(source, int) else size
+        self._threads = threads
+        self._reopen = reopen
+        self._lenient = not isinstance(source, int)
+        self._inflater: Inflater | None = None
+        self.unterminated = False
 
     def _budget(self) -> int:
-        if self._compressed_size is None:
+        if self._size is None:
             return self._limits.max_bytes
-        scaled = self._compressed_size * self._limits.max_ratio
+        scaled = self._size * self._limits.max_ratio
         return min(max(scaled, self._limits.min_ratio_floor), self._limits.max_bytes)
 
-    def entries(self) -> Iterator[tuple[Entry, Blocks]]:
+    def _worker_helps(self) -> bool:
+        """Whether to decompress on a worker (see :mod:`analyzer.sources.inflate`).
+
+        It pays off for compressed files, and for layers inside an image file, whose reads and
+        digest hashing it also takes over; it needs an input it can read again after an error.
+        """
+        if not self._threads:
+            return False
+        if not isinstance(self._source, int):
+            return self._reopen is not None
+        try:
+            head = os.pread(self._source, MAGIC_BYTES, os.lseek(self._source, 0, os.SEEK_CUR))
+        except OSError:
+            return False
+        return compressed(head)
+
+    def _clean_end(self, feed: Feed | None) -> bool:
+        inflater = self._inflater
+        return feed is not None and feed.clean_end and (inflater is None or not inflater.failure)
+
+    def _fail(self, exc: ArchiveError, feed: Feed | None, opening: bool = False) -> ImgauditError:
+        error = feed.error if feed is not None else None
+        if isinstance(error, ImgauditError):
+            return error
+        if error is not None:
+            return SourceError(f"{self._name}: cannot read: {error}")
+        text = reason(exc)
+        failure = self._inflater.failure if self._inflater is not None else None
+        if failure is not None and not text.startswith(SKIP_TRUNCATED):
+            text = failure.message
+        problem = "not a readable archive" if opening and not self._lenient else "corrupt archive"
+        return SourceError(f"{self._name}: {problem}: {text}")
+
+    def entries(self) -> Generator[tuple[Entry, Blocks], None, None]:
         """Every entry with its data reader; raises :class:`SourceError` on a corrupt stream."""
         with ExitStack() as stack:
-            archive_p = stack.enter_context(_open(self._fd, self._name))
-            budget = self._budget()
-            expanded = 0
-            while True:
-                raw = ArchiveEntry(archive_p, "utf-8")
-                try:
-                    status = ffi.read_next_header2(archive_p, raw._entry_p)
-                except ArchiveError as exc:
-                    raise SourceError(f"{self._name}: corrupt archive: {_reason(exc)}") from exc
-                if status == ffi.ARCHIVE_EOF:
-                    return
-                size = raw.size or 0
-                expanded += size
-                if expanded > budget:
-                    raise LimitExceeded(
-                        f"{self._name}: expands to more than {budget} bytes"
-                        " (decompression cap); stopped reading"
-                    )
-                kind = _kind(raw)
-                entry = Entry(
-                    name=_text(raw.pathname),
-                    kind=kind,
-                    mode=raw.mode & 0o7777,
-                    uid=raw.uid,
-                    gid=raw.gid,
-                    size=size if kind is Kind.FILE else 0,
-                    link=_text(raw.linkpath) if kind in (Kind.SYMLINK, Kind.HARDLINK) else None,
-                    rdev=(raw.rdevmajor, raw.rdevminor)
-                    if kind in (Kind.CHAR, Kind.BLOCK)
-                    else None,
-                    xattrs=_xattrs(raw._entry_p),
-                )
-                yield entry, self._blocks(archive_p, size)
+            inflated = self._worker_helps()
+            feed: Feed | None = None
+            source: int | Feed
+            if inflated:
+                inflater = Inflater(self._source, self._name, self._reopen)
+                self._inflater = stack.enter_context(inflater)
+                source = feed = Feed(inflater.read)
+            elif isinstance(self._source, int):
+                source = self._source
+            else:
+                source = feed = Feed(self._source)
+            try:
+                archive_p = new_reader(FORMATS, filters=not inflated)
+            except ArchiveError as exc:
+                raise self._fail(exc, None, opening=True) from exc
+            stack.callback(ffi.read_free, archive_p)
+            try:
+                open_input(archive_p, source)
+            except ArchiveError as exc:
+                raise self._fail(exc, feed, opening=True) from exc
+            entry_p = ffi.entry_new()
+            stack.callback(ffi.entry_free, entry_p)
+            yield from self._loop(archive_p, entry_p, feed)
 
-    def _blocks(self, archive_p: int, size: int) -> Blocks:
-        def read() -> Iterator[bytes]:
-            buf = ctypes.c_void_p()
-            length = ctypes.c_size_t()
-            offset = ctypes.c_longlong()
+    def _loop(
+        self, archive_p: int, entry_p: int, feed: Feed | None
+    ) -> Generator[tuple[Entry, Blocks], None, None]:
+        budget = self._budget()
+        expanded = 0
+        block = BlockReader(archive_p)
+        while True:
+            try:
+                status = next_header(archive_p, entry_p)
+            except ArchiveError as exc:
+                if self._lenient and self._clean_end(feed):
+                    self.unterminated = True
+                    return
+                raise self._fail(exc, feed) from exc
+            if status == ffi.ARCHIVE_EOF:
+                return
+            size = declared_size(entry_p)
+            expanded += size
+            if expanded > budget:
+                raise LimitExceeded(
+                    f"{self._name}: expands to more than {budget} bytes"
+                    " (decompression cap); stopped reading"
+                )
+            yield describe(entry_p, size), self._blocks(block, size, feed)
+
+    def _blocks(self, block: BlockReader, size: int, feed: Feed | None) -> Blocks:
+        def read() -> Generator[bytes, None, None]:
             position = 0
             while True:
                 try:
-                    status = ffi.read_data_block(
-                        archive_p, ctypes.byref(buf), ctypes.byref(length), ctypes.byref(offset)
-                    )
+                    status = block.next()
                 except ArchiveError as exc:
-                    raise SourceError(f"{self._name}: corrupt archive: {_reason(exc)}") from exc
+                    if self._lenient and position >= size and self._clean_end(feed):
+                        self.unterminated = True
+                        break
+                    raise self._fail(exc, feed) from exc
                 if status == ffi.ARCHIVE_EOF:
                     break
-                if offset.value > position:
-                    yield from _zeros(offset.value - position)
-                    position = offset.value
-                if length.value and buf.value:
-                    address, total = buf.value, length.value
+                if block.offset > position:
+                    yield from zeros(block.offset - position)
+                    position = block.offset
+                address, total = block.address, block.length
+                if total and address:
                     for start in range(0, total, BLOCK_SIZE):
                         yield ctypes.string_at(address + start, min(BLOCK_SIZE, total - start))
                     position += total
             if position < size:
-                yield from _zeros(size - position)
+                yield from zeros(size - position)
 
         return read
-
-
-def _zeros(count: int) -> Iterator[bytes]:
-    while count > 0:
-        step = min(count, BLOCK_SIZE)
-        yield bytes(step)
-        count -= step
-
-
-def _reason(exc: ArchiveError) -> str:
-    return str(getattr(exc, "msg", None) or exc).strip().splitlines()[0]
-
-
-class _open:
-    """A libarchive read handle for tar and cpio with every compression filter."""
-
-    def __init__(self, fd: int, name: str) -> None:
-        self._fd = fd
-        self._name = name
-        self._p: int | None = None
-
-    def __enter__(self) -> int:
-        archive_p: int = ffi.read_new()
-        self._p = archive_p
-        try:
-            ffi.get_read_filter_function("all")(archive_p)
-            ffi.get_read_format_function("tar")(archive_p)
-            ffi.get_read_format_function("cpio")(archive_p)
-            ffi.read_open_fd(archive_p, self._fd, 1 << 20)
-        except ArchiveError as exc:
-            ffi.read_free(archive_p)
-            self._p = None
-            raise SourceError(f"{self._name}: not a readable archive: {_reason(exc)}") from exc
-        return archive_p
-
-    def __exit__(self, *exc: object) -> None:
-        if self._p is not None:
-            ffi.read_free(self._p)
 
 
 def archive_layer(fd: int, name: str, layer_id: str = "rootfs") -> LayerStream:
     """A single layer streamed from an archive on ``fd``."""
     reader = ArchiveReader(fd, name)
     return LayerStream(LayerInfo(layer_id, f"archive {name}"), reader.entries())
+
+
+def first_entry_name(head: bytes) -> str | None:
+    """Name of the first entry of an archive whose first bytes are ``head`` (any compression)."""
+    data = [head]
+
+    def read(count: int) -> bytes:
+        del count
+        return data.pop() if data else b""
+
+    try:
+        for entry, _ in ArchiveReader(read, "<head>", threads=False).entries():
+            return entry.name
+    except ImgauditError:
+        return None
+    return None

@@ -64,6 +64,8 @@ class TreeBuilder:
         self._layer_index = 0
         self._layer_id: str | None = None
         self._random_access = True
+        #: The directory of the previous entry: archives list siblings together.
+        self._last_dir: tuple[str, Node] | None = None
 
     def build(self, layers: Iterable[LayerStream]) -> Tree:
         """Apply every layer in order and return the finished tree."""
@@ -75,6 +77,7 @@ class TreeBuilder:
         return Tree(self._root, self._random_access)
 
     def _apply(self, layer: LayerStream) -> None:
+        self._last_dir = None
         try:
             for entry, blocks in layer.entries:
                 self.report.entries += 1
@@ -95,6 +98,10 @@ class TreeBuilder:
                 "source.partial",
                 f"{layer.info.id}: {exc}; the report covers only what was read before",
             )
+        finally:
+            close = getattr(layer.entries, "close", None)
+            if close is not None:
+                close()
 
     def _add(self, entry: Entry, blocks: Blocks, layer: LayerStream) -> None:
         path = normalize(entry.name)
@@ -104,8 +111,8 @@ class TreeBuilder:
             if entry.kind is Kind.DIR:
                 self._root.mode, self._root.uid, self._root.gid = entry.mode, entry.uid, entry.gid
             return
-        directory = self._directory(parent(path))
-        name = basename(path)
+        head, _, name = path.rpartition("/")
+        directory = self._parent_of(head or "/")
         if entry.kind is Kind.HARDLINK:
             node = self._hardlink(entry, path)
             if node is None:
@@ -128,6 +135,8 @@ class TreeBuilder:
             old.mode, old.uid, old.gid = node.mode, node.uid, node.gid
             old.layer, old.layer_index = node.layer, node.layer_index
             return
+        if old is not None and old.is_dir:
+            self._last_dir = None
         directory.children[name] = node
         if entry.kind is Kind.FILE:
             if layer.random_access:
@@ -164,6 +173,7 @@ class TreeBuilder:
         victim = directory.children.get(hidden) if hidden not in ("", ".", "..") else None
         if victim is None:
             return True
+        self._last_dir = None
         if victim.layer_index < self._layer_index:
             del directory.children[hidden]
         elif victim.is_dir:
@@ -172,6 +182,7 @@ class TreeBuilder:
 
     def _prune_lower(self, top: Node) -> None:
         """Remove everything under ``top`` that a lower layer put there (iteratively)."""
+        self._last_dir = None
         pending = [top]
         while pending:
             directory = pending.pop()
@@ -188,6 +199,15 @@ class TreeBuilder:
             if child is None or not child.is_dir:
                 return None
             node = child
+        return node
+
+    def _parent_of(self, path: str) -> Node:
+        """:meth:`_directory`, remembering the last answer while it is still in the tree."""
+        last = self._last_dir
+        if last is not None and last[0] == path:
+            return last[1]
+        node = self._directory(path)
+        self._last_dir = (path, node)
         return node
 
     def _directory(self, path: str) -> Node:

@@ -21,6 +21,9 @@ def normalize(name: str) -> str:
     NUL bytes end the name, as they would for the kernel.
     """
     name = name.split("\0", 1)[0]
+    clean = _clean(name)
+    if clean is not None:
+        return clean
     parts: list[str] = []
     for part in split(name):
         if part == "..":
@@ -29,6 +32,31 @@ def normalize(name: str) -> str:
         else:
             parts.append(part)
     return join(parts)
+
+
+def _clean(name: str) -> str | None:
+    """The normalised path of an already clean name (the usual case), else ``None``.
+
+    Clean means: after at most one leading ``./`` and trailing ``/``, no empty, ``.`` or ``..``
+    component.
+    """
+    if name.startswith("./"):
+        name = name[2:]
+    if name.endswith("/"):
+        name = name[:-1]
+    if (
+        not name
+        or name[0] == "/"
+        or name[-1] == "/"
+        or "//" in name
+        or "/./" in name
+        or "/../" in name
+        or name.startswith(("./", "../"))
+        or name.endswith(("/.", "/.."))
+        or name in (".", "..")
+    ):
+        return None
+    return "/" + name
 
 
 def join(parts: list[str] | tuple[str, ...]) -> str:

@@ -60,9 +60,7 @@ class ExecutableFound:
         return LeafResult(Outcome.FAIL, detail, Location("/"), evidence)
 
 
-def _found(
-    lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool
-) -> LeafResult:
+def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool) -> LeafResult:
     """A hit; ``named`` prefixes the name that was found (for rules with fallbacks)."""
     properties: dict[str, Any] = {"path": found.path}
     detail = f"{lookup.name}: {found.describe()}" if named else found.describe()

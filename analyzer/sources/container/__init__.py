@@ -11,18 +11,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from analyzer.sources.base import Source
-from analyzer.sources.container.inputs import (
-    Request,
-    is_image_archive,
-    is_oci_dir,
-    open_archive,
-    open_oci_dir,
-    open_stream,
-    split_reference,
-)
+from analyzer.sources.container.detect import is_image_archive, is_oci_dir
 
 if TYPE_CHECKING:
     from analyzer.sources import SourceOptions
+    from analyzer.sources.container.inputs import Request
 
 __all__ = [
     "is_image_archive",
@@ -37,13 +30,20 @@ __all__ = [
 ]
 
 
+# The readers of each input kind are imported when one is opened (see ``detect``).
+
+
 def _stdin(request: Request) -> Source:
+    from analyzer.sources.container.inputs import open_stream
+
     fd = sys.stdin.fileno()
     return open_stream(lambda n: os.read(fd, n), "<stdin>", request)
 
 
 def open_docker_archive(rest: str, options: SourceOptions) -> Source:
     """``docker-archive:PATH[:TAG]`` (``-`` reads stdin)."""
+    from analyzer.sources.container.inputs import Request, open_archive, split_reference
+
     path, tag = split_reference(rest)
     request = Request(rest, "docker-archive", "docker-archive", tag, options.platform)
     return _stdin(request) if path == "-" else open_archive(path, request)
@@ -51,6 +51,8 @@ def open_docker_archive(rest: str, options: SourceOptions) -> Source:
 
 def open_oci_archive(rest: str, options: SourceOptions) -> Source:
     """``oci-archive:PATH[:TAG]`` (``-`` reads stdin)."""
+    from analyzer.sources.container.inputs import Request, open_archive, split_reference
+
     path, tag = split_reference(rest)
     request = Request(rest, "oci-archive", "oci", tag, options.platform)
     return _stdin(request) if path == "-" else open_archive(path, request)
@@ -58,6 +60,8 @@ def open_oci_archive(rest: str, options: SourceOptions) -> Source:
 
 def open_oci(rest: str, options: SourceOptions) -> Source:
     """``oci:PATH[:TAG]``: an OCI image layout directory."""
+    from analyzer.sources.container.inputs import open_oci_dir, split_reference
+
     path, tag = split_reference(rest)
     return open_oci_dir(path, tag, options.platform)
 
@@ -71,15 +75,21 @@ def open_docker(rest: str, options: SourceOptions) -> Source:
 
 def open_detected(path: str, options: SourceOptions) -> Source:
     """An image archive recognised by content (docker-archive or OCI archive)."""
+    from analyzer.sources.container.inputs import Request, open_archive
+
     return open_archive(path, Request(path, "", None, None, options.platform))
 
 
 def open_stdin(path: str, options: SourceOptions) -> Source:
     """``-``: an image archive or a root file system archive on stdin, told apart by content."""
     del path
+    from analyzer.sources.container.inputs import Request
+
     return _stdin(Request("-", "", None, None, options.platform))
 
 
 def open_oci_dir_detected(path: str, options: SourceOptions) -> Source:
     """An OCI image layout directory recognised by content."""
+    from analyzer.sources.container.inputs import open_oci_dir
+
     return open_oci_dir(path, None, options.platform)

@@ -1,4 +1,4 @@
-"""Content digests: parsing ``sha256:<hex>``, hashing while reading, and the mismatch error.
+"""Content digests: parsing ``sha256:<hex>``, hashing while reading, verifying.
 
 A digest also names blob files (``blobs/sha256/<hex>``), so it is validated strictly before it
 is ever used to build a path: only ``sha256`` with exactly 64 lowercase hex digits is accepted.
@@ -6,23 +6,17 @@ is ever used to build a path: only ``sha256`` with exactly 64 lowercase hex digi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from analyzer.errors import ImgauditError, SourceError
+from analyzer.errors import IntegrityError, SourceError
 
 _SHA256 = re.compile(r"^sha256:([0-9a-f]{64})$")
 _HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-class DigestMismatch(ImgauditError):
-    """A blob's bytes do not hash to the digest that names it; the image cannot be trusted.
-
-    Raised apart from :class:`~analyzer.errors.SourceError` so that a half-read layer is not
-    reported as a partial scan: the whole run stops with one line naming the blob.
-    """
 
 
 def parse_digest(value: object, what: str) -> str:
@@ -85,6 +79,10 @@ class Window:
         except OSError as exc:
             raise SourceError(f"{self.name}: cannot read: {exc.strerror}") from exc
 
+    def reread(self) -> Callable[[int], bytes]:
+        """A read function over the same bytes from their start, hashed apart from this one."""
+        return dataclasses.replace(self, position=0).read
+
     def drain(self, block: int = 1 << 20) -> None:
         """Read (and hash) whatever is left of the window."""
         while self.read(block):
@@ -99,7 +97,7 @@ def verify(window: Window, expected: str | None) -> None:
     """Drain ``window`` and compare its sha256 with ``expected`` (hex); ``None`` checks nothing."""
     window.drain()
     if expected is not None and window.hexdigest() != expected:
-        raise DigestMismatch(
+        raise IntegrityError(
             f"{window.name}: digest mismatch: expected sha256:{expected},"
             f" content hashes to sha256:{window.hexdigest()}"
         )

@@ -8,6 +8,7 @@ other uncompressed layer is checked against its diff id from the config.
 from __future__ import annotations
 
 from analyzer.errors import SourceError
+from analyzer.sources.container.detect import MANIFEST
 from analyzer.sources.container.digest import hex_name
 from analyzer.sources.container.spec import (
     ImageSpec,
@@ -20,8 +21,6 @@ from analyzer.sources.container.spec import (
     platform_of,
     read_json,
 )
-
-MANIFEST = "manifest.json"
 
 
 def _select(entries: list[dict[str, object]], tag: str | None, label: str) -> dict[str, object]:

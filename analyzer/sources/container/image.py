@@ -13,9 +13,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.container.config import ImageConfig
 from analyzer.sources.container.digest import Window, verify
-from analyzer.sources.container.reader import CallbackArchive
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
 from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
 
@@ -76,7 +76,7 @@ class ContainerImage:
         return None
 
     def _entries(self, window: Window, expected: str | None) -> Iterator[tuple[Entry, Blocks]]:
-        archive = CallbackArchive(window.read, window.name, window.size)
+        archive = ArchiveReader(window.read, window.name, size=window.size, reopen=window.reread)
         yield from archive.entries()
         verify(window, expected)
         if archive.unterminated:

@@ -11,78 +11,26 @@ from __future__ import annotations
 
 import itertools
 import os
-import tarfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.sources.archive import ArchiveReader
+from analyzer.sources.archive_ffi import Read
 from analyzer.sources.base import Source
-from analyzer.sources.container.digest import is_hex
-from analyzer.sources.container.docker_archive import MANIFEST, read_docker_archive
+from analyzer.sources.container.detect import MANIFEST, image_member, plain_tar
+from analyzer.sources.container.docker_archive import read_docker_archive
 from analyzer.sources.container.image import ContainerImage
 from analyzer.sources.container.oci import read_oci
-from analyzer.sources.container.reader import CallbackArchive, Read, first_entry_name
 from analyzer.sources.container.spec import ImageSpec, Store
-from analyzer.sources.container.store import (
-    ArchiveStore,
-    DirStore,
-    Spool,
-    clean,
-    open_tar_store,
-    scan_tar,
-)
+from analyzer.sources.container.store import ArchiveStore, DirStore, Spool, open_tar_store
 from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
 
-#: Headers looked at when deciding whether an uncompressed tar holds an image.
-DETECT_MEMBERS = 4096
+#: Bytes looked at to tell a plain tar from a compressed one.
 SNIFF = 4096
-
-
-def image_member(name: str) -> bool:
-    """True for names only image archives have at their top (``manifest.json``, ``blobs/``...)."""
-    path = clean(name)
-    top = path.split("/", 1)[0]
-    if path in (MANIFEST, "index.json", "oci-layout", "repositories") or top == "blobs":
-        return True
-    stem = top.split(".", 1)[0]
-    return is_hex(stem) and (top == stem or top.endswith((".tar", ".json")))
-
-
-def plain_tar(head: bytes) -> bool:
-    """True when ``head`` starts with a valid (uncompressed) tar header."""
-    try:
-        tarfile.TarInfo.frombuf(head[:512], "utf-8", "surrogateescape")
-    except tarfile.TarError:
-        return False
-    return True
-
-
-def is_image_archive(path: str, head: bytes) -> bool:
-    """Detector: a tar (any compression) laid out as ``docker save`` or an OCI archive."""
-    if not os.path.isfile(path) or not head:
-        return False
-    if plain_tar(head):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            names = scan_tar(path, fd, DETECT_MEMBERS).keys()
-        except SourceError:
-            return False
-        finally:
-            os.close(fd)
-        return MANIFEST in names or {"index.json", "oci-layout"} <= names
-    name = first_entry_name(head)
-    return name is not None and image_member(name)
-
-
-def is_oci_dir(path: str, head: bytes) -> bool:
-    """Detector: an OCI image layout directory."""
-    del head
-    return all(os.path.isfile(os.path.join(path, n)) for n in ("oci-layout", "index.json"))
 
 
 def split_reference(rest: str) -> tuple[str, str | None]:
@@ -153,7 +101,8 @@ def archive_store(path: str) -> ArchiveStore | Spool:
         spool = Spool(path)
         size = os.fstat(fd).st_size
         try:
-            spool.fill(CallbackArchive(lambda n: os.read(fd, n), path, size).entries())
+            with closing(ArchiveReader(lambda n: os.read(fd, n), path, size=size).entries()) as got:
+                spool.fill(got)
         except BaseException:
             spool.store().close()
             raise
@@ -179,7 +128,7 @@ def _from_spool(spool: Spool, request: Request) -> Source:
 
 def open_stream(read: Read, label: str, request: Request, expect_image: bool = False) -> Source:
     """An archive arriving as a stream: an image (spooled) or a root file system (streamed)."""
-    entries = CallbackArchive(read, label).entries()
+    entries = ArchiveReader(read, label).entries()
     first = next(entries, None)
     if first is None:
         raise SourceError(f"{label}: empty archive")

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.errors import SourceError
-from analyzer.sources.container.digest import DigestMismatch, hex_name
+from analyzer.errors import IntegrityError, SourceError
+from analyzer.sources.container.digest import hex_name
 from analyzer.sources.container.store import ArchiveStore, DirStore
 
 #: Largest JSON document (manifest, index, config) read into memory.
@@ -62,7 +62,7 @@ def read_json(store: Store, name: str, expected: str | None = None) -> Any:
     expected = expected or hex_name(name)
     actual = hashlib.sha256(data).hexdigest()
     if expected is not None and actual != expected:
-        raise DigestMismatch(
+        raise IntegrityError(
             f"{window.name}: digest mismatch: expected sha256:{expected},"
             f" content hashes to sha256:{actual}"
         )

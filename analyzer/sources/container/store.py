@@ -16,19 +16,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
+from analyzer.sources.container.detect import clean
 from analyzer.sources.container.digest import Window, is_hex
 from analyzer.sources.entry import Blocks, Entry, Kind
-from analyzer.vfs.paths import normalize
 
 #: Most members an image archive may have (each layer is a few; a rootfs has many more).
 MAX_MEMBERS = 100_000
 #: Most links followed to find one member.
 MAX_LINK_HOPS = 16
-
-
-def clean(name: str) -> str:
-    """An archive name as a relative clean path (``./a//b/`` -> ``a/b``; ``..`` stops at top)."""
-    return normalize(name)[1:]
 
 
 @dataclass(frozen=True, slots=True)

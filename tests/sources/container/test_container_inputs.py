@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,9 @@ from builders import make_tree, to_tar
 from containerimages import Formats, formats_fixture, sample_image
 from imagebuild import Image, docker_files, layer, oci_files, sha, write_dir, write_tar
 
-from analyzer.errors import SourceError
+from analyzer.errors import IntegrityError, SourceError
 from analyzer.model import Evaluation, Level, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
-from analyzer.sources.container.digest import DigestMismatch
 
 __all__ = ["formats_fixture"]
 ROOT = Path(__file__).resolve().parents[3]
@@ -86,7 +87,7 @@ def test_corrupt_legacy_layer_tar_fails_its_diff_id(formats: Formats, tmp_path: 
     manifest[0]["Config"] = f"{sha(data)}.json"
     files["manifest.json"] = json.dumps(manifest).encode()
     archive = write_tar(files, tmp_path / "legacy.tar", links)
-    with pytest.raises(DigestMismatch, match=r"layer\.tar: digest mismatch: expected sha256:"):
+    with pytest.raises(IntegrityError, match=r"layer\.tar: digest mismatch: expected sha256:"):
         scan(str(archive))
 
 
@@ -221,3 +222,22 @@ def test_unsupported_layer_media_type(formats: Formats, tmp_path: Path) -> None:
     root = write_dir(layout, tmp_path / "oci")
     with pytest.raises(SourceError, match=r"unsupported layer type 'application/vnd\.cncf"):
         scan(str(root))
+
+
+def test_image_archive_tarred_from_its_directory_is_still_an_image(
+    formats: Formats, tmp_path: Path
+) -> None:
+    """``tar -C dir -cf img.tar .``: a ``./`` entry comes first, then ``./oci-layout`` ..."""
+    files = oci_files([(formats.image, "v1")])
+    path = tmp_path / "dotted.tar"
+    with tarfile.open(path, "w") as out:
+        top = tarfile.TarInfo(".")
+        top.type = tarfile.DIRTYPE
+        out.addfile(top)
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"./{name}")
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    result = scan(str(path))
+    assert result.target.kind is TargetKind.CONTAINER
+    assert by_diff_id(result) == by_diff_id(scan(str(formats.docker)))
