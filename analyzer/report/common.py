@@ -32,6 +32,9 @@ from typing import Any
 
 from analyzer.model import Evaluation, Level, Location, Outcome, RuleInfo, TargetInfo
 
+#: Rules that share one unknown reason are summarised in one line from this many on.
+MIN_SHARED = 3
+
 #: Keys of a ``TargetInfo.layers`` entry copied into a finding's layer attribution, in order.
 LAYER_KEYS = ("id", "digest", "diff_id", "created_by", "description")
 

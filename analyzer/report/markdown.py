@@ -8,10 +8,11 @@ Text from the image is escaped so it cannot break the table or inject markup.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Outcome, RunResult
-from analyzer.report.common import clean_text, counts, sorted_evaluations, unique_rules
+from analyzer.report.common import MIN_SHARED, clean_text, counts, sorted_evaluations, unique_rules
 
 #: Findings listed before the rest are summarised as "... and N more".
 MAX_FINDINGS = 500
@@ -80,12 +81,16 @@ def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
     unknown = [e for e in evaluations if e.outcome is Outcome.UNKNOWN]
     if unknown:
         out += ["", "### Could not tell", ""]
+        reasons = Counter(e.message for e in unknown)
+        shared = {reason for reason, count in reasons.items() if count >= MIN_SHARED}
+        out += [f"- {count} rules: {md(r)}" for r, count in reasons.items() if r in shared]
+        alone = [e for e in unknown if e.message not in shared]
         out += [
             f"- {code(e.rule_id)} {md(titles.get(e.rule_id, e.rule_id))}: {md(e.message)}"
-            for e in unknown[:limit]
+            for e in alone[:limit]
         ]
-        if len(unknown) > limit:
-            out.append(f"- ... and {len(unknown) - limit} more")
+        if len(alone) > limit:
+            out.append(f"- ... and {len(alone) - limit} more")
     if result.notifications:
         out += ["", "### Notifications", ""]
         for note in result.notifications:

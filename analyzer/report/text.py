@@ -16,10 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult, TargetKind
-from analyzer.report.common import clean_text, counts, plural, sorted_evaluations, unique_rules
+from analyzer.report.common import (
+    MIN_SHARED,
+    clean_text,
+    counts,
+    plural,
+    sorted_evaluations,
+    unique_rules,
+)
 
-#: Rules sharing one unknown reason that are shown as a single line.
-MIN_SHARED = 3
 INDENT = "  "
 #: A rule with more passing subjects than this prints their count instead of one line each.
 MAX_PASS_LINES = 5
