@@ -173,6 +173,7 @@ def test_static_nss_fact_and_glibc_note(corpus: Path) -> None:
         "usr/bin/musl-static": exe(corpus / "hello-musl-static"),
         "usr/bin/nss-static": exe(corpus / "nss-static"),
         "usr/bin/hello-static": exe(corpus / "hello-static"),
+        "usr/sbin/ldconfig": exe(corpus / "nss-static"),
     }
     facts, _ = collect(build_tree(spec))
     assert [s.path for s in facts["static_nss"].get()] == ["/usr/bin/musl-static"]
