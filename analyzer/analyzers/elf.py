@@ -1,27 +1,37 @@
-"""The ELF analyzer: reads each ELF file once, as it streams by, keeping only what it needs.
+"""The ELF analyzer: reads only the parts of each ELF file it needs.
 
-From the first block it decodes the ELF header; once the program header table has streamed
-by it decides which byte ranges to keep: ``PT_INTERP``, ``PT_DYNAMIC``, ``PT_NOTE`` and a
-capped prefix that holds ``.dynsym``/``.dynstr`` in practice (the first ``PT_LOAD`` segment,
-plus the first read-only one when the first is executable, as Go lays files out). When the
-dynamic section names string or version tables that have not streamed by yet, they are added.
-Only those bytes are kept; the record is built at the end of the file. A range that was not
-kept leaves the fields that need it unknown. Corrupt files give a record whose ``corrupt``
-says why; nothing is raised out of the analyzer.
+Given ``read_at`` (directories, disk images), it reads exactly those parts
+(:mod:`analyzer.analyzers.elfseek`). Otherwise it works as the file streams by: from the
+first bytes it decodes the ELF header; once the program header table has streamed by it
+decides which byte ranges to keep: ``PT_INTERP``, ``PT_DYNAMIC``, ``PT_NOTE`` and a capped
+prefix that holds ``.dynsym``/``.dynstr`` in practice (the first ``PT_LOAD`` segment, plus the
+first read-only one when the first is executable, as Go lays files out). When the dynamic
+section names string or version tables that have not streamed by yet, they are added. Only
+those bytes are kept, and the sink is :attr:`~ElfSink.complete` (the pass stops reading) once
+every kept range is in and, for a file that needs it, the ``nsswitch.conf`` scan is settled;
+the record is built when the sink is closed. A range that was not kept leaves the fields that
+need it unknown. Corrupt files give a record whose ``corrupt`` says why; nothing is raised out
+of the analyzer.
 """
 
 from __future__ import annotations
 
 import struct
-from bisect import bisect_left, bisect_right
 
 from analyzer.analyzers.base import Sink
-from analyzer.analyzers.elfinfo import NSS_MARKER, base_record, build_record, first
+from analyzer.analyzers.elfinfo import (
+    NSS_MARKER,
+    base_record,
+    build_record,
+    first,
+    needs_nss_scan,
+)
 from analyzer.analyzers.elfparse import (
     ELF_MAGIC,
     CorruptElf,
     Header,
     Segment,
+    SparseBytes,
     file_offset,
     parse_dynamic,
     parse_header,
@@ -31,8 +41,6 @@ from analyzer.analyzers.elfrecord import (
     DT_STRSZ,
     DT_STRTAB,
     DT_VERNEED,
-    ET_DYN,
-    ET_EXEC,
     PF_W,
     PF_X,
     PT_DYNAMIC,
@@ -41,6 +49,8 @@ from analyzer.analyzers.elfrecord import (
     PT_NOTE,
     ElfRecord,
 )
+from analyzer.analyzers.elfseek import SeekSink
+from analyzer.sources.entry import ReadAt
 
 #: Default cap on the prefix kept to find ``.dynsym``/``.dynstr`` (per kept segment).
 DEFAULT_PREFIX_CAP = 16 << 20
@@ -50,43 +60,6 @@ RANGE_CAP = 4 << 20
 HEADER_BYTES = 64
 #: Size of the version-needs window kept when it has not streamed by yet.
 VERNEED_WINDOW = 64 << 10
-
-
-class SparseBytes:
-    """Captured pieces of one file; pieces may overlap and arrive in any order."""
-
-    def __init__(self) -> None:
-        self._starts: list[int] = []
-        self._pieces: list[bytes] = []
-
-    def add(self, start: int, data: bytes) -> None:
-        """Keep ``data`` found at ``start``."""
-        index = bisect_right(self._starts, start)
-        self._starts.insert(index, start)
-        self._pieces.insert(index, data)
-
-    def read(self, offset: int, size: int) -> bytes | None:
-        """``size`` bytes at ``offset``, or ``None`` when some of them were not kept."""
-        if size < 0 or offset < 0:
-            return None
-        end = offset + size
-        index = bisect_right(self._starts, offset) - 1
-        if index >= 0 and self._starts[index] + len(self._pieces[index]) >= end:
-            start = self._starts[index]
-            return self._pieces[index][offset - start : end - start]
-        parts: list[bytes] = []
-        cursor = offset
-        for later in range(bisect_left(self._starts, end)):
-            start, piece = self._starts[later], self._pieces[later]
-            if start + len(piece) <= cursor:
-                continue
-            if start > cursor:
-                return None
-            parts.append(piece[cursor - start :])
-            cursor = start + len(piece)
-            if cursor >= end:
-                return b"".join(parts)[:size]
-        return None if cursor < end else b""
 
 
 class ElfSink:
@@ -146,6 +119,15 @@ class ElfSink:
             else:
                 merged.append((lo, hi))
         self._want = merged
+
+    @property
+    def complete(self) -> bool:
+        """True once no later byte can change the record."""
+        if self._error is not None:
+            return True
+        if self._early is not None or self._segments is None or not self._dynamic_checked:
+            return False
+        return not self._want and (not self._scan_nss or self._nss_found)
 
     def feed(self, block: bytes) -> None:
         """Keep the wanted parts of the next block and advance the parse."""
@@ -214,11 +196,7 @@ class ElfSink:
                     self._wanted(rodata.offset, rodata.end, self._prefix_cap)
         interp = first(segments, PT_INTERP)
         dynamic = first(segments, PT_DYNAMIC)
-        self._scan_nss = (
-            interp is None
-            and header.type in (ET_EXEC, ET_DYN)
-            and (dynamic is None or header.entry != 0)
-        )
+        self._scan_nss = needs_nss_scan(header, interp, dynamic)
         if self._scan_nss:
             self._nss_partial = self._block_start > 0
             self._nss_found = NSS_MARKER in self._block
@@ -249,7 +227,7 @@ class ElfSink:
             self._start()
         if self._header is None:
             return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=self._error)
-        if self._error is None and self._pos < self._size:
+        if self._error is None and self._pos < self._size and not self.complete:
             self._error = f"file ended after {self._pos} of {self._size} bytes"
         if self._error is None and self._segments is None:
             self._error = "program header table was not read"
@@ -277,9 +255,11 @@ class ElfAnalyzer:
         del path, size
         return True
 
-    def open(self, path: str, size: int, head: bytes) -> Sink | None:
-        """A sink for files starting with the ELF magic."""
+    def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
+        """A sink for files starting with the ELF magic (complete at once given ``read_at``)."""
         del path
         if not head.startswith(ELF_MAGIC):
             return None
+        if read_at is not None:
+            return SeekSink(size, head, read_at, self._prefix_cap)
         return ElfSink(size, head, self._prefix_cap)

@@ -92,6 +92,18 @@ def first(segments: tuple[Segment, ...], p_type: int) -> Segment | None:
     return next((s for s in segments if s.type == p_type), None)
 
 
+def needs_nss_scan(header: Header, interp: Segment | None, dynamic: Segment | None) -> bool:
+    """True for files whose NSS use shows only as ``NSS_MARKER`` somewhere in their bytes.
+
+    Those are executables without an interpreter (static, or static-pie with an entry point).
+    """
+    return (
+        interp is None
+        and header.type in (ET_EXEC, ET_DYN)
+        and (dynamic is None or header.entry != 0)
+    )
+
+
 def read_dynamic(header: Header, segments: tuple[Segment, ...], src: ByteSource) -> Dynamic:
     """Decode ``PT_DYNAMIC`` and the strings it points at."""
     segment = first(segments, PT_DYNAMIC)

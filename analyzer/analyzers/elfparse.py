@@ -1,12 +1,14 @@
 """Parse the parts of an ELF file the analyzer keeps: header, program headers, dynamic, notes.
 
-Everything works on ``bytes`` slices the streaming sink captured; nothing here reads a file.
+Everything works on ``bytes`` the analyzer captured or read (:class:`SparseBytes` holds the
+pieces); nothing here reads a file.
 Malformed structures raise :class:`CorruptElf` with a short reason.
 """
 
 from __future__ import annotations
 
 import struct
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,6 +36,43 @@ class ByteSource(Protocol):
 
     def read(self, offset: int, size: int) -> bytes | None:
         """``size`` bytes at ``offset``, or ``None`` when they were not captured."""
+
+
+class SparseBytes:
+    """Captured pieces of one file; pieces may overlap and arrive in any order."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._pieces: list[bytes] = []
+
+    def add(self, start: int, data: bytes) -> None:
+        """Keep ``data`` found at ``start``."""
+        index = bisect_right(self._starts, start)
+        self._starts.insert(index, start)
+        self._pieces.insert(index, data)
+
+    def read(self, offset: int, size: int) -> bytes | None:
+        """``size`` bytes at ``offset``, or ``None`` when some of them were not kept."""
+        if size < 0 or offset < 0:
+            return None
+        end = offset + size
+        index = bisect_right(self._starts, offset) - 1
+        if index >= 0 and self._starts[index] + len(self._pieces[index]) >= end:
+            start = self._starts[index]
+            return self._pieces[index][offset - start : end - start]
+        parts: list[bytes] = []
+        cursor = offset
+        for later in range(bisect_left(self._starts, end)):
+            start, piece = self._starts[later], self._pieces[later]
+            if start + len(piece) <= cursor:
+                continue
+            if start > cursor:
+                return None
+            parts.append(piece[cursor - start :])
+            cursor = start + len(piece)
+            if cursor >= end:
+                return b"".join(parts)[:size]
+        return None if cursor < end else b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import re
 from analyzer.analyzers.base import Sink
 from analyzer.kernel.image import KernelImageInfo, inspect
 from analyzer.kernel.uki import UkiReader, is_uki_path
+from analyzer.sources.entry import ReadAt
 
 #: Largest kernel image read (compressed images are 5-15 MiB, a plain vmlinux up to ~100 MiB).
 MAX_IMAGE_BYTES = 128 << 20
@@ -45,6 +46,8 @@ def is_kernel_path(path: str) -> bool:
 class _Buffer:
     """Keeps one image's bytes until the end of the file, then inspects them."""
 
+    complete = False
+
     def __init__(self, head: bytes, size: int) -> None:
         self._blocks = [head]
         self._size = size
@@ -62,6 +65,10 @@ class _Buffer:
 
 
 class _TooLarge:
+    """Needs no byte: the record says the image is over the limit."""
+
+    complete = True
+
     def __init__(self, size: int) -> None:
         self._record = KernelImageInfo(
             "unknown",
@@ -86,8 +93,9 @@ class KernelImageAnalyzer:
             return size >= MIN_UKI_BYTES
         return size >= MIN_IMAGE_BYTES and is_kernel_path(path)
 
-    def open(self, path: str, size: int, head: bytes) -> Sink | None:
+    def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
         """Buffer the image (or refuse one over the limit); stream a UKI's sections."""
+        del read_at
         if is_uki_path(path):
             return UkiReader(head)
         if size > MAX_IMAGE_BYTES:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzer.analyzers.base import Sink
+from analyzer.sources.entry import ReadAt
 from analyzer.vfs.paths import glob_regex
 
 #: Files larger than this are not captured unless their pattern allows more.
@@ -30,6 +31,10 @@ class Truncated:
 
 
 class _Collect:
+    """Keeps every block until the end of the file."""
+
+    complete = False
+
     def __init__(self, head: bytes) -> None:
         self._blocks = [head]
 
@@ -41,6 +46,10 @@ class _Collect:
 
 
 class _Refuse:
+    """Needs no byte: the record says the file is over its cap."""
+
+    complete = True
+
     def __init__(self, size: int, cap: int) -> None:
         self._record = Truncated(size, cap)
 
@@ -76,8 +85,9 @@ class TextCapture:
         del size
         return self._any.match(path) is not None
 
-    def open(self, path: str, size: int, head: bytes) -> Sink | None:
+    def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
         """Collect the file, or record that it was over its cap."""
+        del read_at
         cap = self._cap(path)
         if cap is None:
             return None

@@ -112,6 +112,15 @@ class UkiReader:
         self._failed = False
         self.feed(head)
 
+    @property
+    def complete(self) -> bool:
+        """True once every wanted section is filled, or the headers could not be parsed."""
+        if self._failed:
+            return True
+        if self._sections is None:
+            return False
+        return all(self._filled[name] >= len(buffer) for name, buffer in self._data.items())
+
     def feed(self, block: bytes) -> None:
         """Take the next block of the file."""
         start = self._offset

@@ -66,7 +66,7 @@ class DirectorySource:
                 entry = self._entry(name, child.path, info)
                 if entry is None:
                     continue
-                blocks = _reader(child.path) if entry.kind is Kind.FILE else no_data
+                blocks: Blocks = _FileData(child.path) if entry.kind is Kind.FILE else no_data
                 yield entry, blocks
                 if entry.kind is Kind.DIR and info.st_dev == self._device:
                     subdirs.append(name)
@@ -121,16 +121,51 @@ def _capability(host_path: str) -> dict[str, bytes]:
         return {}
 
 
-def _reader(host_path: str) -> Blocks:
-    def read() -> Iterator[bytes]:
+class _FileData:
+    """Streams one host file or reads a range of it; opened anew for every call."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, host_path: str) -> None:
+        self._path = host_path
+
+    def _open(self) -> int | None:
+        """A descriptor of the file, ``None`` when it is now a symbolic link."""
         try:
-            fd = os.open(host_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            return os.open(self._path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                return
-            raise SourceError(f"{host_path}: cannot read: {exc.strerror}") from exc
+                return None
+            raise SourceError(f"{self._path}: cannot read: {exc.strerror}") from exc
+
+    def __call__(self) -> Iterator[bytes]:
+        """The file's bytes, ``BLOCK_SIZE`` at a time."""
+        fd = self._open()
+        if fd is None:
+            return
         with os.fdopen(fd, "rb", buffering=0) as handle:
             while block := handle.read(BLOCK_SIZE):
                 yield block
 
-    return read
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset`` (fewer at the end of the file)."""
+        offset = max(offset, 0)
+        fd = self._open()
+        if fd is None or size <= 0:
+            if fd is not None:
+                os.close(fd)
+            return b""
+        try:
+            parts = []
+            while size > 0:
+                data = os.pread(fd, size, offset)
+                if not data:
+                    break
+                parts.append(data)
+                offset += len(data)
+                size -= len(data)
+            return b"".join(parts)
+        except OSError as exc:
+            raise SourceError(f"{self._path}: cannot read: {exc.strerror}") from exc
+        finally:
+            os.close(fd)

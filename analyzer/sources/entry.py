@@ -1,7 +1,9 @@
 """What every source yields: one :class:`Entry` per file-system object, with a lazy data reader.
 
 A source never builds host paths from entry names and never extracts anything: it describes
-entries and, for regular files, offers their bytes as a stream of blocks.
+entries and, for regular files, offers their bytes as a stream of blocks. Sources that can
+seek (directories, disk file systems) hand out a :class:`RandomAccess` reader instead: still
+callable for the stream, and also able to read any byte range with ``read_at``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 #: Block size used by every reader when it streams file data.
 BLOCK_SIZE = 64 * 1024
@@ -57,6 +60,45 @@ Blocks = Callable[[], Iterator[bytes]]
 def no_data() -> Iterator[bytes]:
     """Blocks of an entry that has no data."""
     return iter(())
+
+
+@runtime_checkable
+class RandomAccess(Protocol):
+    """A ``Blocks`` reader that can also read any range of the file, at any time.
+
+    ``read_at(offset, size)`` returns at most ``size`` bytes starting at ``offset`` (fewer only
+    at the end of the file); failures raise :class:`~analyzer.errors.SourceError`.
+    """
+
+    def __call__(self) -> Iterator[bytes]:
+        """Stream the file's bytes, ``BLOCK_SIZE`` at a time."""
+        ...
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset`` (fewer at the end of the file)."""
+        ...
+
+
+#: Reads ``size`` bytes at ``offset`` of one file (a :class:`RandomAccess`'s ``read_at``).
+ReadAt = Callable[[int, int], bytes]
+
+
+class BytesData:
+    """:class:`RandomAccess` over bytes already in memory (inline data, small files)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __call__(self) -> Iterator[bytes]:
+        """The bytes in ``BLOCK_SIZE`` blocks."""
+        data = self._data
+        return (data[at : at + BLOCK_SIZE] for at in range(0, len(data), BLOCK_SIZE))
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """A slice of the bytes."""
+        return self._data[max(offset, 0) : max(offset, 0) + max(size, 0)]
 
 
 @dataclass(frozen=True, slots=True)

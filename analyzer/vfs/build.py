@@ -3,19 +3,23 @@
 Layer semantics are settled here, once: later entries and layers win, ``.wh.NAME`` deletes
 ``NAME`` from lower layers, ``.wh..wh..opq`` hides a directory's lower content, other
 ``.wh..wh.`` names are ignored, and a whiteout never reaches outside its own directory.
+
+Each regular file is offered to the per-file analyzers (see :mod:`analyzer.analyzers.base`)
+and read only as far as their sinks need: the stream stops once every sink is complete, and
+files of seekable sources start from a short head plus ``read_at``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
-from analyzer.analyzers.base import FileAnalyzer, Sink
+from analyzer.analyzers.base import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.errors import LimitExceeded, SourceError
 from analyzer.model import Level, Location, Notification
-from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream
+from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream, RandomAccess
 from analyzer.vfs.node import Node
 from analyzer.vfs.paths import basename, normalize, parent, split
 from analyzer.vfs.tree import Tree, new_root
@@ -249,28 +253,44 @@ class TreeBuilder:
     def _feed(
         self, path: str, node: Node, blocks: Blocks, analyzers: Sequence[FileAnalyzer]
     ) -> None:
-        stream = blocks()
-        head = next(stream, b"")
+        """Offer the file to ``analyzers``; read only while some sink is not complete."""
+        read_at = blocks.read_at if _seekable(blocks) else None
+        stream: Iterator[bytes] | None = None
+        if read_at is not None:
+            head = read_at(0, min(node.size, HEAD_BYTES))
+        else:
+            stream = blocks()
+            head = next(stream, b"")
         sinks: list[tuple[str, Sink]] = []
         for analyzer in analyzers:
-            sink = self._guard(analyzer.name, path, partial(analyzer.open, path, node.size, head))
+            sink = self._guard(
+                analyzer.name, path, partial(analyzer.open, path, node.size, head, read_at)
+            )
             if sink is not None:
                 sinks.append((analyzer.name, sink))
-        if sinks:
-            for block in stream:
-                for item in sinks:
+        try:
+            pending = [item for item in sinks if not item[1].complete]
+            if pending and stream is None and len(head) < node.size:
+                stream = _after(blocks(), len(head))
+            while pending and stream is not None:
+                block = next(stream, None)
+                if block is None:
+                    break
+                for item in pending:
                     try:
                         item[1].feed(block)
                     except Exception as exc:  # noqa: BLE001 - isolate analyzers
                         self._failed(item[0], path, exc)
-                        sinks = [other for other in sinks if other is not item]
+                        sinks.remove(item)
+                pending = [item for item in pending if item in sinks and not item[1].complete]
             for name, sink in sinks:
                 record = self._guard(name, path, sink.close)
                 if record is not None:
                     node.records[name] = record
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
     def _guard(self, name: str, path: str, call: Callable[[], T]) -> T | None:
         """Run an analyzer step; a crash becomes a notification, not a failed scan."""
@@ -288,3 +308,31 @@ class TreeBuilder:
         self.report.note(
             Level.ERROR, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
         )
+
+
+#: Whether a reader class is :class:`RandomAccess` (a protocol check is slow, classes are few).
+_SEEKABLE: dict[type, bool] = {}
+
+
+def _seekable(blocks: Blocks) -> TypeGuard[RandomAccess]:
+    """True when ``blocks`` can also read at any offset."""
+    kind = type(blocks)
+    found = _SEEKABLE.get(kind)
+    if found is None:
+        found = _SEEKABLE[kind] = isinstance(blocks, RandomAccess)
+    return found
+
+
+def _after(stream: Iterator[bytes], skip: int) -> Iterator[bytes]:
+    """The blocks of ``stream`` after its first ``skip`` bytes (the head already given out)."""
+    try:
+        for block in stream:
+            if skip >= len(block):
+                skip -= len(block)
+                continue
+            yield block[skip:] if skip else block
+            skip = 0
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()

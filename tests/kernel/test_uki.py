@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,21 @@ def test_uki_with_a_clean_cmdline_stays_quiet(tmp_path: Path) -> None:
     result = scan(tmp_path, spec, role="worker")
     assert only(result, "k0s.cgroups.v2").outcome is Outcome.PASS
     assert only(result, "k0s.apparmor.state").outcome is Outcome.PASS
+
+
+def test_reading_stops_after_the_wanted_sections() -> None:
+    data = uki()
+    chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    pulled: list[bytes] = []
+
+    def blocks() -> Iterator[bytes]:
+        for chunk in chunks:
+            pulled.append(chunk)
+            yield chunk
+
+    entry = Entry(UKI.lstrip("/"), Kind.FILE, size=len(data))
+    layer = LayerStream(LayerInfo("test"), iter([(entry, blocks)]))
+    record = TreeBuilder([KernelImageAnalyzer()]).build([layer]).stat(UKI).records["kernel_image"]
+    assert isinstance(record, UkiInfo)
+    assert record.uname == R and record.problems == ()
+    assert len(pulled) < len(chunks) // 10, "the .linux and .initrd sections were read"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import SourceError
@@ -210,21 +210,40 @@ def check(condition: bool, name: str, message: str) -> None:
         raise SourceError(f"{name}: {message}")
 
 
-def stream_runs(
-    device: Device, runs: Sequence[tuple[int, int, int]], size: int
-) -> Callable[[], Iterator[bytes]]:
-    """Return a ``Blocks`` reader over ``(logical, physical, length)`` runs; gaps read as zeros.
+class RunData:
+    """A file's bytes mapped by ``(logical, physical, length)`` runs; gaps read as zeros.
 
     ``physical`` of ``-1`` is an unwritten run (zeros). Runs must be sorted by ``logical``.
+    Calling it streams the file (a ``Blocks`` reader); :meth:`read_at` reads any range, so it
+    is a :class:`~analyzer.sources.entry.RandomAccess`.
     """
 
-    def blocks() -> Iterator[bytes]:
-        pos = 0
-        for logical, physical, length in runs:
+    __slots__ = ("_device", "_runs", "_size")
+
+    def __init__(self, device: Device, runs: Sequence[tuple[int, int, int]], size: int) -> None:
+        self._device = device
+        self._runs = runs
+        self._size = size
+
+    def __call__(self) -> Iterator[bytes]:
+        """The file's bytes, at most ``BLOCK_SIZE`` at a time."""
+        return self._pieces(0, self._size, BLOCK_SIZE)
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset`` (fewer at the end of the file)."""
+        offset = max(offset, 0)
+        end = min(offset + max(size, 0), self._size)
+        if end <= offset:
+            return b""
+        return b"".join(self._pieces(offset, end, end - offset))
+
+    def _pieces(self, pos: int, size: int, step_max: int) -> Iterator[bytes]:
+        """Bytes ``[pos, size)`` in pieces of at most ``step_max`` bytes."""
+        for logical, physical, length in self._runs:
             if pos >= size:
                 break
             if logical > pos:
-                yield from _zeros(min(logical, size) - pos)
+                yield from _zeros(min(logical, size) - pos, step_max)
                 pos = min(logical, size)
             if logical + length <= pos:
                 continue
@@ -234,8 +253,8 @@ def stream_runs(
                 continue
             at = physical + skip
             while remaining > 0:
-                step = min(remaining, BLOCK_SIZE)
-                data = bytes(step) if physical < 0 else device.read(at, step)
+                step = min(remaining, step_max)
+                data = bytes(step) if physical < 0 else self._device.read(at, step)
                 if len(data) < step:
                     data += bytes(step - len(data))
                 yield data
@@ -243,13 +262,16 @@ def stream_runs(
                 pos += step
                 remaining -= step
         if pos < size:
-            yield from _zeros(size - pos)
-
-    return blocks
+            yield from _zeros(size - pos, step_max)
 
 
-def _zeros(count: int) -> Iterator[bytes]:
+def stream_runs(device: Device, runs: Sequence[tuple[int, int, int]], size: int) -> RunData:
+    """A :class:`RunData` reader of the file of ``size`` bytes mapped by ``runs``."""
+    return RunData(device, runs, size)
+
+
+def _zeros(count: int, step_max: int = BLOCK_SIZE) -> Iterator[bytes]:
     while count > 0:
-        step = min(count, BLOCK_SIZE)
+        step = min(count, step_max)
         yield bytes(step)
         count -= step

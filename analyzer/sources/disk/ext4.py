@@ -23,7 +23,7 @@ from analyzer.sources.disk.ext4_parts import (
     parse_xattrs,
 )
 from analyzer.sources.disk.fsbase import Inode, kind_of
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.sources.entry import Blocks, BytesData, Kind
 
 MAGIC = 0xEF53
 SUPERBLOCK = 1024
@@ -128,6 +128,7 @@ class ExtFileSystem:
             "corrupt ext: inode count exceeds the groups",
         )
         self._tables: dict[int, int] = {}
+        self._last_inode: tuple[int, bytes] = (0, b"")
 
     def _descriptor_block(self, index: int) -> int:
         sb = self.sb
@@ -154,11 +155,17 @@ class ExtFileSystem:
         return table
 
     def _raw_inode(self, ino: int) -> bytes:
+        """The on-disk inode; the last one is kept (the walk asks ``blocks`` right after)."""
+        last = self._last_inode
+        if last[0] == ino:
+            return last[1]
         sb = self.sb
         check(0 < ino <= sb.inodes, self.name, f"corrupt ext: inode number {ino} out of range")
         group, index = divmod(ino - 1, sb.inodes_per_group)
         at = self._inode_table(group) * sb.block_size + index * sb.inode_size
-        return read_exact(self._meta, at, sb.inode_size, "ext inode", self.name)
+        raw = read_exact(self._meta, at, sb.inode_size, "ext inode", self.name)
+        self._last_inode = (ino, raw)
+        return raw
 
     def inode(self, ino: int) -> Inode:
         """Decode inode ``ino``."""
@@ -249,7 +256,7 @@ class ExtFileSystem:
         flags = struct.unpack_from("<I", raw, 0x20)[0]
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
-            return lambda: iter((data,)) if data else iter(())
+            return BytesData(data)
         return stream_runs(self._data, self._runs(raw, flags), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:

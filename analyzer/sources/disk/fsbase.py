@@ -1,7 +1,9 @@
 """What every file-system reader offers, and the walk that turns one into entries.
 
 A reader exposes inodes by number: :meth:`FileSystem.inode` (metadata), ``listdir`` (names
-and inode numbers, without ``.`` and ``..``) and ``blocks`` (a random-access data reader).
+and inode numbers, without ``.`` and ``..``) and ``blocks`` (a data reader that is also a
+:class:`~analyzer.sources.entry.RandomAccess`: a :class:`~analyzer.sources.disk.device.RunData`
+over the file's extents, or :class:`~analyzer.sources.entry.BytesData` for inline data).
 :func:`walk` emits directories before their children, prefixes every name with the mount
 point, turns later names of a multiply-linked file into hard links, refuses directory loops,
 skips the subtrees other file systems are mounted over, and turns a per-object read error
@@ -83,7 +85,7 @@ class FileSystem(Protocol):
         ...
 
     def blocks(self, ino: int, inode: Inode) -> Blocks:
-        """Return a reader of the file's bytes, valid at any time."""
+        """Return a reader of the file's bytes, valid at any time, with ``read_at``."""
         ...
 
 

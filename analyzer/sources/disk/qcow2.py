@@ -1,9 +1,9 @@
 """QEMU copy-on-write images, versions 2 and 3, read-only.
 
 Supported: L1/L2 tables (L2 tables in a bounded LRU), unallocated clusters (read from the
-backing file, else zeros), v3 zero clusters, compressed clusters with zlib (raw deflate) or
-zstd, and a backing file opened read-only. Refused with a clear error: encryption, external
-data files and extended L2 entries (subclusters).
+backing file, else zeros), v3 zero clusters, compressed clusters with zlib (raw deflate,
+inflated only as far as reads reach) or zstd, and a backing file opened read-only. Refused
+with a clear error: encryption, external data files and extended L2 entries (subclusters).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ _INCOMPAT_COMPRESSION = 1 << 3
 _INCOMPAT_EXTENDED_L2 = 1 << 4
 _INCOMPAT_KNOWN = 0x1F
 _MAX_BACKING_DEPTH = 16
+#: Least bytes inflated at a time from a zlib-compressed cluster (small files share clusters).
+INFLATE_STEP = 16 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class Qcow2Device:
         raw = file.read(self.header.l1_offset, self.header.l1_size * 8)
         self._l1 = struct.unpack(f">{self.header.l1_size}Q", raw)
         self._l2_cache = LRU[int, tuple[int, ...]](256)
-        self._zcache = LRU[int, bytes](16)
+        self._zcache = LRU[int, _Inflated | _Inflating](16)
         csize_bits = self.header.cluster_bits - 8
         self._csize_shift = 62 - csize_bits
         self._csize_mask = (1 << csize_bits) - 1
@@ -191,7 +193,7 @@ class Qcow2Device:
             entry = self._entry(index)
             run = min(self._cluster - within, end - pos)
             if entry & _COMPRESSED:
-                out += self._compressed(entry)[within : within + run]
+                out += self._compressed(entry, within, run)
             elif entry & _OFFSET_MASK:
                 host = (entry & _OFFSET_MASK) + within
                 next_host = (entry & _OFFSET_MASK) + self._cluster
@@ -217,32 +219,73 @@ class Qcow2Device:
             pos += run
         return bytes(out)
 
-    def _compressed(self, entry: int) -> bytes:
+    def _compressed(self, entry: int, within: int, run: int) -> bytes:
+        """``run`` bytes at ``within`` of a compressed cluster (zlib ones inflated lazily)."""
         cached = self._zcache.get(entry)
-        if cached is not None:
-            return cached
-        host = entry & self._coff_mask
-        sectors = ((entry >> self._csize_shift) & self._csize_mask) + 1
-        length = sectors * 512 - (host & 511)
-        raw = self._file.read(host, length)
-        if not raw:
-            raise SourceError(f"{self.name}: corrupt qcow2: compressed cluster beyond end of file")
-        if self.header.compression_type == 1:
-            data = _zstd(raw, self._cluster, self.name)
-        else:
-            try:
-                data = zlib.decompressobj(-12).decompress(raw, self._cluster)
-            except zlib.error as exc:
-                raise SourceError(f"{self.name}: corrupt qcow2 compressed cluster: {exc}") from exc
-        if len(data) != self._cluster:
+        if cached is None:
+            host = entry & self._coff_mask
+            sectors = ((entry >> self._csize_shift) & self._csize_mask) + 1
+            length = sectors * 512 - (host & 511)
+            raw = self._file.read(host, length)
+            if not raw:
+                raise SourceError(
+                    f"{self.name}: corrupt qcow2: compressed cluster beyond end of file"
+                )
+            if self.header.compression_type == 1:
+                cached = _Inflated(_zstd(raw, self._cluster, self.name))
+            else:
+                cached = _Inflating(raw, self._cluster)
+            self._zcache.put(entry, cached)
+        data = cached.read(within, run, self.name)
+        if len(data) != run:
             raise SourceError(f"{self.name}: corrupt qcow2: short compressed cluster")
-        self._zcache.put(entry, data)
         return data
 
     def close(self) -> None:
         """Close backing files this image opened."""
         for file in self._opened:
             file.close()
+
+
+class _Inflated:
+    """A compressed cluster decompressed in full."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self, within: int, run: int, name: str) -> bytes:
+        """``run`` bytes at ``within`` (fewer when the cluster is short)."""
+        del name
+        return self._data[within : within + run]
+
+
+class _Inflating:
+    """A zlib-compressed cluster inflated only as far as reads have needed (heads are short)."""
+
+    __slots__ = ("_cluster", "_data", "_inflater", "_input")
+
+    def __init__(self, raw: bytes, cluster: int) -> None:
+        self._inflater = zlib.decompressobj(-12)
+        self._input = raw
+        self._data = bytearray()
+        self._cluster = cluster
+
+    def read(self, within: int, run: int, name: str) -> bytes:
+        """``run`` bytes at ``within``, inflating more first when needed."""
+        needed = min(within + run, self._cluster)
+        while len(self._data) < needed:
+            want = min(max(needed - len(self._data), INFLATE_STEP), self._cluster - len(self._data))
+            try:
+                more = self._inflater.decompress(self._input, want)
+            except zlib.error as exc:
+                raise SourceError(f"{name}: corrupt qcow2 compressed cluster: {exc}") from exc
+            self._input = self._inflater.unconsumed_tail
+            if not more:
+                break
+            self._data += more
+        return bytes(self._data[within : within + run])
 
 
 def _zstd(raw: bytes, cluster: int, name: str) -> bytes:

@@ -16,7 +16,7 @@ from analyzer.errors import SourceError
 from analyzer.sources.disk.device import CachedDevice, Device, check, read_exact, stream_runs
 from analyzer.sources.disk.fsbase import Inode, kind_of
 from analyzer.sources.disk.xfs_dir import Run, directory_entries, parse_attr_leaf, shortform_attrs
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.sources.entry import Blocks, BytesData, Kind
 
 MAGIC = b"XFSB"
 _INODE_MAGIC = b"IN"
@@ -267,7 +267,7 @@ class XfsFileSystem:
         raw = self._raw(ino)
         if raw[5] == _FMT_LOCAL:
             data = self._forks(raw)[0][: inode.size]
-            return lambda: iter((data,))
+            return BytesData(data)
         return stream_runs(self._data, self._fork_runs(raw), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
