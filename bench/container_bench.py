@@ -14,12 +14,12 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import libarchive
+from measure import Run, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-out" / "container"
@@ -36,14 +36,6 @@ MEDIA = {
     "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
     "zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
 }
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": rss, "code": code}))
-"""
 
 
 def _pick(top: str, budget: int) -> list[str]:
@@ -141,17 +133,7 @@ def build(size_mb: int) -> tuple[Path, Path, list[Path]]:
     return docker, oci, [oci / name for name in names]
 
 
-def measure(argv: list[str], repeat: int) -> tuple[float, float, int]:
-    """Best wall seconds, peak RSS in MB and exit status of ``argv`` over ``repeat`` runs."""
-    runs = []
-    for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True,
-                              text=True, check=True)  # fmt: skip
-        runs.append(json.loads(done.stdout))
-    return min(r["wall"] for r in runs), max(r["rss_kib"] for r in runs) / 1024, runs[-1]["code"]
-
-
-def run(size_mb: int, repeat: int) -> tuple[str, list[tuple[str, tuple[float, float, int]]]]:
+def run(size_mb: int, repeat: int) -> tuple[str, list[tuple[str, Run]]]:
     """Build the image and time the baseline and the scans: a title and (name, result) rows.
 
     The first row is the baseline (``bsdtar -xOf`` on every layer blob in turn).
@@ -178,9 +160,10 @@ def main() -> int:
     baseline = rows[0][1]
     print(title)
     print(f"{'command':<28} {'wall s':>8} {'ratio':>7} {'peak RSS MB':>12} {'exit':>5}")
-    for name, (wall, rss, code) in rows:
-        print(f"{name:<28} {wall:8.2f} {wall / baseline[0]:7.2f} {rss:12.1f} {code:5d}")
-    return 0 if all(code == 0 for _, (_, _, code) in rows) else 1
+    for name, timing in rows:
+        ratio = timing.wall / baseline.wall
+        print(f"{name:<28} {timing.wall:8.2f} {ratio:7.2f} {timing.rss_mb:12.1f} {timing.code:5d}")
+    return 0 if all(timing.code == 0 for _, timing in rows) else 1
 
 
 if __name__ == "__main__":

@@ -19,16 +19,16 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "sources" / "disk")]
 
 from disk_builders import MIB, Part, convert, mkfs_ext4, partitioned, run  # noqa: E402
+from measure import measure  # noqa: E402
 
 OUT = ROOT / "bench-out" / "disk"
 DEBIAN = OUT / "root"
@@ -36,24 +36,6 @@ BOOT = OUT / "boot"
 PACKAGES = "linux-image-cloud-amd64,systemd-sysv,iptables,kmod,mount"
 BOOT_MIB = 256
 PROFILE_SETS = (("k0s",), ("k0s", "golden-image", "elf-linkage"))
-#: Runs argv with stdout discarded; prints wall seconds, the child's peak RSS (KiB) and status.
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": rss, "code": code}))
-"""
-
-
-@dataclass(frozen=True)
-class Run:
-    """Best wall time and highest peak RSS over the repeats of one command."""
-
-    wall: float
-    rss_mb: float
-    code: int
 
 
 def debian_root() -> None:
@@ -111,23 +93,6 @@ def images(size_mib: int) -> list[Path]:
     return [raw, qcow2, compressed]
 
 
-def measure(argv: list[str], repeat: int, scratch: Path | None = None) -> Run:
-    """Run ``argv`` ``repeat`` times, each in a fresh wrapper; ``scratch`` is removed after."""
-    results = []
-    for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, *argv], capture_output=True, check=True, cwd=ROOT
-        )
-        results.append(json.loads(done.stdout))
-        if scratch is not None:
-            scratch.unlink(missing_ok=True)
-    return Run(
-        min(r["wall"] for r in results),
-        max(r["rss_kib"] for r in results) / 1024,
-        max(r["code"] for r in results),
-    )
-
-
 def warm(path: Path) -> None:
     """Read the file once so every measurement starts from the page cache."""
     with open(path, "rb") as file:
@@ -171,7 +136,9 @@ def main() -> int:
         virtual = json.loads(run("qemu-img", "info", "--output=json", str(image)))["virtual-size"]
         scratch = OUT / "tmp.raw"
         reference = measure(
-            ["qemu-img", "convert", "-O", "raw", str(image), str(scratch)], args.repeat, scratch
+            ["qemu-img", "convert", "-O", "raw", str(image), str(scratch)],
+            args.repeat,
+            partial(scratch.unlink, missing_ok=True),
         )
         rows = [("qemu-img convert -O raw", reference)]
         for profiles in PROFILE_SETS:

@@ -17,40 +17,19 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from measure import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-out" / "kconfig-rootfs"
 FIXTURE = ROOT / "fixtures" / "kconfig" / "config-6.1.0-56-cloud-amd64.gz"
 CHECK_CONFIG = Path("/usr/share/docker.io/contrib/check-config.sh")
 PROFILES = ("k0s", "kubernetes", "docker")
-
-#: Runs argv with stdout discarded; prints wall seconds, the child's peak RSS (KiB) and status.
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": rss, "code": code}))
-"""
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Median and best wall time over the repeats, highest peak RSS, and the exit codes seen."""
-
-    median: float
-    best: float
-    rss_mb: float
-    codes: tuple[int, ...]
 
 
 def rootfs(config_gz: Path) -> tuple[Path, Path]:
@@ -62,23 +41,6 @@ def rootfs(config_gz: Path) -> tuple[Path, Path]:
     (OUT / "etc" / "hosts").write_text("127.0.0.1 localhost\n", encoding="utf-8")
     config.write_bytes(gzip.decompress(config_gz.read_bytes()))
     return OUT, config
-
-
-def measure(argv: list[str], repeat: int) -> Timing:
-    """Run ``argv`` ``repeat`` times, each in a fresh wrapper process."""
-    runs = []
-    for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, *argv], capture_output=True, check=True, cwd=ROOT
-        )
-        runs.append(json.loads(done.stdout))
-    walls = [r["wall"] for r in runs]
-    return Timing(
-        statistics.median(walls),
-        min(walls),
-        max(r["rss_kib"] for r in runs) / 1024,
-        tuple(sorted({r["code"] for r in runs})),
-    )
 
 
 def in_process(target: Path, repeat: int) -> tuple[float, int]:
@@ -112,14 +74,14 @@ def main() -> int:
     print(f"repeats: {args.repeat}; imgaudit evaluations: {evaluations}")
     print(f"{'command':<28} {'median s':>9} {'best s':>8} {'peak RSS MB':>12} {'exit':>6}")
     row = "{:<28} {:>9.3f} {:>8.3f} {:>12.1f} {:>6}"
-    print(row.format("imgaudit scan (3 profiles)", ours.median, ours.best, ours.rss_mb,
+    print(row.format("imgaudit scan (3 profiles)", ours.median, ours.wall, ours.rss_mb,
                      ",".join(map(str, ours.codes))))  # fmt: skip
     print(f"{'  analyze() in process':<28} {library:>9.3f}")
     if not CHECK_CONFIG.exists():
         print(f"{CHECK_CONFIG} is missing (apt-get install docker.io): no comparison")
         return 0
     theirs = measure(["bash", str(CHECK_CONFIG), str(config)], args.repeat)
-    print(row.format("check-config.sh", theirs.median, theirs.best, theirs.rss_mb,
+    print(row.format("check-config.sh", theirs.median, theirs.wall, theirs.rss_mb,
                      ",".join(map(str, theirs.codes))))  # fmt: skip
     print(f"ratio (median wall, imgaudit / check-config.sh): {ours.median / theirs.median:.2f}x")
     print(f"ratio (analyze() alone / check-config.sh): {library / theirs.median:.2f}x")

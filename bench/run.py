@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import subprocess
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libarchive
+from measure import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-out"
@@ -50,25 +50,6 @@ MAX_FILE = 8 * MB
 SMALL_FILE = 64 * 1024
 #: Other benchmarks run as they are, when present.
 EXTRA = ("disk_bench.py", "kconfig_bench.py")
-
-#: Runs argv with stdout discarded; prints wall seconds, the child's peak RSS (KiB) and status.
-WRAPPER = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": rss, "code": code}))
-"""
-
-
-@dataclass(frozen=True)
-class Run:
-    """Best wall time and highest peak RSS over the repeats of one command."""
-
-    wall: float
-    rss_mb: float
-    code: int
 
 
 @dataclass(frozen=True)
@@ -169,21 +150,6 @@ def count_entries(path: Path) -> int:
         return sum(1 for _ in archive)
 
 
-def measure(argv: list[str], repeat: int) -> Run:
-    """Run ``argv`` ``repeat`` times, each in a fresh wrapper."""
-    results = []
-    for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-c", WRAPPER, *argv], capture_output=True, check=True, cwd=ROOT
-        )
-        results.append(json.loads(done.stdout))
-    return Run(
-        min(r["wall"] for r in results),
-        max(r["rss_kib"] for r in results) / 1024,
-        max(r["code"] for r in results),
-    )
-
-
 def scan_argv(target: Path) -> list[str]:
     """The default-profile scan of ``target``, report discarded."""
     return [sys.executable, "-m", "analyzer", "scan", str(target), "--format", "json",
@@ -250,8 +216,8 @@ def container_rows(size: int, repeat: int) -> list[Row]:
 
     title, rows = container_bench.run(size, repeat)
     print(title)
-    baseline = rows[0][1][0]
-    return [Row(f"container: {name}", baseline, wall, rss) for name, (wall, rss, _) in rows[1:]]
+    baseline = rows[0][1].wall
+    return [Row(f"container: {name}", baseline, run.wall, run.rss_mb) for name, run in rows[1:]]
 
 
 def extra(name: str) -> int:
