@@ -8,6 +8,7 @@ Only metadata is described; content stays with the collectors that declared it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,27 +88,21 @@ class FileIndex:
         location = tree.location(path, follow=not node.is_symlink)
         base = FileInfo(path, node.kind.value, node.size, node.mode, location, node.link)
         if node.is_dir:
-            return _replace(base, entries=len(node.children))
+            return dataclasses.replace(base, entries=len(node.children))
         if not node.is_symlink:
             return base
         try:
             found = tree.resolve(path)
         except ResolveError as exc:
-            return _replace(base, problem=exc.reason.replace("_", " "))
+            return dataclasses.replace(base, problem=exc.reason.replace("_", " "))
         target = found.node
-        return _replace(
+        return dataclasses.replace(
             base,
             target_kind=target.kind.value,
             size=target.size if target.is_file else 0,
             entries=len(target.children) if target.is_dir else 0,
             chain=found.describe_chain(),
         )
-
-
-def _replace(info: FileInfo, **changes: Any) -> FileInfo:
-    values = {name: getattr(info, name) for name in FileInfo.__dataclass_fields__}
-    values.update(changes)
-    return FileInfo(**values)
 
 
 class FileIndexCollector:

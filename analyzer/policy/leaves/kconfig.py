@@ -130,7 +130,7 @@ class Kconfig:
             detail += f" (needs {'/'.join(self.values)})"
         if self.alternatives:
             tried = [
-                config.get(a).describe() if config.get(a) else f"{PREFIX}{a} absent"  # type: ignore[union-attr]
+                found.describe() if (found := config.get(a)) else f"{PREFIX}{a} absent"
                 for a in self.alternatives
             ]
             detail += f"; also tried {', '.join(tried)}"
