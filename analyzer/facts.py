@@ -62,3 +62,9 @@ class Fact(Generic[T]):
 
 #: Facts by name, e.g. ``facts["name_resolution"]``.
 Facts = Mapping[str, Fact[Any]]
+
+
+def present_value(facts: Facts, name: str) -> Any:
+    """The value of fact ``name`` if it is present, else ``None`` (absent, unknown or missing)."""
+    fact = facts.get(name)
+    return fact.value if fact is not None and fact.is_present else None

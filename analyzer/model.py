@@ -147,5 +147,5 @@ class RunResult:
 
     @property
     def findings(self) -> tuple[Evaluation, ...]:
-        """Failed evaluations, in report order."""
+        """Failed evaluations, in evaluation order (writers sort them)."""
         return tuple(e for e in self.evaluations if e.is_finding)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from analyzer.analyzers import ANALYZERS
 from analyzer.analyzers.base import FileAnalyzer
 from analyzer.analyzers.text import CapturePattern, TextCapture
 from analyzer.collectors import COLLECTORS
@@ -46,7 +47,6 @@ class Config:
     rule_files: Sequence[str] = ()
     platform: str | None = None
     all_binaries: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def bundled_packs() -> list[tuple[Path, str]]:
@@ -82,8 +82,6 @@ def _analyzers() -> list[FileAnalyzer]:
     patterns: list[CapturePattern] = []
     for collector in COLLECTORS:
         patterns.extend(collector.capture)
-    from analyzer.analyzers import ANALYZERS
-
     return [TextCapture(patterns), *ANALYZERS]
 
 

@@ -20,14 +20,16 @@ import struct
 
 from analyzer.analyzers.base import Sink
 from analyzer.analyzers.elfinfo import (
-    NSS_MARKER,
+    MarkerScan,
     base_record,
     build_record,
     first,
     needs_nss_scan,
+    unreadable_record,
 )
 from analyzer.analyzers.elfparse import (
     ELF_MAGIC,
+    HEADER_BYTES,
     CorruptElf,
     Header,
     Segment,
@@ -47,7 +49,6 @@ from analyzer.analyzers.elfrecord import (
     PT_INTERP,
     PT_LOAD,
     PT_NOTE,
-    ElfRecord,
 )
 from analyzer.analyzers.elfseek import SeekSink
 from analyzer.sources.entry import ReadAt
@@ -56,8 +57,6 @@ from analyzer.sources.entry import ReadAt
 DEFAULT_PREFIX_CAP = 16 << 20
 #: Cap on each other kept range (dynamic section, notes, interpreter, string tables).
 RANGE_CAP = 4 << 20
-#: Bytes gathered before the ELF header is decoded (the largest header, ELF64's).
-HEADER_BYTES = 64
 #: Size of the version-needs window kept when it has not streamed by yet.
 VERNEED_WINDOW = 64 << 10
 
@@ -77,10 +76,8 @@ class ElfSink:
         self._segments: tuple[Segment, ...] | None = None
         self._error: str | None = None
         self._dynamic_checked = False
-        self._scan_nss = False
-        self._nss_found = False
+        self._nss: MarkerScan | None = None
         self._nss_partial = False
-        self._tail = b""
         self._early: bytes | None = head
         if len(head) >= min(HEADER_BYTES, size):
             self._start()
@@ -127,7 +124,7 @@ class ElfSink:
             return True
         if self._early is not None or self._segments is None or not self._dynamic_checked:
             return False
-        return not self._want and (not self._scan_nss or self._nss_found)
+        return not self._want and (self._nss is None or self._nss.found)
 
     def feed(self, block: bytes) -> None:
         """Keep the wanted parts of the next block and advance the parse."""
@@ -157,11 +154,8 @@ class ElfSink:
             if self._want[0][1] <= end:
                 self._want = [r for r in self._want if r[1] > end]
         self._block_start, self._block, self._pos = start, block, end
-        if self._scan_nss and not self._nss_found:
-            self._nss_found = NSS_MARKER in self._tail + block[: len(NSS_MARKER) - 1] or (
-                NSS_MARKER in block
-            )
-            self._tail = block[1 - len(NSS_MARKER) :]
+        if self._nss is not None:
+            self._nss.feed(block)
         if self._segments is None or not self._dynamic_checked:
             try:
                 self._advance()
@@ -196,11 +190,10 @@ class ElfSink:
                     self._wanted(rodata.offset, rodata.end, self._prefix_cap)
         interp = first(segments, PT_INTERP)
         dynamic = first(segments, PT_DYNAMIC)
-        self._scan_nss = needs_nss_scan(header, interp, dynamic)
-        if self._scan_nss:
+        if needs_nss_scan(header, interp, dynamic):
             self._nss_partial = self._block_start > 0
-            self._nss_found = NSS_MARKER in self._block
-            self._tail = self._block[1 - len(NSS_MARKER) :]
+            self._nss = MarkerScan()
+            self._nss.feed(self._block)
 
     def _plan_tables(self, header: Header, segments: tuple[Segment, ...]) -> None:
         """Once the dynamic section is kept, also keep tables that have not streamed by yet."""
@@ -226,15 +219,15 @@ class ElfSink:
         if self._early is not None:
             self._start()
         if self._header is None:
-            return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=self._error)
+            return unreadable_record(self._error)
         if self._error is None and self._pos < self._size and not self.complete:
             self._error = f"file ended after {self._pos} of {self._size} bytes"
         if self._error is None and self._segments is None:
             self._error = "program header table was not read"
         if self._error is not None or self._segments is None:
             return base_record(self._header, self._error)
-        nss = self._nss_found if self._scan_nss else None
-        if self._nss_partial and not self._nss_found:
+        nss = self._nss.found if self._nss is not None else None
+        if self._nss_partial and not nss:
             nss = None
         try:
             return build_record(self._header, self._segments, self._store, nss)

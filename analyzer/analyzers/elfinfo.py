@@ -71,6 +71,23 @@ _NSS = re.compile(rb"\0(" + b"|".join(n.encode() for n in NSS_FUNCTIONS) + rb")(
 NSS_MARKER = b"/etc/nsswitch.conf"
 
 
+class MarkerScan:
+    """Looks for :data:`NSS_MARKER` in consecutive blocks (it may straddle two of them)."""
+
+    def __init__(self) -> None:
+        self.found = False
+        self._tail = b""
+
+    def feed(self, block: bytes) -> None:
+        """Search the next block, together with the end of the one before it."""
+        if self.found:
+            return
+        self.found = NSS_MARKER in self._tail + block[: len(NSS_MARKER) - 1] or (
+            NSS_MARKER in block
+        )
+        self._tail = block[1 - len(NSS_MARKER) :]
+
+
 @dataclass(frozen=True, slots=True)
 class Dynamic:
     """What the dynamic section says, each part ``None`` when its bytes were not captured."""
@@ -182,6 +199,11 @@ def read_interp(segments: tuple[Segment, ...], src: ByteSource) -> tuple[bool, s
     if data is None:
         return True, None
     return True, data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def unreadable_record(reason: str | None) -> ElfRecord:
+    """The record of a file whose ELF header could not be decoded."""
+    return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=reason)
 
 
 def base_record(header: Header, corrupt: str | None = None) -> ElfRecord:

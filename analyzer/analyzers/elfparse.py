@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from analyzer.analyzers.elfrecord import PT_LOAD
+from analyzer.analyzers.elfrecord import PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 from analyzer.errors import SourceError
 
 ELF_MAGIC = b"\x7fELF"
@@ -21,6 +21,10 @@ _CLASSES = {1: 32, 2: 64}
 _HEADER = {32: ("HHIIIIIHHHHHH", 52), 64: ("HHIQQQIHHHHHH", 64)}
 _PHDR = {32: ("IIIIIIII", 32), 64: ("IIQQQQQQ", 56)}
 _DYN = {32: ("iI", 8), 64: ("qQ", 16)}
+#: Segment types whose bytes the analyzer reads: they must lie inside the file.
+_KEPT_TYPES = (PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE)
+#: Bytes gathered before the ELF header is decoded (the largest header, ELF64's).
+HEADER_BYTES = _HEADER[64][1]
 #: ``e_phnum`` value meaning "the real count is in section 0" (not supported when streaming).
 PN_XNUM = 0xFFFF
 #: Most program headers accepted; real files have a dozen.
@@ -154,7 +158,7 @@ def parse_segments(data: bytes, header: Header, size: int) -> tuple[Segment, ...
         else:
             p_type, offset, vaddr, _, filesz, _, flags, align = fields
         segment = Segment(p_type, flags, offset, vaddr, filesz, align)
-        if p_type in (1, 2, 3, 4) and segment.end > size:
+        if p_type in _KEPT_TYPES and segment.end > size:
             raise CorruptElf(f"segment at offset {offset:#x} extends past the end of the file")
         segments.append(segment)
     return tuple(segments)

@@ -20,13 +20,15 @@ import dataclasses
 import struct
 
 from analyzer.analyzers.elfinfo import (
-    NSS_MARKER,
+    MarkerScan,
     base_record,
     build_record,
     first,
     needs_nss_scan,
+    unreadable_record,
 )
 from analyzer.analyzers.elfparse import (
+    HEADER_BYTES,
     CorruptElf,
     Segment,
     SparseBytes,
@@ -73,19 +75,17 @@ class SeekSink:
     def __init__(self, size: int, head: bytes, read_at: ReadAt, cap: int) -> None:
         self._source = SeekSource(read_at, size, head, cap)
         self._record = self._read(size)
-        self._scan = False
-        self._found = False
-        self._tail = b""
+        self._scan: MarkerScan | None = None
         if self._scan_needed:
-            self._scan = True
-            self.feed(head)
+            self._scan = MarkerScan()
+            self._scan.feed(head)
 
     def _read(self, size: int) -> ElfRecord:
         self._scan_needed = False
         try:
-            header = parse_header(self._source.read(0, min(64, size)) or b"", size)
+            header = parse_header(self._source.read(0, min(HEADER_BYTES, size)) or b"", size)
         except CorruptElf as exc:
-            return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=str(exc))
+            return unreadable_record(str(exc))
         try:
             segments: tuple[Segment, ...] = ()
             if header.phnum:
@@ -105,19 +105,15 @@ class SeekSink:
     @property
     def complete(self) -> bool:
         """True unless the ``nsswitch.conf`` scan of a static executable is still open."""
-        return not self._scan or self._found
+        return self._scan is None or self._scan.found
 
     def feed(self, block: bytes) -> None:
         """Look for the NSS marker in the next block."""
-        if self._found:
-            return
-        self._found = NSS_MARKER in self._tail + block[: len(NSS_MARKER) - 1] or (
-            NSS_MARKER in block
-        )
-        self._tail = block[1 - len(NSS_MARKER) :]
+        if self._scan is not None:
+            self._scan.feed(block)
 
     def close(self) -> object:
         """The record (with the scan's answer for a static executable)."""
-        if not self._scan:
+        if self._scan is None:
             return self._record
-        return dataclasses.replace(self._record, nss_linked=self._found)
+        return dataclasses.replace(self._record, nss_linked=self._scan.found)

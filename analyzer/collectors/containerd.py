@@ -30,7 +30,7 @@ _CRI = re.compile(r"""["']io\.containerd\.grpc\.v1\.cri["']""")
 
 @dataclass(frozen=True, slots=True)
 class SnippetProblem:
-    """Why k0s would reject a snippet, and the line it is on (``None`` when unknown)."""
+    """Why k0s would reject a snippet, and where (the location's line is ``None`` when unknown)."""
 
     message: str
     location: Location
@@ -89,7 +89,7 @@ class ContainerdSnippetsCollector:
     name = "containerd-snippets"
     provides = ("containerd_snippets",)
     requires: tuple[str, ...] = ()
-    capture = (CapturePattern("/etc/k0s/containerd.d/*.toml"),)
+    capture = (CapturePattern(SNIPPETS),)
 
     def collect(
         self, ctx: CollectContext, facts: Facts, notes: list[Notification]

@@ -17,7 +17,7 @@ from typing import Any
 
 from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts
+from analyzer.facts import Fact, Facts, present_value
 from analyzer.model import Location, Notification
 from analyzer.vfs.paths import basename, join, split
 from analyzer.vfs.tree import ResolveError, Tree
@@ -89,9 +89,7 @@ class Executables:
 
 def image_path(facts: Facts, source_facts: Mapping[str, Any]) -> str | None:
     """``PATH`` from the image configuration's ``Env``, read defensively from either place."""
-    fact = facts.get("image_config")
-    config = fact.value if fact is not None and fact.is_present else None
-    for value in (config, source_facts.get("image_config")):
+    for value in (present_value(facts, "image_config"), source_facts.get("image_config")):
         path = _env_path(value)
         if path is not None:
             return path
@@ -134,8 +132,8 @@ def examine(tree: Tree, path: str) -> Candidate:
         return Candidate(path, NOT_REGULAR, chain, location)
     if not node.executable:
         return Candidate(path, NOT_EXECUTABLE, chain, location)
-    hops = [basename(p) for p in chain.split(" -> ")] if chain else []
-    variants = [m.group(1) for m in (VARIANT.match(h) for h in hops) if m]
+    hops = (found.access_path, *found.hops, found.real_path) if found.chain else ()
+    variants = [m.group(1) for m in (VARIANT.match(basename(h)) for h in hops) if m]
     applet = basename(found.real_path).startswith("busybox") and bool(found.chain)
     return Candidate(path, OK, chain, location, applet, variants[-1] if variants else None)
 
@@ -168,7 +166,7 @@ class ExecutablesCollector:
 
     name = "executables"
     provides = ("executables",)
-    requires: tuple[str, ...] = ()
+    requires = ("image_config",)
     capture: tuple[CapturePattern, ...] = ()
 
     def collect(

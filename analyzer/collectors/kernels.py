@@ -24,11 +24,20 @@ from analyzer.collectors.kernel_model import (
 )
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts
-from analyzer.kernel.boot import read_boot_config
+from analyzer.kernel.boot import (
+    BLS_DIRS,
+    GRUB_CFGS,
+    GRUB_DEFAULTS,
+    GRUB_DROPINS,
+    GRUBENVS,
+    KERNEL_CMDLINE,
+    LOADER_CONFS,
+    read_boot_config,
+)
 from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
 from analyzer.kernel.image import KernelImageInfo
 from analyzer.kernel.kconfig import KConfig, parse
-from analyzer.kernel.modules import MODULE_ROOTS, read_modules
+from analyzer.kernel.modules import MODULE_ROOTS, modules_directory, read_modules
 from analyzer.model import Level, Location, Notification
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -66,21 +75,13 @@ def _capture() -> tuple[CapturePattern, ...]:
         "/usr/lib/kernel/config-*",
     )
     small = (
-        "/etc/default/grub",
-        "/etc/default/grub.d/*.cfg",
-        "/boot/grub/grub.cfg",
-        "/boot/grub2/grub.cfg",
-        "/boot/efi/EFI/*/grub.cfg",
-        "/boot/grub/grubenv",
-        "/boot/grub2/grubenv",
-        "/boot/efi/EFI/*/grubenv",
-        "/boot/loader/entries/*.conf",
-        "/boot/efi/loader/entries/*.conf",
-        "/efi/loader/entries/*.conf",
-        "/boot/loader/loader.conf",
-        "/boot/efi/loader/loader.conf",
-        "/efi/loader/loader.conf",
-        "/etc/kernel/cmdline",
+        GRUB_DEFAULTS,
+        GRUB_DROPINS,
+        *GRUB_CFGS,
+        *GRUBENVS,
+        *(f"{directory}/*.conf" for directory in BLS_DIRS),
+        *LOADER_CONFS,
+        KERNEL_CMDLINE,
         "/etc/rc.conf",
     )
     modules = [
@@ -224,14 +225,16 @@ def _releases(
         except ResolveError:
             continue
         for name in entries:
-            if read_modules(tree, name) is not None or _has_kernel_file(tree, f"{root}/{name}"):
+            if modules_directory(tree, name) is not None or _has_kernel_file(
+                tree, f"{root}/{name}"
+            ):
                 releases.add(name)
     for pattern in ("/boot/config-*", "/usr/lib/ostree-boot/config-*", "/usr/lib/kernel/config-*"):
         for path in tree.glob(pattern):
             named = _name_release(path)
             if named and named not in alias_names:
                 releases.add(named)
-    for directory in ("/boot/loader/entries", "/boot/efi/loader/entries", "/efi/loader/entries"):
+    for directory in BLS_DIRS:
         for path in tree.glob(f"{directory}/*.conf"):
             for line in read_lines(tree, path).lines or []:
                 key, _, value = line.strip().partition(" ")

@@ -19,7 +19,7 @@ from typing import Any
 from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
+from analyzer.facts import Fact, Facts, present_value
 from analyzer.model import Location, Notification
 from analyzer.vfs.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
@@ -148,7 +148,7 @@ class OsCollector:
 
     name = "os"
     provides = ("os",)
-    requires: tuple[str, ...] = ()
+    requires = ("image_config",)
     capture = (CapturePattern("/etc/os-release"), CapturePattern("/usr/lib/os-release"))
 
     def collect(
@@ -164,8 +164,7 @@ class OsCollector:
             if text.lines is not None:
                 fields, source = parse_os_release(text.lines), tree.location(path)
                 break
-        fact = facts.get("image_config")
-        config = fact.value if fact is not None and fact.is_present else None
+        config = present_value(facts, "image_config")
         config = config if config is not None else ctx.source_facts.get("image_config")
         arch, arch_source = architecture(tree, config)
         init, init_evidence = init_system(tree)

@@ -18,7 +18,8 @@ _F_H_EXTRA_FIELD = 0x0040
 _F_CRC32_D = 0x0100
 _F_CRC32_C = 0x0200
 _F_H_FILTER = 0x0800
-#: Largest block ``lzop`` writes (256 KiB); anything larger is corrupt.
+#: Largest block ``lzop`` accepts (its ``MAX_BLOCK_SIZE``; it writes 256 KiB blocks); anything
+#: larger is corrupt.
 MAX_BLOCK = 64 * 1024 * 1024
 _M2_MAX_OFFSET = 0x0800
 

@@ -74,7 +74,7 @@ class Loader:
         self._problems = problems
         self._conf: tuple[str, ...] | None = None
         self._musl: dict[str, tuple[str, ...]] = {}
-        self._probes: dict[tuple[str, str, tuple[int, bool, int]], tuple[str, str] | None] = {}
+        self._probes: dict[tuple[str, str, tuple[int, bool, int]], Obj | None] = {}
         self._searches: dict[tuple[str, tuple[str, ...], tuple[int, bool, int]], Obj | None] = {}
         self._own: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[PathIssue, ...]]] = {}
 
@@ -157,9 +157,8 @@ class Loader:
         dirs += default_dirs(rec.machine, rec.elf_class)
         return tuple(dict.fromkeys(dirs))
 
-    def _probe(
-        self, directory: str, name: str, arch: tuple[int, bool, int]
-    ) -> tuple[str, str] | None:
+    def _probe(self, directory: str, name: str, arch: tuple[int, bool, int]) -> Obj | None:
+        """The usable object ``directory/name`` of architecture ``arch``, if there is one."""
         key = (directory, name, arch)
         if key in self._probes:
             return self._probes[key]
@@ -170,7 +169,7 @@ class Loader:
         except ResolveError:
             record = None
         if record is not None and record.corrupt is None and record.arch == arch:
-            hit = (path, real)
+            hit = Obj(real, path, record)
         self._probes[key] = hit
         return hit
 
@@ -189,12 +188,9 @@ class Loader:
             return self._searches[key]
         found = None
         for directory in dirs:
-            hit = self._probe(directory, name, arch)
-            if hit is not None:
-                record = self.record(hit[1])[1]
-                if record is not None:
-                    found = Obj(hit[1], hit[0], record)
-                    break
+            found = self._probe(directory, name, arch)
+            if found is not None:
+                break
         self._searches[key] = found
         return found
 

@@ -63,8 +63,8 @@ def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> 
                 continue
             if real in files:
                 names.setdefault(real, []).append(access)
-    for path, node in tree.walk():
-        if path in files and (node.mode & (SETUID | SETGID) or CAPABILITY_XATTR in node.xattrs):
+    for path in files:
+        if any(privilege(tree.lstat(path))):
             names.setdefault(path, [path])
     if all_binaries:
         for path, record in files.items():

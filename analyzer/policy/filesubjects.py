@@ -13,7 +13,7 @@ whose location is the object itself (its layer included). No match means no eval
 from __future__ import annotations
 
 from analyzer.collectors.files import FileIndex
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.policy.leaf import Subject
 
 #: The fact the ``file`` subjects are listed from.
@@ -33,10 +33,9 @@ def parse_globs(param: str) -> tuple[str, ...]:
 
 def file_subjects(param: str, facts: Facts) -> list[Subject] | str:
     """Every object matching the globs in ``param``, or ``files`` when the index is missing."""
-    fact = facts.get(FILES_FACT)
-    if fact is None or not fact.is_present:
+    index: FileIndex | None = present_value(facts, FILES_FACT)
+    if index is None:
         return FILES_FACT
-    index: FileIndex = fact.get()
     return [
         Subject("file", info.path, info.location, info) for info in index.match(parse_globs(param))
     ]

@@ -107,13 +107,12 @@ def parse_pack(text: str, name: str) -> list[Rule]:
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping) or set(defaults) - RULE_KEYS:
         raise where.error(defaults, "'defaults' must be a mapping of rule keys", line_of(data))
-    return [_rule({**defaults, **raw}, raw, where) for raw in rules if _is_map(raw, where)]
-
-
-def _is_map(raw: Any, where: _Where) -> bool:
-    if not isinstance(raw, Mapping):
-        raise where.error(raw, f"each rule must be a mapping, not {type(raw).__name__}")
-    return True
+    parsed = []
+    for raw in rules:
+        if not isinstance(raw, Mapping):
+            raise where.error(raw, f"each rule must be a mapping, not {type(raw).__name__}")
+        parsed.append(_rule({**defaults, **raw}, raw, where))
+    return parsed
 
 
 def _rule(merged: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> Rule:
@@ -138,8 +137,9 @@ def _rule(merged: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> R
     except ValueError:
         raise fail(f"unknown level {merged['level']!r} (error, warning, note)") from None
     subject = merged.get("subject", "image")
-    if subject_problem(subject):
-        raise fail(subject_problem(subject))
+    problem = subject_problem(subject)
+    if problem:
+        raise fail(problem)
     roles = _names(merged.get("roles", list(ALL_ROLES)), ALL_ROLES, "roles", fail)
     target_names = [t.value for t in ALL_TARGETS]
     targets = tuple(

@@ -90,6 +90,11 @@ def normalise_path(path: str) -> str:
     return "/" + normal.lstrip("/")
 
 
+def is_bare_root(location: Location) -> bool:
+    """True for the image root with no line and no access path: a location that says nothing."""
+    return location.path == "/" and location.line is None and not location.access_path
+
+
 def layer_attribution(target: TargetInfo, location: Location) -> dict[str, str]:
     """Return what the target knows about the layer that supplied ``location`` (empty if none).
 

@@ -9,13 +9,14 @@ cannot carry are escaped as ``\\xNN`` text so the document always parses.
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Outcome, RunResult
-from analyzer.report.common import clean_text, sorted_evaluations, unique_rules
+from analyzer.report.common import clean_text, is_bare_root, sorted_evaluations, unique_rules
 
 #: The suite that carries notifications (as ``<system-err>``) when there are any.
 NOTIFICATIONS_SUITE = "notifications"
@@ -70,7 +71,7 @@ def render(result: RunResult, options: JunitOptions | None = None) -> str:
     ):
         ET.SubElement(properties, "property", {"name": key, "value": xml_text(text)})
     for suite in root:
-        suite.insert(0, _copy(properties))
+        suite.insert(0, copy.deepcopy(properties))
     if result.notifications:
         holder = ET.SubElement(root, "testsuite", {"name": NOTIFICATIONS_SUITE})
         for key in totals:
@@ -87,8 +88,7 @@ def render(result: RunResult, options: JunitOptions | None = None) -> str:
 
 def _testcase(suite: ET.Element, evaluation: Evaluation, title: str) -> None:
     location = evaluation.location
-    trivial = location.path == "/" and location.line is None and not location.access_path
-    label = evaluation.subject or ("" if trivial else location.describe())
+    label = evaluation.subject or ("" if is_bare_root(location) else location.describe())
     name = f"{title}: {label}" if label else title
     case = ET.SubElement(
         suite, "testcase", {"classname": xml_text(evaluation.rule_id), "name": xml_text(name)}
@@ -109,10 +109,3 @@ def _testcase(suite: ET.Element, evaluation: Evaluation, title: str) -> None:
         ET.SubElement(
             case, "skipped", {"message": xml_text(f"not applicable: {evaluation.message}")}
         )
-
-
-def _copy(element: ET.Element) -> ET.Element:
-    copy = ET.Element(element.tag, dict(element.attrib))
-    for child in element:
-        copy.append(_copy(child))
-    return copy

@@ -28,16 +28,19 @@ class MarkdownOptions:
     max_findings: int = MAX_FINDINGS
 
 
+def _one_line(text: str) -> str:
+    """``text`` encodable as UTF-8, with every non-printable character (newlines too) a space."""
+    return "".join(ch if ch.isprintable() else " " for ch in clean_text(text))
+
+
 def md(text: str) -> str:
-    """Return ``text`` as inert markdown on one line: markup escaped, control characters removed."""
-    cleaned = clean_text(text)
-    flat = "".join(ch if ch.isprintable() else " " for ch in cleaned)
-    return _MARKUP.sub(r"\\\1", flat)
+    """Return ``text`` as inert markdown on one line: markup escaped, control characters blank."""
+    return _MARKUP.sub(r"\\\1", _one_line(text))
 
 
 def code(text: str) -> str:
     """Return ``text`` as inline code, fenced with enough backticks to hold any it contains."""
-    flat = "".join(ch if ch.isprintable() else " " for ch in clean_text(text))
+    flat = _one_line(text)
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""

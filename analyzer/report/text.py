@@ -20,6 +20,7 @@ from analyzer.report.common import (
     MIN_SHARED,
     clean_text,
     counts,
+    is_bare_root,
     plural,
     sorted_evaluations,
     unique_rules,
@@ -236,8 +237,7 @@ class _Writer:
 
 
 def _where(evaluation: Evaluation, label: str) -> str:
-    location = evaluation.location
-    if location.path == "/" and location.line is None and not location.access_path:
+    if is_bare_root(evaluation.location):
         return "" if label else safe(evaluation.subject)
-    where = safe(location.describe())
+    where = safe(evaluation.location.describe())
     return "" if where == label else where

@@ -37,7 +37,7 @@ from analyzer.sources.archive_ffi import (
     reason,
     zeros,
 )
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, LayerInfo, LayerStream
+from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry
 from analyzer.sources.inflate import Inflater, compressed
 
 FORMATS = ("tar", "cpio")
@@ -215,12 +215,6 @@ class ArchiveReader:
                 yield from zeros(size - position)
 
         return read
-
-
-def archive_layer(fd: int, name: str, layer_id: str = "rootfs") -> LayerStream:
-    """A single layer streamed from an archive on ``fd``."""
-    reader = ArchiveReader(fd, name)
-    return LayerStream(LayerInfo(layer_id, f"archive {name}"), reader.entries())
 
 
 def first_entry_name(head: bytes) -> str | None:

@@ -151,9 +151,7 @@ class _FileData:
         """``size`` bytes at ``offset`` (fewer at the end of the file)."""
         offset = max(offset, 0)
         fd = self._open()
-        if fd is None or size <= 0:
-            if fd is not None:
-                os.close(fd)
+        if fd is None:
             return b""
         try:
             parts = []

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from libarchive import ffi
 from libarchive.exception import ArchiveError
 
-from analyzer.sources.archive_ffi import Feed, Read, new_reader, open_input, reason
+from analyzer.sources.archive_ffi import BlockReader, Feed, Read, new_reader, open_input, reason
 
 #: Decompressed bytes handed over at a time (libarchive's filter blocks, joined).
 CHUNK = 1 << 20
@@ -226,20 +226,15 @@ class Inflater:
         an error is handed over before the error.
         """
         archive_p = self._open()
-        buf = ctypes.c_void_p()
-        length = ctypes.c_size_t()
-        offset = ctypes.c_longlong()
+        block = BlockReader(archive_p)
         pending: list[bytes] = []
         held = 0
         try:
             while not self._stop.is_set():
-                status = ffi.read_data_block(
-                    archive_p, ctypes.byref(buf), ctypes.byref(length), ctypes.byref(offset)
-                )
-                if status == ffi.ARCHIVE_EOF:
+                if block.next() == ffi.ARCHIVE_EOF:
                     break
-                address = buf.value or 0
-                size = length.value if address else 0
+                address = block.address
+                size = block.length if address else 0
                 if skip >= size:
                     skip -= size
                     continue

@@ -1,17 +1,17 @@
-"""Root file systems as a directory or as a single archive (file or stdin)."""
+"""Root file systems as a directory, or as a single archive read once (a file, stdin, a stream)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
-from analyzer.sources.entry import LayerInfo, LayerStream
+from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
 
 
 class DirectoryRootfs:
@@ -42,13 +42,37 @@ class DirectoryRootfs:
         """Nothing to release."""
 
 
-class ArchiveRootfs:
+class StreamRootfs:
+    """A root file system archive read once, as the entries of one layer."""
+
+    def __init__(self, label: str, entries: Iterator[tuple[Entry, Blocks]]) -> None:
+        self._label = label
+        self._entries = entries
+        self.notifications: list[Notification] = []
+
+    def layers(self) -> Iterator[LayerStream]:
+        """The stream as one layer."""
+        yield LayerStream(LayerInfo("rootfs", f"archive {self._label}"), self._entries)
+
+    def target(self) -> TargetInfo:
+        """A rootfs named by its label."""
+        return TargetInfo(self._label, "tar", TargetKind.ROOTFS)
+
+    def facts(self) -> Mapping[str, Any]:
+        """Nothing beyond the tree."""
+        return {}
+
+    def close(self) -> None:
+        """Stop reading (frees the archive handle)."""
+        close: Callable[[], None] | None = getattr(self._entries, "close", None)
+        if close is not None:
+            close()
+
+
+class ArchiveRootfs(StreamRootfs):
     """A rootfs archive (tar in any compression, or cpio), from a file or stdin (``-``)."""
 
     def __init__(self, path: str) -> None:
-        self._path = path
-        self._name = "<stdin>" if path == "-" else path
-        self.notifications: list[Notification] = []
         if path == "-":
             self._fd = os.dup(sys.stdin.fileno())
         else:
@@ -56,20 +80,10 @@ class ArchiveRootfs:
                 self._fd = os.open(path, os.O_RDONLY)
             except OSError as exc:
                 raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
-
-    def layers(self) -> Iterator[LayerStream]:
-        """The archive as one layer."""
-        reader = ArchiveReader(self._fd, self._name)
-        yield LayerStream(LayerInfo("rootfs", f"archive {self._name}"), reader.entries())
-
-    def target(self) -> TargetInfo:
-        """A rootfs named by its path."""
-        return TargetInfo(self._name, "tar", TargetKind.ROOTFS)
-
-    def facts(self) -> Mapping[str, Any]:
-        """Nothing beyond the tree."""
-        return {}
+        label = "<stdin>" if path == "-" else path
+        super().__init__(label, ArchiveReader(self._fd, label).entries())
 
     def close(self) -> None:
-        """Close the file."""
+        """Stop reading and close the file."""
+        super().close()
         os.close(self._fd)

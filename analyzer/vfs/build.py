@@ -4,27 +4,24 @@ Layer semantics are settled here, once: later entries and layers win, ``.wh.NAME
 ``NAME`` from lower layers, ``.wh..wh..opq`` hides a directory's lower content, other
 ``.wh..wh.`` names are ignored, and a whiteout never reaches outside its own directory.
 
-Each regular file is offered to the per-file analyzers (see :mod:`analyzer.analyzers.base`)
-and read only as far as their sinks need: the stream stops once every sink is complete, and
-files of seekable sources start from a short head plus ``read_at``.
+Each regular file is offered to the per-file analyzers that want its path
+(:mod:`analyzer.vfs.offer`) and read only as far as their sinks need; on a seekable source an
+unreadable file becomes an ``entry.unreadable`` notification, on a stream it ends the layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from typing import TypeGuard, TypeVar
 
-from analyzer.analyzers.base import HEAD_BYTES, FileAnalyzer, Sink
+from analyzer.analyzers.base import FileAnalyzer
 from analyzer.errors import LimitExceeded, SourceError
 from analyzer.model import Level, Location, Notification
-from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream, RandomAccess
+from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream
 from analyzer.vfs.node import Node
+from analyzer.vfs.offer import offer
 from analyzer.vfs.paths import basename, normalize, parent, split
 from analyzer.vfs.tree import Tree, new_root
-
-T = TypeVar("T")
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -244,95 +241,8 @@ class TreeBuilder:
         if not interested:
             return
         try:
-            self._feed(path, node, blocks, interested)
+            offer(path, node, blocks, interested, self.report.note)
         except SourceError as exc:
             if not random_access:
                 raise
             self.report.note(Level.ERROR, "entry.unreadable", str(exc), path)
-
-    def _feed(
-        self, path: str, node: Node, blocks: Blocks, analyzers: Sequence[FileAnalyzer]
-    ) -> None:
-        """Offer the file to ``analyzers``; read only while some sink is not complete."""
-        read_at = blocks.read_at if _seekable(blocks) else None
-        stream: Iterator[bytes] | None = None
-        if read_at is not None:
-            head = read_at(0, min(node.size, HEAD_BYTES))
-        else:
-            stream = blocks()
-            head = next(stream, b"")
-        sinks: list[tuple[str, Sink]] = []
-        for analyzer in analyzers:
-            sink = self._guard(
-                analyzer.name, path, partial(analyzer.open, path, node.size, head, read_at)
-            )
-            if sink is not None:
-                sinks.append((analyzer.name, sink))
-        try:
-            pending = [item for item in sinks if not item[1].complete]
-            if pending and stream is None and len(head) < node.size:
-                stream = _after(blocks(), len(head))
-            while pending and stream is not None:
-                block = next(stream, None)
-                if block is None:
-                    break
-                for item in pending:
-                    try:
-                        item[1].feed(block)
-                    except Exception as exc:  # noqa: BLE001 - isolate analyzers
-                        self._failed(item[0], path, exc)
-                        sinks.remove(item)
-                pending = [item for item in pending if item in sinks and not item[1].complete]
-            for name, sink in sinks:
-                record = self._guard(name, path, sink.close)
-                if record is not None:
-                    node.records[name] = record
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-
-    def _guard(self, name: str, path: str, call: Callable[[], T]) -> T | None:
-        """Run an analyzer step; a crash becomes a notification, not a failed scan."""
-        try:
-            return call()
-        except (SourceError, MemoryError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - analyzers are isolated from each other
-            self._failed(name, path, exc)
-            return None
-
-    def _failed(self, name: str, path: str, exc: Exception) -> None:
-        if isinstance(exc, SourceError | MemoryError):
-            raise exc
-        self.report.note(
-            Level.ERROR, "analyzer.failed", f"{name} analyzer failed on {path}: {exc!r}", path
-        )
-
-
-#: Whether a reader class is :class:`RandomAccess` (a protocol check is slow, classes are few).
-_SEEKABLE: dict[type, bool] = {}
-
-
-def _seekable(blocks: Blocks) -> TypeGuard[RandomAccess]:
-    """True when ``blocks`` can also read at any offset."""
-    kind = type(blocks)
-    found = _SEEKABLE.get(kind)
-    if found is None:
-        found = _SEEKABLE[kind] = isinstance(blocks, RandomAccess)
-    return found
-
-
-def _after(stream: Iterator[bytes], skip: int) -> Iterator[bytes]:
-    """The blocks of ``stream`` after its first ``skip`` bytes (the head already given out)."""
-    try:
-        for block in stream:
-            if skip >= len(block):
-                skip -= len(block)
-                continue
-            yield block[skip:] if skip else block
-            skip = 0
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()

@@ -18,7 +18,8 @@ Contract (every method takes an absolute in-image path; relative paths are taken
 - ``walk()`` yields every ``(path, node)`` without following links, depth first, each
   directory's children in sorted order (a directory comes right before its content).
 
-Lookups raise :class:`ResolveError` (``missing``, ``dangling``, ``loop``, ``not_a_directory``).
+Lookups raise :class:`ResolveError` (``missing``, ``dangling``, ``loop``, ``not_a_directory``;
+``readlink`` of a non-link ``not_a_link``, ``read`` of a non-file ``not_a_file``).
 The host file system is never consulted.
 """
 
@@ -44,8 +45,9 @@ _Chain = list[tuple[str, str]]
 class ResolveError(Exception):
     """A path does not lead to an object.
 
-    ``reason`` is ``missing``, ``dangling`` (a link's target is missing), ``loop`` or
-    ``not_a_directory``; ``chain`` lists the links followed before the failure.
+    ``reason`` is ``missing``, ``dangling`` (a link's target is missing), ``loop``,
+    ``not_a_directory``, ``not_a_link`` or ``not_a_file``; ``chain`` lists the links followed
+    before the failure.
     """
 
     def __init__(self, reason: str, path: str, chain: tuple[tuple[str, str], ...] = ()) -> None:

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from analyzer.facts import Facts
 from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
 from analyzer.kernel.kconfig import PREFIX
-from analyzer.kernel.symbols import parse_version
 from analyzer.model import Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
@@ -111,7 +110,7 @@ class Cgroup:
                     symbol_location(kernel, found),
                     evidence,
                 )
-        version = parse_version(kernel.release)
+        version = kernel.version
         if spec.since is not None and version is not None and version[:2] < spec.since:
             wanted = ".".join(map(str, spec.since))
             return LeafResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.model import Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -35,9 +35,8 @@ class TargetIs:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the target fact."""
         del subject
-        fact = facts.get("target")
-        if fact is None or not fact.is_present:
+        kind: TargetKind | None = present_value(facts, "target")
+        if kind is None:
             return unknown("target", facts)
-        kind = fact.get()
         outcome = Outcome.PASS if kind in self.kinds else Outcome.FAIL
         return LeafResult(outcome, f"the artefact is a {kind.value}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.collectors.executables import Candidate, Executables, Lookup
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -41,10 +41,9 @@ class ExecutableFound:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look each name up in the ``executables`` fact."""
         del subject
-        fact = facts.get("executables")
-        if fact is None or not fact.is_present:
+        value: Executables | None = present_value(facts, "executables")
+        if value is None:
             return unknown("executables", facts)
-        value: Executables = fact.get()
         lookups = [value.lookup(name) for name in self.names]
         evidence: tuple[str, ...] = (f"PATH ({value.path_source}): {value.path_text}",)
         evidence += tuple(f"skipped {c.describe()}" for lk in lookups for c in lk.rejected)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from analyzer.collectors.containerd import Snippet
 from analyzer.collectors.files import FileInfo
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.model import Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -72,10 +72,10 @@ class ContainerdSnippetValid:
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the subject up in the ``containerd_snippets`` fact."""
-        fact = facts.get("containerd_snippets")
-        if fact is None or not fact.is_present:
+        snippets: dict[str, Snippet] | None = present_value(facts, "containerd_snippets")
+        if snippets is None:
             return unknown("containerd_snippets", facts)
-        snippet: Snippet | None = fact.get().get(subject.key)
+        snippet = snippets.get(subject.key)
         if snippet is None:
             return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a snippet")
         if not snippet.readable:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from analyzer.collectors.identity import STATES, HostName, MachineIds
 from analyzer.collectors.names import NameResolution
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.model import Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -54,10 +54,9 @@ class MachineIdState:
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's machine-id file."""
-        fact = facts.get("machine_id")
-        if fact is None or not fact.is_present:
+        ids: MachineIds | None = present_value(facts, "machine_id")
+        if ids is None:
             return unknown("machine_id", facts)
-        ids: MachineIds = fact.get()
         item = ids.files.get(subject.key)
         if item is None:
             return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a machine-id file")
@@ -136,12 +135,11 @@ class HostsBuildName:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Scan the ``/etc/hosts`` lines."""
         del subject
-        fact = facts.get("name_resolution")
-        if fact is None or not fact.is_present:
+        value: NameResolution | None = present_value(facts, "name_resolution")
+        if value is None:
             return unknown("name_resolution", facts)
-        value: NameResolution = fact.get()
-        host = facts.get("hostname")
-        own = host.get().name.lower() if host is not None and host.is_present else ""
+        host: HostName | None = present_value(facts, "hostname")
+        own = host.name.lower() if host is not None else ""
         suspects = {own} - {""} - set(self.allow)
         hits = []
         for entry in value.hosts_entries:

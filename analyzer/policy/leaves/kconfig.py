@@ -8,13 +8,14 @@ version cannot have gives a note saying why.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.collectors.kernel_model import Kernel
 from analyzer.facts import Facts
-from analyzer.kernel.kconfig import PREFIX, State, strip_prefix
-from analyzer.kernel.symbols import HISTORY, MODULE_OF, parse_version
+from analyzer.kernel.kconfig import PREFIX, KConfig, State, strip_prefix
+from analyzer.kernel.symbols import HISTORY, MODULE_OF
 from analyzer.model import Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
@@ -84,30 +85,20 @@ class Kconfig:
                     else tuple(m for m in MODULE_OF.get(name, "").split("|") if m)
                 )
                 result = module_result(kernel, found, modules)
-                return LeafResult(
-                    result.outcome,
-                    result.detail + via,
-                    result.location,
-                    result.evidence,
-                    result.level,
-                    result.properties,
-                )
+                return dataclasses.replace(result, detail=result.detail + via)
             return LeafResult(
                 Outcome.PASS,
                 found.describe() + via,
                 symbol_location(kernel, found),
                 (kernel.config_evidence(),),
             )
-        return self._missing(kernel)
+        return self._missing(kernel, config)
 
-    def _missing(self, kernel: Kernel) -> LeafResult:
-        config = kernel.config
-        if config is None:
-            return no_config(kernel)
+    def _missing(self, kernel: Kernel, config: KConfig) -> LeafResult:
         primary = config.get(self.symbol)
         evidence = (kernel.config_evidence(),)
         history = HISTORY.get(self.symbol)
-        version = parse_version(kernel.release)
+        version = kernel.version
         if primary is None and history and version and history.missing_by_design(version):
             carriers = [config.get(r) for r in history.replacement]
             enabled = [s for s in carriers if s is not None and s.enabled]

@@ -59,7 +59,7 @@ class KernelVersion:
         del facts
         kernel = kernel_of(subject)
         where = Location(kernel.image) if kernel.image else kernel.location
-        version = parse_version(kernel.release)
+        version = kernel.version
         if version is None and (self.minimum or self.maximum or self.below):
             return LeafResult(Outcome.UNKNOWN, f"release {kernel.release!r} has no version number")
         if version is not None:

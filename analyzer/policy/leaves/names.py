@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.collectors.names import NameResolution
-from analyzer.facts import Facts
+from analyzer.facts import Facts, present_value
 from analyzer.linkage.model import StaticBinary
 from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
@@ -45,10 +45,9 @@ class LocalhostResolves:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Decide from the name-resolution fact."""
         del subject
-        fact = facts.get("name_resolution")
-        if fact is None or not fact.is_present:
+        value: NameResolution | None = present_value(facts, "name_resolution")
+        if value is None:
             return unknown("name_resolution", facts)
-        value: NameResolution = fact.get()
         static = _static_without_nss(facts)
         evidence = _evidence(value) + _static_evidence(static)
         if value.localhost:
@@ -93,10 +92,7 @@ class LocalhostResolves:
 
 def _static_without_nss(facts: Facts) -> list[str]:
     """Paths of the static binaries in scope that cannot use NSS plugins (musl, Go, ...)."""
-    fact = facts.get("static_nss")
-    if fact is None or not fact.is_present:
-        return []
-    binaries: tuple[StaticBinary, ...] = fact.get()
+    binaries: tuple[StaticBinary, ...] = present_value(facts, "static_nss") or ()
     return sorted(binary.path for binary in binaries if not binary.nss)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from analyzer.errors import SourceError
 from analyzer.sources.container.detect import MANIFEST
-from analyzer.sources.container.digest import hex_name
+from analyzer.sources.container.digest import hex_name, is_hex
 from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
@@ -98,4 +98,4 @@ def _json_hex(name: str) -> str | None:
     """Legacy configs are named ``<hex>.json``."""
     base = name.rsplit("/", 1)[-1]
     stem = base[: -len(".json")] if base.endswith(".json") else ""
-    return stem if len(stem) == 64 and all(c in "0123456789abcdef" for c in stem) else None
+    return stem if is_hex(stem) else None

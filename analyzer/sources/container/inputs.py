@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.errors import SourceError
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.model import Notification
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.archive_ffi import Read
 from analyzer.sources.base import Source
@@ -27,7 +25,7 @@ from analyzer.sources.container.image import ContainerImage
 from analyzer.sources.container.oci import read_oci
 from analyzer.sources.container.spec import ImageSpec, Store
 from analyzer.sources.container.store import ArchiveStore, DirStore, Spool, open_tar_store
-from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.sources.rootfs import StreamRootfs
 
 #: Bytes looked at to tell a plain tar from a compressed one.
 SNIFF = 4096
@@ -142,33 +140,6 @@ def open_stream(read: Read, label: str, request: Request, expect_image: bool = F
         spool.store().close()
         raise
     return _from_spool(spool, request)
-
-
-class StreamRootfs:
-    """A root file system archive read once from a stream."""
-
-    def __init__(self, label: str, entries: Iterator[tuple[Entry, Blocks]]) -> None:
-        self._label = label
-        self._entries = entries
-        self.notifications: list[Notification] = []
-
-    def layers(self) -> Iterator[LayerStream]:
-        """The stream as one layer."""
-        yield LayerStream(LayerInfo("rootfs", f"archive {self._label}"), self._entries)
-
-    def target(self) -> TargetInfo:
-        """A rootfs named by its label."""
-        return TargetInfo(self._label, "tar", TargetKind.ROOTFS)
-
-    def facts(self) -> Mapping[str, Any]:
-        """Nothing beyond the tree."""
-        return {}
-
-    def close(self) -> None:
-        """Stop reading (frees the archive handle)."""
-        close: Callable[[], None] | None = getattr(self._entries, "close", None)
-        if close is not None:
-            close()
 
 
 class SpooledRootfs(StreamRootfs):

@@ -28,18 +28,10 @@ from analyzer.sources.container.spec import (
 
 REF_NAME = "org.opencontainers.image.ref.name"
 DEFAULT_PLATFORM = "linux/amd64"
-INDEX_TYPES = frozenset(
-    {
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    }
-)
-MANIFEST_TYPES = frozenset(
-    {
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    }
-)
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+INDEX_TYPES = frozenset({OCI_INDEX, "application/vnd.docker.distribution.manifest.list.v2+json"})
+MANIFEST_TYPES = frozenset({OCI_MANIFEST, "application/vnd.docker.distribution.manifest.v2+json"})
 LAYER_TYPES = frozenset(
     {
         "application/vnd.oci.image.layer.v1.tar",
@@ -115,16 +107,14 @@ def _candidates(
         return []
     document: dict[str, Any] | None = None
     if media_type is None:
-        document = expect_dict(read_json(store, blob(digest), digest), f"{label}: {blob(digest)}")
+        document = _json_blob(store, digest)
         media_type = document.get("mediaType") or (
-            next(iter(INDEX_TYPES)) if "manifests" in document else next(iter(MANIFEST_TYPES))
+            OCI_INDEX if "manifests" in document else OCI_MANIFEST
         )
     if media_type in INDEX_TYPES:
         if depth >= MAX_DEPTH:
             raise SourceError(f"{label}: indexes nested more than {MAX_DEPTH} deep")
-        nested = document or expect_dict(
-            read_json(store, blob(digest), digest), f"{label}: {blob(digest)}"
-        )
+        nested = document or _json_blob(store, digest)
         children = expect_list(nested.get("manifests"), f"{label}: {blob(digest)}: manifests")
         return [
             candidate
@@ -137,7 +127,7 @@ def _candidates(
     if isinstance(platform, dict) and platform.get("os") and platform.get("architecture"):
         name = platform_of(platform)
     else:
-        name = platform_of(_config(store, _manifest(store, digest))[1])
+        name = platform_of(_config(store, _json_blob(store, digest))[1])
     if name.startswith("unknown/"):
         return []
     return [Candidate(digest, name, (tag,) if tag else ())]
@@ -183,20 +173,20 @@ def _choose(
     return default[0]
 
 
-def _manifest(store: Store, digest: str) -> dict[str, Any]:
+def _json_blob(store: Store, digest: str) -> dict[str, Any]:
+    """The JSON object in blob ``digest`` (an index, a manifest or a config), checked."""
     return expect_dict(read_json(store, blob(digest), digest), f"{store.label}: {blob(digest)}")
 
 
 def _config(store: Store, manifest: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     descriptor = expect_dict(manifest.get("config"), f"{store.label}: manifest config")
     digest = parse_digest(descriptor.get("digest"), f"{store.label}: config descriptor")
-    config = expect_dict(read_json(store, blob(digest), digest), f"{store.label}: {blob(digest)}")
-    return digest, config
+    return digest, _json_blob(store, digest)
 
 
 def _image(store: Store, chosen: Candidate) -> ImageSpec:
     label = store.label
-    manifest = _manifest(store, chosen.digest)
+    manifest = _json_blob(store, chosen.digest)
     config_digest, config = _config(store, manifest)
     ids = diff_ids(config, f"{label}: {blob(config_digest)}")
     descriptors = expect_list(manifest.get("layers"), f"{label}: {blob(chosen.digest)}: layers")

@@ -7,14 +7,13 @@ their digests before they are trusted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.errors import IntegrityError, SourceError
-from analyzer.sources.container.digest import hex_name
+from analyzer.errors import SourceError
+from analyzer.sources.container.digest import hex_name, verify
 from analyzer.sources.container.store import ArchiveStore, DirStore
 
 #: Largest JSON document (manifest, index, config) read into memory.
@@ -59,13 +58,7 @@ def read_json(store: Store, name: str, expected: str | None = None) -> Any:
     data = bytearray()
     while block := window.read(1 << 20):
         data += block
-    expected = expected or hex_name(name)
-    actual = hashlib.sha256(data).hexdigest()
-    if expected is not None and actual != expected:
-        raise IntegrityError(
-            f"{window.name}: digest mismatch: expected sha256:{expected},"
-            f" content hashes to sha256:{actual}"
-        )
+    verify(window, expected or hex_name(name))
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:

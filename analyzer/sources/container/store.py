@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from analyzer.errors import SourceError
 from analyzer.sources.container.detect import clean
 from analyzer.sources.container.digest import Window, is_hex
-from analyzer.sources.entry import Blocks, Entry, Kind
+from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind
 
 #: Most members an image archive may have (each layer is a few; a rootfs has many more).
 MAX_MEMBERS = 100_000
@@ -180,8 +180,8 @@ class Spool:
 
 def _blocks(window: Window) -> Blocks:
     def read() -> Iterator[bytes]:
-        reader = Window(window.fd, window.offset, window.size, window.name)
-        while block := reader.read(64 * 1024):
+        read_block = window.reread()
+        while block := read_block(BLOCK_SIZE):
             yield block
 
     return read

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification
-from analyzer.sources.disk import formats
+from analyzer.sources.disk import ext4, formats, xfs
 from analyzer.sources.disk.assemble import Layout, Volume, discover, mount
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
 from analyzer.sources.disk.vhd import COOKIE
@@ -31,8 +31,6 @@ from analyzer.sources.entry import LayerInfo, LayerStream
 
 __all__ = ["DiskSource", "sniff", "sniff_path"]
 
-_EXT_MAGIC_AT = 1080
-
 
 def sniff(head: bytes) -> bool:
     """Tell whether the first bytes (up to 4 KiB) look like a disk image this source reads."""
@@ -40,7 +38,7 @@ def sniff(head: bytes) -> bool:
         return True
     if head[512:520] == b"EFI PART" or head[4096:4104] == b"EFI PART":
         return True
-    if head[_EXT_MAGIC_AT : _EXT_MAGIC_AT + 2] == b"\x53\xef" or head[:4] == b"XFSB":
+    if head[ext4.MAGIC_AT : ext4.MAGIC_AT + 2] == ext4.MAGIC_BYTES or head[:4] == xfs.MAGIC:
         return True
     return is_mbr(head[:512])
 

@@ -9,6 +9,7 @@ file size and turn structural problems into one-line :class:`SourceError` messag
 from __future__ import annotations
 
 import os
+import struct
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO, Generic, Protocol, TypeVar
@@ -169,10 +170,6 @@ class CachedDevice:
             pos += len(piece)
         return bytes(out)
 
-    def uncached(self) -> Device:
-        """Return the device below, for bulk file data that should not evict metadata."""
-        return self._base
-
 
 class LRU(Generic[K, V]):
     """A small bounded least-recently-used map."""
@@ -205,9 +202,25 @@ def read_exact(device: Device, offset: int, size: int, what: str, name: str) -> 
 
 
 def check(condition: bool, name: str, message: str) -> None:
-    """Raise ``SourceError("name: corrupt ...: message")`` unless ``condition`` holds."""
+    """Raise ``SourceError(f"{name}: {message}")`` unless ``condition`` holds."""
     if not condition:
         raise SourceError(f"{name}: {message}")
+
+
+def read_table(
+    device: Device, offset: int, count: int, item: str, name: str, what: str
+) -> tuple[int, ...]:
+    """``count`` integers at ``offset``, each a struct ``item`` with its byte order (``"<I"``).
+
+    The map tables of the image formats (L1/L2, BAT, grain directory and tables) are read
+    here: a table larger than :data:`MAX_TABLE_BYTES` is ``"corrupt {what} too large"``, one
+    reaching past the end of the device ``"corrupt {what} beyond end of file"``.
+    """
+    order, code = item[0], item[1:]
+    length = count * struct.calcsize(item)
+    check(length <= MAX_TABLE_BYTES, name, f"corrupt {what} too large")
+    check(offset + length <= device.size, name, f"corrupt {what} beyond end of file")
+    return struct.unpack(f"{order}{count}{code}", device.read(offset, length))
 
 
 class RunData:
@@ -263,11 +276,6 @@ class RunData:
                 remaining -= step
         if pos < size:
             yield from _zeros(size - pos, step_max)
-
-
-def stream_runs(device: Device, runs: Sequence[tuple[int, int, int]], size: int) -> RunData:
-    """A :class:`RunData` reader of the file of ``size`` bytes mapped by ``runs``."""
-    return RunData(device, runs, size)
 
 
 def _zeros(count: int, step_max: int = BLOCK_SIZE) -> Iterator[bytes]:

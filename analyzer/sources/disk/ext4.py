@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import CachedDevice, Device, check, read_exact, stream_runs
+from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
 from analyzer.sources.disk.ext4_parts import (
     Run,
     block_map_runs,
@@ -27,6 +27,8 @@ from analyzer.sources.entry import Blocks, BytesData, Kind
 
 MAGIC = 0xEF53
 SUPERBLOCK = 1024
+#: Where the magic sits on the volume, and its bytes there (to recognise an ext volume).
+MAGIC_AT, MAGIC_BYTES = SUPERBLOCK + 0x38, MAGIC.to_bytes(2, "little")
 _INCOMPAT_64BIT = 0x80
 _INCOMPAT_META_BG = 0x10
 _INCOMPAT_JOURNAL_DEV = 0x8
@@ -248,7 +250,7 @@ class ExtFileSystem:
         return sectors
 
     def _read_all(self, raw: bytes, flags: int, size: int) -> bytes:
-        return b"".join(stream_runs(self._data, self._runs(raw, flags), size)())
+        return b"".join(RunData(self._data, self._runs(raw, flags), size)())
 
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes, read from its extents only when called."""
@@ -257,7 +259,7 @@ class ExtFileSystem:
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
             return BytesData(data)
-        return stream_runs(self._data, self._runs(raw, flags), inode.size)
+        return RunData(self._data, self._runs(raw, flags), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory, read linearly (htree blocks included)."""

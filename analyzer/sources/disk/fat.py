@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import CachedDevice, Device, check, read_exact, stream_runs
+from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
 from analyzer.sources.disk.fsbase import Inode
 from analyzer.sources.entry import Blocks, Kind
 
@@ -152,7 +152,7 @@ class FatFileSystem:
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes along its cluster chain."""
         first = self._nodes[ino][1]
-        return stream_runs(self._data, self._chain(first, inode.size), inode.size)
+        return RunData(self._data, self._chain(first, inode.size), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names of a directory; each child gets a fresh inode number."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tarfile
 from dataclasses import dataclass, field
 
@@ -12,7 +11,6 @@ from analyzer.sources.disk.device import Device, FileDevice
 
 #: Head bytes that :func:`detect` looks at.
 HEAD = 4096
-_MAX_DESCRIPTOR_FILE = 1 << 20
 
 
 @dataclass
@@ -60,16 +58,9 @@ def open_image(path: str, backing: str | None = None) -> Image:
         if kind == "qcow2":
             image.device = qcow2.Qcow2Device(file, path, backing)
         elif kind == "vmdk":
-            extent = vmdk.SparseExtent(file, file.name)
-            if "parentFileNameHint" in extent.descriptor():
-                raise SourceError(f"{file.name}: vmdk with a parent disk is not supported")
-            image.device = extent
+            image.device = vmdk.open_sparse(file)
         elif kind == "vmdk-descriptor":
-            if file.size > _MAX_DESCRIPTOR_FILE:
-                raise SourceError(f"{file.name}: vmdk descriptor file too large")
-            text = file.read(0, file.size).decode("utf-8", "replace")
-            directory = os.path.dirname(os.path.abspath(path))
-            image.device = vmdk.open_descriptor(text, directory, file.name, image.files)
+            image.device = vmdk.open_descriptor_file(file, path, image.files)
             image.format = "vmdk"
         elif kind == "vhdx":
             image.device = vhdx.VhdxDevice(file, file.name)

@@ -22,7 +22,7 @@ _OTHERS = (
 
 def identify(device: Device) -> str | None:
     """Return the name of the file system (or other content) on ``device``, or ``None``."""
-    if device.read(ext4.SUPERBLOCK + 0x38, 2) == b"\x53\xef":
+    if device.read(ext4.MAGIC_AT, 2) == ext4.MAGIC_BYTES:
         return "ext"
     if device.read(0, 4) == xfs.MAGIC:
         return "xfs"

@@ -22,6 +22,7 @@ from analyzer.sources.disk.device import (
     ZeroDevice,
     check,
     read_exact,
+    read_table,
 )
 
 MAGIC = b"QFI\xfb"
@@ -41,13 +42,17 @@ INFLATE_STEP = 16 << 10
 
 @dataclass(frozen=True, slots=True)
 class Qcow2Header:
-    """The fields of a qcow2 header this reader uses."""
+    """The fields of a qcow2 header this reader uses.
+
+    ``l1_entries`` is the number of L1 entries the virtual size needs, the ones read (the
+    header's own L1 size may be larger).
+    """
 
     version: int
     cluster_bits: int
     size: int
     crypt_method: int
-    l1_size: int
+    l1_entries: int
     l1_offset: int
     incompatible: int
     compression_type: int
@@ -127,8 +132,9 @@ class Qcow2Device:
         self.header = parse_header(file, self.name)
         self._cluster = 1 << self.header.cluster_bits
         self._l2_entries = self._cluster // 8
-        raw = file.read(self.header.l1_offset, self.header.l1_size * 8)
-        self._l1 = struct.unpack(f">{self.header.l1_size}Q", raw)
+        self._l1 = read_table(
+            file, self.header.l1_offset, self.header.l1_entries, ">Q", self.name, "qcow2: L1 table"
+        )
         self._l2_cache = LRU[int, tuple[int, ...]](256)
         self._zcache = LRU[int, _Inflated | _Inflating](16)
         csize_bits = self.header.cluster_bits - 8
@@ -169,10 +175,9 @@ class Qcow2Device:
     def _l2(self, l2_offset: int) -> tuple[int, ...]:
         table = self._l2_cache.get(l2_offset)
         if table is None:
-            raw = self._file.read(l2_offset, self._cluster)
-            if len(raw) != self._cluster:
-                raise SourceError(f"{self.name}: corrupt qcow2: L2 table beyond end of file")
-            table = struct.unpack(f">{self._l2_entries}Q", raw)
+            table = read_table(
+                self._file, l2_offset, self._l2_entries, ">Q", self.name, "qcow2: L2 table"
+            )
             self._l2_cache.put(l2_offset, table)
         return table
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk.device import (
-    MAX_TABLE_BYTES,
     Device,
     SliceDevice,
     check,
     read_exact,
+    read_table,
 )
 
 COOKIE = b"conectix"
@@ -114,10 +114,8 @@ class DynamicVhd:
             name,
             "corrupt vhd: bad block size",
         )
-        check(entries * 4 <= MAX_TABLE_BYTES, name, "corrupt vhd: BAT too large")
         check(entries * block >= self._size, name, "corrupt vhd: BAT smaller than the disk")
-        check(table + entries * 4 <= file.size, name, "corrupt vhd: BAT beyond end of file")
-        self._bat = struct.unpack(f">{entries}I", file.read(table, entries * 4))
+        self._bat = read_table(file, table, entries, ">I", name, "vhd: BAT")
         self._block = block
         self._bitmap = -(-(block // _SECTOR // 8) // _SECTOR) * _SECTOR
 

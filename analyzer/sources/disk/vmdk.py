@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from analyzer.errors import SourceError
 from analyzer.sources.disk.device import (
     LRU,
-    MAX_TABLE_BYTES,
     ConcatDevice,
     Device,
     FileDevice,
@@ -26,6 +25,7 @@ from analyzer.sources.disk.device import (
     ZeroDevice,
     check,
     read_exact,
+    read_table,
 )
 
 MAGIC = b"KDMV"
@@ -97,14 +97,8 @@ class SparseExtent:
         self._grain = header.grain_size * _SECTOR
         self._gt_span = header.gtes_per_gt * self._grain
         entries = -(-header.capacity * _SECTOR // self._gt_span)
-        check(entries * 4 <= MAX_TABLE_BYTES, name, "corrupt vmdk: grain directory too large")
         gd_bytes = header.gd_offset * _SECTOR
-        check(
-            gd_bytes + entries * 4 <= file.size,
-            name,
-            "corrupt vmdk: grain directory beyond end of file",
-        )
-        self._gd = struct.unpack(f"<{entries}I", file.read(gd_bytes, entries * 4))
+        self._gd = read_table(file, gd_bytes, entries, "<I", name, "vmdk: grain directory")
         self._compressed = bool(header.flags & _FLAG_COMPRESSED)
         self._tables = LRU[int, tuple[int, ...]](64)
         self._grains = LRU[int, bytes](16)
@@ -129,11 +123,14 @@ class SparseExtent:
             return 0
         table = self._tables.get(gt_sector)
         if table is None:
-            count = self.header.gtes_per_gt
-            raw = self._file.read(gt_sector * _SECTOR, count * 4)
-            if len(raw) != count * 4:
-                raise SourceError(f"{self.name}: corrupt vmdk: grain table beyond end of file")
-            table = struct.unpack(f"<{count}I", raw)
+            table = read_table(
+                self._file,
+                gt_sector * _SECTOR,
+                self.header.gtes_per_gt,
+                "<I",
+                self.name,
+                "vmdk: grain table",
+            )
             self._tables.put(gt_sector, table)
         return table[gt_index]
 
@@ -175,6 +172,25 @@ class SparseExtent:
         data += bytes(self._grain - len(data))
         self._grains.put(sector, data)
         return data
+
+
+def open_sparse(file: FileDevice) -> SparseExtent:
+    """Open a standalone sparse extent, refusing one whose embedded descriptor names a parent."""
+    extent = SparseExtent(file, file.name)
+    check(
+        "parentFileNameHint" not in extent.descriptor(),
+        file.name,
+        "vmdk with a parent disk is not supported",
+    )
+    return extent
+
+
+def open_descriptor_file(file: FileDevice, path: str, opened: list[FileDevice]) -> Device:
+    """Open the disk a descriptor file at ``path`` describes (see :func:`open_descriptor`)."""
+    check(file.size <= _MAX_DESCRIPTOR, file.name, "vmdk descriptor file too large")
+    text = file.read(0, file.size).decode("utf-8", "replace")
+    directory = os.path.dirname(os.path.abspath(path))
+    return open_descriptor(text, directory, file.name, opened)
 
 
 def open_descriptor(text: str, directory: str, name: str, opened: list[FileDevice]) -> Device:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import CachedDevice, Device, check, read_exact, stream_runs
+from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
 from analyzer.sources.disk.fsbase import Inode, kind_of
 from analyzer.sources.disk.xfs_dir import Run, directory_entries, parse_attr_leaf, shortform_attrs
 from analyzer.sources.entry import Blocks, BytesData, Kind
@@ -268,7 +268,7 @@ class XfsFileSystem:
         if raw[5] == _FMT_LOCAL:
             data = self._forks(raw)[0][: inode.size]
             return BytesData(data)
-        return stream_runs(self._data, self._fork_runs(raw), inode.size)
+        return RunData(self._data, self._fork_runs(raw), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory in any of the four formats."""

@@ -6,12 +6,15 @@ formats_fixture``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from builders import File, Symlink, make_tree
 from imagebuild import Image, docker_files, layer, oci_files, write_dir, write_tar
+
+from analyzer.model import Evaluation, RunResult
 
 CONFIG = {
     "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"],
@@ -52,6 +55,17 @@ def sample_image(tmp: Path) -> Image:
         "COPY app /etc/app",
     )
     return Image([base, middle, top], config=dict(CONFIG), empty_history=2)
+
+
+def by_diff_id(result: RunResult) -> list[Evaluation]:
+    """Evaluations with layer ids replaced by diff ids (compare across layer compressions)."""
+    diff = {layer["id"]: layer["diff_id"] for layer in result.target.layers}
+    return [
+        dataclasses.replace(
+            e, location=dataclasses.replace(e.location, layer=diff.get(e.location.layer))
+        )
+        for e in result.evaluations
+    ]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from builders import make_tree, to_tar
-from containerimages import Formats, formats_fixture, sample_image
+from containerimages import Formats, by_diff_id, formats_fixture, sample_image
 from imagebuild import Image, docker_files, layer, oci_files, sha, write_dir, write_tar
 
 from analyzer.errors import IntegrityError, SourceError
-from analyzer.model import Evaluation, Level, RunResult, TargetKind
+from analyzer.model import Level, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 
 __all__ = ["formats_fixture"]
@@ -25,17 +25,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def scan(target: str, platform: str | None = None) -> RunResult:
     return analyze(Config(target, profiles=("k0s", "golden-image"), platform=platform))
-
-
-def by_diff_id(result: RunResult) -> list[Evaluation]:
-    """Evaluations with layer ids replaced by diff ids (compare across layer compressions)."""
-    diff = {layer["id"]: layer["diff_id"] for layer in result.target.layers}
-    return [
-        dataclasses.replace(
-            e, location=dataclasses.replace(e.location, layer=diff.get(e.location.layer))
-        )
-        for e in result.evaluations
-    ]
 
 
 def cli(*args: str, stdin: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from builders import File, make_tree, to_dir
-from containerimages import Formats, formats_fixture
+from containerimages import Formats, by_diff_id, formats_fixture
 from imagebuild import Image, oci_files, write_dir
 
-from analyzer.model import Evaluation, Outcome, RunResult, TargetKind
+from analyzer.model import Outcome, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 from analyzer.vfs.build import TreeBuilder
 
@@ -24,16 +23,6 @@ needs_umoci = pytest.mark.skipif(shutil.which("umoci") is None, reason="umoci no
 
 def scan(target: str) -> RunResult:
     return analyze(Config(target, profiles=("k0s", "golden-image")))
-
-
-def by_diff_id(result: RunResult) -> list[Evaluation]:
-    diff = {layer["id"]: layer["diff_id"] for layer in result.target.layers}
-    return [
-        dataclasses.replace(
-            e, location=dataclasses.replace(e.location, layer=diff.get(e.location.layer))
-        )
-        for e in result.evaluations
-    ]
 
 
 def run(*args: str) -> None:
