@@ -39,6 +39,7 @@ from analyzer.sources.archive_ffi import (
 )
 from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry
 from analyzer.sources.inflate import Inflater, compressed
+from analyzer.vfs.paths import normalize
 
 FORMATS = ("tar", "cpio")
 #: libarchive's message when a skip over unread data meets the end of the (plain) stream; a
@@ -218,7 +219,7 @@ class ArchiveReader:
 
 
 def first_entry_name(head: bytes) -> str | None:
-    """Name of the first entry of an archive whose first bytes are ``head`` (any compression)."""
+    """Name of the first entry past ``./`` of an archive whose first bytes are ``head``."""
     data = [head]
 
     def read(count: int) -> bytes:
@@ -227,7 +228,8 @@ def first_entry_name(head: bytes) -> str | None:
 
     try:
         for entry, _ in ArchiveReader(read, "<head>", threads=False).entries():
-            return entry.name
+            if normalize(entry.name) != "/":
+                return entry.name
     except ImgauditError:
         return None
     return None

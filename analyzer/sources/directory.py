@@ -144,7 +144,13 @@ class _FileData:
         if fd is None:
             return
         with os.fdopen(fd, "rb", buffering=0) as handle:
-            while block := handle.read(BLOCK_SIZE):
+            while True:
+                try:
+                    block = handle.read(BLOCK_SIZE)
+                except OSError as exc:
+                    raise SourceError(f"{self._path}: cannot read: {exc.strerror}") from exc
+                if not block:
+                    return
                 yield block
 
     def read_at(self, offset: int, size: int) -> bytes:

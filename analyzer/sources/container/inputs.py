@@ -9,8 +9,8 @@ does not look like part of an image is read as a plain root file system, without
 
 from __future__ import annotations
 
-import itertools
 import os
+from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -25,7 +25,9 @@ from analyzer.sources.container.image import ContainerImage
 from analyzer.sources.container.oci import read_oci
 from analyzer.sources.container.spec import ImageSpec, Store
 from analyzer.sources.container.store import ArchiveStore, DirStore, Spool, open_tar_store
+from analyzer.sources.entry import Blocks, Entry
 from analyzer.sources.rootfs import StreamRootfs
+from analyzer.vfs.paths import normalize
 
 #: Bytes looked at to tell a plain tar from a compressed one.
 SNIFF = 4096
@@ -124,14 +126,29 @@ def _from_spool(spool: Spool, request: Request) -> Source:
     return image_source(store, request)
 
 
+def _resumed(
+    leading: list[tuple[Entry, Blocks]], entries: Generator[tuple[Entry, Blocks], None, None]
+) -> Iterator[tuple[Entry, Blocks]]:
+    """The entries already looked at, then the rest; closing it closes the reader."""
+    try:
+        yield from leading
+        yield from entries
+    finally:
+        entries.close()
+
+
 def open_stream(read: Read, label: str, request: Request, expect_image: bool = False) -> Source:
     """An archive arriving as a stream: an image (spooled) or a root file system (streamed)."""
     entries = ArchiveReader(read, label).entries()
-    first = next(entries, None)
-    if first is None:
+    leading: list[tuple[Entry, Blocks]] = []
+    for item in entries:
+        leading.append(item)
+        if normalize(item[0].name) != "/":
+            break
+    if not leading:
         raise SourceError(f"{label}: empty archive")
-    stream = itertools.chain([first], entries)
-    if not (expect_image or image_member(first[0].name)):
+    stream = _resumed(leading, entries)
+    if not (expect_image or image_member(leading[-1][0].name)):
         return StreamRootfs(label, stream)
     spool = Spool(label)
     try:

@@ -213,12 +213,9 @@ def test_unsupported_layer_media_type(formats: Formats, tmp_path: Path) -> None:
         scan(str(root))
 
 
-def test_image_archive_tarred_from_its_directory_is_still_an_image(
-    formats: Formats, tmp_path: Path
-) -> None:
+def _dotted_archive(formats: Formats, path: Path) -> Path:
     """``tar -C dir -cf img.tar .``: a ``./`` entry comes first, then ``./oci-layout`` ..."""
     files = oci_files([(formats.image, "v1")])
-    path = tmp_path / "dotted.tar"
     with tarfile.open(path, "w") as out:
         top = tarfile.TarInfo(".")
         top.type = tarfile.DIRTYPE
@@ -227,6 +224,30 @@ def test_image_archive_tarred_from_its_directory_is_still_an_image(
             info = tarfile.TarInfo(f"./{name}")
             info.size = len(data)
             out.addfile(info, io.BytesIO(data))
-    result = scan(str(path))
+    return path
+
+
+def test_image_archive_tarred_from_its_directory_is_still_an_image(
+    formats: Formats, tmp_path: Path
+) -> None:
+    result = scan(str(_dotted_archive(formats, tmp_path / "dotted.tar")))
     assert result.target.kind is TargetKind.CONTAINER
     assert by_diff_id(result) == by_diff_id(scan(str(formats.docker)))
+
+
+def test_compressed_image_archive_with_a_leading_dot_entry_is_an_image(
+    formats: Formats, tmp_path: Path
+) -> None:
+    plain = _dotted_archive(formats, tmp_path / "dotted.tar")
+    subprocess.run(["zstd", "-q", str(plain), "-o", str(tmp_path / "dotted.tar.zst")], check=True)
+    result = scan(str(tmp_path / "dotted.tar.zst"))
+    assert result.target.kind is TargetKind.CONTAINER
+    assert by_diff_id(result) == by_diff_id(scan(str(formats.docker)))
+
+
+def test_image_archive_with_a_leading_dot_entry_on_stdin_is_an_image(
+    formats: Formats, tmp_path: Path
+) -> None:
+    done = cli("-", "--format", "json", stdin=_dotted_archive(formats, tmp_path / "dotted.tar"))
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["target"]["kind"] == "container"
