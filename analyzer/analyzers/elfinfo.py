@@ -72,20 +72,20 @@ NSS_MARKER = b"/etc/nsswitch.conf"
 
 
 class MarkerScan:
-    """Looks for :data:`NSS_MARKER` in consecutive blocks (it may straddle two of them)."""
+    """Looks for :data:`NSS_MARKER` in consecutive blocks (it may straddle several of them)."""
 
     def __init__(self) -> None:
         self.found = False
         self._tail = b""
 
     def feed(self, block: bytes) -> None:
-        """Search the next block, together with the end of the one before it."""
+        """Search the next block, together with the bytes that came before it."""
         if self.found:
             return
         self.found = NSS_MARKER in self._tail + block[: len(NSS_MARKER) - 1] or (
             NSS_MARKER in block
         )
-        self._tail = block[1 - len(NSS_MARKER) :]
+        self._tail = (self._tail + block)[1 - len(NSS_MARKER) :]
 
 
 @dataclass(frozen=True, slots=True)

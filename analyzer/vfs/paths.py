@@ -88,15 +88,21 @@ def glob_regex(pattern: str) -> str:
         if part == "**":
             out += "(?:/[^/]+)+" if last else "(?:/[^/]+)*"
             continue
-        out += "/" + _component_regex(part)
+        out += "/" + component_regex(part)
     return out or "/"
 
 
-def _component_regex(part: str) -> str:
+def component_regex(part: str) -> str:
+    """Regular expression for one glob component: ``*`` and ``?`` never match ``/``.
+
+    ``[...]`` is a class, ``[!...]`` a negated one, and a ``]`` right after ``[`` or ``[!``
+    is a literal member (as in POSIX shells); a ``[`` without its ``]`` is a literal.
+    """
     out, index = "", 0
     while index < len(part):
         char = part[index]
-        end = part.find("]", index + 2) if char == "[" else -1
+        first = index + 2 if part[index + 1 : index + 2] == "!" else index + 1
+        end = part.find("]", first + 1) if char == "[" else -1
         if char == "*":
             out += "[^/]*"
         elif char == "?":

@@ -25,7 +25,6 @@ The host file system is never consulted.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from analyzer.model import Location
 from analyzer.sources.entry import Kind
 from analyzer.vfs.node import Node
-from analyzer.vfs.paths import join, split
+from analyzer.vfs.paths import component_regex, join, split
 
 #: Most symbolic links followed on one walk before it is called a loop (as Linux does).
 MAX_HOPS = 40
@@ -232,7 +231,7 @@ class Tree:
         if not _has_magic(head):
             candidates = [head] if head in directory.children else []
         else:
-            regex = re.compile(fnmatch.translate(head))
+            regex = re.compile(component_regex(head) + r"\Z")
             candidates = [n for n in directory.children if regex.match(n)]
         for name in candidates:
             child = directory.children[name]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.analyzers.elf import ElfAnalyzer
+from analyzer.analyzers.elfinfo import NSS_MARKER, MarkerScan
 from analyzer.analyzers.elfrecord import ElfRecord
 
 
@@ -150,3 +151,18 @@ def test_unterminated_dynamic_is_corrupt(corpus: Path) -> None:
                     struct.pack_into("<qQ", data, at, 21, 0)
     record = analyze(bytes(data))
     assert record is not None and record.corrupt == "dynamic section has no DT_NULL terminator"
+
+
+def test_nss_marker_split_over_tiny_blocks_is_found() -> None:
+    scan = MarkerScan()
+    data = b"xx" + NSS_MARKER + b"yy"
+    for start in range(0, len(data), 3):
+        scan.feed(data[start : start + 3])
+    assert scan.found
+
+
+def test_nss_marker_absent_is_not_found() -> None:
+    scan = MarkerScan()
+    for block in (b"/etc/nss", b"witch", b".con"):
+        scan.feed(block)
+    assert not scan.found

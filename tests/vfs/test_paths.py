@@ -8,7 +8,7 @@ import pytest
 
 from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream, no_data
 from analyzer.vfs.build import TreeBuilder
-from analyzer.vfs.paths import basename, glob_regex, join, normalize, parent, split
+from analyzer.vfs.paths import basename, component_regex, glob_regex, join, normalize, parent, split
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,27 @@ def test_glob_regex(pattern: str, matches: list[str], rejects: list[str]) -> Non
         assert regex.match(path), path
     for path in rejects:
         assert not regex.match(path), path
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("[ab]c", "bc", True),
+        ("[!a]c", "ac", False),
+        ("[!a]c", "bc", True),
+        ("[]]x", "]x", True),
+        ("[!]]x", "]x", False),
+        ("[!]a]x", "bx", True),
+        ("[x", "[x", True),
+        ("a*", "a/b", False),
+        ("a?c", "a/c", False),
+        ("a\\b", "a\\b", True),
+    ],
+)
+def test_component_globs_follow_posix_classes(pattern: str, name: str, matches: bool) -> None:
+    assert bool(re.fullmatch(component_regex(pattern), name)) is matches
+
+
+def test_tree_glob_and_text_capture_agree_on_classes() -> None:
+    regex = re.compile(glob_regex("/etc/[!h]*") + r"\Z")
+    assert [p for p in ("/etc/hosts", "/etc/fstab") if regex.match(p)] == ["/etc/fstab"]
