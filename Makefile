@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfsprogs fdisk \
         qemu-utils lvm2 dosfstools mtools musl-tools gcc gcc-aarch64-linux-gnu pax-utils \
-        busybox-static docker.io umoci skopeo libcap2-bin attr
+        busybox-static docker.io umoci skopeo libcap2-bin attr strace binutils
 DEMO := demo-out
 
 .PHONY: all deps venv demo test lint typecheck unit bench clean
