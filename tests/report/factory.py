@@ -26,6 +26,7 @@ from analyzer.model import (
     TargetInfo,
     TargetKind,
 )
+from analyzer.report.common import MIN_SHARED
 
 BASE_LAYER = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 TOP_LAYER = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -313,3 +314,16 @@ def sample(*, complete: bool = False) -> RunResult:
         facts=sample_facts(),
         complete=complete,
     )
+
+
+#: The reason :func:`shared_unknowns` gives most of its rules.
+SHARED_REASON = "no kernel in this artefact: kernel requirements cannot be determined from it"
+
+
+def shared_unknowns() -> RunResult:
+    """``MIN_SHARED`` kernel rules unknown for one reason, and rule ``k.other`` for its own."""
+    rules = [rule(f"k.{i}", area="kernel") for i in range(MIN_SHARED)]
+    rules.append(rule("k.other", area="kernel", title="Other"))
+    evaluations = [evaluation(r.id, Outcome.UNKNOWN, message=SHARED_REASON) for r in rules[:-1]]
+    evaluations.append(evaluation("k.other", Outcome.UNKNOWN, message="config unreadable"))
+    return result(rules, evaluations)

@@ -8,7 +8,7 @@ from analyzer.model import Level, Outcome
 from analyzer.report import junit, markdown
 from analyzer.report.common import MIN_SHARED
 
-from .factory import SAMPLE_RULES, evaluation, result, rule, sample
+from .factory import SAMPLE_RULES, SHARED_REASON, evaluation, result, sample, shared_unknowns
 
 
 def parse(run_text: str) -> ET.Element:
@@ -121,12 +121,7 @@ def test_markdown_caps_the_findings_list() -> None:
 
 
 def test_markdown_summarises_unknowns_that_share_a_reason() -> None:
-    reason = "no kernel in this artefact"
-    rules = [rule(f"k.{i}", area="kernel") for i in range(MIN_SHARED)]
-    rules.append(rule("k.other", area="kernel", title="Other"))
-    evaluations = [evaluation(r.id, Outcome.UNKNOWN, message=reason) for r in rules[:-1]]
-    evaluations.append(evaluation("k.other", Outcome.UNKNOWN, message="config unreadable"))
-    out = markdown.render(result(rules, evaluations)).splitlines()
-    assert f"- {MIN_SHARED} rules: {reason}" in out
+    out = markdown.render(shared_unknowns()).splitlines()
+    assert f"- {MIN_SHARED} rules: {SHARED_REASON}" in out
     assert "- `k.other` Other: config unreadable" in out
     assert not any(line.startswith("- `k.0`") for line in out)

@@ -6,7 +6,17 @@ from analyzer.model import Level, Outcome, TargetKind
 from analyzer.report import text
 from analyzer.report.common import MIN_SHARED
 
-from .factory import KERNEL_NA, SAMPLE_RULES, evaluation, result, rule, sample, target
+from .factory import (
+    KERNEL_NA,
+    SAMPLE_RULES,
+    SHARED_REASON,
+    evaluation,
+    result,
+    rule,
+    sample,
+    shared_unknowns,
+    target,
+)
 from .golden_files import check_golden
 
 
@@ -144,13 +154,8 @@ def test_parent_cycle_still_prints_every_rule() -> None:
 
 
 def test_rules_unknown_for_one_shared_reason_collapse_into_one_line() -> None:
-    reason = "no kernel in this artefact: kernel requirements cannot be determined from it"
-    rules = [rule(f"k.{i}", area="kernel") for i in range(MIN_SHARED)]
-    rules.append(rule("k.other", area="kernel", title="Other"))
-    evaluations = [evaluation(r.id, Outcome.UNKNOWN, message=reason) for r in rules[:-1]]
-    evaluations.append(evaluation("k.other", Outcome.UNKNOWN, message="config unreadable"))
-    out = text.render(result(rules, evaluations)).splitlines()
-    assert f"{MIN_SHARED} kernel rules unknown: {reason}" in out
+    out = text.render(shared_unknowns()).splitlines()
+    assert f"{MIN_SHARED} kernel rules unknown: {SHARED_REASON}" in out
     assert "  Other (unknown: config unreadable)" in out
     assert not any(line.startswith("  k.0") for line in out)
 
