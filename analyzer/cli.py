@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--all-binaries", action="store_true", help="check every ELF file, not only PATH"
     )
+    scan.add_argument(
+        "--backing-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="allow a disk image to use this host file as a backing file or extent (repeatable)",
+    )
     scan.add_argument("--sarif-category", help="SARIF automationDetails.id category")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     rules = sub.add_parser("rules", help="list or show the bundled rules")
@@ -91,6 +98,7 @@ def _scan(args: argparse.Namespace) -> int:
         rule_files=tuple(args.rules),
         platform=args.platform,
         all_binaries=args.all_binaries,
+        backing_files=tuple(args.backing_file),
     )
     result = analyze(config)
     options = ReportOptions(

@@ -47,6 +47,8 @@ class Config:
     rule_files: Sequence[str] = ()
     platform: str | None = None
     all_binaries: bool = False
+    #: Host files a disk image may name as backing files or extents outside its directory.
+    backing_files: Sequence[str] = ()
 
 
 def bundled_packs() -> list[tuple[Path, str]]:
@@ -97,7 +99,8 @@ def analyze(config: Config) -> RunResult:
         raise UsageError(f"unknown profile {unknown[0]!r} (known: {', '.join(known)})")
     selected = select(rules, config.profiles, roles)
 
-    source = open_source(config.target, SourceOptions(platform=config.platform))
+    options = SourceOptions(platform=config.platform, backing_files=tuple(config.backing_files))
+    source = open_source(config.target, options)
     try:
         report = PassReport()
         tree = TreeBuilder(_analyzers(), report=report).build(source.layers())

@@ -25,7 +25,8 @@ class SourceOptions:
     """Options some sources take."""
 
     platform: str | None = None
-    backing: str | None = None
+    #: Host files a disk image may use as backing files or extents besides its own directory's.
+    backing_files: tuple[str, ...] = ()
 
 
 Opener = Callable[[str, SourceOptions], Source]
@@ -37,7 +38,7 @@ def _dir(path: str, options: SourceOptions) -> Source:
 
 
 def _disk(path: str, options: SourceOptions) -> Source:
-    return VmDisk(path, options.backing)
+    return VmDisk(path, options.backing_files)
 
 
 def _tar(path: str, options: SourceOptions) -> Source:

@@ -13,9 +13,9 @@ from analyzer.sources.entry import LayerStream
 class VmDisk:
     """A disk image whose mounted file systems form one tree; the target of a VM."""
 
-    def __init__(self, path: str, backing: str | None = None) -> None:
+    def __init__(self, path: str, backing_files: tuple[str, ...] = ()) -> None:
         self._path = path
-        self._disk = DiskSource(path, backing)
+        self._disk = DiskSource(path, backing_files)
         self._layers: list[dict[str, Any]] = []
 
     @property

@@ -10,7 +10,8 @@ Public API:
   each mounted layer starts with its mount-point directory, so the squashed tree shows the
   mounted content only, as the booted system would.
 
-Formats: raw, qcow2 (v2/v3, zlib/zstd compressed clusters, backing files), vmdk (sparse,
+Formats: raw, qcow2 (v2/v3, zlib/zstd compressed clusters, backing files; see :mod:`refs`
+for which files an image may name), vmdk (sparse,
 streamOptimized, descriptors with flat/sparse extents, OVA), vhd (fixed, dynamic), vhdx.
 Volumes: MBR with logical partitions, GPT, linear LVM2. File systems: ext2/3/4, XFS, FAT.
 """
@@ -25,6 +26,7 @@ from analyzer.model import Notification
 from analyzer.sources.disk import ext4, formats, xfs
 from analyzer.sources.disk.assemble import Layout, Volume, discover, mount
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
+from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
 from analyzer.sources.disk.volumes import is_mbr
 from analyzer.sources.entry import LayerInfo, LayerStream
@@ -63,11 +65,12 @@ def sniff_path(path: str) -> bool:
 class DiskSource:
     """A VM disk image opened read-only; see the package docstring for what it yields."""
 
-    def __init__(self, path: str, backing: str | None = None) -> None:
+    def __init__(self, path: str, backing_files: tuple[str, ...] = ()) -> None:
+        """``backing_files`` are host files the image may name as backing files or extents."""
         self.path = path
         self.name = os.path.basename(path)
         self.notifications: list[Notification] = []
-        self._image = formats.open_image(path, backing)
+        self._image = formats.open_image(path, References(backing_files))
         try:
             self._layout: Layout = discover(self._image.device, self.name)
             mount(self._layout, self.name)

@@ -41,6 +41,7 @@ class FileDevice:
     """A host file opened read-only; the bottom of every stack."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
         self.name = os.path.basename(path)
         try:
             self._file: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
@@ -48,6 +49,17 @@ class FileDevice:
         except OSError as exc:
             raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
         self._fd = self._file.fileno()
+
+    @classmethod
+    def from_fd(cls, fd: int, path: str) -> FileDevice:
+        """A device over an already opened descriptor (which it then owns) of file ``path``."""
+        device = cls.__new__(cls)
+        device.path = path
+        device.name = os.path.basename(path)
+        device._file = os.fdopen(fd, "rb")
+        device._size = os.fstat(fd).st_size
+        device._fd = fd
+        return device
 
     @property
     def size(self) -> int:

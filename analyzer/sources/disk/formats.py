@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from analyzer.errors import SourceError
 from analyzer.sources.disk import qcow2, vhd, vhdx, vmdk
 from analyzer.sources.disk.device import Device, FileDevice
+from analyzer.sources.disk.refs import References
 
 #: Head bytes that :func:`detect` looks at.
 HEAD = 4096
+#: Longest chain of qcow2 images each backed by the next.
+MAX_BACKING_DEPTH = 16
+
+Opened = tuple[str, Device]
 
 
 @dataclass
@@ -47,41 +52,55 @@ def detect(head: bytes, tail: bytes = b"") -> str:
     return "raw"
 
 
-def open_image(path: str, backing: str | None = None) -> Image:
-    """Open ``path`` read-only as a virtual disk."""
+def open_image(path: str, references: References | None = None) -> Image:
+    """Open ``path`` read-only as a virtual disk; files it names are opened per ``references``."""
     file = FileDevice(path)
     image = Image(file, "raw", [file])
     try:
-        tail = file.read(file.size - 512, 512) if file.size >= 512 else b""
-        kind = detect(file.read(0, HEAD), tail)
-        image.format = kind
-        if kind == "qcow2":
-            image.device = qcow2.Qcow2Device(file, path, backing)
-        elif kind == "vmdk":
-            image.device = vmdk.open_sparse(file)
-        elif kind == "vmdk-descriptor":
-            image.device = vmdk.open_descriptor_file(file, path, image.files)
-            image.format = "vmdk"
-        elif kind == "vhdx":
-            image.device = vhdx.VhdxDevice(file, file.name)
-        elif kind == "vhd":
-            image.device = vhd.open_vhd(file, file.name)
-        elif kind == "ova":
-            image.device = _ova(file, path)
+        image.format, image.device = _open(file, references or References(), image.files, 0)
     except SourceError:
         image.close()
         raise
     except (ValueError, OverflowError, MemoryError) as exc:
         image.close()
-        raise SourceError(f"{file.name}: corrupt {kind} image: {exc}") from exc
+        raise SourceError(f"{file.name}: corrupt {image.format} image: {exc}") from exc
     return image
 
 
-def _ova(file: FileDevice, path: str) -> Device:
+def _open(file: FileDevice, refs: References, files: list[FileDevice], depth: int) -> Opened:
+    """The format of ``file``, probed by content, and its virtual disk."""
+    tail = file.read(file.size - 512, 512) if file.size >= 512 else b""
+    kind = detect(file.read(0, HEAD), tail)
+    if kind == "qcow2":
+
+        def backing(reference: str) -> Device:
+            if depth >= MAX_BACKING_DEPTH:
+                raise SourceError(
+                    f"{file.name}: backing file chain deeper than {MAX_BACKING_DEPTH}"
+                )
+            base = refs.open(file.path, reference, "backing file")
+            files.append(base)
+            return _open(base, refs, files, depth + 1)[1]
+
+        return kind, qcow2.Qcow2Device(file, backing)
+    if kind == "vmdk":
+        return kind, vmdk.open_sparse(file)
+    if kind == "vmdk-descriptor":
+        return "vmdk", vmdk.open_descriptor_file(file, refs, files)
+    if kind == "vhdx":
+        return kind, vhdx.VhdxDevice(file, file.name)
+    if kind == "vhd":
+        return kind, vhd.open_vhd(file, file.name)
+    if kind == "ova":
+        return kind, _ova(file)
+    return kind, file
+
+
+def _ova(file: FileDevice) -> Device:
     try:
-        is_tar = tarfile.is_tarfile(path)
+        is_tar = tarfile.is_tarfile(file.path)
     except OSError as exc:
         raise SourceError(f"{file.name}: cannot read: {exc}") from exc
     if not is_tar:
         return file
-    return vmdk.open_ova(file, path)
+    return vmdk.open_ova(file)

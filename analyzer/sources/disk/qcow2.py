@@ -8,9 +8,9 @@ with a clear error: encryption, external data files and extended L2 entries (sub
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
@@ -18,7 +18,6 @@ from analyzer.sources.disk.device import (
     LRU,
     MAX_TABLE_BYTES,
     Device,
-    FileDevice,
     ZeroDevice,
     check,
     read_exact,
@@ -35,7 +34,6 @@ _INCOMPAT_EXTERNAL_DATA = 1 << 2
 _INCOMPAT_COMPRESSION = 1 << 3
 _INCOMPAT_EXTENDED_L2 = 1 << 4
 _INCOMPAT_KNOWN = 0x1F
-_MAX_BACKING_DEPTH = 16
 #: Least bytes inflated at a time from a zlib-compressed cluster (small files share clusters).
 INFLATE_STEP = 16 << 10
 
@@ -117,7 +115,7 @@ def parse_header(device: Device, name: str) -> Qcow2Header:
             name,
             "corrupt qcow2: backing file name beyond end of file",
         )
-        backing = device.read(backing_off, backing_len).decode("utf-8", "replace")
+        backing = device.read(backing_off, backing_len).decode("utf-8", "surrogateescape")
     return Qcow2Header(
         version, cluster_bits, size, crypt, needed_l1, l1_off, incompat, compression, backing
     )
@@ -126,8 +124,9 @@ def parse_header(device: Device, name: str) -> Qcow2Header:
 class Qcow2Device:
     """The virtual disk of a qcow2 image."""
 
-    def __init__(self, file: FileDevice, path: str, backing: str | None = None, depth: int = 0):
-        self.name = file.name
+    def __init__(self, file: Device, open_backing: Callable[[str], Device] | None = None):
+        """``open_backing`` opens the backing file the header names (refused when ``None``)."""
+        self.name = getattr(file, "name", "qcow2")
         self._file = file
         self.header = parse_header(file, self.name)
         self._cluster = 1 << self.header.cluster_bits
@@ -141,31 +140,12 @@ class Qcow2Device:
         self._csize_shift = 62 - csize_bits
         self._csize_mask = (1 << csize_bits) - 1
         self._coff_mask = (1 << self._csize_shift) - 1
-        self._opened: list[FileDevice] = []
         self._backing: Device = ZeroDevice(self.header.size)
-        if self.header.backing_file is not None:
-            self._backing = self._open_backing(path, backing, depth)
-
-    def _open_backing(self, path: str, given: str | None, depth: int) -> Device:
-        name = self.header.backing_file or ""
-        if depth >= _MAX_BACKING_DEPTH:
-            raise SourceError(f"{self.name}: backing file chain deeper than {_MAX_BACKING_DEPTH}")
-        candidate = given
-        if candidate is None:
-            local = os.path.join(os.path.dirname(os.path.abspath(path)), name)
-            if os.path.isfile(local):
-                candidate = local
-        if candidate is None:
-            raise SourceError(
-                f"{self.name}: backing file {name!r} not found next to the image; "
-                "pass it explicitly"
-            )
-        file = FileDevice(candidate)
-        self._opened.append(file)
-        head = file.read(0, 4)
-        if head == MAGIC:
-            return Qcow2Device(file, candidate, None, depth + 1)
-        return file
+        reference = self.header.backing_file
+        if reference is not None:
+            if open_backing is None:
+                raise SourceError(f"{self.name}: backing file {reference!r} is not allowed here")
+            self._backing = open_backing(reference)
 
     @property
     def size(self) -> int:
@@ -245,11 +225,6 @@ class Qcow2Device:
         if len(data) != run:
             raise SourceError(f"{self.name}: corrupt qcow2: short compressed cluster")
         return data
-
-    def close(self) -> None:
-        """Close backing files this image opened."""
-        for file in self._opened:
-            file.close()
 
 
 class _Inflated:

@@ -3,7 +3,8 @@
 A sparse extent maps grains through a grain directory and grain tables (cached in a bounded
 LRU). streamOptimized extents store each grain zlib-compressed behind a marker and may keep
 the grain directory in the footer. A text descriptor lists FLAT and SPARSE extent files,
-which must sit in the descriptor's own directory. Disks with a parent are refused.
+which must sit in the descriptor's own directory tree (see :mod:`refs`). Disks with a parent
+are refused.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from analyzer.sources.disk.device import (
     read_exact,
     read_table,
 )
+from analyzer.sources.disk.refs import References
 
 MAGIC = b"KDMV"
 DESCRIPTOR = b"# Disk DescriptorFile"
@@ -185,16 +187,20 @@ def open_sparse(file: FileDevice) -> SparseExtent:
     return extent
 
 
-def open_descriptor_file(file: FileDevice, path: str, opened: list[FileDevice]) -> Device:
-    """Open the disk a descriptor file at ``path`` describes (see :func:`open_descriptor`)."""
+def open_descriptor_file(file: FileDevice, refs: References, opened: list[FileDevice]) -> Device:
+    """Open the disk a descriptor file describes (see :func:`open_descriptor`)."""
     check(file.size <= _MAX_DESCRIPTOR, file.name, "vmdk descriptor file too large")
-    text = file.read(0, file.size).decode("utf-8", "replace")
-    directory = os.path.dirname(os.path.abspath(path))
-    return open_descriptor(text, directory, file.name, opened)
+    text = file.read(0, file.size).decode("utf-8", "surrogateescape")
+    return open_descriptor(text, file.path, refs, opened)
 
 
-def open_descriptor(text: str, directory: str, name: str, opened: list[FileDevice]) -> Device:
-    """Open a device from a descriptor's extent lines; extent files come from ``directory`` only."""
+def open_descriptor(text: str, holder: str, refs: References, opened: list[FileDevice]) -> Device:
+    """Open a device from the extent lines of the descriptor at host path ``holder``.
+
+    Extent files are opened through ``refs``: inside the descriptor's directory tree, or
+    named by the user.
+    """
+    name = os.path.basename(holder)
     check(
         "parentFileNameHint" not in text and 'createType="vmfsSparse"' not in text,
         name,
@@ -210,24 +216,22 @@ def open_descriptor(text: str, directory: str, name: str, opened: list[FileDevic
         if kind == "ZERO":
             pieces.append((ZeroDevice(length), 0, length))
             continue
-        if os.path.basename(filename) != filename or filename in (".", ".."):
-            raise SourceError(f"{name}: vmdk extent {filename!r} is outside the image directory")
-        file = FileDevice(os.path.join(directory, filename))
-        opened.append(file)
-        if kind in ("FLAT", "VMFS"):
-            pieces.append((file, int(offset or 0) * _SECTOR, length))
-        elif kind == "SPARSE":
-            pieces.append((SparseExtent(file, filename), 0, length))
-        else:
+        if kind not in ("FLAT", "VMFS", "SPARSE"):
             raise SourceError(f"{name}: vmdk extent type {kind} is not supported")
+        file = refs.open(holder, filename, "vmdk extent")
+        opened.append(file)
+        if kind == "SPARSE":
+            pieces.append((SparseExtent(file, file.name), 0, length))
+        else:
+            pieces.append((file, int(offset or 0) * _SECTOR, length))
     check(bool(pieces), name, "vmdk descriptor lists no extents")
     return ConcatDevice(pieces)
 
 
-def open_ova(file: FileDevice, path: str) -> Device:
+def open_ova(file: FileDevice) -> Device:
     """Open the first ``.vmdk`` member of an uncompressed OVA (tar), read in place."""
     try:
-        with tarfile.open(path, "r:") as archive:
+        with tarfile.open(file.path, "r:") as archive:
             for member in archive:
                 if member.isfile() and member.name.lower().endswith(".vmdk"):
                     window = SliceDevice(file, member.offset_data, member.size)

@@ -188,7 +188,7 @@ def test_compressed_qcow2_partial_reads_equal_the_raw_image(tmp_path: Path) -> N
     image = convert(raw, tmp_path / "z.qcow2", "qcow2", "-c")
     plain, packed = FileDevice(str(raw)), FileDevice(str(image))
     try:
-        disk = Qcow2Device(packed, str(image))
+        disk = Qcow2Device(packed)
         pick = random.Random(3)
         spots = [(0, 16), (65_536 - 8, 16), (4096, 64), (8192, 70_000), (0, 1 << 20)]
         spots += [(pick.randrange(plain.size), pick.randrange(1, 9000)) for _ in range(200)]
