@@ -13,6 +13,14 @@ class SourceError(ImgauditError):
     """The input cannot be read: missing, unreadable, corrupt or of an unknown kind."""
 
 
+class CorruptImage(SourceError):
+    """A structure of the input is cut short or inconsistent (raised by the readers' helpers)."""
+
+
+class UnsupportedFeature(SourceError):
+    """The input uses a feature no reader here reads; the message names it and where it is."""
+
+
 class LimitExceeded(SourceError):
     """A resource cap (entries, bytes, decompression ratio, nesting) was hit."""
 

@@ -23,43 +23,72 @@ from collections.abc import Iterator
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification
-from analyzer.sources.disk import ext4, formats, xfs
+from analyzer.sources.disk import formats, signatures
 from analyzer.sources.disk.assemble import Layout, Volume, discover, mount
+from analyzer.sources.disk.device import Device, FileDevice
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
 from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
-from analyzer.sources.disk.volumes import is_mbr
 from analyzer.sources.entry import LayerInfo, LayerStream
 
 __all__ = ["DiskSource", "sniff", "sniff_path"]
 
 
 def sniff(head: bytes) -> bool:
-    """Tell whether the first bytes (up to 4 KiB) look like a disk image this source reads."""
-    if formats.detect(head) not in ("raw", "ova"):
-        return True
-    if head[512:520] == b"EFI PART" or head[4096:4104] == b"EFI PART":
-        return True
-    if head[ext4.MAGIC_AT : ext4.MAGIC_AT + 2] == ext4.MAGIC_BYTES or head[:4] == xfs.MAGIC:
-        return True
-    return is_mbr(head[:512])
+    """Tell whether the first bytes look like a disk image this source reads.
+
+    Signatures beyond ``head`` (a GPT at 4096-byte sectors, btrfs at 64 KiB) are not seen;
+    :func:`sniff_path` reads as far as each needs.
+    """
+    return _looks_like_disk(_Bytes(head))
 
 
 def sniff_path(path: str) -> bool:
-    """Like :func:`sniff`, also recognising a fixed VHD by the footer at the end of the file."""
+    """Tell whether the file at ``path`` is a disk image.
+
+    That is: an image format (a fixed VHD by its footer), a partition table at 512- or
+    4096-byte sectors, or a bare volume of any type in
+    :data:`~analyzer.sources.disk.signatures.SIGNATURES`.
+    """
     try:
-        with open(path, "rb") as file:
-            head = file.read(formats.HEAD)
-            size = os.fstat(file.fileno()).st_size
-            if size >= 512:
-                file.seek(size - 512)
-                if file.read(8) == COOKIE:
-                    return True
-    except OSError:
+        file = FileDevice(path)
+    except SourceError:
         return False
-    if sniff(head):
+    try:
+        if file.size >= 512 and file.read(file.size - 512, 8) == COOKIE:
+            return True
+        if path.lower().endswith(".ova") and file.read(257, 5) == b"ustar":
+            return True
+        return _looks_like_disk(file)
+    except SourceError:
+        return False
+    finally:
+        file.close()
+
+
+def _looks_like_disk(device: Device) -> bool:
+    head = device.read(0, formats.HEAD)
+    if formats.detect(head) not in ("raw", "ova"):
         return True
-    return path.lower().endswith(".ova") and head[257:262] == b"ustar"
+    if head[257:262] == b"ustar":
+        return False
+    return signatures.has_table(device) or signatures.match(device) is not None
+
+
+class _Bytes:
+    """The first bytes of a file as a device (what :func:`sniff` is given)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    @property
+    def size(self) -> int:
+        """Number of bytes."""
+        return len(self._data)
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes at ``offset``."""
+        return self._data[offset : offset + size] if offset >= 0 else b""
 
 
 class DiskSource:

@@ -17,8 +17,8 @@ from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
 from analyzer.sources.disk import lvm
 from analyzer.sources.disk.device import Device, SliceDevice
-from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, lookup, read_file
-from analyzer.sources.disk.probe import identify, open_filesystem
+from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, Notes, lookup, read_file
+from analyzer.sources.disk.signatures import match, open_filesystem
 from analyzer.sources.disk.volumes import ROOT_TYPES, Partition, read_table
 
 #: fstab types that are not on the disk: swap, pseudo and network file systems.
@@ -75,6 +75,7 @@ class Volume:
     partition: Partition | None = None
     lv: lvm.LogicalVolume | None = None
     content: str | None = None
+    description: str | None = None
     fs: FileSystem | None = None
     mountpoint: str | None = None
 
@@ -115,7 +116,7 @@ def discover(disk: Device, name: str) -> Layout:
     ] or [Volume("disk", disk)]
     pvs: list[lvm.PhysicalVolume] = []
     for unit in units:
-        unit.content = identify(unit.device)
+        _identify(unit)
         if unit.content == "LVM2_member":
             try:
                 pv = lvm.probe(unit.device, f"{name}:{unit.id}")
@@ -133,16 +134,23 @@ def discover(disk: Device, name: str) -> Layout:
             layout.note(Level.WARNING, "disk.lvm.unsupported", f"{name}: {problem}")
         for lv in lvs:
             units.append(Volume(f"lv:{lv.vg}/{lv.name}", lv.device, lv=lv))
-            units[-1].content = identify(lv.device)
+            _identify(units[-1])
     for unit in units:
         _open(unit, name, layout)
     layout.volumes = units
     return layout
 
 
+def _identify(unit: Volume) -> None:
+    found = match(unit.device)
+    if found is not None:
+        unit.content, unit.description = found.name, found.description
+
+
 def _open(unit: Volume, name: str, layout: Layout) -> None:
+    notes = Notes(f"{name}:{unit.id}", layout.notifications)
     try:
-        unit.fs = open_filesystem(unit.device, unit.content, f"{name}:{unit.id}")
+        unit.fs = open_filesystem(unit.device, unit.content, notes.volume, notes)
     except SourceError as exc:
         layout.note(Level.ERROR, "disk.filesystem", f"{exc}; its files are not scanned")
         return
@@ -150,7 +158,8 @@ def _open(unit: Volume, name: str, layout: Layout) -> None:
         layout.note(
             Level.WARNING,
             "disk.filesystem.unsupported",
-            f"{name}:{unit.id}: {unit.content} is not supported; its files are not scanned",
+            f"{notes.volume}: {unit.description} ({unit.content}) is not supported; "
+            "its files are not scanned",
         )
 
 
@@ -163,7 +172,10 @@ def mount(layout: Layout, name: str) -> None:
     """Choose the root, read its fstab and fill ``layout.mounts`` (root first, then by depth)."""
     readable = [v for v in layout.volumes if v.fs is not None]
     if not readable:
-        raise SourceError(f"{name}: no readable file system found")
+        found = ", ".join(f"{v.id}: {v.description}" for v in layout.volumes if v.content)
+        raise SourceError(
+            f"{name}: no readable file system found" + (f" ({found})" if found else "")
+        )
     roots: list[Volume] = []
     for volume in readable:
         try:

@@ -12,9 +12,9 @@ import os
 import struct
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO, Generic, Protocol, TypeVar
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
-from analyzer.errors import SourceError
+from analyzer.errors import CorruptImage, SourceError
 from analyzer.sources.entry import BLOCK_SIZE
 
 K = TypeVar("K")
@@ -206,17 +206,28 @@ class LRU(Generic[K, V]):
 
 
 def read_exact(device: Device, offset: int, size: int, what: str, name: str) -> bytes:
-    """Exactly ``size`` bytes, or a ``SourceError`` naming the structure that is cut short."""
+    """Exactly ``size`` bytes, or a ``CorruptImage`` naming the structure that is cut short."""
     data = device.read(offset, size)
     if len(data) != size:
-        raise SourceError(f"{name}: corrupt {what} beyond end of file (offset {offset})")
+        raise CorruptImage(f"{name}: corrupt {what} beyond end of file (offset {offset})")
     return data
 
 
+def unpack(fmt: str, data: bytes, offset: int, name: str) -> tuple[Any, ...]:
+    """``struct.unpack_from``, with a structure cut short raised as ``CorruptImage``.
+
+    The one place where the readers turn a short buffer into an error about the input.
+    """
+    try:
+        return struct.unpack_from(fmt, data, offset)
+    except struct.error as exc:
+        raise CorruptImage(f"{name}: corrupt structure at byte {offset}: {exc}") from exc
+
+
 def check(condition: bool, name: str, message: str) -> None:
-    """Raise ``SourceError(f"{name}: {message}")`` unless ``condition`` holds."""
+    """Raise ``CorruptImage(f"{name}: {message}")`` unless ``condition`` holds."""
     if not condition:
-        raise SourceError(f"{name}: {message}")
+        raise CorruptImage(f"{name}: {message}")
 
 
 def read_table(

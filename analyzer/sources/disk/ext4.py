@@ -10,10 +10,9 @@ walk is bounded, so a corrupt inode is an error for that inode, not a hang.
 from __future__ import annotations
 
 import struct
-import uuid
-from dataclasses import dataclass
 
-from analyzer.errors import SourceError
+from analyzer.errors import SourceError, UnsupportedFeature
+from analyzer.model import Level
 from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
 from analyzer.sources.disk.ext4_parts import (
     Run,
@@ -22,18 +21,20 @@ from analyzer.sources.disk.ext4_parts import (
     extent_runs,
     parse_xattrs,
 )
-from analyzer.sources.disk.fsbase import Inode, kind_of
+from analyzer.sources.disk.ext4_super import (
+    COMPAT_HAS_JOURNAL,
+    INCOMPAT_META_BG,
+    INCOMPAT_RECOVER,
+    MAGIC,
+    parse_superblock,
+)
+from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
 from analyzer.sources.entry import Blocks, BytesData, Kind
 
-MAGIC = 0xEF53
 SUPERBLOCK = 1024
 #: Where the magic sits on the volume, and its bytes there (to recognise an ext volume).
 MAGIC_AT, MAGIC_BYTES = SUPERBLOCK + 0x38, MAGIC.to_bytes(2, "little")
-_INCOMPAT_64BIT = 0x80
-_INCOMPAT_META_BG = 0x10
-_INCOMPAT_JOURNAL_DEV = 0x8
-_INCOMPAT_RECOVER = 0x4
-_INCOMPAT_INLINE = 0x8000
+_FLAG_ENCRYPT = 0x800
 _FLAG_EXTENTS = 0x80000
 _FLAG_INLINE = 0x10000000
 _XATTR_MAGIC = 0xEA020000
@@ -42,87 +43,37 @@ _MAX_SYMLINK = 1 << 16
 _MAX_DIR = 1 << 30
 
 
-@dataclass(frozen=True, slots=True)
-class Superblock:
-    """The fields of an ext superblock this reader uses."""
-
-    block_size: int
-    blocks: int
-    inodes: int
-    inodes_per_group: int
-    blocks_per_group: int
-    first_data_block: int
-    inode_size: int
-    desc_size: int
-    incompat: int
-    first_meta_bg: int
-    uuid: str
-    label: str
-
-
-def parse_superblock(raw: bytes, device_size: int, name: str) -> Superblock:
-    """Parse and validate an ext superblock (the 1024 bytes at offset 1024)."""
-    check(struct.unpack_from("<H", raw, 0x38)[0] == MAGIC, name, "not an ext file system")
-    inodes, blocks_lo, _r, _f, _fi, first_data, log_block = struct.unpack_from("<7I", raw, 0)
-    blocks_per_group, _frags, inodes_per_group = struct.unpack_from("<III", raw, 0x20)
-    rev = struct.unpack_from("<I", raw, 0x4C)[0]
-    inode_size = struct.unpack_from("<H", raw, 0x58)[0] if rev else 128
-    incompat = struct.unpack_from("<I", raw, 0x60)[0]
-    desc_size = struct.unpack_from("<H", raw, 0xFE)[0] if incompat & _INCOMPAT_64BIT else 32
-    blocks_hi = struct.unpack_from("<I", raw, 0x150)[0] if incompat & _INCOMPAT_64BIT else 0
-    first_meta_bg = struct.unpack_from("<I", raw, 0x104)[0]
-    check(log_block <= 6, name, "corrupt ext: block size too large")
-    block_size = 1024 << log_block
-    check(not incompat & _INCOMPAT_JOURNAL_DEV, name, "ext external journal device, no files")
-    check(
-        128 <= inode_size <= block_size and inode_size & (inode_size - 1) == 0,
-        name,
-        "corrupt ext: bad inode size",
-    )
-    check(32 <= desc_size <= 1024, name, "corrupt ext: bad group descriptor size")
-    check(
-        0 < inodes_per_group <= block_size * 8 and 0 < blocks_per_group <= block_size * 8,
-        name,
-        "corrupt ext: bad group geometry",
-    )
-    total = blocks_lo | blocks_hi << 32
-    check(
-        total * block_size <= device_size + block_size * blocks_per_group,
-        name,
-        "corrupt ext: file system larger than its device",
-    )
-    label = raw[0x78:0x88].split(b"\0", 1)[0].decode("utf-8", "replace")
-    return Superblock(
-        block_size,
-        total,
-        inodes,
-        inodes_per_group,
-        blocks_per_group,
-        first_data,
-        inode_size,
-        desc_size,
-        incompat,
-        first_meta_bg,
-        str(uuid.UUID(bytes=raw[0x68:0x78])),
-        label,
-    )
-
-
 class ExtFileSystem:
     """An ext2/3/4 file system on a device."""
 
     root = 2
 
-    def __init__(self, device: Device, name: str) -> None:
+    def __init__(self, device: Device, name: str, notes: Notes | None = None) -> None:
         self.name = name
         self._meta = CachedDevice(device)
         self._data = device
+        notes = notes or Notes(name)
         raw = read_exact(device, SUPERBLOCK, 1024, "ext superblock", name)
         self.sb = sb = parse_superblock(raw, device.size, name)
-        self.fstype = "ext4" if sb.incompat & 0x2C0 else ("ext3" if raw[0x5C] & 4 else "ext2")
+        journal = sb.compat & COMPAT_HAS_JOURNAL
+        self.fstype = "ext4" if sb.incompat & 0x2C0 else ("ext3" if journal else "ext2")
         self.uuid: str | None = sb.uuid
         self.label: str | None = sb.label or None
-        self.needs_recovery = bool(sb.incompat & _INCOMPAT_RECOVER)
+        if not sb.checksum_ok:
+            notes.add(
+                Level.WARNING,
+                "disk.ext.checksum",
+                f"{self.fstype} superblock checksum does not match; its fields may be wrong",
+            )
+        self.needs_recovery = bool(sb.incompat & INCOMPAT_RECOVER)
+        if self.needs_recovery:
+            notes.add(
+                Level.ERROR,
+                "disk.ext.journal",
+                f"{self.fstype} journal needs recovery (the image was taken from a running "
+                "system) and was not replayed: files written since the last checkpoint may be "
+                "missing or stale",
+            )
         self._groups = -(-sb.blocks // sb.blocks_per_group) if sb.blocks else 0
         check(
             self._groups * sb.inodes_per_group >= sb.inodes,
@@ -133,13 +84,17 @@ class ExtFileSystem:
         self._last_inode: tuple[int, bytes] = (0, b"")
 
     def _descriptor_block(self, index: int) -> int:
+        """Block of the ``index``-th descriptor block (the kernel's ``descriptor_loc``)."""
         sb = self.sb
         per_block = sb.block_size // sb.desc_size
-        if sb.incompat & _INCOMPAT_META_BG and index >= sb.first_meta_bg:
+        super_block = SUPERBLOCK // sb.block_size
+        if sb.incompat & INCOMPAT_META_BG and index >= sb.first_meta_bg:
             group = index * per_block
             first = sb.first_data_block + group * sb.blocks_per_group
-            return first + (1 if _has_super(group) else 0)
-        return sb.first_data_block + 1 + index
+            # with 1 KiB blocks and no first data block (bigalloc), group 0 starts at block 0
+            extra = 1 if super_block and index == 0 and sb.first_data_block == 0 else 0
+            return first + (1 if _has_super(group) else 0) + extra
+        return super_block + 1 + index
 
     def _inode_table(self, group: int) -> int:
         table = self._tables.get(group)
@@ -181,6 +136,8 @@ class ExtFileSystem:
             raise SourceError(f"{self.name}: inode {ino} has unknown type {mode:o}")
         xattrs = self._xattrs(raw)
         rdev = self._rdev(raw) if kind in (Kind.CHAR, Kind.BLOCK) else None
+        if kind is Kind.SYMLINK:
+            self._refuse_encrypted(ino, flags, "link target")
         link = self._symlink(ino, raw, flags, size, xattrs) if kind is Kind.SYMLINK else None
         wanted = {k: v for k, v in xattrs.items() if k.startswith("security.")}
         return Inode(
@@ -194,6 +151,13 @@ class ExtFileSystem:
             link,
             wanted,
         )
+
+    def _refuse_encrypted(self, ino: int, flags: int, what: str) -> None:
+        if flags & _FLAG_ENCRYPT:
+            raise UnsupportedFeature(
+                f"{self.name}: inode {ino} is encrypted (ext4 encrypt, fscrypt): its {what} "
+                "cannot be read without its key"
+            )
 
     @staticmethod
     def _rdev(raw: bytes) -> tuple[int, int]:
@@ -256,6 +220,7 @@ class ExtFileSystem:
         """Return a reader of the file's bytes, read from its extents only when called."""
         raw = self._raw_inode(ino)
         flags = struct.unpack_from("<I", raw, 0x20)[0]
+        self._refuse_encrypted(ino, flags, "content")
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
             return BytesData(data)
@@ -267,6 +232,7 @@ class ExtFileSystem:
         mode, _uid, size = struct.unpack_from("<HHI", raw, 0)
         check(kind_of(mode) is Kind.DIR, self.name, f"inode {ino} is not a directory")
         flags = struct.unpack_from("<I", raw, 0x20)[0]
+        self._refuse_encrypted(ino, flags, "names")
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))
             check(len(data) <= _MAX_INLINE_DIR, self.name, "corrupt ext: inline dir too large")

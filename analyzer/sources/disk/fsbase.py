@@ -68,6 +68,24 @@ class Inode:
     xattrs: Mapping[str, bytes] = field(default_factory=dict)
 
 
+@dataclass
+class Notes:
+    """The channel through which a file-system reader reports what it finds about its volume.
+
+    Readers get one when they are opened and add what a user must know about the volume as a
+    whole: a journal that needs recovery, a dirty log, a checksum that does not match, a
+    feature read on a best-effort basis. Everything added ends in the run's notifications
+    (``ERROR`` makes the run incomplete), each message prefixed with the volume's name.
+    """
+
+    volume: str
+    items: list[Notification] = field(default_factory=list)
+
+    def add(self, level: Level, code: str, message: str) -> None:
+        """Record ``message`` about the volume under ``code`` (``disk.ext.journal``, ...)."""
+        self.items.append(Notification(level, code, f"{self.volume}: {message}"))
+
+
 class FileSystem(Protocol):
     """A read-only file-system reader."""
 

@@ -12,9 +12,10 @@ import struct
 import uuid
 from dataclasses import dataclass
 
-from analyzer.errors import SourceError
+from analyzer.errors import SourceError, UnsupportedFeature
 from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
-from analyzer.sources.disk.fsbase import Inode, kind_of
+from analyzer.sources.disk.ext4_super import unsupported
+from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
 from analyzer.sources.disk.xfs_dir import Run, directory_entries, parse_attr_leaf, shortform_attrs
 from analyzer.sources.entry import Blocks, BytesData, Kind
 
@@ -25,6 +26,26 @@ _NREXT64 = 1 << 4
 _MAX_NODES = 1 << 16
 _MAX_SYMLINK = 1024
 _SYMLINK_MAGIC = b"XSLM"
+_DIFLAG_REALTIME = 0x1
+#: v5 incompatible features by bit: ``(name, read by this reader)``.
+INCOMPAT: dict[int, tuple[str, bool]] = {
+    0x1: ("ftype", True),
+    0x2: ("sparse inodes", True),
+    0x4: ("meta_uuid", True),
+    0x8: ("bigtime", True),
+    0x10: ("needsrepair", False),
+    0x20: ("nrext64", True),
+    0x40: ("exchange-range", True),
+    0x80: ("parent pointers", True),
+    0x100: ("metadir", False),
+}
+#: v5 read-only compatible features by bit.
+RO_COMPAT: dict[int, tuple[str, bool]] = {
+    0x1: ("finobt", True),
+    0x2: ("rmapbt", True),
+    0x4: ("reflink", True),
+    0x8: ("inobtcount", True),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +100,15 @@ def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
     )
     check(dirblklog <= 8, name, "corrupt XFS: directory block size")
     ftype = bool(incompat & 1) if version == 5 else bool(features2 & 0x200)
+    if version == 5:
+        ro_compat = struct.unpack_from(">I", raw, 212)[0]
+        refused = unsupported(incompat, INCOMPAT, "incompat")
+        refused += unsupported(ro_compat, RO_COMPAT, "ro_compat")
+        if refused:
+            raise UnsupportedFeature(
+                f"{name}: XFS feature {', '.join(refused)} is not supported; "
+                "the file system is not read"
+            )
     return XfsSuperblock(
         block,
         dblocks,
@@ -102,8 +132,9 @@ class XfsFileSystem:
 
     fstype = "xfs"
 
-    def __init__(self, device: Device, name: str) -> None:
+    def __init__(self, device: Device, name: str, notes: Notes | None = None) -> None:
         self.name = name
+        self._notes = notes or Notes(name)
         self._meta = CachedDevice(device)
         self._data = device
         self.sb = parse_superblock(
@@ -265,6 +296,11 @@ class XfsFileSystem:
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes (inline or from its extents)."""
         raw = self._raw(ino)
+        if struct.unpack_from(">H", raw, 90)[0] & _DIFLAG_REALTIME:
+            raise UnsupportedFeature(
+                f"{self.name}: inode {ino} keeps its data on the XFS realtime device, "
+                "which is not read"
+            )
         if raw[5] == _FMT_LOCAL:
             data = self._forks(raw)[0][: inode.size]
             return BytesData(data)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from builders import Device, Dir, File, Hardlink, Item, Symlink, make_tree, to_dir
 
 MIB = 1 << 20
@@ -403,3 +404,43 @@ def root_and_boot_disk(
     disk = tmp / "disk.raw"
     partitioned(disk, [Part(boot, 16), part])
     return disk
+
+
+def sector_disk(
+    disk: Path, table: str, sector: int, sizes_mib: list[int], total_mib: int
+) -> list[int]:
+    """A disk whose ``table`` (``gpt`` or ``dos``) counts ``sector``-byte sectors; the offsets.
+
+    ``sfdisk`` writes it through a loop device of that logical sector size (``losetup
+    --sector-size``), as the kernel sees a 4Kn disk; the test is skipped where loop devices
+    cannot be set up.
+    """
+    disk.unlink(missing_ok=True)
+    disk.write_bytes(b"")
+    os.truncate(disk, total_mib * MIB)
+    attach = subprocess.run(
+        ["losetup", "--sector-size", str(sector), "--show", "-f", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if attach.returncode:
+        pytest.skip(f"no loop device with {sector}-byte sectors: {attach.stderr.strip()}")
+    loop = attach.stdout.strip()
+    try:
+        lines = [f"label: {table}"] + [f"size={size}MiB, type=L" for size in sizes_mib]
+        if table == "dos":
+            lines = [f"label: {table}"] + [f"size={size}MiB, type=83" for size in sizes_mib]
+        run(
+            "sfdisk",
+            "-q",
+            "--no-reread",
+            "--no-tell-kernel",
+            loop,
+            input_text="\n".join(lines) + "\n",
+        )
+        dump = json.loads(run("sfdisk", "-J", loop))["partitiontable"]
+    finally:
+        subprocess.run(["losetup", "-d", loop], check=False)
+    assert dump["sectorsize"] == sector
+    return [int(p["start"]) * sector for p in dump["partitions"]]

@@ -1,0 +1,136 @@
+"""One signature table: bare file systems, 4Kn disks and volumes we only name, by content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from disk_builders import (
+    MIB,
+    copy_into,
+    mkfs_ext4,
+    mkfs_vfat,
+    mkfs_xfs,
+    run,
+    sector_disk,
+    write_tree,
+)
+
+from analyzer.errors import SourceError
+from analyzer.sources import open_source
+from analyzer.sources.disk import DiskSource, signatures, sniff_path
+from analyzer.sources.disk.device import FileDevice
+from analyzer.sources.vm import VmDisk
+from analyzer.vfs.build import TreeBuilder
+
+SPEC = {"etc/os-release": "ID=test\n", "etc/fstab": "# none\n", "hello": "hi\n"}
+
+
+def blank(path: Path, size_mib: int) -> Path:
+    path.unlink(missing_ok=True)
+    path.write_bytes(b"")
+    path.chmod(0o644)
+    with open(path, "r+b") as file:
+        file.truncate(size_mib * MIB)
+    return path
+
+
+@pytest.mark.parametrize("fs", ["ext4", "xfs", "vfat"])
+def test_bare_file_system_is_recognised_and_read_without_a_scheme(fs: str, tmp_path: Path) -> None:
+    tree_dir = write_tree(tmp_path / "t", SPEC)
+    image = tmp_path / f"bare.{fs}"
+    if fs == "ext4":
+        mkfs_ext4(tree_dir, image, 8)
+    elif fs == "xfs":
+        mkfs_xfs(tree_dir, image, 64)
+    else:
+        mkfs_vfat(tree_dir, image, 33)
+    assert sniff_path(str(image))
+    source = open_source(str(image))
+    assert isinstance(source, VmDisk)
+    tree = TreeBuilder([]).build(source.layers())
+    assert tree.read("/hello") == b"hi\n"
+    assert tree.lstat("/hello").layer == f"bare.{fs}:disk"
+    source.close()
+
+
+def _luks(path: Path, version: int) -> Path:
+    blank(path, 20)
+    run(
+        "cryptsetup",
+        "luksFormat",
+        "-q",
+        f"--type=luks{version}",
+        "--pbkdf=pbkdf2",
+        "--pbkdf-force-iterations=1000",
+        str(path),
+        "-",
+        input_text="secret",
+    )
+    return path
+
+
+def _made(kind: str, tmp_path: Path) -> Path:
+    path = tmp_path / f"{kind}.img"
+    if kind == "luks1":
+        return _luks(path, 1)
+    if kind == "luks2":
+        return _luks(path, 2)
+    blank(path, 120)
+    if kind == "swap":
+        run("mkswap", "-q", str(path))
+    elif kind == "btrfs":
+        run("mkfs.btrfs", "-q", str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "description"),
+    [
+        ("luks1", "crypto_LUKS", "LUKS1-encrypted volume"),
+        ("luks2", "crypto_LUKS", "LUKS2-encrypted volume"),
+        ("swap", "swap", "swap space"),
+        ("btrfs", "btrfs", "btrfs file system"),
+    ],
+)
+def test_volumes_we_do_not_read_are_named_not_mistaken(
+    kind: str, name: str, description: str, tmp_path: Path
+) -> None:
+    path = _made(kind, tmp_path)
+    device = FileDevice(str(path))
+    found = signatures.match(device)
+    device.close()
+    assert found is not None
+    assert (found.name, found.description) == (name, description)
+    assert sniff_path(str(path))
+    with pytest.raises(SourceError) as caught:
+        open_source(str(path))
+    assert str(caught.value) == (
+        f"{path.name}: no readable file system found (disk: {description})"
+    )
+
+
+def test_every_signature_has_a_distinct_description() -> None:
+    descriptions = [s.description for s in signatures.SIGNATURES]
+    assert len(set(descriptions)) == len(descriptions)
+    assert {s.name for s in signatures.SIGNATURES if s.opener} == {"ext", "xfs", "vfat"}
+
+
+def test_gpt_at_4096_byte_sectors_without_protective_mbr(tmp_path: Path) -> None:
+    """A 4Kn disk: the GPT header is at byte 4096 and the entries count 4 KiB sectors."""
+    root = mkfs_ext4(write_tree(tmp_path / "t", SPEC), tmp_path / "root.img", 8)
+    disk = tmp_path / "4kn.raw"
+    offsets = sector_disk(disk, "gpt", 4096, [12], 20)
+    copy_into(root, disk, offsets[0])
+    with open(disk, "r+b") as file:
+        file.write(bytes(512))  # no protective MBR: the GPT alone must be found
+    assert sniff_path(str(disk))
+    source = DiskSource(str(disk))
+    tree = TreeBuilder([]).build(source.layers())
+    facts = source.facts()
+    assert tree.read("/hello") == b"hi\n"
+    source.close()
+    assert facts["partition_table"] == "gpt"
+    parts = facts["partitions"]
+    assert isinstance(parts, list)
+    assert parts[0]["start"] == offsets[0]
