@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from builders import File
-from disk_builders import Part, mkfs_ext4, partitioned, run, write_tree
+from disk_builders import Part, Spec, mkfs_ext4, partitioned, run, write_tree
 
 from analyzer.errors import SourceError
 from analyzer.model import Level
@@ -14,7 +14,7 @@ from analyzer.sources.disk import DiskSource
 from analyzer.vfs.build import TreeBuilder
 
 BIG = bytes(range(256)) * 1200
-SPEC = {
+SPEC: Spec = {
     "etc/os-release": "ID=test\n",
     "etc/fstab": "# none\n",
     "big": File(BIG, 0o640, 7, 8),
