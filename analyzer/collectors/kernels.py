@@ -26,12 +26,14 @@ from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.kernel.boot import (
     BLS_DIRS,
+    EXTLINUX_CONFS,
     GRUB_CFGS,
     GRUB_DEFAULTS,
     GRUB_DROPINS,
     GRUBENVS,
     KERNEL_CMDLINE,
     LOADER_CONFS,
+    UPDATE_EXTLINUX,
     read_boot_config,
 )
 from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
@@ -82,6 +84,8 @@ def _capture() -> tuple[CapturePattern, ...]:
         *(f"{directory}/*.conf" for directory in BLS_DIRS),
         *LOADER_CONFS,
         KERNEL_CMDLINE,
+        *EXTLINUX_CONFS,
+        UPDATE_EXTLINUX,
         "/etc/rc.conf",
     )
     modules = [

@@ -1,11 +1,13 @@
 """The boot configuration of an image: which kernel boots by default, with which parameters.
 
 Reads GRUB (``/etc/default/grub`` and drop-ins, ``grub.cfg``, ``grubenv``), boot-loader-spec
-entries and ``loader.conf``, ``/etc/kernel/cmdline``, and the ``.cmdline`` section of unified
-kernel images (``EFI/Linux/*.efi``, read during the pass) from the tree. The effective command
-line of a release lists generated files first (UKIs, ``grub.cfg``, BLS entries) and the files they
-are generated from last (``/etc/default/grub``, ``/etc/kernel/cmdline``), so the last
-occurrence of a parameter, the one that wins, points at the file to edit.
+entries and ``loader.conf``, ``/etc/kernel/cmdline``, extlinux (``extlinux.conf`` and Alpine's
+``/etc/update-extlinux.conf``), and the ``.cmdline`` section of unified kernel images
+(``EFI/Linux/*.efi``, read during the pass) from the tree. The effective command line of a
+release lists generated files first (UKIs, ``grub.cfg``, BLS entries, ``extlinux.conf``) and
+the files they are generated from last (``/etc/default/grub``, ``update-extlinux.conf``,
+``/etc/kernel/cmdline``), so the last occurrence of a parameter, the one that wins, points at
+the file to edit.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from dataclasses import dataclass, field
 from analyzer.collectors.textfiles import read_lines
 from analyzer.kernel.cmdline import (
     BlsEntry,
+    ExtlinuxEntry,
     MenuEntry,
     Param,
     parse_bls,
+    parse_extlinux,
     parse_grub_cfg,
     parse_grub_defaults,
     parse_grubenv,
+    parse_update_extlinux,
     split_params,
 )
 from analyzer.kernel.uki import UkiInfo
@@ -38,6 +43,8 @@ LOADER_CONFS = (
     "/efi/loader/loader.conf",
 )
 KERNEL_CMDLINE = "/etc/kernel/cmdline"
+EXTLINUX_CONFS = ("/boot/extlinux.conf", "/boot/extlinux/extlinux.conf", "/extlinux.conf")
+UPDATE_EXTLINUX = "/etc/update-extlinux.conf"
 UKI_GLOBS = ("/boot/efi/EFI/Linux/*.efi", "/efi/EFI/Linux/*.efi", "/boot/EFI/Linux/*.efi")
 
 
@@ -85,6 +92,9 @@ class BootConfig:
     kernel_cmdline: tuple[Param, ...] = ()
     files: tuple[str, ...] = ()
     ukis: tuple[UkiEntry, ...] = ()
+    extlinux: tuple[ExtlinuxEntry, ...] = ()
+    extlinux_default: int | None = None
+    extlinux_opts: tuple[Param, ...] = ()
 
     def grub_params(self) -> list[Param]:
         """``GRUB_CMDLINE_LINUX`` then ``GRUB_CMDLINE_LINUX_DEFAULT`` (grub-mkconfig's order)."""
@@ -106,9 +116,21 @@ class BootConfig:
             if bls.version == release or (bls.kernel and _names(bls.kernel, release)):
                 params += bls.params
                 break
+        label = self._extlinux_label(release)
+        if label is not None:
+            params += label.params
         params += self.grub_params()
+        params += self.extlinux_opts
         params += self.kernel_cmdline
         return params
+
+    def _extlinux_label(self, release: str) -> ExtlinuxEntry | None:
+        """The default label if it boots ``release`` or no label does, else the first that does."""
+        default = None if self.extlinux_default is None else self.extlinux[self.extlinux_default]
+        named = [e for e in self.extlinux if e.kernel and _names(e.kernel, release)]
+        if default is not None and (default in named or not named):
+            return default
+        return named[0] if named else None
 
     def default_release(self, releases: list[str]) -> tuple[str, str] | None:
         """The release that boots by default and why, when the boot loader says so."""
@@ -230,6 +252,16 @@ def read_boot_config(tree: Tree) -> BootConfig:
         files.append(KERNEL_CMDLINE)
     ukis = read_ukis(tree)
     files += [uki.path for uki in ukis if uki.params]
+    extlinux: list[ExtlinuxEntry] = []
+    extlinux_default = None
+    for path in EXTLINUX_CONFS:
+        lines = _lines(tree, path)
+        if lines is not None and not extlinux:
+            extlinux, extlinux_default = parse_extlinux(path, lines)
+            files.append(path)
+    opts = parse_update_extlinux(UPDATE_EXTLINUX, _lines(tree, UPDATE_EXTLINUX) or [])
+    if opts:
+        files.append(UPDATE_EXTLINUX)
     return BootConfig(
         grub_vars,
         tuple(menu),
@@ -241,4 +273,7 @@ def read_boot_config(tree: Tree) -> BootConfig:
         tuple(cmdline),
         tuple(files),
         ukis,
+        tuple(extlinux),
+        extlinux_default,
+        tuple(opts),
     )

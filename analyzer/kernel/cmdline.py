@@ -3,8 +3,9 @@
 Sources: ``/etc/default/grub`` and ``/etc/default/grub.d/*.cfg`` (``GRUB_CMDLINE_LINUX`` and
 ``GRUB_CMDLINE_LINUX_DEFAULT``, with ``$VAR`` expansion so a drop-in that appends keeps the
 earlier parameters at their own lines), ``linux`` lines of ``grub.cfg``, boot-loader-spec
-entries (``options``), ``/etc/kernel/cmdline``, and the ``.cmdline`` section of a unified
-kernel image (no line: the whole section is one command line).
+entries (``options``), ``/etc/kernel/cmdline``, ``APPEND`` lines of ``extlinux.conf`` and
+``default_kernel_opts`` of Alpine's ``/etc/update-extlinux.conf``, and the ``.cmdline``
+section of a unified kernel image (no line: the whole section is one command line).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 class Param:
     """One parameter: ``name``, ``value`` (``None`` for a bare flag), source ``path`` and line.
 
-    ``source`` is ``grub-default``, ``grub.cfg``, ``bls``, ``kernel-cmdline``, ``grubenv`` or
-    ``uki``.
+    ``source`` is ``grub-default``, ``grub.cfg``, ``bls``, ``kernel-cmdline``, ``grubenv``,
+    ``extlinux``, ``update-extlinux`` or ``uki``.
     """
 
     name: str
@@ -206,3 +207,64 @@ def parse_grubenv(path: str, lines: Iterable[str]) -> dict[str, Param]:
         key, _, value = line.partition("=")
         env[key.strip()] = Param(key.strip(), value.rstrip("\n"), path, number, "grubenv")
     return env
+
+
+@dataclass(frozen=True, slots=True)
+class ExtlinuxEntry:
+    """A ``LABEL`` of ``extlinux.conf``: its name, ``LINUX`` (or ``KERNEL``) and ``APPEND``."""
+
+    label: str
+    kernel: str | None
+    params: tuple[Param, ...]
+
+
+def parse_extlinux(path: str, lines: Iterable[str]) -> tuple[list[ExtlinuxEntry], int | None]:
+    """The labels of an ``extlinux.conf`` and the index of the one that boots by default.
+
+    The default is the label ``DEFAULT`` names, else the one marked ``MENU DEFAULT``, else the
+    first (``DEFAULT menu.c32`` names a menu module, not a label). Keywords are
+    case-insensitive, as syslinux reads them.
+    """
+    entries: list[dict[str, object]] = []
+    named_default: str | None = None
+    marked: int | None = None
+    for number, line in enumerate(lines, start=1):
+        words = line.strip().split(None, 1)
+        if not words or words[0].startswith("#"):
+            continue
+        key, rest = words[0].upper(), (words[1].strip() if len(words) > 1 else "")
+        if key == "LABEL":
+            entries.append({"label": rest, "kernel": None, "params": ()})
+        elif key == "DEFAULT":
+            named_default = rest
+        elif entries and key in ("LINUX", "KERNEL"):
+            entries[-1]["kernel"] = rest
+        elif entries and key == "APPEND":
+            entries[-1]["params"] = tuple(split_params(rest, path, number, "extlinux"))
+        elif entries and key == "MENU" and rest.upper() == "DEFAULT":
+            marked = len(entries) - 1
+    found = [
+        ExtlinuxEntry(
+            str(raw["label"]),
+            raw["kernel"] if isinstance(raw["kernel"], str) else None,
+            raw["params"] if isinstance(raw["params"], tuple) else (),
+        )
+        for raw in entries
+    ]
+    labels = [entry.label for entry in found]
+    if named_default in labels:
+        return found, labels.index(named_default)
+    if marked is not None:
+        return found, marked
+    return found, 0 if found else None
+
+
+def parse_update_extlinux(path: str, lines: Iterable[str]) -> list[Param]:
+    """``default_kernel_opts`` of Alpine's ``/etc/update-extlinux.conf`` (the last assignment)."""
+    params: list[Param] = []
+    for number, line in enumerate(lines, start=1):
+        match = _ASSIGN.match(line)
+        if match and match.group(1) == "default_kernel_opts":
+            value = _shell_value(match.group(2))
+            params = split_params(value, path, number, "update-extlinux")
+    return params

@@ -1,4 +1,10 @@
-"""Which kernel modules ship for a release: ``modules.dep``, module files, ``modules.builtin``.
+"""Which kernel modules ship for a release: module files, ``modules.dep``, ``modules.builtin``.
+
+A module ships when its file (plain or compressed: :data:`MODULE_SUFFIXES`) is in the image:
+at the path ``modules.dep`` gives for it, or anywhere under the release's modules directory.
+A module that ``modules.dep`` lists but whose file is gone (deleted by an image slimming
+step, or hidden by a later layer) does not ship: ``modprobe`` would fail on that host, and
+:meth:`ModulesInfo.listed_missing` names both the listing and the missing file.
 
 Module names are normalised the way ``modprobe`` does (``-`` and ``_`` are the same), so
 ``xt_REDIRECT`` and ``br-netfilter`` compare as the kernel would.
@@ -17,6 +23,7 @@ from analyzer.vfs.tree import ResolveError, Tree
 MODULE_SUFFIXES = (".ko", ".ko.xz", ".ko.zst", ".ko.gz")
 MODULE_ROOTS = ("/lib/modules", "/usr/lib/modules")
 _MODULE_NAME = re.compile(r"([^/]+?)\.ko(?:\.(?:xz|zst|gz))?\Z")
+_SUFFIX = re.compile(r"\.ko(?:\.(?:xz|zst|gz))?\Z")
 
 
 def normalise(name: str) -> str:
@@ -31,13 +38,22 @@ def module_name(path: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedMissing:
+    """A module ``modules.dep`` lists (``listed``, at ``line``) whose file is not in the image."""
+
+    name: str
+    listed: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class ModulesInfo:
     """The modules tree of one release: where it is, what ships, what is built in.
 
     ``directory`` is the in-image path (``/lib/modules/R``); ``sources`` the files and
-    directories that were read. The name sets (module names found in ``modules.dep`` or as
-    files, and those listed in ``modules.builtin``) are kept out of JSON reports; their sizes
-    are the public ``shipped_count`` and ``builtin_count``.
+    directories that were read. The name sets (module files found, ``modules.builtin``
+    entries, ``modules.dep`` entries without a file) are kept out of JSON reports; their sizes
+    are the public ``shipped_count``, ``builtin_count`` and ``missing_count``.
     """
 
     release: str
@@ -45,11 +61,18 @@ class ModulesInfo:
     sources: tuple[str, ...]
     shipped_count: int
     builtin_count: int
+    missing_count: int
     _shipped: frozenset[str]
     _builtin: frozenset[str]
+    _missing: tuple[ListedMissing, ...] = ()
+
+    @property
+    def dep_path(self) -> str:
+        """``/lib/modules/R/modules.dep``."""
+        return f"{self.directory}/modules.dep"
 
     def ships(self, names: Iterable[str]) -> str | None:
-        """The first of ``names`` that ships as a module, or ``None``."""
+        """The first of ``names`` whose module file is in the image, or ``None``."""
         for name in names:
             if normalise(name) in self._shipped:
                 return name
@@ -60,6 +83,15 @@ class ModulesInfo:
         for name in names:
             if normalise(name) in self._builtin:
                 return name
+        return None
+
+    def listed_missing(self, names: Iterable[str]) -> ListedMissing | None:
+        """The first of ``names`` that ``modules.dep`` lists but whose file is missing."""
+        wanted = [normalise(name) for name in names]
+        for name in wanted:
+            for entry in self._missing:
+                if entry.name == name:
+                    return entry
         return None
 
 
@@ -76,17 +108,47 @@ def modules_directory(tree: Tree, release: str) -> str | None:
     return None
 
 
-def _names_from(tree: Tree, path: str, first_field: bool) -> set[str] | None:
-    text = read_lines(tree, path)
+def _builtin(tree: Tree, directory: str) -> set[str] | None:
+    text = read_lines(tree, f"{directory}/modules.builtin")
     if text.lines is None:
         return None
-    names = set()
-    for line in text.lines:
-        entry = line.split(":", 1)[0].strip() if first_field else line.strip()
-        name = module_name(entry) if entry else None
+    return {name for line in text.lines if (name := module_name(line.strip()))}
+
+
+def _dep_entries(tree: Tree, directory: str) -> list[tuple[str, str, int]] | None:
+    """``(name, listed path, line)`` for every module ``modules.dep`` lists."""
+    text = read_lines(tree, f"{directory}/modules.dep")
+    if text.lines is None:
+        return None
+    entries = []
+    for number, line in enumerate(text.lines, start=1):
+        listed = line.split(":", 1)[0].strip()
+        name = module_name(listed) if listed else None
         if name:
-            names.add(name)
-    return names
+            entries.append((name, listed, number))
+    return entries
+
+
+def _files(tree: Tree, directory: str) -> dict[str, str]:
+    """Every module file under ``directory``: path -> module name."""
+    try:
+        walk = list(tree.walk(directory))
+    except ResolveError:
+        return {}
+    return {
+        path: name
+        for path, node in walk
+        if not node.is_dir and path.endswith(MODULE_SUFFIXES) and (name := module_name(path))
+    }
+
+
+def _listed_file_exists(tree: Tree, directory: str, listed: str, files: dict[str, str]) -> bool:
+    """The listed module file, under any module suffix, is in the image."""
+    stem = _SUFFIX.sub("", listed if listed.startswith("/") else f"{directory}/{listed}")
+    candidates = [stem + suffix for suffix in MODULE_SUFFIXES]
+    if any(path in files for path in candidates):
+        return True
+    return listed.startswith("/") and any(tree.exists(path) for path in candidates)
 
 
 def read_modules(tree: Tree, release: str) -> ModulesInfo | None:
@@ -95,29 +157,33 @@ def read_modules(tree: Tree, release: str) -> ModulesInfo | None:
     if directory is None:
         return None
     sources: list[str] = []
-    shipped: set[str] = set()
-    from_dep = _names_from(tree, f"{directory}/modules.dep", first_field=True)
-    if from_dep is not None:
-        shipped |= from_dep
+    files = _files(tree, directory)
+    shipped = set(files.values())
+    missing: list[ListedMissing] = []
+    entries = _dep_entries(tree, directory)
+    if entries is not None:
         sources.append(f"{directory}/modules.dep")
-    found = False
-    try:
-        walk = list(tree.walk(directory))
-    except ResolveError:
-        walk = []
-    for path, node in walk:
-        if node.is_dir or not path.endswith(MODULE_SUFFIXES):
-            continue
-        name = module_name(path)
-        if name:
-            shipped.add(name)
-            found = True
-    if found:
+        for name, listed, line in entries:
+            if name in shipped:
+                continue
+            if _listed_file_exists(tree, directory, listed, files):
+                shipped.add(name)
+            else:
+                missing.append(ListedMissing(name, listed, line))
+    if files:
         sources.append(f"{directory}/**/*.ko*")
-    builtin = _names_from(tree, f"{directory}/modules.builtin", first_field=False)
+    builtin = _builtin(tree, directory)
     if builtin is not None:
         sources.append(f"{directory}/modules.builtin")
     built = frozenset(builtin or ())
     return ModulesInfo(
-        release, directory, tuple(sources), len(shipped), len(built), frozenset(shipped), built
+        release,
+        directory,
+        tuple(sources),
+        len(shipped),
+        len(built),
+        len(missing),
+        frozenset(shipped),
+        built,
+        tuple(missing),
     )

@@ -2,21 +2,23 @@
 
 :data:`MODULE_OF` names the module a tristate symbol builds when it is ``=m`` (from the
 ``obj-$(CONFIG_X) += name.o`` lines of the kernel's Makefiles), so ``=m`` can be checked
-against the modules that actually ship. :data:`HISTORY` lists symbols that exist only in some
-kernel versions, so their absence on other versions is explained instead of reported.
+against the modules that actually ship; :data:`BUILTIN_ONLY` lists the ``bool`` symbols, which
+are never modules. Every symbol a bundled pack accepts as ``=m`` is in one of the two (a test
+holds the packs to it). Version history is in :mod:`analyzer.kernel.history`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 #: Module built by each tristate symbol the rule packs ask about (without ``CONFIG_``);
 #: ``a|b`` when the name changed between kernel versions (either one counts).
 MODULE_OF: dict[str, str] = {
+    "AUFS_FS": "aufs",
     "BLK_DEV_DM": "dm_mod",
     "BRIDGE": "bridge",
     "BRIDGE_NETFILTER": "br_netfilter",
     "BTRFS_FS": "btrfs",
+    "CRYPTO": "crypto",
+    "CRYPTO_AEAD": "aead",
     "CRYPTO_GCM": "gcm",
     "CRYPTO_GHASH": "ghash_generic",
     "CRYPTO_SEQIV": "seqiv",
@@ -24,6 +26,8 @@ MODULE_OF: dict[str, str] = {
     "EXT3_FS": "ext4|ext3",
     "EXT4_FS": "ext4",
     "INET_ESP": "esp4",
+    "INET_XFRM_MODE_TRANSPORT": "xfrm4_mode_transport",
+    "IOSCHED_CFQ": "cfq_iosched",
     "IP6_NF_FILTER": "ip6table_filter",
     "IP6_NF_IPTABLES": "ip6_tables",
     "IP6_NF_MANGLE": "ip6table_mangle",
@@ -65,6 +69,8 @@ MODULE_OF: dict[str, str] = {
     "NETFILTER_XT_SET": "xt_set",
     "NETFILTER_XT_TARGET_MASQUERADE": "xt_MASQUERADE",
     "NETFILTER_XT_TARGET_REDIRECT": "xt_REDIRECT",
+    "NETPRIO_CGROUP": "netprio_cgroup",
+    "NET_CLS_CGROUP": "cls_cgroup",
     "NFT_CT": "nft_ct",
     "NFT_FIB": "nft_fib",
     "NFT_FIB_IPV4": "nft_fib_ipv4",
@@ -85,106 +91,73 @@ MODULE_OF: dict[str, str] = {
     "NF_NAT_TFTP": "nf_nat_tftp",
     "NF_REJECT_IPV4": "nf_reject_ipv4",
     "NF_TABLES": "nf_tables",
+    "OVERLAYFS_FS": "overlayfs",
     "OVERLAY_FS": "overlay",
     "STP": "stp",
     "VETH": "veth",
     "VXLAN": "vxlan",
+    "XFRM_ALGO": "xfrm_algo",
     "XFRM_USER": "xfrm_user",
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SymbolHistory:
-    """A symbol that exists only from ``since`` or only before ``until`` (kernel versions).
-
-    ``replacement`` is the symbol that carries the feature on the other side of the change.
-    """
-
-    symbol: str
-    why: str
-    since: tuple[int, int] | None = None
-    until: tuple[int, int] | None = None
-    replacement: tuple[str, ...] = ()
-
-    def missing_by_design(self, version: tuple[int, ...]) -> bool:
-        """True when a kernel of ``version`` cannot have this symbol."""
-        if self.until is not None and version[:2] >= self.until:
-            return True
-        return self.since is not None and version[:2] < self.since
-
-
-HISTORY: dict[str, SymbolHistory] = {
-    entry.symbol: entry
-    for entry in (
-        SymbolHistory(
-            "NF_CONNTRACK_IPV4",
-            "merged into CONFIG_NF_CONNTRACK in Linux 4.19",
-            until=(4, 19),
-            replacement=("NF_CONNTRACK",),
-        ),
-        SymbolHistory(
-            "NF_CONNTRACK_IPV6",
-            "merged into CONFIG_NF_CONNTRACK in Linux 4.19",
-            until=(4, 19),
-            replacement=("NF_CONNTRACK",),
-        ),
-        SymbolHistory(
-            "NF_NAT_IPV4",
-            "merged into CONFIG_NF_NAT in Linux 5.1",
-            until=(5, 1),
-            replacement=("NF_NAT",),
-        ),
-        SymbolHistory(
-            "NF_NAT_IPV6",
-            "merged into CONFIG_NF_NAT in Linux 5.1",
-            until=(5, 1),
-            replacement=("NF_NAT",),
-        ),
-        SymbolHistory(
-            "NETFILTER_XT_TARGET_MASQUERADE",
-            "introduced in Linux 5.2; older kernels have CONFIG_IP_NF_TARGET_MASQUERADE and"
-            " CONFIG_IP6_NF_TARGET_MASQUERADE instead",
-            since=(5, 2),
-            replacement=("IP_NF_TARGET_MASQUERADE", "IP6_NF_TARGET_MASQUERADE"),
-        ),
-        SymbolHistory(
-            "NF_NAT_NEEDED",
-            "removed in Linux 5.2 (NAT is always available with CONFIG_NF_NAT)",
-            until=(5, 2),
-            replacement=("NF_NAT",),
-        ),
-        SymbolHistory(
-            "MEMCG_SWAP_ENABLED",
-            "removed in Linux 5.8 (swap accounting is on by default)",
-            until=(5, 8),
-            replacement=("MEMCG",),
-        ),
-        SymbolHistory(
-            "MEMCG_SWAP",
-            "removed in Linux 6.1 (swap accounting is part of CONFIG_MEMCG)",
-            until=(6, 1),
-            replacement=("MEMCG",),
-        ),
-        SymbolHistory(
-            "IOSCHED_CFQ",
-            "removed in Linux 5.0 with the legacy block layer; BFQ replaces it",
-            until=(5, 0),
-            replacement=("IOSCHED_BFQ",),
-        ),
-        SymbolHistory(
-            "CFQ_GROUP_IOSCHED",
-            "removed in Linux 5.0 with the legacy block layer; BFQ_GROUP_IOSCHED replaces it",
-            until=(5, 0),
-            replacement=("BFQ_GROUP_IOSCHED",),
-        ),
-        SymbolHistory(
-            "MEMCG_KMEM",
-            "made part of CONFIG_MEMCG in Linux 4.6",
-            until=(4, 6),
-            replacement=("MEMCG",),
-        ),
-    )
-}
+#: Symbols the rule packs name that Kconfig declares ``bool``: they are ``y`` or off, never a
+#: module, so there is no module file to look for.
+BUILTIN_ONLY: frozenset[str] = frozenset(
+    {
+        "BLK_CGROUP",
+        "BLK_DEV_THROTTLING",
+        "BRIDGE_VLAN_FILTERING",
+        "BTRFS_FS_POSIX_ACL",
+        "CFQ_GROUP_IOSCHED",
+        "CFS_BANDWIDTH",
+        "CGROUPS",
+        "CGROUP_BPF",
+        "CGROUP_CPUACCT",
+        "CGROUP_DEVICE",
+        "CGROUP_FREEZER",
+        "CGROUP_HUGETLB",
+        "CGROUP_NET_PRIO",
+        "CGROUP_PERF",
+        "CGROUP_PIDS",
+        "CGROUP_SCHED",
+        "CPUSETS",
+        "DEVPTS_MULTIPLE_INSTANCES",
+        "EXT3_FS_POSIX_ACL",
+        "EXT3_FS_SECURITY",
+        "EXT3_FS_XATTR",
+        "EXT4_FS_POSIX_ACL",
+        "EXT4_FS_SECURITY",
+        "FAIR_GROUP_SCHED",
+        "INET",
+        "IPC_NS",
+        "IP_VS_NFCT",
+        "IP_VS_PROTO_TCP",
+        "IP_VS_PROTO_UDP",
+        "KEYS",
+        "MEMCG",
+        "MEMCG_KMEM",
+        "MEMCG_SWAP",
+        "MEMCG_SWAP_ENABLED",
+        "NAMESPACES",
+        "NET",
+        "NETFILTER",
+        "NETFILTER_ADVANCED",
+        "NET_NS",
+        "NF_NAT_NEEDED",
+        "PID_NS",
+        "POSIX_MQUEUE",
+        "PROC_FS",
+        "RESOURCE_COUNTERS",
+        "SECCOMP",
+        "SECCOMP_FILTER",
+        "SECURITY_APPARMOR",
+        "SECURITY_SELINUX",
+        "USER_NS",
+        "UTS_NS",
+        "XFRM",
+    }
+)
 
 
 def parse_version(release: str) -> tuple[int, ...] | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from analyzer.kernel.history import HISTORY
 from analyzer.kernel.kconfig import State, parse_text
-from analyzer.kernel.symbols import HISTORY, parse_version
+from analyzer.kernel.symbols import parse_version
 
 CONFIG = """\
 #

@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 
 from analyzer.collectors.kernel_model import Kernel
 from analyzer.facts import Facts
-from analyzer.kernel.kconfig import PREFIX, KConfig, State, strip_prefix
-from analyzer.kernel.symbols import HISTORY, MODULE_OF
+from analyzer.kernel.cgroups import CONTROLLERS
+from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
+from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol, strip_prefix
+from analyzer.kernel.symbols import MODULE_OF
 from analyzer.model import Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
@@ -97,6 +99,9 @@ class Kconfig:
     def _missing(self, kernel: Kernel, config: KConfig) -> LeafResult:
         primary = config.get(self.symbol)
         evidence = (kernel.config_evidence(),)
+        v1_only = self._v1_only(kernel, config, primary)
+        if v1_only is not None:
+            return v1_only
         history = HISTORY.get(self.symbol)
         version = kernel.version
         if primary is None and history and version and history.missing_by_design(version):
@@ -126,6 +131,41 @@ class Kconfig:
             ]
             detail += f"; also tried {', '.join(tried)}"
         return LeafResult(Outcome.FAIL, detail, symbol_location(kernel, primary), evidence)
+
+    def _v1_only(
+        self, kernel: Kernel, config: KConfig, primary: Symbol | None
+    ) -> LeafResult | None:
+        """A cgroup v1 controller's symbol on a kernel that boots with cgroup v2 only."""
+        controller = CGROUP_V1_ONLY.get(self.symbol)
+        if controller is None or kernel.cgroup.mode != "v2":
+            return None
+        v2 = CONTROLLERS.get(controller)
+        version = kernel.version
+        if v2 is not None and v2.since is not None and version is None:
+            return None
+        state = primary.describe() if primary else f"{PREFIX}{self.symbol} is absent"
+        detail = (
+            f"{state}: {controller} is a cgroup v1 controller and this kernel boots with"
+            f" cgroup v2 only ({kernel.cgroup.detail})"
+        )
+        where = symbol_location(kernel, primary)
+        evidence = (kernel.config_evidence(), f"cgroup hierarchy: {kernel.cgroup.detail}")
+        if v2 is None:
+            detail += "; container engines do not use it on cgroup v2"
+            return LeafResult(Outcome.PASS, detail, where, evidence, Level.NOTE)
+        found = [config.get(name) for name in v2.symbols]
+        enabled = [symbol for symbol in found if symbol is not None and symbol.enabled]
+        too_old = v2.since is not None and version is not None and version[:2] < v2.since
+        if len(enabled) == len(v2.symbols) and not too_old:
+            provided = ", ".join(symbol.describe() for symbol in enabled)
+            detail += f"; cgroup v2 provides it ({v2.note}: {provided})"
+            return LeafResult(Outcome.PASS, detail, where, evidence, Level.NOTE)
+        if too_old and v2.since is not None:
+            lack = f"Linux {v2.since[0]}.{v2.since[1]}"
+        else:
+            lack = ", ".join(f"{PREFIX}{name}" for name in v2.symbols if not config.enabled(name))
+        detail += f", but its cgroup v2 counterpart ({v2.note}) needs {lack}"
+        return LeafResult(Outcome.FAIL, detail, where, evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,5 +212,12 @@ class ModuleLoadable:
         if tree is not None and (tree.ships(names) or tree.builds_in(names)):
             return LeafResult(
                 Outcome.PASS, f"{self.module} is in {tree.directory}", Location(tree.directory)
+            )
+        gone = tree.listed_missing(names) if tree is not None else None
+        if tree is not None and gone is not None:
+            return LeafResult(
+                Outcome.FAIL,
+                f"{gone.name} is listed in modules.dep but {gone.listed} is not in the image",
+                Location(tree.dep_path, gone.line),
             )
         return no_config(kernel)

@@ -69,6 +69,16 @@ def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> L
             where,
             evidence,
         )
+    gone = tree.listed_missing(modules)
+    if gone is not None:
+        return LeafResult(
+            Outcome.FAIL,
+            f"{symbol.describe()}: {gone.name} is listed in modules.dep but {gone.listed}"
+            " is not in the image",
+            Location(tree.dep_path, gone.line),
+            evidence,
+            properties={"module": gone.name, "modules_dep": tree.dep_path, "listed": gone.listed},
+        )
     return LeafResult(
         Outcome.FAIL,
         f"{symbol.describe()}, but module {label} is not in {tree.directory}",
