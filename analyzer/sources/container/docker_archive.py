@@ -7,23 +7,24 @@ other uncompressed layer is checked against its diff id from the config.
 
 from __future__ import annotations
 
+from typing import Any
+
 from analyzer.errors import SourceError
 from analyzer.sources.container.detect import MANIFEST
 from analyzer.sources.container.digest import hex_name, is_hex
+from analyzer.sources.container.shape import CONFIG, DOCKER_MANIFEST
 from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
     Store,
     created_by,
     diff_ids,
-    expect_dict,
-    expect_list,
     platform_of,
     read_json,
 )
 
 
-def _select(entries: list[dict[str, object]], tag: str | None, label: str) -> dict[str, object]:
+def _select(entries: list[dict[str, Any]], tag: str | None, label: str) -> dict[str, Any]:
     if tag is not None:
         wanted = _short(tag if ":" in tag.rsplit("/", 1)[-1] else f"{tag}:latest")
         for entry in entries:
@@ -46,7 +47,7 @@ def _short(reference: str) -> str:
     return reference
 
 
-def _tags(entries: list[dict[str, object]]) -> str:
+def _tags(entries: list[dict[str, Any]]) -> str:
     names: list[str] = []
     for entry in entries:
         tags = entry.get("RepoTags")
@@ -57,17 +58,14 @@ def _tags(entries: list[dict[str, object]]) -> str:
 def read_docker_archive(store: Store, tag: str | None = None) -> ImageSpec:
     """The image ``manifest.json`` describes (the one tagged ``tag`` when there are several)."""
     label = store.label
-    manifest = expect_list(read_json(store, MANIFEST), f"{label}: {MANIFEST}")
-    if not manifest:
+    entries: list[dict[str, Any]] = read_json(store, MANIFEST, DOCKER_MANIFEST)
+    if not entries:
         raise SourceError(f"{label}: {MANIFEST} lists no image")
-    entries = [expect_dict(e, f"{label}: {MANIFEST}") for e in manifest]
     entry = _select(entries, tag, label)
-    config_name = entry.get("Config")
-    layer_names = expect_list(entry.get("Layers"), f"{label}: {MANIFEST}: Layers")
-    if not isinstance(config_name, str) or not all(isinstance(n, str) for n in layer_names):
-        raise SourceError(f"{label}: {MANIFEST}: Config and Layers must be paths")
+    config_name: str = entry["Config"]
+    layer_names: list[str] = entry["Layers"]
     config_hex = hex_name(config_name) or _json_hex(config_name)
-    config = expect_dict(read_json(store, config_name, config_hex), f"{label}: {config_name}")
+    config: dict[str, Any] = read_json(store, config_name, CONFIG, config_hex)
     ids = diff_ids(config, f"{label}: {config_name}")
     if len(ids) != len(layer_names):
         raise SourceError(

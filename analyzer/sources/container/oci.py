@@ -14,14 +14,20 @@ from typing import Any
 from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
 from analyzer.sources.container.digest import parse_digest
+from analyzer.sources.container.shape import (
+    CONFIG,
+    INDEX,
+    INDEX_OR_MANIFEST,
+    MANIFEST,
+    OCI_LAYOUT,
+    Shape,
+)
 from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
     Store,
     created_by,
     diff_ids,
-    expect_dict,
-    expect_list,
     platform_of,
     read_json,
 )
@@ -67,15 +73,10 @@ def read_oci(
 ) -> ImageSpec:
     """The image selected by ``tag`` and ``platform`` from an OCI layout."""
     label = store.label
-    layout = expect_dict(read_json(store, "oci-layout"), f"{label}: oci-layout")
-    version = layout.get("imageLayoutVersion")
+    version = read_json(store, "oci-layout", OCI_LAYOUT)["imageLayoutVersion"]
     if version != "1.0.0":
         raise SourceError(f"{label}: oci-layout: unsupported version {version!r}")
-    index = expect_dict(read_json(store, "index.json"), f"{label}: index.json")
-    descriptors = [
-        expect_dict(d, f"{label}: index.json")
-        for d in expect_list(index.get("manifests"), f"{label}: index.json: manifests")
-    ]
+    descriptors: list[dict[str, Any]] = read_json(store, "index.json", INDEX)["manifests"]
     if tag is not None:
         tagged = [d for d in descriptors if _ref_name(d) == tag]
         if not tagged:
@@ -91,43 +92,37 @@ def read_oci(
 
 
 def _ref_name(descriptor: dict[str, Any]) -> str | None:
-    annotations = descriptor.get("annotations")
-    name = annotations.get(REF_NAME) if isinstance(annotations, dict) else None
-    return name if isinstance(name, str) else None
+    name: str | None = (descriptor.get("annotations") or {}).get(REF_NAME)
+    return name
 
 
 def _candidates(
     store: Store, descriptor: dict[str, Any], tag: str | None, depth: int
 ) -> list[Candidate]:
     label = store.label
-    digest = parse_digest(descriptor.get("digest"), f"{label}: descriptor")
+    digest = parse_digest(descriptor["digest"], f"{label}: descriptor")
     media_type = descriptor.get("mediaType")
-    annotations = descriptor.get("annotations") or {}
-    if isinstance(annotations, dict) and annotations.get("vnd.docker.reference.type"):
+    if (descriptor.get("annotations") or {}).get("vnd.docker.reference.type"):
         return []
     document: dict[str, Any] | None = None
     if media_type is None:
-        document = _json_blob(store, digest)
+        document = _json_blob(store, digest, INDEX_OR_MANIFEST)
         media_type = document.get("mediaType") or (
             OCI_INDEX if "manifests" in document else OCI_MANIFEST
         )
     if media_type in INDEX_TYPES:
         if depth >= MAX_DEPTH:
             raise SourceError(f"{label}: indexes nested more than {MAX_DEPTH} deep")
-        nested = document or _json_blob(store, digest)
-        children = expect_list(nested.get("manifests"), f"{label}: {blob(digest)}: manifests")
-        return [
-            candidate
-            for child in children
-            for candidate in _candidates(store, expect_dict(child, label), tag, depth + 1)
-        ]
+        children = _json_blob(store, digest, INDEX)["manifests"]
+        nested = [_candidates(store, child, tag, depth + 1) for child in children]
+        return [candidate for found in nested for candidate in found]
     if media_type not in MANIFEST_TYPES:
         return []
-    platform = descriptor.get("platform")
-    if isinstance(platform, dict) and platform.get("os") and platform.get("architecture"):
+    platform = descriptor.get("platform") or {}
+    if platform.get("os") and platform.get("architecture"):
         name = platform_of(platform)
     else:
-        name = platform_of(_config(store, _json_blob(store, digest))[1])
+        name = platform_of(_config(store, _json_blob(store, digest, MANIFEST))[1])
     if name.startswith("unknown/"):
         return []
     return [Candidate(digest, name, (tag,) if tag else ())]
@@ -173,32 +168,31 @@ def _choose(
     return default[0]
 
 
-def _json_blob(store: Store, digest: str) -> dict[str, Any]:
+def _json_blob(store: Store, digest: str, shape: Shape) -> dict[str, Any]:
     """The JSON object in blob ``digest`` (an index, a manifest or a config), checked."""
-    return expect_dict(read_json(store, blob(digest), digest), f"{store.label}: {blob(digest)}")
+    document: dict[str, Any] = read_json(store, blob(digest), shape, digest)
+    return document
 
 
 def _config(store: Store, manifest: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    descriptor = expect_dict(manifest.get("config"), f"{store.label}: manifest config")
-    digest = parse_digest(descriptor.get("digest"), f"{store.label}: config descriptor")
-    return digest, _json_blob(store, digest)
+    digest = parse_digest(manifest["config"]["digest"], f"{store.label}: config descriptor")
+    return digest, _json_blob(store, digest, CONFIG)
 
 
 def _image(store: Store, chosen: Candidate) -> ImageSpec:
     label = store.label
-    manifest = _json_blob(store, chosen.digest)
+    manifest = _json_blob(store, chosen.digest, MANIFEST)
     config_digest, config = _config(store, manifest)
     ids = diff_ids(config, f"{label}: {blob(config_digest)}")
-    descriptors = expect_list(manifest.get("layers"), f"{label}: {blob(chosen.digest)}: layers")
+    descriptors = manifest["layers"]
     if len(ids) != len(descriptors):
         raise SourceError(
             f"{label}: {blob(chosen.digest)}: {len(descriptors)} layers for {len(ids)} diff ids"
         )
     history = created_by(config)
     layers: list[LayerRef] = []
-    for index, item in enumerate(descriptors):
-        descriptor = expect_dict(item, f"{label}: layer descriptor")
-        digest = parse_digest(descriptor.get("digest"), f"{label}: layer descriptor")
+    for index, descriptor in enumerate(descriptors):
+        digest = parse_digest(descriptor["digest"], f"{label}: layer descriptor")
         media_type = descriptor.get("mediaType")
         if media_type not in LAYER_TYPES:
             raise SourceError(f"{label}: {blob(digest)}: unsupported layer type {media_type!r}")

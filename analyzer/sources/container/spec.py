@@ -2,7 +2,7 @@
 
 Both layouts (``docker save``'s ``manifest.json`` and OCI's ``index.json``) are parsed into an
 :class:`ImageSpec`; small JSON documents are read whole (under a size cap) and checked against
-their digests before they are trusted.
+their digests and against their shape (:mod:`shape`) before they are trusted.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.sources.container.digest import hex_name, verify
+from analyzer.sources.container.shape import Shape, validate
 from analyzer.sources.container.store import ArchiveStore, DirStore
 
 #: Largest JSON document (manifest, index, config) read into memory.
@@ -50,8 +51,11 @@ class ImageSpec:
     manifest_digest: str | None = None
 
 
-def read_json(store: Store, name: str, expected: str | None = None) -> Any:
-    """Parse member ``name`` as JSON, checking its sha256 against ``expected`` or its name."""
+def read_json(store: Store, name: str, shape: Shape, expected: str | None = None) -> Any:
+    """Member ``name`` parsed as JSON and checked against ``shape``.
+
+    Its sha256 is checked against ``expected`` or its name first.
+    """
     window = store.window(name)
     if window.size > MAX_JSON:
         raise SourceError(f"{window.name}: {window.size} bytes is too large for a JSON document")
@@ -60,23 +64,10 @@ def read_json(store: Store, name: str, expected: str | None = None) -> Any:
         data += block
     verify(window, expected or hex_name(name))
     try:
-        return json.loads(data)
+        document = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise SourceError(f"{window.name}: not valid JSON: {exc}") from exc
-
-
-def expect_dict(value: Any, what: str) -> dict[str, Any]:
-    """``value`` when it is a JSON object, else a :class:`SourceError` naming ``what``."""
-    if not isinstance(value, dict):
-        raise SourceError(f"{what}: expected a JSON object")
-    return value
-
-
-def expect_list(value: Any, what: str) -> list[Any]:
-    """``value`` when it is a JSON array, else a :class:`SourceError` naming ``what``."""
-    if not isinstance(value, list):
-        raise SourceError(f"{what}: expected a JSON array")
-    return value
+    return validate(document, shape, window.name)
 
 
 def platform_of(config: Mapping[str, Any]) -> str:
@@ -88,12 +79,10 @@ def platform_of(config: Mapping[str, Any]) -> str:
 
 
 def diff_ids(config: Mapping[str, Any], what: str) -> list[str]:
-    """Hex diff ids of the config's ``rootfs.diff_ids``."""
-    rootfs = config.get("rootfs")
-    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    """Hex diff ids of the config's ``rootfs.diff_ids`` (a config checked against ``CONFIG``)."""
     found: list[str] = []
-    for value in expect_list(ids if ids is not None else [], f"{what}: rootfs.diff_ids"):
-        if not (isinstance(value, str) and value.startswith("sha256:") and len(value) == 71):
+    for value in (config.get("rootfs") or {}).get("diff_ids") or []:
+        if not (value.startswith("sha256:") and len(value) == 71):
             raise SourceError(f"{what}: malformed diff id {value!r}")
         found.append(value[len("sha256:") :])
     return found
