@@ -25,6 +25,7 @@ from libarchive import ffi
 from libarchive.exception import ArchiveError
 
 from analyzer.errors import ImgauditError, LimitExceeded, SourceError
+from analyzer.model import Level, Notification
 from analyzer.sources.archive_ffi import (
     BlockReader,
     Feed,
@@ -35,6 +36,7 @@ from analyzer.sources.archive_ffi import (
     next_header,
     open_input,
     reason,
+    warning,
     zeros,
 )
 from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry
@@ -47,6 +49,8 @@ FORMATS = ("tar", "cpio")
 SKIP_TRUNCATED = "Truncated input file"
 #: Bytes looked at to decide whether a file is compressed.
 MAGIC_BYTES = 8
+#: Distinct libarchive warnings reported per archive; later ones are counted in one more note.
+MAX_WARNINGS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,10 @@ class ArchiveReader:
     bytes; with it (or a seekable compressed file) decompression runs on a worker thread.
     ``threads=False`` keeps every call on the caller's thread (for tiny probes).
 
+    libarchive's warnings (``Skipped 12 bytes before finding valid header`` on a damaged cpio)
+    are never logged: each distinct one becomes a notification in ``notes`` (the reader's own
+    :attr:`notifications` when none is given), with the archive's name.
+
     Some writers end a layer right after the last file's data, without the tar padding and
     end-of-archive blocks. For a read function, when the input ends cleanly there and every
     byte of the entries read so far was delivered, the archive is taken as complete and
@@ -89,7 +97,10 @@ class ArchiveReader:
         size: int | None = None,
         reopen: Callable[[], Read] | None = None,
         threads: bool = True,
+        notes: list[Notification] | None = None,
     ) -> None:
+        self.notifications: list[Notification] = notes if notes is not None else []
+        self._warned: set[str] = set()
         self._source = source
         self._name = name
         self._limits = limits or ArchiveLimits()
@@ -121,6 +132,20 @@ class ArchiveReader:
         except OSError:
             return False
         return compressed(head)
+
+    def _warn(self, archive_p: int) -> None:
+        text = warning(archive_p)
+        if text in self._warned:
+            return
+        self._warned.add(text)
+        if len(self._warned) > MAX_WARNINGS:
+            if len(self._warned) == MAX_WARNINGS + 1:
+                text = f"more than {MAX_WARNINGS} different warnings; the others are not listed"
+            else:
+                return
+        self.notifications.append(
+            Notification(Level.ERROR, "source.archive-warning", f"{self._name}: {text}")
+        )
 
     def _clean_end(self, feed: Feed | None) -> bool:
         inflater = self._inflater
@@ -182,6 +207,8 @@ class ArchiveReader:
                 raise self._fail(exc, feed) from exc
             if status == ffi.ARCHIVE_EOF:
                 return
+            if status == ffi.ARCHIVE_WARN:
+                self._warn(archive_p)
             size = declared_size(entry_p)
             expanded += size
             if expanded > budget:
@@ -204,6 +231,8 @@ class ArchiveReader:
                     raise self._fail(exc, feed) from exc
                 if status == ffi.ARCHIVE_EOF:
                     break
+                if status == ffi.ARCHIVE_WARN:
+                    self._warn(block.archive_p)
                 if block.offset > position:
                     yield from zeros(block.offset - position)
                     position = block.offset

@@ -117,15 +117,23 @@ def describe(entry_p: int, size: int) -> Entry:
 
 
 def next_header(archive_p: int, entry_p: int) -> int:
-    """``archive_read_next_header2``, checked as ``libarchive.ffi`` checks it.
+    """``archive_read_next_header2``: an error raises :class:`ArchiveError`.
 
-    A warning is logged and an error raises :class:`ArchiveError`; a good status costs no
-    Python call beyond this one.
+    ``ARCHIVE_WARN`` is returned as it is (its text is :func:`warning`), never logged; a good
+    status costs no Python call beyond this one.
     """
     status: int = _next_header(archive_p, entry_p)
-    if status < 0:
-        return int(ffi.check_int(status, _next_header, (archive_p, entry_p)))
+    if status < 0 and status != ffi.ARCHIVE_WARN:
+        ffi.check_int(status, _next_header, (archive_p, entry_p))
     return status
+
+
+def warning(archive_p: int) -> str:
+    """The text of the warning the last call on ``archive_p`` returned, on one line."""
+    text = ffi.error_string(archive_p)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join((text or "unspecified warning").split())
 
 
 class BlockReader:
@@ -136,7 +144,7 @@ class BlockReader:
     """
 
     def __init__(self, archive_p: int) -> None:
-        self._archive_p = archive_p
+        self.archive_p = archive_p
         self._buf = ctypes.c_void_p()
         self._length = ctypes.c_size_t()
         self._offset = ctypes.c_longlong()
@@ -147,10 +155,14 @@ class BlockReader:
         )
 
     def next(self) -> int:
-        """Read the next block; the status (``ARCHIVE_EOF`` at the end), errors raised."""
-        status: int = _data_block(self._archive_p, *self._refs)
-        if status < 0:
-            return int(ffi.check_int(status, _data_block, (self._archive_p,)))
+        """Read the next block; errors raised.
+
+        The status is ``ARCHIVE_EOF`` at the end, ``ARCHIVE_WARN`` as :func:`next_header`
+        returns it.
+        """
+        status: int = _data_block(self.archive_p, *self._refs)
+        if status < 0 and status != ffi.ARCHIVE_WARN:
+            ffi.check_int(status, _data_block, (self.archive_p,))
         return status
 
     @property
@@ -183,8 +195,11 @@ def zeros(count: int) -> Iterator[bytes]:
 
 
 def reason(exc: ArchiveError) -> str:
-    """The first line of libarchive's message."""
-    return str(getattr(exc, "msg", None) or exc).strip().splitlines()[0]
+    """The first line of libarchive's message (libarchive gives none for some bad headers)."""
+    message = getattr(exc, "msg", None)
+    if message is None:
+        return "unreadable entry header"
+    return str(message).strip().splitlines()[0] or "unreadable entry header"
 
 
 class Feed:

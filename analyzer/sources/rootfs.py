@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from analyzer.errors import SourceError
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.model import Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
 from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
@@ -43,16 +43,38 @@ class DirectoryRootfs:
 
 
 class StreamRootfs:
-    """A root file system archive read once, as the entries of one layer."""
+    """A root file system archive read once, as the entries of one layer.
 
-    def __init__(self, label: str, entries: Iterator[tuple[Entry, Blocks]]) -> None:
+    ``notes`` is where the archive reader reports (shared, so its warnings reach the run). An
+    archive that holds no entry at all is valid, and says so in a notification.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        entries: Iterator[tuple[Entry, Blocks]],
+        notes: list[Notification] | None = None,
+    ) -> None:
         self._label = label
         self._entries = entries
-        self.notifications: list[Notification] = []
+        self.notifications: list[Notification] = notes if notes is not None else []
 
     def layers(self) -> Iterator[LayerStream]:
         """The stream as one layer."""
-        yield LayerStream(LayerInfo("rootfs", f"archive {self._label}"), self._entries)
+        yield LayerStream(LayerInfo("rootfs", f"archive {self._label}"), self._counted())
+
+    def _counted(self) -> Iterator[tuple[Entry, Blocks]]:
+        count = 0
+        for count, item in enumerate(self._entries, start=1):  # noqa: B007 - counted after
+            yield item
+        if count == 0:
+            self.notifications.append(
+                Notification(
+                    Level.WARNING,
+                    "source.empty-archive",
+                    f"{self._label}: the archive holds no entries; there was nothing to check",
+                )
+            )
 
     def target(self) -> TargetInfo:
         """A rootfs named by its label."""
@@ -81,7 +103,8 @@ class ArchiveRootfs(StreamRootfs):
             except OSError as exc:
                 raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
         label = "<stdin>" if path == "-" else path
-        super().__init__(label, ArchiveReader(self._fd, label).entries())
+        notes: list[Notification] = []
+        super().__init__(label, ArchiveReader(self._fd, label, notes=notes).entries(), notes)
 
     def close(self) -> None:
         """Stop reading and close the file."""

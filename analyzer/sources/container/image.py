@@ -76,7 +76,13 @@ class ContainerImage:
         return None
 
     def _entries(self, window: Window, expected: str | None) -> Iterator[tuple[Entry, Blocks]]:
-        archive = ArchiveReader(window.read, window.name, size=window.size, reopen=window.reread)
+        archive = ArchiveReader(
+            window.read,
+            window.name,
+            size=window.size,
+            reopen=window.reread,
+            notes=self.notifications,
+        )
         yield from archive.entries()
         verify(window, expected)
         if archive.unterminated:

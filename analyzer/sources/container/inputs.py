@@ -101,7 +101,10 @@ def archive_store(path: str) -> ArchiveStore | Spool:
         spool = Spool(path)
         size = os.fstat(fd).st_size
         try:
-            with closing(ArchiveReader(lambda n: os.read(fd, n), path, size=size).entries()) as got:
+            reader = ArchiveReader(
+                lambda n: os.read(fd, n), path, size=size, notes=spool.notifications
+            )
+            with closing(reader.entries()) as got:
                 spool.fill(got)
         except BaseException:
             spool.store().close()
@@ -123,7 +126,9 @@ def _from_spool(spool: Spool, request: Request) -> Source:
     store = spool.store()
     if request.layout is None and not (store.has(MANIFEST) or store.has("index.json")):
         return SpooledRootfs(spool, store)
-    return image_source(store, request)
+    source = image_source(store, request)
+    source.notifications[:0] = spool.notifications
+    return source
 
 
 def _resumed(
@@ -139,18 +144,19 @@ def _resumed(
 
 def open_stream(read: Read, label: str, request: Request, expect_image: bool = False) -> Source:
     """An archive arriving as a stream: an image (spooled) or a root file system (streamed)."""
-    entries = ArchiveReader(read, label).entries()
+    notes: list[Notification] = []
+    entries = ArchiveReader(read, label, notes=notes).entries()
     leading: list[tuple[Entry, Blocks]] = []
     for item in entries:
         leading.append(item)
         if normalize(item[0].name) != "/":
             break
-    if not leading:
-        raise SourceError(f"{label}: empty archive")
+    if not leading and expect_image:
+        raise SourceError(f"{label}: empty archive where an image was expected")
     stream = _resumed(leading, entries)
-    if not (expect_image or image_member(leading[-1][0].name)):
-        return StreamRootfs(label, stream)
-    spool = Spool(label)
+    if not (leading and (expect_image or image_member(leading[-1][0].name))):
+        return StreamRootfs(label, stream, notes)
+    spool = Spool(label, notes)
     try:
         spool.fill(stream)
     except BaseException:
@@ -163,7 +169,7 @@ class SpooledRootfs(StreamRootfs):
     """A stream that looked like an image at first but was not: replayed from its spool."""
 
     def __init__(self, spool: Spool, store: ArchiveStore) -> None:
-        super().__init__(spool.label, spool.entries())
+        super().__init__(spool.label, spool.entries(), spool.notifications)
         self._store = store
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
+from analyzer.model import Notification
 from analyzer.sources.container.detect import clean
 from analyzer.sources.container.digest import Window, is_hex
 from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind
@@ -141,8 +142,10 @@ class Spool:
     still be read as a root file system.
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, notes: list[Notification] | None = None) -> None:
         self.label = label
+        #: What the archive reader that fills the spool reported.
+        self.notifications: list[Notification] = notes if notes is not None else []
         self._dir = tempfile.TemporaryDirectory(prefix="imgaudit-")
         self._fd = os.open(
             os.path.join(self._dir.name, "spool"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600
