@@ -117,7 +117,7 @@ def _scan(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     rules = load_all_rules(args.rules)
     if args.rules_command == "list":
-        width = max(len(rule.id) for rule in rules)
+        width = max((len(rule.id) for rule in rules), default=0)
         for rule in rules:
             profiles = ",".join(rule.info.profiles)
             sys.stdout.write(

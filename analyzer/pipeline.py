@@ -7,7 +7,6 @@ renders the result and maps it to an exit code.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,17 +23,14 @@ from analyzer.facts import Fact
 from analyzer.model import Evaluation, Level, Notification, RunResult
 from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
+from analyzer.policy.packs import bundled_packs, tool_version
 from analyzer.policy.rule import Rule
 from analyzer.sources import SourceOptions, open_source
 from analyzer.vfs.build import PassReport, TreeBuilder
 from analyzer.vfs.tree import Tree
 
-#: Where the bundled rule packs live (``IMGAUDIT_RULES_DIR`` overrides).
-RULES_DIR = Path(
-    os.environ.get("IMGAUDIT_RULES_DIR", Path(__file__).resolve().parent.parent / "rules")
-)
 DEFAULT_PROFILES = ("k0s",)
-TOOL_VERSION = "0.1.0"
+TOOL_VERSION = tool_version()
 
 
 @dataclass(frozen=True)
@@ -49,11 +45,6 @@ class Config:
     all_binaries: bool = False
     #: Host files a disk image may name as backing files or extents outside its directory.
     backing_files: Sequence[str] = ()
-
-
-def bundled_packs() -> list[tuple[Path, str]]:
-    """The bundled rule packs, by file name."""
-    return [(path, f"rules/{path.name}") for path in sorted(RULES_DIR.glob("*.yaml"))]
 
 
 def load_all_rules(rule_files: Sequence[str] = ()) -> list[Rule]:

@@ -16,8 +16,9 @@ from test_kernel_rules import CONFIG_PATH, SYSTEMD, R, debian_config, rootfs
 from analyzer.errors import RuleError
 from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.model import Level, Outcome, RunResult
-from analyzer.pipeline import RULES_DIR, Config, analyze
+from analyzer.pipeline import Config, analyze
 from analyzer.policy.loader import load_pack, parse_pack
+from analyzer.policy.packs import packs_dir
 from analyzer.report.text import render
 
 #: Lines of the fixture, 1-based, that the scenarios look at.
@@ -245,14 +246,14 @@ def test_container_image_reports_kernel_rules_of_every_pack_once(tmp_path: Path)
 
 @pytest.mark.parametrize("pack", ["docker", "kubernetes", "k0s-kernel"])
 def test_every_kconfig_rule_help_names_its_option(pack: str) -> None:
-    rules = load_pack(RULES_DIR / f"{pack}.yaml")
+    rules = load_pack(packs_dir() / f"{pack}.yaml")
     named = {r.id.rsplit(".", 1)[-1]: r.info.help_markdown for r in rules if ".kconfig." in r.id}
     assert named
     assert [s for s, text in named.items() if f"`{s}" not in text] == []
 
 
 def test_every_cgroup_controller_help_names_the_controller_option() -> None:
-    rules = load_pack(RULES_DIR / "kubernetes.yaml")
+    rules = load_pack(packs_dir() / "kubernetes.yaml")
     helps = {
         r.id.rsplit(".", 1)[-1]: r.info.help_markdown
         for r in rules
