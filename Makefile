@@ -3,9 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Every Debian package the tests, `make demo` and `make bench` use (gcc and the cross compiler
+# only recommend their C libraries, and recommends are not installed: name them).
 DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfsprogs fdisk \
-        qemu-utils lvm2 dosfstools mtools musl-tools gcc gcc-aarch64-linux-gnu pax-utils \
-        busybox-static docker.io umoci skopeo libcap2-bin attr strace binutils
+        qemu-utils lvm2 dosfstools mtools musl-tools gcc libc6-dev gcc-aarch64-linux-gnu \
+        libc6-dev-arm64-cross pax-utils busybox-static docker.io umoci skopeo libcap2-bin attr \
+        strace binutils python3 mmdebstrap
+APT := apt-get -o DPkg::Lock::Timeout=600
 DEMO := demo-out
 
 .PHONY: all deps venv demo test lint typecheck unit bench clean
@@ -18,7 +22,8 @@ deps: .stamp-debs
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  $$SUDO $(APT) update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO $(APT) install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@touch $@
 

@@ -45,7 +45,7 @@ def debian_root() -> None:
     if os.geteuid() != 0:
         raise SystemExit("disk_bench: building the Debian root needs root (mmdebstrap)")
     if shutil.which("mmdebstrap") is None:
-        run("apt-get", "install", "-y", "-qq", "mmdebstrap")
+        raise SystemExit("disk_bench: mmdebstrap is not installed ('make deps' installs it)")
     partial = OUT / "root.partial"
     shutil.rmtree(partial, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)

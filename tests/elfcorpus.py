@@ -25,14 +25,50 @@ HOST_LIBDIR = Path("/usr/lib/x86_64-linux-gnu")
 MUSL_LIBC = Path("/usr/lib/x86_64-linux-musl/libc.so")
 
 
+class Corpus:
+    """The corpus directory, each binary built the first time a test asks for it.
+
+    ``corpus / "hello"`` builds ``hello`` (``corpus / "private"`` the private libraries); a
+    binary whose compiler is missing fails the tests that use it, with build.sh's message
+    naming the Debian packages, and no other test.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._failed: dict[str, str] = {}
+        self._built: set[str] = set()
+
+    def __truediv__(self, name: str) -> Path:
+        self._build(name)
+        return self.root / name
+
+    def every(self) -> Path:
+        """The directory with every binary built (for tests that walk the whole corpus)."""
+        self._build()
+        return self.root
+
+    def _build(self, *names: str) -> None:
+        key = " ".join(names) or "every binary"
+        if key in self._built:
+            return
+        if key not in self._failed:
+            done = subprocess.run(
+                ["sh", str(BUILD), str(self.root), *names],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode == 0:
+                self._built.add(key)
+                return
+            self._failed[key] = f"fixtures/elf/build.sh cannot build {key}:\n{done.stderr}"
+        pytest.fail(self._failed[key])
+
+
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Directory holding the built corpus; a missing compiler fails with build.sh's message."""
-    out = tmp_path_factory.mktemp("elf")
-    done = subprocess.run(["sh", str(BUILD), str(out)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"fixtures/elf/build.sh failed:\n{done.stderr}")
-    return out
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """The corpus, built one binary at a time into a session directory."""
+    return Corpus(tmp_path_factory.mktemp("elf"))
 
 
 def exe(path: Path, mode: int = 0o755, **extra: Any) -> File:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from elfcorpus import Corpus
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.elfinfo import NSS_MARKER, MarkerScan
@@ -24,7 +23,7 @@ def analyze(data: bytes, block: int = 64 * 1024, prefix_cap: int = 16 << 20) -> 
     return record
 
 
-def test_dynamic_glibc_hardened(corpus: Path) -> None:
+def test_dynamic_glibc_hardened(corpus: Corpus) -> None:
     record = analyze((corpus / "hello").read_bytes())
     assert record is not None
     assert (record.elf_class, record.little_endian, record.machine_name) == (64, True, "EM_X86_64")
@@ -37,14 +36,14 @@ def test_dynamic_glibc_hardened(corpus: Path) -> None:
     assert record.corrupt is None
 
 
-def test_weak_binary_has_no_hardening(corpus: Path) -> None:
+def test_weak_binary_has_no_hardening(corpus: Corpus) -> None:
     record = analyze((corpus / "weak").read_bytes())
     assert record is not None
     assert (record.type, record.pie, record.relro, record.nx) == ("EXEC", False, "none", False)
     assert (record.canary, record.fortified) == (False, ())
 
 
-def test_static_and_static_pie(corpus: Path) -> None:
+def test_static_and_static_pie(corpus: Corpus) -> None:
     static = analyze((corpus / "hello-static").read_bytes())
     pie = analyze((corpus / "hello-static-pie").read_bytes())
     assert static is not None and pie is not None
@@ -63,7 +62,7 @@ def test_static_and_static_pie(corpus: Path) -> None:
     assert static.canary is None and pie.canary is None, "static symbols are not read: unknown"
 
 
-def test_musl_dynamic_and_static(corpus: Path) -> None:
+def test_musl_dynamic_and_static(corpus: Corpus) -> None:
     dynamic = analyze((corpus / "hello-musl").read_bytes())
     static = analyze((corpus / "hello-musl-static").read_bytes())
     assert dynamic is not None and static is not None
@@ -75,7 +74,7 @@ def test_musl_dynamic_and_static(corpus: Path) -> None:
     assert (static.linking, static.libc, static.nss_linked) == ("static", None, False)
 
 
-def test_static_glibc_nss_marker(corpus: Path) -> None:
+def test_static_glibc_nss_marker(corpus: Corpus) -> None:
     nss = analyze((corpus / "nss-static").read_bytes(), block=4096)
     plain = analyze((corpus / "hello-static").read_bytes(), block=4096)
     assert nss is not None and plain is not None
@@ -83,13 +82,13 @@ def test_static_glibc_nss_marker(corpus: Path) -> None:
     assert plain.nss_linked is False
 
 
-def test_arm64(corpus: Path) -> None:
+def test_arm64(corpus: Corpus) -> None:
     record = analyze((corpus / "hello-arm64").read_bytes())
     assert record is not None
     assert (record.machine_name, record.interp) == ("EM_AARCH64", "/lib/ld-linux-aarch64.so.1")
 
 
-def test_rpath_and_runpath(corpus: Path) -> None:
+def test_rpath_and_runpath(corpus: Corpus) -> None:
     rpath = analyze((corpus / "rpath-app").read_bytes())
     runpath = analyze((corpus / "runpath-app").read_bytes())
     lib = analyze((corpus / "private" / "libmid.so.1").read_bytes())
@@ -100,12 +99,12 @@ def test_rpath_and_runpath(corpus: Path) -> None:
 
 
 @pytest.mark.parametrize("block", [4, 7, 512, 4096, 1 << 20])
-def test_any_block_size_gives_the_same_record(corpus: Path, block: int) -> None:
+def test_any_block_size_gives_the_same_record(corpus: Corpus, block: int) -> None:
     data = (corpus / "hello").read_bytes()
     assert analyze(data, block=block) == analyze(data)
 
 
-def test_prefix_cap_leaves_strings_unknown(corpus: Path) -> None:
+def test_prefix_cap_leaves_strings_unknown(corpus: Corpus) -> None:
     record = analyze((corpus / "hello").read_bytes(), block=64, prefix_cap=64)
     assert record is not None and record.corrupt is None
     assert record.needed is None, "the string table was beyond the cap: unknown, not empty"
@@ -125,7 +124,7 @@ def test_not_elf_is_skipped() -> None:
         ("magic only", lambda d: d[:4], "truncated ELF identification"),
     ],
 )
-def test_corrupt(corpus: Path, name: str, mutate: object, reason: str) -> None:
+def test_corrupt(corpus: Corpus, name: str, mutate: object, reason: str) -> None:
     data = mutate((corpus / "hello").read_bytes())  # type: ignore[operator]
     record = analyze(data)
     assert record is not None, name
@@ -133,7 +132,7 @@ def test_corrupt(corpus: Path, name: str, mutate: object, reason: str) -> None:
     assert record.needed is None
 
 
-def test_unterminated_dynamic_is_corrupt(corpus: Path) -> None:
+def test_unterminated_dynamic_is_corrupt(corpus: Corpus) -> None:
     data = bytearray((corpus / "hello").read_bytes())
     good = analyze(bytes(data))
     assert good is not None

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from elfcorpus import Corpus
 
 from analyzer.analyzers.base import HEAD_BYTES
 from analyzer.analyzers.elf import ElfAnalyzer
@@ -73,11 +74,13 @@ def same_everywhere(data: bytes) -> tuple[ElfRecord, int]:
     return direct, used
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.read_bytes()[:4] == ELF_MAGIC)
+def corpus_files(corpus: Corpus) -> list[Path]:
+    return sorted(
+        p for p in corpus.every().rglob("*") if p.is_file() and p.read_bytes()[:4] == ELF_MAGIC
+    )
 
 
-def test_corpus_records_equal(corpus: Path) -> None:
+def test_corpus_records_equal(corpus: Corpus) -> None:
     files = corpus_files(corpus)
     assert len(files) >= 10
     for path in files:
@@ -88,7 +91,7 @@ def test_corpus_records_equal(corpus: Path) -> None:
 
 
 @pytest.mark.parametrize("fraction", [0.02, 0.3, 0.7, 0.99])
-def test_cut_short_corpus_records_equal(corpus: Path, fraction: float) -> None:
+def test_cut_short_corpus_records_equal(corpus: Corpus, fraction: float) -> None:
     for path in corpus_files(corpus):
         data = path.read_bytes()
         same_everywhere(data[: max(int(len(data) * fraction), 20)])

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from builders import File, Item, Symlink
-from elfcorpus import MUSL_LIBC, build_tree, collect, debian_base, exe
+from elfcorpus import MUSL_LIBC, Corpus, build_tree, collect, debian_base, exe
 
 from analyzer.facts import Fact
 from analyzer.model import Evaluation, Level, Outcome, TargetKind
@@ -36,7 +36,7 @@ def findings(evals: list[Evaluation], min_level: Level = Level.NOTE) -> list[tup
     )
 
 
-def test_clean_glibc_image_is_quiet(corpus: Path) -> None:
+def test_clean_glibc_image_is_quiet(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello"),
@@ -45,7 +45,7 @@ def test_clean_glibc_image_is_quiet(corpus: Path) -> None:
     assert findings(run(spec, "elf-linkage")) == []
 
 
-def test_musl_foreign_and_static_pie_dropped_in(corpus: Path) -> None:
+def test_musl_foreign_and_static_pie_dropped_in(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello"),
@@ -75,7 +75,7 @@ def test_musl_foreign_and_static_pie_dropped_in(corpus: Path) -> None:
     ]
 
 
-def test_musl_with_its_loader_resolves_libc_so_to_the_loader(corpus: Path) -> None:
+def test_musl_with_its_loader_resolves_libc_so_to_the_loader(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello"),
@@ -86,7 +86,7 @@ def test_musl_with_its_loader_resolves_libc_so_to_the_loader(corpus: Path) -> No
     assert findings(run(spec, "elf-linkage")) == []
 
 
-def test_missing_library_named_with_chain(corpus: Path) -> None:
+def test_missing_library_named_with_chain(corpus: Corpus) -> None:
     spec = {**debian_base(), "usr/bin/needs-missing": exe(corpus / "needs-missing")}
     assert findings(run(spec, "elf-linkage")) == [
         (
@@ -98,7 +98,7 @@ def test_missing_library_named_with_chain(corpus: Path) -> None:
     ]
 
 
-def _private(corpus: Path, app: str) -> dict[str, Item]:
+def _private(corpus: Corpus, app: str) -> dict[str, Item]:
     return {
         **debian_base(),
         f"usr/bin/{app}": exe(corpus / app),
@@ -107,11 +107,11 @@ def _private(corpus: Path, app: str) -> dict[str, Item]:
     }
 
 
-def test_rpath_is_inherited_by_dependencies(corpus: Path) -> None:
+def test_rpath_is_inherited_by_dependencies(corpus: Corpus) -> None:
     assert findings(run(_private(corpus, "rpath-app"), "elf-linkage")) == []
 
 
-def test_runpath_is_not_inherited(corpus: Path) -> None:
+def test_runpath_is_not_inherited(corpus: Corpus) -> None:
     got = findings(run(_private(corpus, "runpath-app"), "elf-linkage"))
     message = "libdep.so.1 (needed by /usr/lib/private/libmid.so.1 <- /usr/bin/runpath-app)"
     assert got == [
@@ -128,7 +128,7 @@ def test_runpath_is_not_inherited(corpus: Path) -> None:
     ]
 
 
-def test_removing_a_library_reports_its_direct_users(corpus: Path) -> None:
+def test_removing_a_library_reports_its_direct_users(corpus: Corpus) -> None:
     spec = _private(corpus, "rpath-app")
     del spec["usr/lib/private/libdep.so.1"]
     got = findings(run(spec, "elf-linkage"))
@@ -140,7 +140,7 @@ def test_removing_a_library_reports_its_direct_users(corpus: Path) -> None:
     ) in got
 
 
-def test_wrong_class_candidate_is_skipped(corpus: Path) -> None:
+def test_wrong_class_candidate_is_skipped(corpus: Corpus) -> None:
     spec = _private(corpus, "rpath-app")
     spec["usr/lib/private/libdep.so.1"] = exe(corpus / "hello-arm64")
     spec["usr/lib/x86_64-linux-gnu/libdep.so.1"] = exe(corpus / "private" / "libdep.so.1")
@@ -150,7 +150,7 @@ def test_wrong_class_candidate_is_skipped(corpus: Path) -> None:
     assert entry.missing == ()
 
 
-def test_rpath_hygiene(corpus: Path) -> None:
+def test_rpath_hygiene(corpus: Corpus) -> None:
     spec = {**_private(corpus, "badpath-app"), "tmp": File("x")}
     del spec["tmp"]
     from builders import Dir
@@ -166,7 +166,7 @@ def test_rpath_hygiene(corpus: Path) -> None:
     ) in got
 
 
-def test_static_nss_fact_and_glibc_note(corpus: Path) -> None:
+def test_static_nss_fact_and_glibc_note(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello"),
@@ -187,7 +187,7 @@ def test_static_nss_fact_and_glibc_note(corpus: Path) -> None:
     ]
 
 
-def test_k0s_rules_only_for_k0s_binaries(corpus: Path) -> None:
+def test_k0s_rules_only_for_k0s_binaries(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello"),
@@ -204,7 +204,7 @@ def test_k0s_rules_only_for_k0s_binaries(corpus: Path) -> None:
     ]
 
 
-def test_hardening_scope_and_findings(corpus: Path) -> None:
+def test_hardening_scope_and_findings(corpus: Corpus) -> None:
     spec = {
         **debian_base(),
         "usr/bin/hello": exe(corpus / "hello", mode=0o4755),
@@ -226,7 +226,7 @@ def test_hardening_scope_and_findings(corpus: Path) -> None:
     ) in got
 
 
-def test_corrupt_elf_is_a_notification(corpus: Path) -> None:
+def test_corrupt_elf_is_a_notification(corpus: Corpus) -> None:
     spec = {**debian_base(), "usr/bin/broken": File((corpus / "hello").read_bytes()[:3000])}
     facts, notes = collect(build_tree(spec))
     assert [(n.code, n.location.path if n.location else None) for n in notes] == [

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from elfcorpus import Corpus
+
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors.base import CollectContext
@@ -100,7 +102,7 @@ def test_host_rootfs_is_quiet() -> None:
     assert _serious(evals) == []
 
 
-def test_dropped_in_musl_and_arm64_reported_static_pie_not(corpus: Path) -> None:
+def test_dropped_in_musl_and_arm64_reported_static_pie_not(corpus: Corpus) -> None:
     extra = {
         "/usr/bin/zz-musl": corpus / "hello-musl",
         "/usr/bin/zz-arm64": corpus / "hello-arm64",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builders import Item
-from elfcorpus import corpus, exe
+from elfcorpus import Corpus, corpus, exe
 from scenarios import only, scan
 
 from analyzer.model import Outcome
@@ -15,7 +15,9 @@ RULE = "k0s.name-resolution.localhost"
 NSSWITCH = "hosts: files myhostname dns\n"
 
 
-def test_static_musl_binary_is_named_in_the_localhost_finding(tmp_path: Path, corpus: Path) -> None:
+def test_static_musl_binary_is_named_in_the_localhost_finding(
+    tmp_path: Path, corpus: Corpus
+) -> None:
     spec: dict[str, Item] = {
         "etc/nsswitch.conf": NSSWITCH,
         "usr/bin/agent": exe(corpus / "hello-musl-static"),
@@ -29,7 +31,7 @@ def test_static_musl_binary_is_named_in_the_localhost_finding(tmp_path: Path, co
     assert "static binaries without NSS: /usr/bin/agent" in evaluation.evidence
 
 
-def test_static_glibc_binary_is_not_listed(tmp_path: Path, corpus: Path) -> None:
+def test_static_glibc_binary_is_not_listed(tmp_path: Path, corpus: Corpus) -> None:
     spec: dict[str, Item] = {
         "etc/nsswitch.conf": NSSWITCH,
         "usr/bin/tool": exe(corpus / "hello-static"),
