@@ -14,9 +14,9 @@ from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.symbols import parse_version
 from analyzer.model import Level, Outcome
-from analyzer.pipeline import bundled_packs
 from analyzer.policy.leaves.kernel import KernelVersion
 from analyzer.policy.loader import load_rules
+from analyzer.policy.packs import bundled_packs
 from analyzer.policy.rule import LeafCheck, When
 
 CGROUP_DEVICE_LINE = 214

@@ -16,9 +16,9 @@ from test_peer_packs import turn_off
 
 from analyzer.kernel.symbols import BUILTIN_ONLY, MODULE_OF
 from analyzer.model import Level, Outcome
-from analyzer.pipeline import bundled_packs
 from analyzer.policy.leaves.kconfig import Kconfig
 from analyzer.policy.loader import load_rules
+from analyzer.policy.packs import bundled_packs
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, When
 
 BASE = f"lib/modules/{R}"
