@@ -14,8 +14,8 @@ import lzma
 import zlib
 from collections.abc import Iterator
 
+from analyzer.codecs.lzo import LZOP_MAGIC, LzoError, lzop_blocks
 from analyzer.errors import ImgauditError
-from analyzer.kernel.lzo import LZOP_MAGIC, LzoError, lzop_blocks
 
 #: Size of the chunks handed to (and asked of) the decompressors.
 CHUNK = 1 << 20

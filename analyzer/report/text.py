@@ -147,7 +147,12 @@ class _Writer:
             mounts = [
                 safe(str(layer.get("description", layer.get("id")))) for layer in target.layers
             ]
-            return [f"Disk: {safe(disk)}", *(f"  {mount}" for mount in mounts)]
+            lines = [f"Disk: {safe(disk)}", *(f"  {mount}" for mount in mounts)]
+            root = props.get("root")
+            if isinstance(root, dict) and root.get("heuristic"):
+                guess = f"{root.get('volume')} chosen as the root by a guess: {root.get('how')}"
+                lines.append(f"  {safe(guess)}")
+            return lines
         if target.kind is TargetKind.CONTAINER:
             parts = [safe(str(props["platform"]))] if props.get("platform") else []
             parts.append(plural(len(target.layers), "layer"))

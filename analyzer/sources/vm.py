@@ -39,6 +39,7 @@ class VmDisk:
             "format": facts.get("format"),
             "virtual_size": facts.get("virtual_size"),
             "partition_table": facts.get("partition_table"),
+            "root": facts.get("root"),
         }
         return TargetInfo(self._path, "disk", TargetKind.VM, tuple(self._layers), properties)
 

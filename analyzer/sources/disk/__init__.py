@@ -13,7 +13,8 @@ Public API:
 Formats: raw, qcow2 (v2/v3, zlib/zstd compressed clusters, backing files; see :mod:`refs`
 for which files an image may name), vmdk (sparse,
 streamOptimized, descriptors with flat/sparse extents, OVA), vhd (fixed, dynamic), vhdx.
-Volumes: MBR with logical partitions, GPT, linear LVM2. File systems: ext2/3/4, XFS, FAT.
+Volumes: MBR with logical partitions, GPT, linear LVM2. File systems: ext2/3/4, XFS, FAT,
+btrfs (single device; subvolumes mounted as ``subvol=`` / ``subvolid=`` in fstab say).
 """
 
 from __future__ import annotations
@@ -146,8 +147,20 @@ class DiskSource:
             "virtual_size": self._image.device.size,
             "partition_table": self._layout.scheme,
             "partitions": [p.as_fact() for p in self._layout.partitions],
-            "filesystems": [v.as_fact() for v in self._layout.volumes if v.content],
+            "filesystems": [v.as_fact() for v in self._filesystems()],
+            "root": self._layout.root.as_fact() if self._layout.root else None,
         }
+
+    def _filesystems(self) -> list[Volume]:
+        """Every volume with content; a btrfs volume as each of its mounted subvolumes."""
+        out: list[Volume] = []
+        for volume in self._layout.volumes:
+            views = [v for v in self._layout.mounts if v.device is volume.device]
+            if views and volume not in views:
+                out += views
+            elif volume.content:
+                out.append(volume)
+        return out
 
     def close(self) -> None:
         """Close the image and every file it opened."""

@@ -1,69 +1,34 @@
 """Find the volumes on a disk, open their file systems and mount them as the image's fstab says.
 
-The root file system is the one holding ``/etc/fstab`` and an ``os-release`` (a GPT root
-partition type wins a tie). Its ``/etc/fstab`` names the others by ``UUID=``, ``LABEL=``,
-``PARTUUID=``, ``PARTLABEL=`` or device path (``/dev/sda2``, ``/dev/mapper/VG-LV``,
-``/dev/VG/LV``, ``/dev/disk/by-*/...``); swap, pseudo, network and bind entries are skipped,
-``noauto`` ones are mounted since they are on the disk. Everything that cannot be read or
-placed becomes a :class:`Notification`.
+The root is chosen by :mod:`rootfind` (kernel command line, its own fstab, GPT type; a
+heuristic choice is labelled, and no readable root ends the scan). Its ``/etc/fstab`` names
+the others (see :mod:`fstab`); btrfs entries mount the subvolume their ``subvol=`` /
+``subvolid=`` option names. ``noauto`` entries are mounted since they are on the disk. Without
+an fstab, the partitions of the Discoverable Partitions types are mounted where systemd would.
+Everything that cannot be read or placed becomes a :class:`Notification`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
 from analyzer.sources.disk import lvm
+from analyzer.sources.disk.btrfs import BtrfsFileSystem
 from analyzer.sources.disk.device import Device, SliceDevice
-from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, Notes, lookup, read_file
-from analyzer.sources.disk.signatures import match, open_filesystem
-from analyzer.sources.disk.volumes import ROOT_TYPES, Partition, read_table
-
-#: fstab types that are not on the disk: swap, pseudo and network file systems.
-_SKIP_TYPES = frozenset(
-    {
-        "swap",
-        "none",
-        "proc",
-        "sysfs",
-        "tmpfs",
-        "devtmpfs",
-        "devpts",
-        "cgroup",
-        "cgroup2",
-        "securityfs",
-        "debugfs",
-        "tracefs",
-        "mqueue",
-        "hugetlbfs",
-        "configfs",
-        "fusectl",
-        "pstore",
-        "efivarfs",
-        "bpf",
-        "autofs",
-        "binfmt_misc",
-        "ramfs",
-        "rpc_pipefs",
-        "nfs",
-        "nfs4",
-        "cifs",
-        "smb3",
-        "smbfs",
-        "sshfs",
-        "9p",
-        "glusterfs",
-        "ceph",
-        "virtiofs",
-        "davfs",
-        "nfsd",
-        "overlay",
-    }
+from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, Notes
+from analyzer.sources.disk.fstab import fstab, resolve
+from analyzer.sources.disk.rootfind import (
+    Root,
+    at_subvolume,
+    choose_root,
+    luks_uuid,
+    luks_version,
+    same_volume,
 )
-_OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
-_DEVICE = re.compile(r"^/dev/(?:[a-z]+|nvme\d+n\d+p|mmcblk\d+p)(\d+)$")
+from analyzer.sources.disk.signatures import match, open_filesystem
+from analyzer.sources.disk.volumes import DISCOVERABLE, ROOT_TYPES, Partition, read_table
 
 
 @dataclass
@@ -78,6 +43,9 @@ class Volume:
     description: str | None = None
     fs: FileSystem | None = None
     mountpoint: str | None = None
+    problem: str | None = None
+    encrypted: str | None = None
+    crypt_uuid: str | None = None
 
     def as_fact(self) -> dict[str, object]:
         """Describe the volume and its file system as a JSON-able dict."""
@@ -91,6 +59,11 @@ class Volume:
             "size": self.device.size,
         }
 
+    def summary(self) -> str:
+        """What the volume holds and, when it cannot be read, why: for one-line messages."""
+        text = f"{self.id}: {self.description or self.content or 'no known content'}"
+        return f"{text}, {self.problem}" if self.problem else text
+
 
 @dataclass
 class Layout:
@@ -100,6 +73,7 @@ class Layout:
     partitions: list[Partition] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
     mounts: list[Volume] = field(default_factory=list)
+    root: Root | None = None
     notifications: list[Notification] = field(default_factory=list)
 
     def note(self, level: Level, code: str, message: str) -> None:
@@ -149,12 +123,26 @@ def _identify(unit: Volume) -> None:
 
 def _open(unit: Volume, name: str, layout: Layout) -> None:
     notes = Notes(f"{name}:{unit.id}", layout.notifications)
+    if unit.content == "crypto_LUKS":
+        header = unit.device.read(0, 512)
+        unit.encrypted = f"LUKS{luks_version(header)}"
+        unit.crypt_uuid = luks_uuid(header)
+        unit.problem = "cannot be read without its key"
+        layout.note(
+            Level.WARNING,
+            "disk.encrypted",
+            f"{notes.volume}: {unit.encrypted}-encrypted: {unit.problem}; "
+            "its files are not scanned",
+        )
+        return
     try:
         unit.fs = open_filesystem(unit.device, unit.content, notes.volume, notes)
     except SourceError as exc:
+        unit.problem = str(exc).removeprefix(f"{notes.volume}: ")
         layout.note(Level.ERROR, "disk.filesystem", f"{exc}; its files are not scanned")
         return
     if unit.fs is None and unit.content not in (None, "swap", "LVM2_member"):
+        unit.problem = "not supported"
         layout.note(
             Level.WARNING,
             "disk.filesystem.unsupported",
@@ -163,126 +151,91 @@ def _open(unit: Volume, name: str, layout: Layout) -> None:
         )
 
 
-def _is_root(fs: FileSystem) -> bool:
-    has_release = any(lookup(fs, path) for path in _OS_RELEASE)
-    return has_release and lookup(fs, "/etc/fstab") is not None
-
-
 def mount(layout: Layout, name: str) -> None:
     """Choose the root, read its fstab and fill ``layout.mounts`` (root first, then by depth)."""
-    readable = [v for v in layout.volumes if v.fs is not None]
-    if not readable:
-        found = ", ".join(f"{v.id}: {v.description}" for v in layout.volumes if v.content)
+    if not any(v.fs is not None for v in layout.volumes):
+        found = "; ".join(v.summary() for v in layout.volumes if v.content)
         raise SourceError(
             f"{name}: no readable file system found" + (f" ({found})" if found else "")
         )
-    roots: list[Volume] = []
-    for volume in readable:
-        try:
-            if volume.fs is not None and _is_root(volume.fs):
-                roots.append(volume)
-        except READ_ERRORS as exc:
-            layout.note(Level.ERROR, "disk.filesystem", f"{name}:{volume.id}: unreadable: {exc}")
-    roots.sort(key=lambda v: not (v.partition and v.partition.type in ROOT_TYPES))
-    if roots:
-        root = roots[0]
-    else:
-        root = readable[0]
+    root = choose_root(layout, name)
+    layout.root = root
+    if root.heuristic:
         layout.note(
-            Level.WARNING,
-            "disk.root",
-            f"{name}: no file system holds /etc/fstab and os-release; "
-            f"scanning {root.id} as the root",
+            Level.WARNING, "disk.root", f"{name}: {root.volume.id} scanned as the root: {root.how}"
         )
-    root.mountpoint = "/"
-    mounted: list[Volume] = [root]
-    for spec, point, options in _fstab(root.fs) if root.fs else []:
-        target = _resolve(spec, layout.volumes)
+    root.volume.mountpoint = "/"
+    mounted: list[Volume] = [root.volume]
+    entries = fstab(root.volume.fs) if root.volume.fs else []
+    for spec, point, options in entries or _discoverable(layout, root.volume):
+        target = resolve(spec, layout.volumes)
         if point == "/" or "bind" in options.split(","):
             continue
         if target is None or target.fs is None:
-            why = "no such volume in the image" if target is None else "not readable"
+            why = "no such volume in the image" if target is None else _why(target)
             layout.note(Level.WARNING, "disk.fstab", f"{name}: fstab {spec} on {point}: {why}")
             continue
-        if target.mountpoint is not None:
+        try:
+            target = at_subvolume(target, options)
+        except READ_ERRORS as exc:
+            layout.note(Level.WARNING, "disk.fstab", f"{name}: fstab {spec} on {point}: {exc}")
+            continue
+        if target.mountpoint is not None or any(same_volume(v, target) for v in mounted):
             continue
         target.mountpoint = point
         mounted.append(target)
-    for volume in readable:
-        if volume.mountpoint is None:
+    _skip_nested(mounted, layout, name)
+    for volume in layout.volumes:
+        if volume.fs is not None and not any(v.device is volume.device for v in mounted):
             layout.note(
                 Level.NOTE,
                 "disk.unmounted",
-                f"{name}:{volume.id} ({volume.fs.fstype if volume.fs else '?'}) is not "
+                f"{name}:{volume.id} ({volume.fs.fstype}) is not "
                 "mounted by /etc/fstab; its files are not scanned",
             )
     layout.mounts = sorted(mounted, key=lambda v: _depth(v.mountpoint or "/"))
 
 
+def _why(volume: Volume) -> str:
+    return volume.problem or "not readable"
+
+
+def _discoverable(layout: Layout, root: Volume) -> list[tuple[str, str, str]]:
+    """fstab-like entries for the partitions systemd mounts by type when there is no fstab."""
+    if root.partition is None or root.partition.type not in ROOT_TYPES:
+        return []
+    return [
+        (f"PARTUUID={p.partuuid}", DISCOVERABLE[p.type][1], "defaults")
+        for p in layout.partitions
+        if p.type in DISCOVERABLE and p.partuuid
+    ]
+
+
+def _skip_nested(mounted: list[Volume], layout: Layout, name: str) -> None:
+    """Keep btrfs walks out of subvolumes mounted elsewhere and out of snapshots."""
+    for volume in mounted:
+        fs = volume.fs
+        if not isinstance(fs, BtrfsFileSystem):
+            continue
+        others = {
+            v.fs.subvolume
+            for v in mounted
+            if v is not volume and isinstance(v.fs, BtrfsFileSystem) and v.device is volume.device
+        }
+        try:
+            snapshots = [s for s in fs.subvolumes() if s.snapshot and s.id != fs.subvolume]
+        except READ_ERRORS as exc:
+            layout.note(Level.ERROR, "disk.filesystem", f"{name}:{volume.id}: {exc}")
+            snapshots = []
+        fs.skip = frozenset(others | {s.id for s in snapshots})
+        if snapshots and volume is mounted[0]:
+            listed = ", ".join(s.path for s in snapshots)
+            layout.note(
+                Level.NOTE,
+                "disk.btrfs.snapshots",
+                f"{name}:{volume.id}: btrfs snapshots are not scanned: {listed}",
+            )
+
+
 def _depth(path: str) -> int:
     return 0 if path == "/" else path.count("/")
-
-
-def _fstab(fs: FileSystem) -> list[tuple[str, str, str]]:
-    try:
-        raw = read_file(fs, "/etc/fstab")
-    except READ_ERRORS:
-        return []
-    entries: list[tuple[str, str, str]] = []
-    for line in (raw or b"").decode("utf-8", "replace").splitlines():
-        fields = line.split("#", 1)[0].split()
-        if len(fields) < 3:
-            continue
-        spec, point, fstype = (_unescape(f) for f in fields[:3])
-        options = fields[3] if len(fields) > 3 else "defaults"
-        if fstype in _SKIP_TYPES or fstype.startswith("fuse") or not point.startswith("/"):
-            continue
-        point = "/" + "/".join(p for p in point.split("/") if p and p not in (".", ".."))
-        entries.append((spec, point, options))
-    return entries
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
-
-
-def _resolve(spec: str, volumes: list[Volume]) -> Volume | None:
-    key, _, value = spec.partition("=")
-    for prefix, kind in (
-        ("/dev/disk/by-uuid/", "UUID"),
-        ("/dev/disk/by-label/", "LABEL"),
-        ("/dev/disk/by-partuuid/", "PARTUUID"),
-        ("/dev/disk/by-partlabel/", "PARTLABEL"),
-    ):
-        if spec.startswith(prefix):
-            key, value = kind, spec[len(prefix) :]
-    value = value.strip('"')
-    for volume in volumes:
-        fs, part = volume.fs, volume.partition
-        if (
-            (key == "UUID" and fs and (fs.uuid or "").lower() == value.lower())
-            or (key == "LABEL" and fs and fs.label == value)
-            or (key == "PARTUUID" and part and (part.partuuid or "").lower() == value.lower())
-            or (key == "PARTLABEL" and part and part.label == value)
-        ):
-            return volume
-    if spec.startswith("/dev/"):
-        return _by_device(spec, volumes)
-    return None
-
-
-def _by_device(spec: str, volumes: list[Volume]) -> Volume | None:
-    for volume in volumes:
-        lv = volume.lv
-        if lv is None:
-            continue
-        mapper = f"/dev/mapper/{lv.vg.replace('-', '--')}-{lv.name.replace('-', '--')}"
-        if spec in (mapper, f"/dev/{lv.vg}/{lv.name}"):
-            return volume
-    match = _DEVICE.match(spec)
-    if match:
-        index = int(match.group(1))
-        for volume in volumes:
-            if volume.partition and volume.partition.index == index:
-                return volume
-    return None

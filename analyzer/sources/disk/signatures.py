@@ -2,7 +2,7 @@
 
 :data:`SIGNATURES` lists, in the order they are tried, what a volume can hold: file systems
 we read (with the reader that opens them), and volumes or file systems we only name (LVM and
-MD members, LUKS, swap, btrfs, squashfs, ZFS, bcache, ...) so that they are reported as what
+MD members, LUKS, swap, squashfs, ZFS, bcache, ...) so that they are reported as what
 they are instead of being mistaken for something else or for empty space. :func:`match`
 tells what a device holds; :func:`looks_like_disk` tells whether a file is a disk image at
 all (an image format, a partition table at 512- or 4096-byte sectors, or a bare volume).
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.errors import CorruptImage
-from analyzer.sources.disk import ext4, fat, xfs
+from analyzer.sources.disk import btrfs, btrfs_tree, ext4, fat, xfs
 from analyzer.sources.disk.device import Device
 from analyzer.sources.disk.fsbase import CORRUPT, FileSystem, Notes
 from analyzer.sources.disk.volumes import is_mbr
@@ -98,6 +98,10 @@ def _xfs(device: Device, name: str, notes: Notes) -> FileSystem:
     return xfs.XfsFileSystem(device, name, notes)
 
 
+def _btrfs(device: Device, name: str, notes: Notes) -> FileSystem:
+    return btrfs.BtrfsFileSystem(device, name, notes)
+
+
 def _fat(device: Device, name: str, notes: Notes) -> FileSystem:
     return fat.FatFileSystem(device, name)
 
@@ -110,7 +114,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("LVM2_member", "LVM2 physical volume", _is_lvm),
     Signature("crypto_LUKS", "LUKS1-encrypted volume", _luks(1)),
     Signature("crypto_LUKS", "LUKS2-encrypted volume", _luks(2)),
-    Signature("btrfs", "btrfs file system", _at(0x10040, b"_BHRfS_M")),
+    Signature("btrfs", "btrfs file system", _at(btrfs_tree.MAGIC_AT, btrfs_tree.MAGIC), _btrfs),
     Signature("swap", "swap space", _is_swap),
     Signature("squashfs", "squashfs file system", _at(0, b"hsqs")),
     Signature("erofs", "EROFS file system", _at(1024, bytes.fromhex("e2e1f5e0"))),

@@ -26,17 +26,29 @@ ROOT_TYPES = {
     "b921b045-1df0-41c3-af44-4c6f280d3fae": "root-arm64",
     "44479540-f297-41b2-9af7-d131d5f0458a": "root-x86",
     "69dad710-2ce4-4e3c-b16c-21a1d49abed3": "root-arm",
+    "72ec70a6-cf74-40e6-bd49-4bda08e8f224": "root-riscv64",
+}
+#: Type GUIDs of the other partitions systemd mounts by type, and where it mounts them.
+DISCOVERABLE = {
+    "8484680c-9521-48c6-9c11-b0720656f69e": ("usr-x86-64", "/usr"),
+    "b0e01050-ee5f-4390-949a-9101b17104e9": ("usr-arm64", "/usr"),
+    "75250d76-8cc6-458e-bd66-bd47cc81a812": ("usr-x86", "/usr"),
+    "7d0359a3-02b3-4f0a-865c-654403e70625": ("usr-arm", "/usr"),
+    "933ac7e1-2eb4-4f13-b844-0e14e2aef915": ("home", "/home"),
+    "3b8f8425-20e0-4f3b-907f-1a25a76f98e8": ("srv", "/srv"),
+    "4d21b016-b534-45c2-a9fb-5c16e091fd2d": ("var", "/var"),
+    "7ec6f557-3bc5-4aca-b293-16ef5df639d1": ("var-tmp", "/var/tmp"),
+    "bc13c2ff-59e6-4262-a352-b275fd6f7172": ("xbootldr", "/boot"),
 }
 #: Other well-known GPT type GUIDs, named in facts.
 KNOWN_TYPES = {
     **ROOT_TYPES,
+    **{guid: named for guid, (named, _point) in DISCOVERABLE.items()},
     "c12a7328-f81f-11d2-ba4b-00a0c93ec93b": "esp",
     "0fc63daf-8483-4772-8e79-3d69d8477de4": "linux",
     "e6d6d379-f507-44c2-a23c-238f2a3df928": "lvm",
     "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f": "swap",
-    "bc13c2ff-59e6-4262-a352-b275fd6f7172": "xbootldr",
     "21686148-6449-6e6f-744e-656564454649": "bios-boot",
-    "933ac7e1-2eb4-4f13-b844-0e14e2aef915": "home",
 }
 
 

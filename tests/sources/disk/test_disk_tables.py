@@ -121,8 +121,8 @@ def test_intact_images_open_quietly(tmp_path: Path, fs_image: Path) -> None:
         source = DiskSource(str(convert(fs_image, tmp_path / f"ok.{fmt}", fmt)))
         try:
             assert [n.message for n in source.notifications] == [
-                f"ok.{fmt}: no file system holds /etc/fstab and os-release; "
-                "scanning disk as the root"
+                f"ok.{fmt}: disk scanned as the root: the only file system of the disk "
+                "(no os-release)"
             ]
         finally:
             source.close()

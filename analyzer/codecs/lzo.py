@@ -1,4 +1,4 @@
-"""LZO1X decompression and the ``lzop`` container, as used for ``CONFIG_KERNEL_LZO`` images.
+"""LZO1X decompression, the ``lzop`` container (``CONFIG_KERNEL_LZO`` images) and btrfs framing.
 
 No maintained wheel of an LZO binding exists, so the decoder is written out here; it follows the
 LZO1X bitstream (version 0) that ``lzop -9`` writes. Every read and back-reference is checked:
@@ -104,8 +104,8 @@ def _match(src: _Input, token: int, state: int) -> tuple[int, int, int]:
     return (distance + 0x4000 if distance else 0), length, word & 3
 
 
-def decompress_block(data: bytes, out_len: int) -> bytes:
-    """Decompress one LZO1X block whose decompressed size is ``out_len``."""
+def decompress_block(data: bytes, out_len: int, exact: bool = True) -> bytes:
+    """Decompress one LZO1X block of ``out_len`` bytes (at most, when not ``exact``)."""
     src = _Input(data)
     out = bytearray()
     state = 0
@@ -132,7 +132,7 @@ def decompress_block(data: bytes, out_len: int) -> bytes:
         state = literals
         if literals:
             out += src.take(literals)
-    if len(out) != out_len:
+    if exact and len(out) != out_len:
         raise LzoError(f"block decompressed to {len(out)} bytes, expected {out_len}")
     return bytes(out)
 
@@ -190,3 +190,27 @@ def lzop_blocks(data: bytes) -> Iterator[bytes]:
                 src.take(4)
         block = src.take(src_len)
         yield block if src_len == dst_len else decompress_block(block, dst_len)
+
+
+def btrfs_decompress(data: bytes, out_len: int, sector: int) -> bytes:
+    """Decompress a btrfs LZO extent: a total length, then length-prefixed segments.
+
+    Each segment holds at most one ``sector`` of output (less where the file ends); a segment
+    header never straddles a sector boundary (the writer pads to the next sector instead).
+    ``out_len`` is the extent's uncompressed size; the result may be shorter.
+    """
+    src = _Input(data)
+    total = int.from_bytes(src.take(4), "little")
+    if total > len(data) or total < 4:
+        raise LzoError(f"btrfs LZO extent claims {total} bytes, has {len(data)}")
+    src.data = data[:total]
+    out = bytearray()
+    while len(out) < out_len and src.pos < total:
+        left = sector - src.pos % sector
+        if left < 4:
+            src.take(left)
+        seg_len = int.from_bytes(src.take(4), "little")
+        if seg_len > sector + sector // 16 + 64 + 3:
+            raise LzoError(f"btrfs LZO segment of {seg_len} bytes is larger than one sector")
+        out += decompress_block(src.take(seg_len), min(sector, out_len - len(out)), exact=False)
+    return bytes(out)

@@ -1,0 +1,1 @@
+"""Decoders of compressed formats shared by several stages (kernel images, file systems)."""
