@@ -200,6 +200,8 @@ def choose_root(layout: Layout, name: str) -> Root:
     locked_root = [v for v in layout.volumes if v.fs is None and _typed_root(v)]
     if locked_root:
         raise SourceError(f"{name}: the GPT root partition {_unreadable(locked_root[0])}")
+    if len(holders) == 1 and len(layout.volumes) == 1:
+        return Root(holders[0], "the only file system of the disk")
     if len(holders) == 1:
         return Root(holders[0], "the only file system holding os-release and an init", True)
     if not holders and len(layout.volumes) == 1 and candidates:

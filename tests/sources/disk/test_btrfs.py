@@ -156,8 +156,8 @@ def test_multi_device_raid_is_refused_naming_the_profile(tmp_path: Path) -> None
     result = run_cli("scan", str(first))
     assert result.returncode == 2
     assert one_line_error(result) == (
-        "imgaudit: dev1.img: no readable file system holds the root: "
-        "disk (btrfs RAID1 profile (system) is not supported)"
+        "imgaudit: dev1.img: no readable file system found "
+        "(disk: btrfs file system, btrfs RAID1 profile (system) is not supported)"
     )
 
 

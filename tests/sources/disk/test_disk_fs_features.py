@@ -50,7 +50,10 @@ def _refusal(tmp_path: Path, feature_bits: str, field: str) -> str:
 def test_unknown_ext4_incompat_feature_is_refused_by_name(tmp_path: Path) -> None:
     # filetype extent 64bit flex_bg (0x2c2) plus dirdata (0x1000) and an unknown bit 0x400000
     message = _refusal(tmp_path, "0x4012c2", "feature_incompat")
-    assert message == ("disk.raw: no readable file system found (part1: ext2/3/4 file system)")
+    assert message == (
+        "disk.raw: no readable file system found (part1: ext2/3/4 file system, "
+        "ext4 feature dirdata, incompat bit 0x400000 is not supported; the file system is not read)"
+    )
 
 
 def test_refused_feature_notification_names_feature_fs_and_partition(tmp_path: Path) -> None:
