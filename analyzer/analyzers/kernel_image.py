@@ -7,15 +7,24 @@ kernels live (``/boot``, ``/lib/modules/R/``, ``/usr/lib/modules/R/``, ``/usr/li
 ``records["kernel_image"]``. A file it cannot read gives a record whose ``problems`` say why.
 
 Unified kernel images (``EFI/Linux/*.efi``, see :mod:`analyzer.kernel.uki`) are read as they
-stream past instead: only their headers and small text sections are kept, and the record is a
-:class:`~analyzer.kernel.uki.UkiInfo`.
+stream past instead: only their headers, small text sections and the ``.linux`` kernel are
+kept, and the record is a :class:`~analyzer.kernel.uki.UkiInfo`. A release's ``configs.ko``
+(``CONFIG_IKCONFIG=m``, see :mod:`analyzer.kernel.ikconfig`) gives a
+:class:`~analyzer.kernel.ikconfig.ConfigsModule`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from analyzer.analyzers.base import Sink
+from analyzer.kernel.ikconfig import (
+    MAX_MODULE_BYTES,
+    ConfigsModule,
+    configs_module_compression,
+    read_configs_module,
+)
 from analyzer.kernel.image import KernelImageInfo, inspect
 from analyzer.kernel.uki import UkiReader, is_uki_path
 from analyzer.sources.entry import ReadAt
@@ -44,13 +53,23 @@ def is_kernel_path(path: str) -> bool:
 
 
 class _Buffer:
-    """Keeps one image's bytes until the end of the file, then inspects them."""
+    """Keeps one file's bytes until its end, then hands them to ``read``.
+
+    ``failed`` makes the record from the exception's text when ``read`` raises: a hostile file
+    must not stop the pass.
+    """
 
     complete = False
 
-    def __init__(self, head: bytes, size: int) -> None:
+    def __init__(
+        self,
+        head: bytes,
+        read: Callable[[bytes], object],
+        failed: Callable[[str], object],
+    ) -> None:
         self._blocks = [head]
-        self._size = size
+        self._read = read
+        self._failed = failed
 
     def feed(self, block: bytes) -> None:
         self._blocks.append(block)
@@ -59,21 +78,22 @@ class _Buffer:
         data = b"".join(self._blocks)
         self._blocks = []
         try:
-            return inspect(data)
-        except Exception as exc:  # noqa: BLE001 - a hostile image must not stop the pass
-            return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {exc!r}",))
+            return self._read(data)
+        except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the pass
+            return self._failed(repr(exc))
+
+
+def _image_failed(error: str) -> KernelImageInfo:
+    return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {error}",))
 
 
 class _TooLarge:
-    """Needs no byte: the record says the image is over the limit."""
+    """Needs no byte: the record says the file is over the limit."""
 
     complete = True
 
-    def __init__(self, size: int) -> None:
-        self._record = KernelImageInfo(
-            "unknown",
-            problems=(f"{size} bytes is over the {MAX_IMAGE_BYTES}-byte limit; not read",),
-        )
+    def __init__(self, record: object) -> None:
+        self._record = record
 
     def feed(self, block: bytes) -> None:
         del block
@@ -88,16 +108,29 @@ class KernelImageAnalyzer:
     name = "kernel_image"
 
     def wants(self, path: str, size: int) -> bool:
-        """Kernel image names in kernel directories, and UKIs, above a minimal size."""
+        """Kernel image names in kernel directories, UKIs, and each release's ``configs.ko``."""
         if is_uki_path(path):
             return size >= MIN_UKI_BYTES
+        if configs_module_compression(path) is not None:
+            return True
         return size >= MIN_IMAGE_BYTES and is_kernel_path(path)
 
     def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
-        """Buffer the image (or refuse one over the limit); stream a UKI's sections."""
+        """Buffer the image or module (or refuse one over the limit); stream a UKI."""
         del read_at
         if is_uki_path(path):
-            return UkiReader(head)
+            return UkiReader(head, size)
+        compression = configs_module_compression(path)
+        if compression is not None:
+            if size > MAX_MODULE_BYTES:
+                too_large = f"{size} bytes is over the {MAX_MODULE_BYTES}-byte limit; not read"
+                return _TooLarge(ConfigsModule(compression, problems=(too_large,)))
+            return _Buffer(
+                head,
+                lambda data: read_configs_module(data, compression),
+                lambda error: ConfigsModule(compression, problems=(f"cannot read: {error}",)),
+            )
         if size > MAX_IMAGE_BYTES:
-            return _TooLarge(size)
-        return _Buffer(head, size)
+            too_large = f"{size} bytes is over the {MAX_IMAGE_BYTES}-byte limit; not read"
+            return _TooLarge(KernelImageInfo("unknown", problems=(too_large,)))
+        return _Buffer(head, inspect, _image_failed)

@@ -9,6 +9,7 @@ from analyzer.collectors.files import FileIndexCollector
 from analyzer.collectors.identity import IdentityCollector
 from analyzer.collectors.kernels import KernelsCollector
 from analyzer.collectors.linkage import LinkageCollector
+from analyzer.collectors.modulesload import ModulesLoadCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
 from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
@@ -25,4 +26,5 @@ COLLECTORS: tuple[Collector, ...] = (
     OsCollector(),
     LinkageCollector(),
     KernelsCollector(),
+    ModulesLoadCollector(),
 )

@@ -36,9 +36,12 @@ _RC_MODE = re.compile(r"\s*rc_cgroup_mode\s*=\s*[\"']?([A-Za-z]*)")
 class Kernel:
     """One kernel release the image carries, with everything the kernel rules need.
 
-    ``config_source`` is ``file``, ``ikconfig`` (embedded in ``image``) or ``none``, with
-    ``config_problem`` saying why; ``config_searched`` lists the candidates in order.
-    ``cmdline`` is the effective command line, each parameter with its file and line.
+    ``config_source`` is ``file``, ``configs-module`` (the release's ``configs.ko``),
+    ``ikconfig`` (embedded in ``image``) or ``none``, with ``config_problem`` saying why;
+    ``config_searched`` lists the candidates in order. ``k0s_config`` is the first file k0s's
+    pre-flight reads that the image has (``None``: k0s finds none of its files), and
+    ``configs_module`` the path of the release's ``configs.ko``. ``cmdline`` is the effective
+    command line, each parameter with its file and line.
     """
 
     release: str
@@ -56,6 +59,8 @@ class Kernel:
     boot_files: tuple[str, ...]
     cgroup: Hierarchy
     apparmor: AppArmorState | None
+    k0s_config: str | None = None
+    configs_module: str | None = None
     _config: KConfig | None = None
 
     @property
@@ -83,6 +88,8 @@ class Kernel:
         """Which configuration source was used, in words."""
         if self.config_source == "ikconfig":
             return f"configuration embedded in {self.config_path} (IKCONFIG)"
+        if self.config_source == "configs-module":
+            return f"configuration from the configs module {self.config_path} (IKCONFIG=m)"
         if self.config_source == "file":
             return f"configuration from {self.config_path}"
         return self.config_problem

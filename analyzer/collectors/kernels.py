@@ -4,9 +4,7 @@ Kernels are found from ``/boot`` (``vmlinuz-R``, ``config-R``), ``/lib/modules/R
 ``/usr/lib/modules/R`` (with the ``vmlinuz`` inside), ``/usr/lib/ostree-boot``,
 ``/usr/lib/kernel``, boot-loader-spec entries and unified kernel images (their ``.uname``); a
 kernel image's own banner names its release.
-The configuration is the first of k0s's candidate files that exists (``/proc/config.gz`` cannot
-exist offline), then the one named after the image (``/boot/config-lts``), then the
-configuration embedded in the image (``CONFIG_IKCONFIG``).
+Where each kernel's configuration comes from is :mod:`analyzer.collectors.kernel_config`.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ from typing import Any
 
 from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
 from analyzer.collectors.kernel_model import (
     NO_KERNEL,
     Kernel,
@@ -38,23 +37,14 @@ from analyzer.kernel.boot import (
 )
 from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
 from analyzer.kernel.image import KernelImageInfo
-from analyzer.kernel.kconfig import KConfig, parse
-from analyzer.kernel.modules import MODULE_ROOTS, modules_directory, read_modules
-from analyzer.model import Level, Location, Notification
-from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
-
-#: k0s's candidate configuration files after ``/proc/config.gz``, in its order.
-CONFIG_CANDIDATES = (
-    "/boot/config-{R}",
-    "/usr/src/linux-{R}/.config",
-    "/usr/src/linux/.config",
-    "/usr/lib/modules/{R}/config",
-    "/usr/lib/ostree-boot/config-{R}",
-    "/usr/lib/kernel/config-{R}",
-    "/usr/src/linux-headers-{R}/.config",
-    "/lib/modules/{R}/build/.config",
+from analyzer.kernel.modules import (
+    MODULE_ROOTS,
+    modules_directory,
+    read_modules,
 )
-CONFIG_CAP = 2 << 20
+from analyzer.model import Level, Location, Notification
+from analyzer.vfs.tree import ResolveError, Tree
+
 IMAGE_GLOBS = (
     "/boot/*",
     "/boot/*/*",
@@ -121,6 +111,8 @@ class KernelsCollector:
                 Notification(Level.WARNING, "kernel.uki", problem, Location(uki.path))
                 for problem in uki.info.problems
             )
+            if uki.info.kernel is not None:
+                images[uki.path] = uki.info.kernel
         releases, aliases = _releases(tree, images)
         releases.update(uki.info.uname for uki in boot.ukis if uki.info.uname)
         if not releases:
@@ -137,8 +129,14 @@ class KernelsCollector:
         kernels = []
         for release in ordered:
             image_path, image = _image_for(release, images)
-            config, config_path, source, searched, problem = _config(
-                tree, release, aliases.get(release, ()), image_path, image
+            module_path, module = configs_module(tree, release)
+            if module is not None and module_path is not None:
+                notes.extend(
+                    Notification(Level.WARNING, "kernel.configs", problem, Location(module_path))
+                    for problem in module.problems
+                )
+            config, config_path, source, searched, problem = find_config(
+                tree, release, aliases.get(release, ()), (module_path, module), (image_path, image)
             )
             if config is not None:
                 for duplicate in config.duplicates:
@@ -164,6 +162,8 @@ class KernelsCollector:
                     config_source=source,
                     config_searched=searched,
                     config_problem=problem,
+                    k0s_config=k0s_config(tree, release),
+                    configs_module=module_path,
                     modules=read_modules(tree, release),
                     cmdline=params,
                     boot_files=boot.files,
@@ -263,31 +263,3 @@ def _image_for(
         key=lambda p: (not p.startswith("/boot/"), p),
     )
     return (ranked[0], images[ranked[0]]) if ranked else (None, None)
-
-
-def _config(
-    tree: Tree,
-    release: str,
-    aliases: tuple[str, ...],
-    image_path: str | None,
-    image: KernelImageInfo | None,
-) -> tuple[KConfig | None, str | None, str, tuple[str, ...], str]:
-    """The configuration, its path, its kind (``file``/``ikconfig``/``none``), what was tried."""
-    searched = [c.format(R=release) for c in CONFIG_CANDIDATES]
-    searched += [f"/boot/config-{alias}" for alias in aliases]
-    for path in searched:
-        if not tree.exists(path):
-            continue
-        try:
-            data = tree.read(path)
-        except (ResolveError, NotCaptured):
-            return None, path, "none", tuple(searched), f"{path} exists but could not be read"
-        text = data.decode("utf-8", "replace")
-        return parse(text.splitlines()), path, "file", tuple(searched), ""
-    if image is not None and image.config is not None and image_path is not None:
-        searched.append(f"{image_path} (IKCONFIG)")
-        return parse(image.config.splitlines()), image_path, "ikconfig", tuple(searched), ""
-    if image_path is not None:
-        searched.append(f"{image_path} (IKCONFIG)")
-    problem = f"no kernel config found for {release} in {', '.join(searched)}"
-    return None, None, "none", tuple(searched), problem

@@ -54,6 +54,12 @@ def split_params(text: str, path: str, line: int | None, source: str) -> list[Pa
     return params
 
 
+def shell_assignment(line: str) -> tuple[str, str] | None:
+    """``NAME="value"`` (shell syntax, ``export`` allowed) as ``(NAME, value)``, else ``None``."""
+    match = _ASSIGN.match(line)
+    return (match.group(1), _shell_value(match.group(2))) if match else None
+
+
 def _shell_value(raw: str) -> str:
     raw = raw.strip()
     if raw.startswith("'"):
@@ -263,8 +269,7 @@ def parse_update_extlinux(path: str, lines: Iterable[str]) -> list[Param]:
     """``default_kernel_opts`` of Alpine's ``/etc/update-extlinux.conf`` (the last assignment)."""
     params: list[Param] = []
     for number, line in enumerate(lines, start=1):
-        match = _ASSIGN.match(line)
-        if match and match.group(1) == "default_kernel_opts":
-            value = _shell_value(match.group(2))
-            params = split_params(value, path, number, "update-extlinux")
+        assigned = shell_assignment(line)
+        if assigned and assigned[0] == "default_kernel_opts":
+            params = split_params(assigned[1], path, number, "update-extlinux")
     return params

@@ -220,6 +220,15 @@ def _finish(fmt: str, compression: str, scan: _Scan, header: str | None) -> Kern
     return KernelImageInfo(fmt, compression, release, banner, header, config, tuple(problems))
 
 
+def embedded_config(data: bytes) -> tuple[str | None, tuple[str, ...]]:
+    """The ``IKCFG_ST``...``IKCFG_ED`` configuration anywhere in ``data``, and what went wrong.
+
+    ``(None, ())`` when there is no start marker at all.
+    """
+    found = _finish("raw", "none", _scan_stream(_slices(data), _Scan()), None)
+    return found.config, found.problems
+
+
 def _slices(data: bytes) -> Iterator[bytes]:
     view = memoryview(data)
     for start in range(0, len(data), CHUNK):

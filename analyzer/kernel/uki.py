@@ -4,9 +4,11 @@ A UKI is an EFI executable (PE/COFF) that bundles the EFI stub, the kernel (``.l
 initrd and small text sections: ``.cmdline`` (the kernel command line it boots with),
 ``.uname`` (the kernel release) and ``.osrel`` (the ``os-release`` it was built for). They live
 in ``EFI/Linux/*.efi`` of the EFI system partition. The reader walks the MZ header, the PE
-header and the section table, then keeps only the bytes of those small sections while the file
-streams past: memory stays bounded by :data:`MAX_HEADERS` plus :data:`MAX_SECTION` per section,
-whatever the size of the kernel and initrd inside.
+header and the section table, then keeps only the bytes of those small sections and of the
+kernel while the file streams past: memory stays bounded by :data:`MAX_HEADERS` plus
+:data:`MAX_SECTION` per text section plus :data:`MAX_LINUX` for the kernel, whatever the size
+of the initrd. The kernel is read like any kernel image (:func:`analyzer.kernel.image.inspect`):
+its version banner and, with ``CONFIG_IKCONFIG``, its embedded configuration.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ import re
 import struct
 from dataclasses import dataclass
 
+from analyzer.kernel.image import KernelImageInfo, inspect
+
 #: The text sections kept, by name.
 WANTED = (".cmdline", ".uname", ".osrel")
 #: The headers and section table must lie within this many leading bytes.
 MAX_HEADERS = 64 << 10
 #: Largest text section kept (a command line is at most a few KiB).
 MAX_SECTION = 64 << 10
+#: The kernel section, read like a kernel image, and its largest size.
+LINUX = ".linux"
+MAX_LINUX = 128 << 20
 #: The PE format's own limit on the number of sections.
 MAX_SECTIONS = 96
 _SECTION_ENTRY = 40
@@ -47,7 +54,9 @@ class UkiInfo:
     """What a unified kernel image says: its text sections and what went wrong reading it.
 
     ``sections`` names every section in table order; ``cmdline_offset`` is the file offset of
-    the ``.cmdline`` data, so a finding can say where in the file the parameter is.
+    the ``.cmdline`` data, so a finding can say where in the file the parameter is; ``kernel``
+    is what the ``.linux`` section revealed (``None`` when the image has none or it was not
+    read, and ``problems`` says why).
     """
 
     cmdline: str | None = None
@@ -56,6 +65,7 @@ class UkiInfo:
     cmdline_offset: int | None = None
     sections: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    kernel: KernelImageInfo | None = None
 
 
 def is_uki_path(path: str) -> bool:
@@ -102,7 +112,8 @@ def parse_sections(head: bytes) -> tuple[PeSection, ...] | None:
 class UkiReader:
     """A per-file sink: parses the headers from the first bytes, then copies wanted sections."""
 
-    def __init__(self, head: bytes) -> None:
+    def __init__(self, head: bytes, size: int | None = None) -> None:
+        self._size = size
         self._prefix = bytearray()
         self._offset = 0
         self._sections: tuple[PeSection, ...] | None = None
@@ -155,6 +166,9 @@ class UkiReader:
     def _start(self, sections: tuple[PeSection, ...]) -> None:
         self._sections = sections
         for section in sections:
+            if section.name == LINUX and section.name not in self._data:
+                self._start_linux(section)
+                continue
             if section.name not in WANTED or section.name in self._data:
                 continue
             if section.size > MAX_SECTION:
@@ -165,6 +179,18 @@ class UkiReader:
                 continue
             self._data[section.name] = bytearray(section.size)
             self._filled[section.name] = 0
+
+    def _start_linux(self, section: PeSection) -> None:
+        if section.size > MAX_LINUX:
+            self._problems.append(
+                f"section {LINUX} is {section.size} bytes, over the {MAX_LINUX}-byte limit;"
+                " not read"
+            )
+        elif self._size is not None and section.offset + section.size > self._size:
+            self._problems.append(f"section {LINUX} is cut short by the end of the file")
+        elif section.size:
+            self._data[LINUX] = bytearray(section.size)
+            self._filled[LINUX] = 0
 
     def _copy(self, start: int, data: bytes) -> None:
         end = start + len(data)
@@ -186,11 +212,15 @@ class UkiReader:
         if self._sections is None and not self._failed:
             problems.append(f"truncated PE image: {self._offset} bytes, no complete headers")
         texts: dict[str, str] = {}
+        kernel = None
         for name, buffer in self._data.items():
             if self._filled[name] < len(buffer):
                 problems.append(f"section {name} is cut short by the end of the file")
-                continue
-            texts[name] = buffer.decode("utf-8", "replace").rstrip("\0").strip()
+            elif name == LINUX:
+                kernel = _inspect(bytes(buffer))
+            else:
+                texts[name] = buffer.decode("utf-8", "replace").rstrip("\0").strip()
+        self._data = {}
         offset = next((s.offset for s in self._sections or () if s.name == ".cmdline"), None)
         return UkiInfo(
             cmdline=texts.get(".cmdline"),
@@ -199,4 +229,13 @@ class UkiReader:
             cmdline_offset=offset if ".cmdline" in texts else None,
             sections=tuple(s.name for s in self._sections or ()),
             problems=tuple(problems),
+            kernel=kernel,
         )
+
+
+def _inspect(data: bytes) -> KernelImageInfo:
+    """The ``.linux`` section as a kernel image; a hostile one gives a record of the error."""
+    try:
+        return inspect(data)
+    except Exception as exc:  # noqa: BLE001 - a hostile image must not stop the pass
+        return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {exc!r}",))

@@ -13,6 +13,7 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
 
 import pytest
 
@@ -128,3 +129,34 @@ def pe_image(sections: list[tuple[str, bytes]]) -> bytes:
     if len(headers) > PE_HEADERS:
         raise ValueError("too many sections for the header size")
     return headers + b"\x00" * (PE_HEADERS - len(headers)) + bytes(body)
+
+
+def configs_ko(config: str, release: str = "6.1.0-test") -> bytes:
+    """A ``configs.ko``-like ELF relocatable object, built with ``objcopy``.
+
+    Its ``.rodata`` holds ``IKCFG_ST``, the gzip of ``config`` and ``IKCFG_ED`` (what
+    ``kernel/configs.c`` assembles); its ``.modinfo`` the license and ``vermagic``.
+    """
+    if shutil.which("objcopy") is None:
+        pytest.skip("objcopy is not installed (apt-get install binutils)")
+    with tempfile.TemporaryDirectory() as work:
+        payload = os.path.join(work, "config_data")
+        modinfo = os.path.join(work, "modinfo")
+        target = os.path.join(work, "configs.ko")
+        with open(payload, "wb") as out:
+            out.write(b"IKCFG_ST" + gzip.compress(config.encode(), mtime=0) + b"IKCFG_ED")
+        with open(modinfo, "wb") as out:
+            out.write(f"license=GPL v2\0vermagic={release} SMP mod_unload \0".encode())
+        subprocess.run(
+            ["objcopy", "-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64",
+             "--rename-section", ".data=.rodata,alloc,load,readonly,data,contents",
+             payload, target],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        subprocess.run(
+            ["objcopy", f"--add-section=.modinfo={modinfo}", target],
+            check=True,
+            capture_output=True,
+        )
+        with open(target, "rb") as result:
+            return result.read()

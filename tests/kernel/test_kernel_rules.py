@@ -48,7 +48,7 @@ def loud(result: RunResult) -> list[Any]:
 
 def test_debian_cloud_config_gives_no_error_or_warning(tmp_path: Path) -> None:
     result = scan(tmp_path, rootfs(), role="controller+worker")
-    assert len(kernel_evaluations(result)) == 76
+    assert len(kernel_evaluations(result)) == 77
     assert loud(result) == []
     note = only(result, "k0s.kconfig.CONFIG_NF_CONNTRACK_IPV4")
     assert note.level is Level.NOTE

@@ -14,7 +14,7 @@ from test_discovery import kernels
 from test_kernel_rules import R, rootfs
 
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
-from analyzer.kernel.uki import MAX_SECTION, UkiInfo, is_uki_path
+from analyzer.kernel.uki import MAX_SECTION, UkiInfo, is_uki_path, parse_sections
 from analyzer.model import Level, Outcome
 from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream
 from analyzer.vfs.build import TreeBuilder
@@ -95,6 +95,7 @@ def test_file_cut_inside_the_cmdline_section() -> None:
     record = read(data[: (read(data).cmdline_offset or 0) + 10])
     assert record.cmdline is None
     assert record.problems == (
+        "section .linux is cut short by the end of the file",
         "section .cmdline is cut short by the end of the file",
         "section .uname is cut short by the end of the file",
     )
@@ -161,7 +162,7 @@ def test_uki_with_a_clean_cmdline_stays_quiet(tmp_path: Path) -> None:
     assert only(result, "k0s.apparmor.state").outcome is Outcome.PASS
 
 
-def test_reading_stops_after_the_wanted_sections() -> None:
+def test_reading_stops_after_the_kernel_section() -> None:
     data = uki()
     chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
     pulled: list[bytes] = []
@@ -176,4 +177,6 @@ def test_reading_stops_after_the_wanted_sections() -> None:
     record = TreeBuilder([KernelImageAnalyzer()]).build([layer]).stat(UKI).records["kernel_image"]
     assert isinstance(record, UkiInfo)
     assert record.uname == R and record.problems == ()
-    assert len(pulled) < len(chunks) // 10, "the .linux and .initrd sections were read"
+    linux = next(s for s in parse_sections(data) or () if s.name == ".linux")
+    assert len(pulled) == -(-(linux.offset + linux.size) // 4096), "the .initrd was read"
+    assert record.kernel is not None and record.kernel.problems == ("no kernel payload found",)

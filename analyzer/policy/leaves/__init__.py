@@ -11,6 +11,7 @@ from analyzer.policy.leaves.executables import AppArmorEnabled, ExecutableFound
 from analyzer.policy.leaves.files import ContainerdSnippetValid, FileExpect
 from analyzer.policy.leaves.identity import HostnameIs, HostsBuildName, MachineIdState
 from analyzer.policy.leaves.kconfig import Kconfig, ModuleLoadable
+from analyzer.policy.leaves.kconfigruntime import KernelConfigRuntime
 from analyzer.policy.leaves.kernel import Cmdline, KernelVersion
 from analyzer.policy.leaves.names import LocalhostResolves
 
@@ -33,6 +34,7 @@ LEAVES: tuple[type[Leaf], ...] = (
     StaticGlibcNss,
     Kconfig,
     ModuleLoadable,
+    KernelConfigRuntime,
     KernelVersion,
     Cmdline,
     Cgroup,

@@ -1,0 +1,126 @@
+"""The ``kernel_config_runtime`` leaf: k0s's pre-flight can read the kernel configuration.
+
+k0s reads ``/proc/config.gz`` first, then its list of files for the running release
+(``/boot/config-R``, ``/usr/lib/modules/R/config``, ...: ``k0s_config`` of the kernel). Offline,
+``/proc/config.gz`` exists on the booted host when the configuration says
+``CONFIG_IKCONFIG_PROC=y`` and either ``CONFIG_IKCONFIG=y`` (built in) or ``CONFIG_IKCONFIG=m``
+with the ``configs`` module shipped and loaded at boot (the ``modules_load`` fact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.kernel_model import Kernel
+from analyzer.collectors.modulesload import ModulesLoad
+from analyzer.facts import Facts, present_value
+from analyzer.kernel.kconfig import KConfig, State, Symbol
+from analyzer.model import Location, Outcome
+from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, params_of, symbol_location
+
+CONFIGS = "configs"
+
+
+@dataclass(frozen=True, slots=True)
+class KernelConfigRuntime:
+    """``kernel_config_runtime: {}``: the configuration is where k0s looks on the booted host."""
+
+    key: ClassVar[str] = "kernel_config_runtime"
+    needs: ClassVar[tuple[str, ...]] = ("kernels", "modules_load")
+    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+
+    @classmethod
+    def parse(cls, params: Any) -> KernelConfigRuntime:
+        """No parameters."""
+        params_of(params or {}, set(), set())
+        return cls()
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Pass when k0s will find a file or ``/proc/config.gz``; fail with the reason."""
+        kernel = kernel_of(subject)
+        if kernel.k0s_config is not None:
+            return LeafResult(
+                Outcome.PASS,
+                f"k0s reads {kernel.k0s_config}",
+                Location(kernel.k0s_config),
+            )
+        config = kernel.config
+        if config is None:
+            return LeafResult(
+                Outcome.FAIL,
+                f"the kernel configuration of {kernel.release} is nowhere in the image"
+                f" ({kernel.config_problem}): k0s will find no kernel config on this host and"
+                " its kernel checks will be skipped",
+                kernel.location,
+                (kernel.config_problem,),
+            )
+        loads = present_value(facts, "modules_load")
+        return _from_ikconfig(kernel, config, loads if isinstance(loads, ModulesLoad) else None)
+
+
+def _from_ikconfig(kernel: Kernel, config: KConfig, loads: ModulesLoad | None) -> LeafResult:
+    ikconfig, proc = config.get("IKCONFIG"), config.get("IKCONFIG_PROC")
+    evidence = (kernel.config_evidence(),)
+    files = f"none of k0s's files exists for {kernel.release}"
+    if proc is None or proc.state is not State.BUILTIN:
+        said = proc.describe() if proc else "CONFIG_IKCONFIG_PROC is absent"
+        return _nowhere(kernel, f"{files} and there will be no /proc/config.gz ({said})", proc)
+    if ikconfig is not None and ikconfig.state is State.BUILTIN:
+        return LeafResult(
+            Outcome.PASS,
+            "CONFIG_IKCONFIG=y and CONFIG_IKCONFIG_PROC=y: k0s reads /proc/config.gz",
+            symbol_location(kernel, proc),
+            evidence,
+        )
+    if ikconfig is None or ikconfig.state is not State.MODULE:
+        said = ikconfig.describe() if ikconfig else "CONFIG_IKCONFIG is absent"
+        return _nowhere(kernel, f"{files} and there will be no /proc/config.gz ({said})", ikconfig)
+    return _configs_module(kernel, loads, evidence)
+
+
+def _nowhere(kernel: Kernel, why: str, symbol: Symbol | None) -> LeafResult:
+    return LeafResult(
+        Outcome.FAIL,
+        f"{why}: k0s will find no kernel config on this host and its kernel checks will be skipped",
+        symbol_location(kernel, symbol),
+        (kernel.config_evidence(),),
+    )
+
+
+def _configs_module(
+    kernel: Kernel, loads: ModulesLoad | None, evidence: tuple[str, ...]
+) -> LeafResult:
+    modules = kernel.modules
+    module = kernel.configs_module or (
+        modules.directory if modules is not None and modules.ships([CONFIGS]) else None
+    )
+    if module is None:
+        where = modules.directory if modules is not None else f"/lib/modules/{kernel.release}"
+        return LeafResult(
+            Outcome.FAIL,
+            f"CONFIG_IKCONFIG=m but the configs module is not in {where}: /proc/config.gz"
+            " cannot exist, k0s will find no kernel config on this host and its kernel checks"
+            " will be skipped",
+            kernel.location,
+            evidence,
+        )
+    entry = loads.find(CONFIGS) if loads is not None else None
+    if entry is not None:
+        return LeafResult(
+            Outcome.PASS,
+            f"CONFIG_IKCONFIG=m and {entry.how} loads the configs module at boot: k0s reads"
+            " /proc/config.gz",
+            entry.location,
+            (*evidence, f"configs loaded by {entry.location.path}:{entry.location.line}"),
+        )
+    read = ", ".join(loads.sources) if loads is not None and loads.sources else "none found"
+    return LeafResult(
+        Outcome.FAIL,
+        f"the kernel configuration is only in {module} (CONFIG_IKCONFIG=m) and nothing loads"
+        " the configs module at boot: /proc/config.gz will not exist and k0s's kernel checks"
+        " will be skipped",
+        Location(module),
+        (*evidence, f"boot-time module lists read: {read}"),
+    )
