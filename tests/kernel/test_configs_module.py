@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def ikconfig(value: str, proc: bool = True) -> str:
     return config.replace(NO_PROC, lines)
 
 
-def modules_only(suffix: str = "", extra: dict[str, Item] | None = None) -> dict[str, Item]:
+def modules_only(suffix: str = "", extra: Mapping[str, Item] | None = None) -> dict[str, Item]:
     """A tree holding only the release's modules directory, ``configs.ko`` among its modules."""
     module = configs_ko(ikconfig("m"), R)
     tool = COMPRESSIONS[suffix]
