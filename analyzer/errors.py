@@ -21,6 +21,14 @@ class UnsupportedFeature(SourceError):
     """The input uses a feature no reader here reads; the message names it and where it is."""
 
 
+class ClosedSourceError(ImgauditError):
+    """Data was asked of a source after it was closed: a bug in the caller, never bad input.
+
+    Raised by every reader a source hands out once the source is closed, so that a late read
+    fails loudly instead of reading through a stale (possibly reused) file descriptor.
+    """
+
+
 class LimitExceeded(SourceError):
     """A resource cap (entries, bytes, decompression ratio, nesting) was hit."""
 

@@ -26,6 +26,7 @@ from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs, tool_version
 from analyzer.policy.rule import Rule
 from analyzer.sources import SourceOptions, open_source
+from analyzer.sources.base import Source
 from analyzer.vfs.build import PassReport, TreeBuilder
 from analyzer.vfs.tree import Tree
 
@@ -93,14 +94,25 @@ def analyze(config: Config) -> RunResult:
     options = SourceOptions(platform=config.platform, backing_files=tuple(config.backing_files))
     source = open_source(config.target, options)
     try:
-        report = PassReport()
-        tree = TreeBuilder(_analyzers(), report=report).build(source.layers())
-        target = source.target()
-        source_facts = {**source.facts(), "all_binaries": config.all_binaries}
-        notes: list[Notification] = [*source.notifications, *report.notifications]
+        return _run(source, config, selected, roles)
     finally:
         source.close()
 
+
+def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str, ...]) -> RunResult:
+    """The pass, the collectors and the rules, all while ``source`` is open.
+
+    Collectors and rules may read file content the pass did not keep (random-access sources
+    re-read it), so nothing here may outlive the source. Each collector and each rule is
+    isolated: a crash becomes unknown facts or an unknown evaluation plus an error
+    notification, and the run goes on. The source's notifications are taken last, so that
+    whatever it noted during late reads is reported too.
+    """
+    report = PassReport()
+    tree = TreeBuilder(_analyzers(), report=report).build(source.layers())
+    target = source.target()
+    source_facts = {**source.facts(), "all_binaries": config.all_binaries}
+    notes: list[Notification] = []
     ctx = CollectContext(tree, target, source_facts)
     facts: dict[str, Fact[Any]] = {}
     for collector in COLLECTORS:
@@ -114,16 +126,17 @@ def analyze(config: Config) -> RunResult:
                 facts[name] = Fact.unknown(f"{collector.name} collector failed: {exc}")
 
     evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]
+    notifications = (*source.notifications, *report.notifications, *notes)
     return RunResult(
         target=target,
         rules=tuple(rule.info for rule in selected),
         evaluations=tuple(evaluations),
-        notifications=tuple(notes),
+        notifications=notifications,
         facts=facts,
         profiles=tuple(config.profiles),
         roles=roles,
         tool_version=TOOL_VERSION,
-        complete=report.complete and not any(n.level is Level.ERROR for n in notes),
+        complete=report.complete and not any(n.level is Level.ERROR for n in notifications),
     )
 
 

@@ -39,7 +39,7 @@ from analyzer.sources.archive_ffi import (
     warning,
     zeros,
 )
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry
+from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Gate
 from analyzer.sources.inflate import Inflater, compressed
 from analyzer.vfs.paths import normalize
 
@@ -51,6 +51,8 @@ SKIP_TRUNCATED = "Truncated input file"
 MAGIC_BYTES = 8
 #: Distinct libarchive warnings reported per archive; later ones are counted in one more note.
 MAX_WARNINGS = 20
+#: Why an entry's data reader refuses once the stream has gone on to the next entry.
+MOVED_ON = "the archive moved on to the next entry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,8 @@ class ArchiveReader:
         self._reopen = reopen
         self._lenient = not isinstance(source, int)
         self._inflater: Inflater | None = None
+        #: The data reader of the current entry reads only while this gate is open.
+        self._gate = Gate(name)
         self.unterminated = False
 
     def _budget(self) -> int:
@@ -183,6 +187,7 @@ class ArchiveReader:
             except ArchiveError as exc:
                 raise self._fail(exc, None, opening=True) from exc
             stack.callback(ffi.read_free, archive_p)
+            stack.callback(lambda: self._gate.close())  # noqa: PLW0108 - the current gate
             try:
                 open_input(archive_p, source)
             except ArchiveError as exc:
@@ -198,6 +203,7 @@ class ArchiveReader:
         expanded = 0
         block = BlockReader(archive_p)
         while True:
+            self._gate.close(MOVED_ON)
             try:
                 status = next_header(archive_p, entry_p)
             except ArchiveError as exc:
@@ -216,12 +222,16 @@ class ArchiveReader:
                     f"{self._name}: expands to more than {budget} bytes"
                     " (decompression cap); stopped reading"
                 )
+            self._gate = Gate(self._name)
             yield describe(entry_p, size), self._blocks(block, size, feed)
 
     def _blocks(self, block: BlockReader, size: int, feed: Feed | None) -> Blocks:
+        gate = self._gate
+
         def read() -> Generator[bytes, None, None]:
             position = 0
             while True:
+                gate.check()
                 try:
                     status = block.next()
                 except ArchiveError as exc:

@@ -31,4 +31,9 @@ class Source(Protocol):
         """What the source itself knows (image config, partitions, ...)."""
 
     def close(self) -> None:
-        """Release files and handles."""
+        """Release files and handles; every data reader handed out refuses to read after it.
+
+        The pipeline closes a source only once the collectors and rules are done, since they
+        may read content the pass did not keep; a later read raises
+        :class:`~analyzer.errors.ClosedSourceError`.
+        """

@@ -3,7 +3,7 @@
 Every object is described with ``lstat``; files are opened with ``O_NOFOLLOW`` and read only
 when an analyzer asks. Works on read-only trees; nothing is ever written. Like ``find -xdev``
 the walk stays on the root's file system, so pointing it at a live ``/`` never descends into
-``/proc`` or ``/sys``.
+``/proc`` or ``/sys``. Once the source is closed its file readers refuse to read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from collections.abc import Iterator
 
 from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.sources.entry import (
+    BLOCK_SIZE,
+    Blocks,
+    Entry,
+    Gate,
+    Kind,
+    LayerInfo,
+    LayerStream,
+    no_data,
+)
 
 _KINDS = {
     stat.S_IFDIR: Kind.DIR,
@@ -39,6 +48,7 @@ class DirectorySource:
         self.notifications: list[Notification] = []
         self._inodes: dict[tuple[int, int], str] = {}
         self._device = os.lstat(root).st_dev
+        self._gate = Gate(root)
 
     def layers(self) -> Iterator[LayerStream]:
         """One layer holding the whole tree; its data stays readable after the pass."""
@@ -66,7 +76,9 @@ class DirectorySource:
                 entry = self._entry(name, child.path, info)
                 if entry is None:
                     continue
-                blocks: Blocks = _FileData(child.path) if entry.kind is Kind.FILE else no_data
+                blocks: Blocks = no_data
+                if entry.kind is Kind.FILE:
+                    blocks = _FileData(child.path, self._gate)
                 yield entry, blocks
                 if entry.kind is Kind.DIR and info.st_dev == self._device:
                     subdirs.append(name)
@@ -108,6 +120,10 @@ class DirectorySource:
             xattrs=_capability(host_path) if kind is Kind.FILE else {},
         )
 
+    def close(self) -> None:
+        """Refuse every later read of the files it described."""
+        self._gate.close()
+
     def _note(self, name: str, message: str) -> None:
         self.notifications.append(
             Notification(Level.ERROR, "entry.unreadable", f"/{name.lstrip('/')}: {message}")
@@ -124,13 +140,15 @@ def _capability(host_path: str) -> dict[str, bytes]:
 class _FileData:
     """Streams one host file or reads a range of it; opened anew for every call."""
 
-    __slots__ = ("_path",)
+    __slots__ = ("_gate", "_path")
 
-    def __init__(self, host_path: str) -> None:
+    def __init__(self, host_path: str, gate: Gate) -> None:
         self._path = host_path
+        self._gate = gate
 
     def _open(self) -> int | None:
         """A descriptor of the file, ``None`` when it is now a symbolic link."""
+        self._gate.check()
         try:
             return os.open(self._path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as exc:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from analyzer.errors import ClosedSourceError
+
 #: Block size used by every reader when it streams file data.
 BLOCK_SIZE = 64 * 1024
 
@@ -50,6 +52,31 @@ class Entry:
     link: str | None = None
     rdev: tuple[int, int] | None = None
     xattrs: Mapping[str, bytes] = field(default_factory=dict)
+
+
+class Gate:
+    """Whether the readers a source handed out may still read; they check it before each read.
+
+    A source makes a gate, gives it to its readers and closes it in ``close()``. A read after
+    that raises :class:`~analyzer.errors.ClosedSourceError` naming the source and why, never
+    touches a released file descriptor, and never answers from a cache.
+    """
+
+    __slots__ = ("_name", "_reason")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._reason: str | None = None
+
+    def check(self) -> None:
+        """Raise :class:`~analyzer.errors.ClosedSourceError` once the gate is closed."""
+        if self._reason is not None:
+            raise ClosedSourceError(f"{self._name}: read after {self._reason}")
+
+    def close(self, reason: str = "the source was closed") -> None:
+        """Refuse every later read, saying ``reason``; closing twice keeps the first reason."""
+        if self._reason is None:
+            self._reason = reason
 
 
 #: Streams a regular file's bytes, ``BLOCK_SIZE`` at a time. Valid only until the source

@@ -39,7 +39,8 @@ class DirectoryRootfs:
         return {}
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Refuse later reads of the directory's files."""
+        self._source.close()
 
 
 class StreamRootfs:

@@ -14,7 +14,9 @@ Contract (every method takes an absolute in-image path; relative paths are taken
   components (at least one when it ends the pattern) without descending into linked
   directories.
 - ``read(path)`` follows links and returns the bytes a per-file analyzer captured during the
-  pass, or re-reads them for random-access sources; it raises :class:`NotCaptured` otherwise.
+  pass, or re-reads them for random-access sources (only while the source is open: after it
+  is closed, :class:`~analyzer.errors.ClosedSourceError`); it raises :class:`NotCaptured`
+  otherwise.
 - ``walk()`` yields every ``(path, node)`` without following links, depth first, each
   directory's children in sorted order (a directory comes right before its content).
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import CorruptImage, SourceError
-from analyzer.sources.entry import BLOCK_SIZE
+from analyzer.sources.entry import BLOCK_SIZE, Gate
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,7 +38,11 @@ class Device(Protocol):
 
 
 class FileDevice:
-    """A host file opened read-only; the bottom of every stack."""
+    """A host file opened read-only; the bottom of every stack.
+
+    Once closed it refuses reads (:class:`~analyzer.errors.ClosedSourceError`) instead of
+    reading through a released descriptor that another open may have reused.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -49,6 +53,7 @@ class FileDevice:
         except OSError as exc:
             raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
         self._fd = self._file.fileno()
+        self._gate = Gate(self.name)
 
     @classmethod
     def from_fd(cls, fd: int, path: str) -> FileDevice:
@@ -59,6 +64,7 @@ class FileDevice:
         device._file = os.fdopen(fd, "rb")
         device._size = os.fstat(fd).st_size
         device._fd = fd
+        device._gate = Gate(device.name)
         return device
 
     @property
@@ -68,6 +74,7 @@ class FileDevice:
 
     def read(self, offset: int, size: int) -> bytes:
         """Bytes at ``offset`` (``os.pread``: no shared file position)."""
+        self._gate.check()
         if size <= 0 or offset >= self._size or offset < 0:
             return b""
         try:
@@ -76,8 +83,38 @@ class FileDevice:
             raise SourceError(f"{self.name}: read error at {offset}: {exc.strerror}") from exc
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file; later reads raise."""
+        self._gate.close()
         self._file.close()
+
+
+class GatedDevice:
+    """The top of an image's device stack: refuses reads once the image is closed.
+
+    The format readers below keep caches (decompressed clusters, grain tables) that would
+    otherwise still answer after the files under them are closed.
+    """
+
+    def __init__(self, base: Device, name: str) -> None:
+        self._base = base
+        self._gate = Gate(name)
+
+    @property
+    def size(self) -> int:
+        """Size of the underlying device."""
+        return self._base.size
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Bytes of the underlying device, while it is open."""
+        self._gate.check()
+        return self._base.read(offset, size)
+
+    def close(self) -> None:
+        """Refuse later reads and close the device below (when it holds files)."""
+        self._gate.close()
+        closer = getattr(self._base, "close", None)
+        if callable(closer):
+            closer()
 
 
 class SliceDevice:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk import qcow2, vhd, vhdx, vmdk
-from analyzer.sources.disk.device import Device, FileDevice
+from analyzer.sources.disk.device import Device, FileDevice, GatedDevice
 from analyzer.sources.disk.refs import References
 
 #: Head bytes that :func:`detect` looks at.
@@ -53,7 +53,10 @@ def detect(head: bytes, tail: bytes = b"") -> str:
 
 
 def open_image(path: str, references: References | None = None) -> Image:
-    """Open ``path`` read-only as a virtual disk; files it names are opened per ``references``."""
+    """Open ``path`` read-only as a virtual disk; files it names are opened per ``references``.
+
+    After :meth:`Image.close` every read raises.
+    """
     file = FileDevice(path)
     image = Image(file, "raw", [file])
     try:
@@ -64,6 +67,7 @@ def open_image(path: str, references: References | None = None) -> Image:
     except (ValueError, OverflowError, MemoryError) as exc:
         image.close()
         raise SourceError(f"{file.name}: corrupt {image.format} image: {exc}") from exc
+    image.device = GatedDevice(image.device, file.name)
     return image
 
 

@@ -195,6 +195,41 @@ def convert(raw: Path, image: Path, fmt: str, *options: str) -> Path:
     return image
 
 
+#: ``to_disk`` formats: name -> ``qemu-img convert -O`` arguments (raw needs no conversion).
+DISK_FORMATS: Mapping[str, tuple[str, ...]] = {
+    "raw": (),
+    "qcow2": ("qcow2",),
+    "qcow2-zlib": ("qcow2", "-c"),
+    "vmdk": ("vmdk",),
+    "vhd": ("vpc",),
+    "vhdx": ("vhdx",),
+}
+
+
+def to_disk(spec: Spec, path: Path, fmt: str = "raw", table: str | None = "gpt") -> Path:
+    """``spec`` as a 16 MiB ext4 root on a disk in format ``fmt`` (see :data:`DISK_FORMATS`).
+
+    ``table`` is ``gpt``, ``mbr`` or ``None`` for a bare file system. Scratch files go next to
+    ``path`` and are removed.
+    """
+    scratch = path.with_name(path.name + ".d")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    fs = mkfs_ext4(write_tree(scratch / "root", spec), scratch / "fs.img", 16)
+    raw = scratch / "disk.raw"
+    if table:
+        partitioned(raw, [Part(fs, 16)], table)
+    else:
+        fs.rename(raw)
+    if DISK_FORMATS[fmt]:
+        convert(raw, path, *DISK_FORMATS[fmt])
+    else:
+        path.unlink(missing_ok=True)
+        raw.rename(path)
+    shutil.rmtree(scratch)
+    return path
+
+
 def qemu_raw_digest(image: Path, scratch: Path, trim: int = 0) -> tuple[str, int]:
     """sha256 and size of ``qemu-img convert -O raw`` of ``image``, less ``trim`` end bytes."""
     out = scratch / f"{image.name}.qemu.raw"
