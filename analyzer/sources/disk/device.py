@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import struct
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import CorruptImage, SourceError
@@ -267,20 +267,73 @@ def check(condition: bool, name: str, message: str) -> None:
         raise CorruptImage(f"{name}: {message}")
 
 
-def read_table(
-    device: Device, offset: int, count: int, item: str, name: str, what: str
-) -> tuple[int, ...]:
-    """``count`` integers at ``offset``, each a struct ``item`` with its byte order (``"<I"``).
+class Table:
+    """``count`` integers of one struct ``item`` (``">Q"``) at ``offset``, read a page at a time.
 
     The map tables of the image formats (L1/L2, BAT, grain directory and tables) are read
-    here: a table larger than :data:`MAX_TABLE_BYTES` is ``"corrupt {what} too large"``, one
-    reaching past the end of the device ``"corrupt {what} beyond end of file"``.
+    through this: an entry is looked up by index, and only the page of
+    :attr:`PAGE_ENTRIES` entries that holds it is read and unpacked, into a bounded cache
+    (``cache``, which tables of one device may share), so memory does not grow with the size
+    a header declares. A table larger than :data:`MAX_TABLE_BYTES` is
+    ``"corrupt {what} too large"``, one reaching past the end of the device
+    ``"corrupt {what} beyond end of file"``, both raised before anything is read.
     """
-    order, code = item[0], item[1:]
-    length = count * struct.calcsize(item)
-    check(length <= MAX_TABLE_BYTES, name, f"corrupt {what} too large")
-    check(offset + length <= device.size, name, f"corrupt {what} beyond end of file")
-    return struct.unpack(f"{order}{count}{code}", device.read(offset, length))
+
+    PAGE_ENTRIES = 512
+    __slots__ = ("_cache", "_count", "_device", "_item", "_offset")
+
+    def __init__(
+        self,
+        device: Device,
+        offset: int,
+        count: int,
+        item: str,
+        name: str,
+        what: str,
+        cache: PageCache | None = None,
+    ) -> None:
+        self._item = struct.Struct(item)
+        length = count * self._item.size
+        check(length <= MAX_TABLE_BYTES, name, f"corrupt {what} too large")
+        check(
+            offset >= 0 and offset + length <= device.size,
+            name,
+            f"corrupt {what} beyond end of file",
+        )
+        self._device = device
+        self._offset = offset
+        self._count = count
+        self._cache = cache if cache is not None else page_cache()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        return (self[index] for index in range(self._count))
+
+    def __getitem__(self, index: int) -> int:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        page, at = divmod(index, self.PAGE_ENTRIES)
+        key = (self._offset, page)
+        entries = self._cache.get(key)
+        if entries is None:
+            first = page * self.PAGE_ENTRIES
+            size = self._item.size
+            count = min(self.PAGE_ENTRIES, self._count - first)
+            raw = self._device.read(self._offset + first * size, count * size)
+            entries = tuple(value for (value,) in self._item.iter_unpack(raw))
+            self._cache.put(key, entries)
+        return entries[at]
+
+
+#: Pages of map tables by ``(table offset, page number)``.
+PageCache = LRU[tuple[int, int], tuple[int, ...]]
+
+
+def page_cache(pages: int = 64) -> PageCache:
+    """A cache of ``pages`` table pages (a page is :attr:`Table.PAGE_ENTRIES` entries)."""
+    return LRU[tuple[int, int], tuple[int, ...]](pages)
 
 
 class RunData:
@@ -293,7 +346,7 @@ class RunData:
 
     __slots__ = ("_device", "_runs", "_size")
 
-    def __init__(self, device: Device, runs: Sequence[tuple[int, int, int]], size: int) -> None:
+    def __init__(self, device: Device, runs: Iterable[tuple[int, int, int]], size: int) -> None:
         self._device = device
         self._runs = runs
         self._size = size
@@ -336,6 +389,31 @@ class RunData:
                 remaining -= step
         if pos < size:
             yield from _zeros(size - pos, step_max)
+
+
+class MappedData:
+    """A file whose runs are computed when it is read, not kept: what a tree node holds.
+
+    ``runs`` maps the file (the file system caches a few recent maps), so the tree keeps no
+    map per file and memory does not grow with the number of files times their fragments.
+    """
+
+    __slots__ = ("_device", "_runs", "_size")
+
+    def __init__(
+        self, device: Device, runs: Callable[[], Iterable[tuple[int, int, int]]], size: int
+    ) -> None:
+        self._device = device
+        self._runs = runs
+        self._size = size
+
+    def __call__(self) -> Iterator[bytes]:
+        """The file's bytes, at most ``BLOCK_SIZE`` at a time."""
+        return RunData(self._device, self._runs(), self._size)()
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset`` (fewer at the end of the file)."""
+        return RunData(self._device, self._runs(), self._size).read_at(offset, size)
 
 
 def _zeros(count: int, step_max: int = BLOCK_SIZE) -> Iterator[bytes]:

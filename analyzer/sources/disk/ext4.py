@@ -10,12 +10,20 @@ walk is bounded, so a corrupt inode is an error for that inode, not a hang.
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
 from analyzer.model import Level
-from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
+from analyzer.sources.disk.device import (
+    LRU,
+    CachedDevice,
+    Device,
+    MappedData,
+    RunData,
+    check,
+    read_exact,
+)
 from analyzer.sources.disk.ext4_parts import (
-    Run,
     block_map_runs,
     dirents,
     extent_runs,
@@ -29,6 +37,7 @@ from analyzer.sources.disk.ext4_super import (
     parse_superblock,
 )
 from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
+from analyzer.sources.disk.runs import Runs
 from analyzer.sources.entry import Blocks, BytesData, Kind
 
 SUPERBLOCK = 1024
@@ -41,6 +50,8 @@ _XATTR_MAGIC = 0xEA020000
 _MAX_INLINE_DIR = 1 << 16
 _MAX_SYMLINK = 1 << 16
 _MAX_DIR = 1 << 30
+#: Files whose runs are kept after they were read (analyzers re-read a file soon after).
+_MAPS_CACHED = 8
 
 
 class ExtFileSystem:
@@ -82,6 +93,7 @@ class ExtFileSystem:
         )
         self._tables: dict[int, int] = {}
         self._last_inode: tuple[int, bytes] = (0, b"")
+        self._maps = LRU[int, Runs](_MAPS_CACHED)
 
     def _descriptor_block(self, index: int) -> int:
         """Block of the ``index``-th descriptor block (the kernel's ``descriptor_loc``)."""
@@ -182,14 +194,20 @@ class ExtFileSystem:
                     found.setdefault(key, value)
         return found
 
-    def _runs(self, raw: bytes, flags: int) -> list[Run]:
-        limit = self.sb.blocks
-        if flags & _FLAG_EXTENTS:
-            return extent_runs(self._meta, raw[0x28:0x64], self.sb.block_size, limit, self.name)
+    def _runs(self, raw: bytes, flags: int) -> Runs:
+        limit, block = self.sb.blocks, self.sb.block_size
         size = struct.unpack_from("<I", raw, 4)[0] | struct.unpack_from("<I", raw, 0x6C)[0] << 32
-        return block_map_runs(
-            self._meta, raw[0x28:0x64], self.sb.block_size, limit=limit, size=size, name=self.name
-        )
+        walk = extent_runs if flags & _FLAG_EXTENTS else block_map_runs
+        return walk(self._meta, raw[0x28:0x64], block, limit=limit, size=size, name=self.name)
+
+    def _file_runs(self, ino: int) -> Runs:
+        """The runs of inode ``ino``'s data, from a small cache of recent files."""
+        runs = self._maps.get(ino)
+        if runs is None:
+            raw = self._raw_inode(ino)
+            runs = self._runs(raw, struct.unpack_from("<I", raw, 0x20)[0])
+            self._maps.put(ino, runs)
+        return runs
 
     def _inline(self, raw: bytes, xattrs: dict[str, bytes]) -> bytes:
         return raw[0x28:0x64] + xattrs.get("system.data", b"")
@@ -224,7 +242,8 @@ class ExtFileSystem:
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
             return BytesData(data)
-        return RunData(self._data, self._runs(raw, flags), inode.size)
+        self._file_runs(ino)  # a corrupt map is found now, while the file is listed
+        return MappedData(self._data, partial(self._file_runs, ino), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory, read linearly (htree blocks included)."""

@@ -1,8 +1,9 @@
 """Pieces of the ext reader: extent trees, indirect block maps, dirents and xattr entries.
 
-Mappings are returned as :data:`Run` tuples of byte offsets ``(logical, physical, length)``,
-``physical == -1`` for unwritten extents. Every block number is checked against the file
-system's block count and tree walks are bounded in depth and node count.
+Mappings are returned as :class:`~analyzer.sources.disk.runs.Runs` of byte offsets
+``(logical, physical, length)``, ``physical == -1`` for unwritten extents. Every block number
+is checked against the file system's block count, and tree walks are bounded in depth and by
+the file (:mod:`analyzer.sources.disk.runs`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import struct
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk.device import Device, check
-
-Run = tuple[int, int, int]
+from analyzer.sources.disk.runs import RunCollector, Runs
 
 _EXTENT_MAGIC = 0xF30A
 _MAX_DEPTH = 5
-_MAX_NODES = 1 << 16
 _UNINIT = 32768
 _PREFIXES = {
     1: "user.",
@@ -29,10 +28,9 @@ _PREFIXES = {
 }
 
 
-def extent_runs(meta: Device, root: bytes, block: int, limit: int, name: str) -> list[Run]:
+def extent_runs(meta: Device, root: bytes, block: int, *, limit: int, size: int, name: str) -> Runs:
     """Return the runs of an extent tree whose root is the inode's 60-byte ``i_block``."""
-    runs: list[Run] = []
-    budget = [_MAX_NODES]
+    runs = RunCollector(name, "corrupt ext", block, size)
 
     def node(data: bytes, depth_left: int) -> None:
         magic, count, maximum, depth = struct.unpack_from("<HHHH", data, 0)
@@ -43,8 +41,6 @@ def extent_runs(meta: Device, root: bytes, block: int, limit: int, name: str) ->
             "corrupt ext: extent node overflows",
         )
         check(depth <= depth_left, name, "corrupt ext: extent tree too deep")
-        budget[0] -= 1
-        check(budget[0] > 0, name, "corrupt ext: extent tree too large")
         for index in range(count):
             at = 12 + index * 12
             if depth == 0:
@@ -57,8 +53,7 @@ def extent_runs(meta: Device, root: bytes, block: int, limit: int, name: str) ->
                     name,
                     f"corrupt ext: extent points to block {start} beyond the file system",
                 )
-                physical = -1 if unwritten else start * block
-                runs.append((first * block, physical, length * block))
+                runs.add(first, -1 if unwritten else start * block, length)
             else:
                 _first, leaf_lo, leaf_hi = struct.unpack_from("<IIH", data, at)
                 leaf = leaf_lo | leaf_hi << 32
@@ -67,21 +62,21 @@ def extent_runs(meta: Device, root: bytes, block: int, limit: int, name: str) ->
                     name,
                     f"corrupt ext: extent index points to block {leaf} beyond the file system",
                 )
+                runs.visit(leaf)
                 node(meta.read(leaf * block, block), depth - 1)
 
     node(root, _MAX_DEPTH)
-    runs.sort()
-    return _merge(runs)
+    return runs.runs()
 
 
 def block_map_runs(
     meta: Device, root: bytes, block: int, *, limit: int, size: int, name: str
-) -> list[Run]:
+) -> Runs:
     """Return the runs of an ext2/3 direct + single/double/triple indirect block map."""
     pointers = struct.unpack_from("<15I", root)
     per = block // 4
     wanted = -(-size // block)
-    runs: list[Run] = []
+    runs = RunCollector(name, "corrupt ext", block, size)
     logical = 0
 
     def add(number: int) -> None:
@@ -92,7 +87,7 @@ def block_map_runs(
                 name,
                 f"corrupt ext: block map points to block {number} beyond the file system",
             )
-            runs.append((logical * block, number * block, block))
+            runs.add(logical, number * block, 1)
         logical += 1
 
     def indirect(number: int, level: int) -> None:
@@ -102,6 +97,7 @@ def block_map_runs(
             logical += span
             return
         check(number < limit, name, f"corrupt ext: indirect block {number} beyond the file system")
+        runs.visit(number)
         table = struct.unpack(f"<{per}I", meta.read(number * block, block).ljust(block, b"\0"))
         for entry in table:
             if logical >= wanted:
@@ -119,24 +115,7 @@ def block_map_runs(
         if logical >= wanted:
             break
         indirect(number, level)
-    return _merge(runs)
-
-
-def _merge(runs: list[Run]) -> list[Run]:
-    merged: list[Run] = []
-    for logical, physical, length in runs:
-        if merged:
-            last_l, last_p, last_n = merged[-1]
-            if (
-                last_l + last_n == logical
-                and physical >= 0
-                and last_p >= 0
-                and last_p + last_n == physical
-            ):
-                merged[-1] = (last_l, last_p, last_n + length)
-                continue
-        merged.append((logical, physical, length))
-    return merged
+    return runs.runs()
 
 
 def dirents(data: bytes, length: int) -> list[tuple[str, int]]:

@@ -1,8 +1,9 @@
 """QEMU copy-on-write images, versions 2 and 3, read-only.
 
-Supported: L1/L2 tables (L2 tables in a bounded LRU), unallocated clusters (read from the
-backing file, else zeros), v3 zero clusters, compressed clusters with zlib (raw deflate,
-inflated only as far as reads reach) or zstd, and a backing file opened read-only. Refused
+Supported: L1/L2 tables (read a page at a time, see :class:`~.device.Table`), unallocated
+clusters (read from the backing file, else zeros), v3 zero clusters, compressed clusters with
+zlib (raw deflate, inflated only as far as reads reach) or zstd (at most one cluster comes out
+of either), and a backing file opened read-only. Refused
 with a clear error: encryption, external data files and extended L2 entries (subclusters).
 """
 
@@ -18,10 +19,11 @@ from analyzer.sources.disk.device import (
     LRU,
     MAX_TABLE_BYTES,
     Device,
+    Table,
     ZeroDevice,
     check,
+    page_cache,
     read_exact,
-    read_table,
 )
 
 MAGIC = b"QFI\xfb"
@@ -34,6 +36,8 @@ _INCOMPAT_EXTERNAL_DATA = 1 << 2
 _INCOMPAT_COMPRESSION = 1 << 3
 _INCOMPAT_EXTENDED_L2 = 1 << 4
 _INCOMPAT_KNOWN = 0x1F
+#: Smallest zstd window accepted for a compressed cluster (zstd's own default minimum).
+_MIN_ZSTD_WINDOW = 1 << 20
 #: Least bytes inflated at a time from a zlib-compressed cluster (small files share clusters).
 INFLATE_STEP = 16 << 10
 
@@ -131,10 +135,10 @@ class Qcow2Device:
         self.header = parse_header(file, self.name)
         self._cluster = 1 << self.header.cluster_bits
         self._l2_entries = self._cluster // 8
-        self._l1 = read_table(
+        self._l1 = Table(
             file, self.header.l1_offset, self.header.l1_entries, ">Q", self.name, "qcow2: L1 table"
         )
-        self._l2_cache = LRU[int, tuple[int, ...]](256)
+        self._l2_pages = page_cache(256)
         self._zcache = LRU[int, _Inflated | _Inflating](16)
         csize_bits = self.header.cluster_bits - 8
         self._csize_shift = 62 - csize_bits
@@ -152,14 +156,16 @@ class Qcow2Device:
         """Virtual disk size."""
         return self.header.size
 
-    def _l2(self, l2_offset: int) -> tuple[int, ...]:
-        table = self._l2_cache.get(l2_offset)
-        if table is None:
-            table = read_table(
-                self._file, l2_offset, self._l2_entries, ">Q", self.name, "qcow2: L2 table"
-            )
-            self._l2_cache.put(l2_offset, table)
-        return table
+    def _l2(self, l2_offset: int) -> Table:
+        return Table(
+            self._file,
+            l2_offset,
+            self._l2_entries,
+            ">Q",
+            self.name,
+            "qcow2: L2 table",
+            self._l2_pages,
+        )
 
     def _entry(self, cluster_index: int) -> int:
         l1_index, l2_index = divmod(cluster_index, self._l2_entries)
@@ -275,7 +281,12 @@ def _zstd(raw: bytes, cluster: int, name: str) -> bytes:
         raise SourceError(
             f"{name}: zstd-compressed qcow2 needs the Python module 'zstandard'"
         ) from exc
+    # At most one cluster comes out, whatever the frame claims, through a bounded window.
+    window = max(cluster, _MIN_ZSTD_WINDOW)
     try:
-        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)[:cluster]
+        decompressor = zstandard.ZstdDecompressor(max_window_size=window)
+        with decompressor.stream_reader(raw, read_size=len(raw) or 1) as reader:
+            data: bytes = reader.read(cluster)
+        return data
     except zstandard.ZstdError as exc:
         raise SourceError(f"{name}: corrupt qcow2 zstd cluster: {exc}") from exc

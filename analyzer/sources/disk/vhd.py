@@ -16,9 +16,9 @@ from analyzer.errors import SourceError
 from analyzer.sources.disk.device import (
     Device,
     SliceDevice,
+    Table,
     check,
     read_exact,
-    read_table,
 )
 
 COOKIE = b"conectix"
@@ -115,7 +115,7 @@ class DynamicVhd:
             "corrupt vhd: bad block size",
         )
         check(entries * block >= self._size, name, "corrupt vhd: BAT smaller than the disk")
-        self._bat = read_table(file, table, entries, ">I", name, "vhd: BAT")
+        self._bat = Table(file, table, entries, ">I", name, "vhd: BAT")
         self._block = block
         self._bitmap = -(-(block // _SECTOR // 8) // _SECTOR) * _SECTOR
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import MAX_TABLE_BYTES, Device, check, read_exact, read_table
+from analyzer.sources.disk.device import MAX_TABLE_BYTES, Device, Table, check, read_exact
 
 SIGNATURE = b"vhdxfile"
 _HEADERS = (64 << 10, 128 << 10)
@@ -121,7 +121,7 @@ class VhdxDevice:
             name,
             "corrupt vhdx: BAT smaller than the disk",
         )
-        self._bat = read_table(file, layout.bat_offset, entries, "<Q", name, "vhdx: BAT")
+        self._bat = Table(file, layout.bat_offset, entries, "<Q", name, "vhdx: BAT")
 
     @property
     def size(self) -> int:

@@ -1,7 +1,7 @@
 """VMware disks, read-only: hosted sparse extents (``KDMV``), streamOptimized, descriptors, OVA.
 
-A sparse extent maps grains through a grain directory and grain tables (cached in a bounded
-LRU). streamOptimized extents store each grain zlib-compressed behind a marker and may keep
+A sparse extent maps grains through a grain directory and grain tables (read a page at a
+time). streamOptimized extents store each grain zlib-compressed behind a marker and may keep
 the grain directory in the footer. A text descriptor lists FLAT and SPARSE extent files,
 which must sit in the descriptor's own directory tree (see :mod:`refs`). Disks with a parent
 are refused.
@@ -23,10 +23,11 @@ from analyzer.sources.disk.device import (
     Device,
     FileDevice,
     SliceDevice,
+    Table,
     ZeroDevice,
     check,
+    page_cache,
     read_exact,
-    read_table,
 )
 from analyzer.sources.disk.refs import References
 
@@ -100,9 +101,9 @@ class SparseExtent:
         self._gt_span = header.gtes_per_gt * self._grain
         entries = -(-header.capacity * _SECTOR // self._gt_span)
         gd_bytes = header.gd_offset * _SECTOR
-        self._gd = read_table(file, gd_bytes, entries, "<I", name, "vmdk: grain directory")
+        self._gd = Table(file, gd_bytes, entries, "<I", name, "vmdk: grain directory")
         self._compressed = bool(header.flags & _FLAG_COMPRESSED)
-        self._tables = LRU[int, tuple[int, ...]](64)
+        self._gt_pages = page_cache(256)
         self._grains = LRU[int, bytes](16)
 
     @property
@@ -123,17 +124,15 @@ class SparseExtent:
         gt_sector = self._gd[gd_index]
         if gt_sector == 0:
             return 0
-        table = self._tables.get(gt_sector)
-        if table is None:
-            table = read_table(
-                self._file,
-                gt_sector * _SECTOR,
-                self.header.gtes_per_gt,
-                "<I",
-                self.name,
-                "vmdk: grain table",
-            )
-            self._tables.put(gt_sector, table)
+        table = Table(
+            self._file,
+            gt_sector * _SECTOR,
+            self.header.gtes_per_gt,
+            "<I",
+            self.name,
+            "vmdk: grain table",
+            self._gt_pages,
+        )
         return table[gt_index]
 
     def read(self, offset: int, size: int) -> bytes:

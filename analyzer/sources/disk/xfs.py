@@ -11,19 +11,22 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
-from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
+from analyzer.sources.disk.device import LRU, CachedDevice, Device, MappedData, check, read_exact
 from analyzer.sources.disk.ext4_super import unsupported
 from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
-from analyzer.sources.disk.xfs_dir import Run, directory_entries, parse_attr_leaf, shortform_attrs
+from analyzer.sources.disk.runs import RunCollector, Runs
+from analyzer.sources.disk.xfs_dir import directory_entries, parse_attr_leaf, shortform_attrs
 from analyzer.sources.entry import Blocks, BytesData, Kind
 
 MAGIC = b"XFSB"
 _INODE_MAGIC = b"IN"
 _FMT_DEV, _FMT_LOCAL, _FMT_EXTENTS, _FMT_BTREE = 0, 1, 2, 3
 _NREXT64 = 1 << 4
-_MAX_NODES = 1 << 16
+#: Files whose runs are kept after they were read (analyzers re-read a file soon after).
+_MAPS_CACHED = 8
 _MAX_SYMLINK = 1024
 _SYMLINK_MAGIC = b"XSLM"
 _DIFLAG_REALTIME = 0x1
@@ -137,6 +140,7 @@ class XfsFileSystem:
         self._notes = notes or Notes(name)
         self._meta = CachedDevice(device)
         self._data = device
+        self._maps = LRU[int, Runs](_MAPS_CACHED)
         self.sb = parse_superblock(
             read_exact(device, 0, 512, "XFS superblock", name), device.size, name
         )
@@ -211,27 +215,28 @@ class XfsFileSystem:
             xattrs,
         )
 
-    def _runs(self, raw: bytes, fork: bytes, fmt: int, count: int) -> list[Run]:
-        block = self.sb.block_size
+    def _runs(self, fork: bytes, fmt: int, count: int, size: int) -> Runs:
+        """The runs of a fork in extents or btree format, clipped at ``size`` bytes."""
+        runs = RunCollector(self.name, "corrupt XFS", self.sb.block_size, size)
         if fmt == _FMT_EXTENTS:
             check(count * 16 <= len(fork), self.name, "corrupt XFS: extent count overflows fork")
-            records = [fork[i * 16 : i * 16 + 16] for i in range(count)]
+            self._records(fork, 0, count, runs)
         elif fmt == _FMT_BTREE:
-            records = self._bmbt(fork)
+            self._bmbt(fork, runs)
         else:
             raise SourceError(f"{self.name}: unexpected XFS fork format {fmt}")
-        runs: list[Run] = []
-        for record in records:
-            l0, l1 = struct.unpack(">QQ", record)
+        return runs.runs()
+
+    def _records(self, data: bytes, at: int, count: int, runs: RunCollector) -> None:
+        """Add ``count`` packed extent records at ``data[at:]`` to ``runs``."""
+        for l0, l1 in struct.iter_unpack(">QQ", data[at : at + count * 16]):
             startoff = (l0 & ((1 << 63) - 1)) >> 9
             startblock = ((l0 & 0x1FF) << 43) | (l1 >> 21)
             length = l1 & ((1 << 21) - 1)
-            physical = -1 if l0 >> 63 else self.fsblock(startblock, length)
-            runs.append((startoff * block, physical, length * block))
-        runs.sort()
-        return runs
+            runs.add(startoff, -1 if l0 >> 63 else self.fsblock(startblock, length), length)
 
-    def _bmbt(self, root: bytes) -> list[bytes]:
+    def _bmbt(self, root: bytes, runs: RunCollector) -> None:
+        """Walk a bmbt from its root in the fork, leaves in key order."""
         level, numrecs = struct.unpack_from(">HH", root, 0)
         maxrecs = (len(root) - 4) // 16
         check(numrecs <= maxrecs and level > 0, self.name, "corrupt XFS: bmbt root")
@@ -239,29 +244,36 @@ class XfsFileSystem:
         header = 72 if self.sb.version == 5 else 24
         block = self.sb.block_size
         node_max = (block - header) // 16
-        records: list[bytes] = []
-        budget = _MAX_NODES
         pending = [(p, level - 1) for p in reversed(ptrs)]
         while pending:
             ptr, expected = pending.pop()
-            budget -= 1
-            check(budget > 0, self.name, "corrupt XFS: bmbt too large")
+            runs.visit(ptr)
             data = self._meta.read(self.fsblock(ptr), block)
             lvl, count = struct.unpack_from(">HH", data, 4)
             check(lvl == expected and count <= node_max, self.name, "corrupt XFS: bmbt block")
             if lvl == 0:
-                records += [data[header + i * 16 : header + i * 16 + 16] for i in range(count)]
+                self._records(data, header, count, runs)
             else:
                 children = struct.unpack_from(f">{count}Q", data, header + node_max * 8)
                 pending += [(c, lvl - 1) for c in reversed(children)]
-        return records
 
-    def _fork_runs(self, raw: bytes, attr: bool = False) -> list[Run]:
+    def _fork_runs(self, raw: bytes, attr: bool = False) -> Runs:
+        """The data fork's runs within the file size, or the attribute fork's."""
         data_fork, attr_fork = self._forks(raw)
         nextents, anextents = self._counts(raw)
         if attr:
-            return self._runs(raw, attr_fork, raw[83], anextents)
-        return self._runs(raw, data_fork, raw[5], nextents)
+            volume = self.sb.blocks * self.sb.block_size
+            return self._runs(attr_fork, raw[83], anextents, volume)
+        size = struct.unpack_from(">Q", raw, 56)[0]
+        return self._runs(data_fork, raw[5], nextents, size)
+
+    def _file_runs(self, ino: int) -> Runs:
+        """The runs of inode ``ino``'s data, from a small cache of recent files."""
+        runs = self._maps.get(ino)
+        if runs is None:
+            runs = self._fork_runs(self._raw(ino))
+            self._maps.put(ino, runs)
+        return runs
 
     def _symlink(self, raw: bytes, fmt: int, size: int, fork: bytes) -> str:
         check(size <= _MAX_SYMLINK, self.name, "corrupt XFS: symlink too long")
@@ -304,7 +316,8 @@ class XfsFileSystem:
         if raw[5] == _FMT_LOCAL:
             data = self._forks(raw)[0][: inode.size]
             return BytesData(data)
-        return RunData(self._data, self._fork_runs(raw), inode.size)
+        self._file_runs(ino)  # a corrupt map is found now, while the file is listed
+        return MappedData(self._data, partial(self._file_runs, ino), inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory in any of the four formats."""
@@ -319,7 +332,7 @@ class XfsFileSystem:
             return directory_entries(fork, None, self)
         return directory_entries(b"", self._fork_runs(raw), self)
 
-    def read_runs(self, runs: list[Run], offset: int, size: int) -> bytes:
+    def read_runs(self, runs: Runs, offset: int, size: int) -> bytes:
         """Read ``size`` bytes at logical ``offset`` of a mapped file (metadata cache)."""
         out = bytearray()
         for logical, physical, length in runs:

@@ -12,11 +12,10 @@ import struct
 from typing import TYPE_CHECKING
 
 from analyzer.errors import SourceError
+from analyzer.sources.disk.runs import Runs
 
 if TYPE_CHECKING:
     from analyzer.sources.disk.xfs import XfsFileSystem
-
-Run = tuple[int, int, int]
 
 _LEAF_OFFSET = 1 << 35
 _MAX_DIR_BYTES = 1 << 30
@@ -76,9 +75,7 @@ def _data_block(data: bytes, header: int, end: int, ftype: bool) -> list[tuple[s
     return found
 
 
-def directory_entries(
-    fork: bytes, runs: list[Run] | None, fs: XfsFileSystem
-) -> list[tuple[str, int]]:
+def directory_entries(fork: bytes, runs: Runs | None, fs: XfsFileSystem) -> list[tuple[str, int]]:
     """Entries of a short-form directory (``runs is None``) or of its data blocks."""
     ftype = fs.sb.ftype
     if runs is None:

@@ -17,7 +17,7 @@ import pytest
 from disk_builders import convert, mkfs_ext4, mkfs_vfat, mkfs_xfs, run
 
 from analyzer.sources.disk import DiskSource
-from analyzer.sources.disk.device import FileDevice, RunData
+from analyzer.sources.disk.device import FileDevice, MappedData, RunData
 from analyzer.sources.disk.qcow2 import Qcow2Device
 from analyzer.sources.entry import BLOCK_SIZE, BytesData, Kind, RandomAccess
 
@@ -122,7 +122,7 @@ def test_ext4_sparse_file_is_mapped_with_a_hole(tmp_path: Path, opened: list[Dis
     extents = run("debugfs", "-R", "ex /sparse", str(image))
     assert len([line for line in extents.splitlines() if "/" in line]) >= 2, extents
     _, reader = files_of(image, opened)["/sparse"]
-    assert isinstance(reader, RunData)
+    assert isinstance(reader, MappedData)
     assert reader.read_at(100_000, 16) == bytes(16)
     assert reader.read_at(199_998, 6) == b"\0\0" + PATTERN[5000:5004]
     assert reader.read_at(398_990, 100) == bytes(10) + PATTERN[9000:9090]

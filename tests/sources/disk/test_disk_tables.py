@@ -10,7 +10,7 @@ from disk_builders import convert, mkfs_ext4, run, time_limit, write_tree
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk import DiskSource
-from analyzer.sources.disk.device import MAX_TABLE_BYTES, FileDevice, read_table
+from analyzer.sources.disk.device import MAX_TABLE_BYTES, FileDevice, Table
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,9 @@ def patched(path: Path, offset: int, fmt: str, value: int) -> Path:
 def test_table_read_in_its_byte_order_up_to_the_last_byte(tmp_path: Path) -> None:
     file = device(tmp_path, b"\xff" * 4 + struct.pack(">3I", 1, 2, 0xFFFFFFFE))
     try:
-        assert read_table(file, 4, 3, ">I", "t", "fmt: BAT") == (1, 2, 0xFFFFFFFE)
-        assert read_table(file, 8, 1, "<Q", "t", "fmt: BAT") == (0xFEFFFFFF02000000,)
-        assert read_table(file, 16, 0, "<I", "t", "fmt: BAT") == ()
+        assert tuple(Table(file, 4, 3, ">I", "t", "fmt: BAT")) == (1, 2, 0xFFFFFFFE)
+        assert tuple(Table(file, 8, 1, "<Q", "t", "fmt: BAT")) == (0xFEFFFFFF02000000,)
+        assert tuple(Table(file, 16, 0, "<I", "t", "fmt: BAT")) == ()
     finally:
         file.close()
 
@@ -52,7 +52,7 @@ def test_table_one_byte_past_the_end_is_an_error(tmp_path: Path) -> None:
     file = device(tmp_path, bytes(16))
     try:
         with pytest.raises(SourceError) as caught:
-            read_table(file, 9, 2, "<I", "t.vhd", "vhd: BAT")
+            Table(file, 9, 2, "<I", "t.vhd", "vhd: BAT")
     finally:
         file.close()
     assert str(caught.value) == "t.vhd: corrupt vhd: BAT beyond end of file"
@@ -62,7 +62,7 @@ def test_table_larger_than_the_memory_bound_is_refused_before_reading(tmp_path: 
     file = device(tmp_path, bytes(16))
     try:
         with pytest.raises(SourceError) as caught:
-            read_table(file, 0, MAX_TABLE_BYTES // 8 + 1, ">Q", "t.qcow2", "qcow2: L1 table")
+            Table(file, 0, MAX_TABLE_BYTES // 8 + 1, ">Q", "t.qcow2", "qcow2: L1 table")
     finally:
         file.close()
     assert str(caught.value) == "t.qcow2: corrupt qcow2: L1 table too large"
