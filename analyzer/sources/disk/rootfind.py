@@ -145,9 +145,11 @@ def _luks_named(args: BootArgs, layout: Layout) -> Volume | None:
 
 def _from_cmdline(layout: Layout, name: str) -> Root | None:
     seen: set[str] = set()
-    for volume in layout.volumes:
-        if volume.fs is None:
+    for base in layout.volumes:
+        if base.fs is None:
             continue
+        volume = at_subvolume(base, "")
+        assert volume.fs is not None
         for args in boot_args(volume.fs, volume.id):
             locked = _luks_named(args, layout)
             if locked is not None:
@@ -163,8 +165,8 @@ def _from_cmdline(layout: Layout, name: str) -> Root | None:
                 continue
             if target.fs is None:
                 raise SourceError(
-                    f"{name}: root={args.root} on the kernel command line ({args.source}) is "
-                    f"{_unreadable(target)}"
+                    f"{name}: root={args.root} on the kernel command line ({args.source}) "
+                    f"is not readable: {target.summary()}"
                 )
             chosen = at_subvolume(target, args.rootflags or "")
             if chosen.fs is not None and why_not_root(chosen.fs) is None:
@@ -199,7 +201,13 @@ def choose_root(layout: Layout, name: str) -> Root:
         return Root(typed[0], f"GPT partition type {kind} (Discoverable Partitions)")
     locked_root = [v for v in layout.volumes if v.fs is None and _typed_root(v)]
     if locked_root:
-        raise SourceError(f"{name}: the GPT root partition {_unreadable(locked_root[0])}")
+        volume = locked_root[0]
+        if volume.encrypted:
+            raise SourceError(
+                f"{name}: root is {volume.encrypted}-encrypted: cannot be read without its key "
+                f"({volume.id}, GPT root partition type)"
+            )
+        raise SourceError(f"{name}: the GPT root partition is not readable: {volume.summary()}")
     if len(holders) == 1 and len(layout.volumes) == 1:
         return Root(holders[0], "the only file system of the disk")
     if len(holders) == 1:
@@ -216,10 +224,6 @@ def _typed_root(volume: Volume) -> bool:
     return volume.partition is not None and volume.partition.type in ROOT_TYPES
 
 
-def _unreadable(volume: Volume) -> str:
-    return f"{volume.id}: {volume.problem or volume.content or 'not readable'}"
-
-
 def _inventory(layout: Layout) -> str:
     parts = []
     for volume in layout.volumes:
@@ -229,7 +233,7 @@ def _inventory(layout: Layout) -> str:
                 why = why_not_root(volume.fs) or "holds a root"
             except READ_ERRORS as exc:
                 why = f"unreadable: {exc}"
-            parts.append(f"{volume.id} ({kind}: {why})")
+            parts.append(f"{volume.id}: {kind}, {why}")
         else:
-            parts.append(f"{volume.id} ({volume.problem or volume.content or 'empty'})")
+            parts.append(volume.summary())
     return "; ".join(parts) or "no volumes"

@@ -66,16 +66,18 @@ def populate(
 ) -> Path:
     """Create ``subvolumes`` (path -> tree copied in, in order), snapshots and the default.
 
-    The path ``""`` is the top level. Files are written with ``compress-force=compress`` so
-    every compressible extent is compressed.
+    The path ``""`` is the top level; missing parent directories are created. Files are
+    written with ``compress-force=compress`` so every compressible extent is compressed.
     """
     with mounted(image, f"compress-force={compress}") as top:
         for path, tree in subvolumes.items():
             if path:
+                (top / path).parent.mkdir(parents=True, exist_ok=True)
                 run("btrfs", "subvolume", "create", str(top / path))
             if tree is not None:
                 run("cp", "-a", f"{tree}/.", str(top / path) if path else str(top))
         for target, origin in (snapshots or {}).items():
+            (top / target).parent.mkdir(parents=True, exist_ok=True)
             run("btrfs", "subvolume", "snapshot", str(top / origin), str(top / target))
         if default is not None:
             run("btrfs", "subvolume", "set-default", str(top / default))
