@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from analyzer.errors import ImgauditError
 from analyzer.model import Level, RunResult
@@ -17,7 +18,12 @@ from analyzer.pipeline import DEFAULT_PROFILES, TOOL_VERSION, Config, analyze, l
 from analyzer.policy.engine import ROLE_CHOICES
 from analyzer.report import FORMATS, ReportOptions
 
+if TYPE_CHECKING:
+    from analyzer.fleet.model import FleetResult
+
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+#: Exit codes from least to most severe, to combine the targets of a fleet scan.
+SEVERITY_ORDER = (EXIT_OK, EXIT_INCOMPLETE, EXIT_FINDINGS, EXIT_ERROR)
 FAIL_ON = {"error": Level.ERROR, "warning": Level.WARNING, "note": Level.NOTE, "none": None}
 
 
@@ -32,8 +38,12 @@ def _parser() -> argparse.ArgumentParser:
         "scan", help="analyze a disk image, container image, archive or directory"
     )
     scan.add_argument(
-        "target", help="path, '-' for an archive on stdin, or scheme:ref (dir:, tar:, ...)"
+        "target",
+        nargs="*",
+        help="path, '-' for an archive on stdin, or scheme:ref (dir:, tar:, ...); several "
+        "make a fleet scan, as does packer-manifest:FILE",
     )
+    _fleet_arguments(scan)
     scan.add_argument(
         "--profile",
         action="append",
@@ -84,15 +94,57 @@ def exit_code(result: RunResult, fail_on: str, strict: bool) -> int:
     return EXIT_OK
 
 
+def fleet_exit_code(fleet: FleetResult, fail_on: str, strict: bool) -> int:
+    """The worst exit code over a fleet's targets; a target not scanned counts as exit 2."""
+    codes = [
+        EXIT_ERROR if r.result is None else exit_code(r.result, fail_on, strict)
+        for r in fleet.targets
+    ]
+    return max(codes, key=SEVERITY_ORDER.index, default=EXIT_OK)
+
+
 def _use_color(choice: str, output: str | None) -> bool:
     if choice != "auto":
         return choice == "always"
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def _fleet_arguments(scan: argparse.ArgumentParser) -> None:
+    fleet = scan.add_argument_group("fleet scans (several targets)")
+    fleet.add_argument(
+        "--targets-from",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="targets one a line (# comments), a Packer manifest or an OCI layout",
+    )
+    fleet.add_argument(
+        "--scheduler", metavar="ADDRESS", help="existing Dask scheduler (tcp://HOST:8786)"
+    )
+    fleet.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: cores)"
+    )
+    fleet.add_argument(
+        "--worker-memory", metavar="SIZE", help="memory limit per local worker (e.g. 2GiB)"
+    )
+
+
+def _is_fleet(args: argparse.Namespace) -> bool:
+    from analyzer.fleet.targets import PACKER_SCHEME
+
+    return bool(
+        len(args.target) != 1
+        or args.targets_from
+        or args.scheduler
+        or args.target[0].startswith(PACKER_SCHEME)
+    )
+
+
 def _scan(args: argparse.Namespace) -> int:
+    if _is_fleet(args):
+        return _scan_fleet(args)
     config = Config(
-        target=args.target,
+        target=args.target[0],
         profiles=tuple(args.profile or DEFAULT_PROFILES),
         role=args.role,
         rule_files=tuple(args.rules),
@@ -101,17 +153,69 @@ def _scan(args: argparse.Namespace) -> int:
         backing_files=tuple(args.backing_file),
     )
     result = analyze(config)
-    options = ReportOptions(
+    _write(FORMATS[args.format](result, _options(args)), args.output)
+    return exit_code(result, args.fail_on, args.strict)
+
+
+def _options(args: argparse.Namespace) -> ReportOptions:
+    return ReportOptions(
         color=args.format == "text" and _use_color(args.color, args.output),
         sarif_category=args.sarif_category,
     )
-    text = FORMATS[args.format](result, options)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
-    return exit_code(result, args.fail_on, args.strict)
+
+
+def _scan_fleet(args: argparse.Namespace) -> int:
+    from analyzer.fleet.execute import Cluster, scan_fleet
+    from analyzer.fleet.model import TargetReport, row
+    from analyzer.fleet.report import FLEET_FORMATS
+    from analyzer.fleet.report.sarif import GITHUB_MAX_RUNS
+    from analyzer.fleet.targets import expand
+    from analyzer.report.common import plural
+
+    base = Config(
+        target="",
+        profiles=tuple(args.profile or DEFAULT_PROFILES),
+        role=args.role,
+        rule_files=tuple(args.rules),
+        platform=args.platform,
+        all_binaries=args.all_binaries,
+    )
+    targets = expand(args.target, args.targets_from)
+    cluster = Cluster(args.scheduler, args.workers, args.worker_memory)
+    todo = sum(p.error is None for p in targets.planned)
+
+    def started(where: str) -> None:
+        sys.stderr.write(f"imgaudit: scanning {plural(todo, 'target')} {where}\n")
+
+    def progress(done: int, total: int, report: TargetReport) -> None:
+        entry = row(report)
+        state = (
+            f"failed: {report.error}"
+            if report.error is not None
+            else f"{plural(entry.error, 'error')}, {plural(entry.warning, 'warning')}, "
+            f"{plural(entry.note, 'note')}, {entry.unknown} unknown"
+            + ("" if entry.complete else " (partial)")
+        )
+        sys.stderr.write(
+            f"imgaudit: [{done}/{total}] {report.reference}: {state} ({report.seconds:.1f} s)\n"
+        )
+
+    fleet = scan_fleet(base, targets, cluster, progress, started)
+    if args.format == "sarif" and len(fleet.targets) > GITHUB_MAX_RUNS:
+        sys.stderr.write(
+            f"imgaudit: warning: {len(fleet.targets)} SARIF runs; GitHub code scanning takes "
+            f"at most {GITHUB_MAX_RUNS} per upload (split the target list)\n"
+        )
+    _write(FLEET_FORMATS[args.format](fleet, _options(args)), args.output)
+    return fleet_exit_code(fleet, args.fail_on, args.strict)
 
 
 def _rules(args: argparse.Namespace) -> int:

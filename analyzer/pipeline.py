@@ -79,8 +79,8 @@ def _analyzers() -> list[FileAnalyzer]:
     return [TextCapture(patterns), *ANALYZERS]
 
 
-def analyze(config: Config) -> RunResult:
-    """Run the whole analysis; raises :class:`~analyzer.errors.ImgauditError` subclasses."""
+def select_rules(config: Config) -> tuple[list[Rule], tuple[str, ...]]:
+    """The rules ``config`` selects and its roles; raises UsageError for a bad role or profile."""
     if config.role not in ROLE_CHOICES:
         raise UsageError(f"unknown role {config.role!r} ({', '.join(ROLE_CHOICES)})")
     roles = ROLE_CHOICES[config.role]
@@ -89,7 +89,12 @@ def analyze(config: Config) -> RunResult:
     unknown = [p for p in config.profiles if p not in known]
     if unknown:
         raise UsageError(f"unknown profile {unknown[0]!r} (known: {', '.join(known)})")
-    selected = select(rules, config.profiles, roles)
+    return select(rules, config.profiles, roles), roles
+
+
+def analyze(config: Config) -> RunResult:
+    """Run the whole analysis; raises :class:`~analyzer.errors.ImgauditError` subclasses."""
+    selected, roles = select_rules(config)
 
     options = SourceOptions(platform=config.platform, backing_files=tuple(config.backing_files))
     source = open_source(config.target, options)

@@ -74,7 +74,7 @@ def document(result: RunResult) -> dict[str, Any]:
             for rule in rules
         ],
         "evaluations": [_evaluation(e, result) for e in evaluations],
-        "notifications": [_notification(n) for n in result.notifications],
+        "notifications": [notification(n) for n in result.notifications],
         "facts": jsonable(result.facts),
     }
 
@@ -106,7 +106,8 @@ def _evaluation(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:
     }
 
 
-def _notification(note: Notification) -> dict[str, Any]:
+def notification(note: Notification) -> dict[str, Any]:
+    """Describe a notification as ``{level, code, message, location}``."""
     return {
         "level": note.level.value,
         "code": clean_text(note.code),

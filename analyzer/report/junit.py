@@ -13,9 +13,10 @@ import copy
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.model import Evaluation, Notification, Outcome, RunResult
 from analyzer.report.common import clean_text, is_bare_root, sorted_evaluations, unique_rules
 
 #: The suite that carries notifications (as ``<system-err>``) when there are any.
@@ -48,18 +49,34 @@ def render(result: RunResult, options: JunitOptions | None = None) -> str:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for area, evaluations in suites.items():
         suite = ET.SubElement(root, "testsuite", {"name": xml_text(area)})
-        tally = {"tests": len(evaluations), "failures": 0, "errors": 0, "skipped": 0}
-        for evaluation in evaluations:
-            _testcase(suite, evaluation, titles.get(evaluation.rule_id, evaluation.rule_id))
-            if evaluation.outcome is Outcome.FAIL:
-                tally["failures"] += 1
-            elif evaluation.outcome is not Outcome.PASS:
-                tally["skipped"] += 1
-        for key, value in tally.items():
-            suite.set(key, str(value))
+        for key, value in add_testcases(suite, evaluations, titles).items():
             totals[key] += value
     for key, value in totals.items():
         root.set(key, str(value))
+    properties = target_properties(result)
+    for suite in root:
+        suite.insert(0, copy.deepcopy(properties))
+    if result.notifications:
+        holder = ET.SubElement(root, "testsuite", {"name": NOTIFICATIONS_SUITE})
+        for key in totals:
+            holder.set(key, "0")
+        err = ET.SubElement(holder, "system-err")
+        err.text = notification_text(result.notifications)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def notification_text(notifications: Iterable[Notification]) -> str:
+    """The ``<system-err>`` text of ``notifications``: one line each, with level and code."""
+    return "\n".join(
+        xml_text(f"{n.level.value}: {n.message} [{n.code}]")
+        + ("" if n.location is None else xml_text(f" (at {n.location.describe()})"))
+        for n in notifications
+    )
+
+
+def target_properties(result: RunResult) -> ET.Element:
+    """The ``<properties>`` naming the target, its source and kind, profiles, roles."""
     properties = ET.Element("properties")
     for key, text in (
         ("target", result.target.reference),
@@ -70,20 +87,23 @@ def render(result: RunResult, options: JunitOptions | None = None) -> str:
         ("complete", str(result.complete).lower()),
     ):
         ET.SubElement(properties, "property", {"name": key, "value": xml_text(text)})
-    for suite in root:
-        suite.insert(0, copy.deepcopy(properties))
-    if result.notifications:
-        holder = ET.SubElement(root, "testsuite", {"name": NOTIFICATIONS_SUITE})
-        for key in totals:
-            holder.set(key, "0")
-        err = ET.SubElement(holder, "system-err")
-        err.text = "\n".join(
-            xml_text(f"{n.level.value}: {n.message} [{n.code}]")
-            + ("" if n.location is None else xml_text(f" (at {n.location.describe()})"))
-            for n in result.notifications
-        )
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    return properties
+
+
+def add_testcases(
+    suite: ET.Element, evaluations: list[Evaluation], titles: dict[str, str]
+) -> dict[str, int]:
+    """Add a testcase per evaluation to ``suite``; set and return its counts."""
+    tally = {"tests": len(evaluations), "failures": 0, "errors": 0, "skipped": 0}
+    for evaluation in evaluations:
+        _testcase(suite, evaluation, titles.get(evaluation.rule_id, evaluation.rule_id))
+        if evaluation.outcome is Outcome.FAIL:
+            tally["failures"] += 1
+        elif evaluation.outcome is not Outcome.PASS:
+            tally["skipped"] += 1
+    for key, value in tally.items():
+        suite.set(key, str(value))
+    return tally
 
 
 def _testcase(suite: ET.Element, evaluation: Evaluation, title: str) -> None:

@@ -104,7 +104,7 @@ def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
             {
                 "executionSuccessful": result.complete,
                 "toolExecutionNotifications": [
-                    _notification(n, options.uri_prefix) for n in notifications
+                    notification(n, options.uri_prefix) for n in notifications
                 ],
             }
         ],
@@ -231,7 +231,8 @@ def _identity(result: RunResult) -> dict[str, Any]:
     return identity
 
 
-def _notification(note: Notification, prefix: str) -> dict[str, Any]:
+def notification(note: Notification, prefix: str) -> dict[str, Any]:
+    """A ``toolExecutionNotifications`` entry for ``note`` (its location under ``prefix``)."""
     body: dict[str, Any] = {
         "level": note.level.value,
         "message": {"text": clean_text(note.message.strip() or note.code)},
