@@ -103,6 +103,8 @@ class Kernel:
             "image": self.image,
             "config": self.config_path,
             "config_source": self.config_source,
+            "k0s_config": self.k0s_config,
+            "configs_module": self.configs_module,
             "symbols": len(self._config) if self._config else 0,
             "modules": self.modules.directory if self.modules else None,
             "cmdline": [f"{p.text()} ({p.path}:{p.line})" for p in self.cmdline],

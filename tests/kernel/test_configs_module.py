@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from builders import File, Item, Symlink
 from kernel_synth import bzimage, compress, configs_ko, pe_image, vmlinux
-from scenarios import evaluations, only, scan
+from scenarios import build, collect, evaluations, only, scan
 from test_kernel_rules import SYSTEMD, R, debian_config
 
-from analyzer.model import Level, Outcome, RunResult
+from analyzer.collectors.kernels import KernelsCollector
+from analyzer.facts import Fact
+from analyzer.model import Level, Outcome
+from analyzer.policy.kernels import kernel_subjects
+from analyzer.policy.leaves.kconfigruntime import KernelConfigRuntime
+from analyzer.report.sarif import render
 
 BASE = f"lib/modules/{R}"
 MODULE = f"/{BASE}/kernel/kernel/configs.ko"
@@ -44,10 +50,6 @@ def modules_only(suffix: str = "", extra: Mapping[str, Item] | None = None) -> d
     return spec
 
 
-def kconfig_rules(result: RunResult) -> list[str]:
-    return [e.rule_id for e in result.evaluations if e.rule_id.startswith("k0s.kconfig.")]
-
-
 @pytest.mark.parametrize("suffix", list(COMPRESSIONS))
 def test_modules_tree_alone_gives_the_config_at_the_module(tmp_path: Path, suffix: str) -> None:
     result = scan(tmp_path, modules_only(suffix), role="worker")
@@ -66,6 +68,12 @@ def test_modules_tree_alone_gives_the_config_at_the_module(tmp_path: Path, suffi
         f"k0s cannot read the kernel config at runtime: the kernel configuration is only in"
         f" {module} (CONFIG_IKCONFIG=m) and nothing loads the configs module at boot:"
         " /proc/config.gz will not exist and k0s's kernel checks will be skipped"
+    )
+    [sarif] = [
+        r for r in json.loads(render(result))["runs"][0]["results"] if r["ruleId"] == RUNTIME
+    ]
+    assert sarif["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        f"image{module}"
     )
 
 
@@ -189,3 +197,15 @@ def test_uki_linux_section_gives_release_and_config(tmp_path: Path) -> None:
     assert cgroups.location.path == path
     assert f"configuration embedded in {path} (IKCONFIG)" in cgroups.evidence
     assert only(result, RUNTIME).outcome is Outcome.PASS
+
+
+def test_unreadable_boot_module_lists_make_the_runtime_check_unknown() -> None:
+    facts, _ = collect(KernelsCollector(), build(modules_only()))
+    facts["modules_load"] = Fact.unknown("modules-load collector failed: boom")
+    subjects = kernel_subjects(facts)
+    assert isinstance(subjects, list)
+    result = KernelConfigRuntime().evaluate(facts, subjects[0])
+    assert (result.outcome, result.detail) == (
+        Outcome.UNKNOWN,
+        "modules-load collector failed: boom",
+    )

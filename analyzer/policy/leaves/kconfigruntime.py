@@ -17,7 +17,7 @@ from analyzer.collectors.modulesload import ModulesLoad
 from analyzer.facts import Facts, present_value
 from analyzer.kernel.kconfig import KConfig, State, Symbol
 from analyzer.model import Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, params_of, symbol_location
 
 CONFIGS = "configs"
@@ -57,10 +57,12 @@ class KernelConfigRuntime:
                 (kernel.config_problem,),
             )
         loads = present_value(facts, "modules_load")
-        return _from_ikconfig(kernel, config, loads if isinstance(loads, ModulesLoad) else None)
+        if not isinstance(loads, ModulesLoad):
+            loads = unknown("modules_load", facts)
+        return _from_ikconfig(kernel, config, loads)
 
 
-def _from_ikconfig(kernel: Kernel, config: KConfig, loads: ModulesLoad | None) -> LeafResult:
+def _from_ikconfig(kernel: Kernel, config: KConfig, loads: ModulesLoad | LeafResult) -> LeafResult:
     ikconfig, proc = config.get("IKCONFIG"), config.get("IKCONFIG_PROC")
     evidence = (kernel.config_evidence(),)
     files = f"none of k0s's files exists for {kernel.release}"
@@ -90,8 +92,12 @@ def _nowhere(kernel: Kernel, why: str, symbol: Symbol | None) -> LeafResult:
 
 
 def _configs_module(
-    kernel: Kernel, loads: ModulesLoad | None, evidence: tuple[str, ...]
+    kernel: Kernel, loads: ModulesLoad | LeafResult, evidence: tuple[str, ...]
 ) -> LeafResult:
+    """``CONFIG_IKCONFIG=m``: the module must ship and be loaded at boot.
+
+    ``loads`` is the unknown result to give when the boot-time module lists could not be read.
+    """
     modules = kernel.modules
     module = kernel.configs_module or (
         modules.directory if modules is not None and modules.ships([CONFIGS]) else None
@@ -106,7 +112,9 @@ def _configs_module(
             kernel.location,
             evidence,
         )
-    entry = loads.find(CONFIGS) if loads is not None else None
+    if isinstance(loads, LeafResult):
+        return loads
+    entry = loads.find(CONFIGS)
     if entry is not None:
         return LeafResult(
             Outcome.PASS,
@@ -115,7 +123,7 @@ def _configs_module(
             entry.location,
             (*evidence, f"configs loaded by {entry.location.path}:{entry.location.line}"),
         )
-    read = ", ".join(loads.sources) if loads is not None and loads.sources else "none found"
+    read = ", ".join(loads.sources) or "none found"
     return LeafResult(
         Outcome.FAIL,
         f"the kernel configuration is only in {module} (CONFIG_IKCONFIG=m) and nothing loads"
