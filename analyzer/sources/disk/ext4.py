@@ -14,6 +14,7 @@ from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
 from analyzer.model import Level
+from analyzer.sources.disk import jbd2
 from analyzer.sources.disk.device import (
     LRU,
     CachedDevice,
@@ -77,14 +78,6 @@ class ExtFileSystem:
                 f"{self.fstype} superblock checksum does not match; its fields may be wrong",
             )
         self.needs_recovery = bool(sb.incompat & INCOMPAT_RECOVER)
-        if self.needs_recovery:
-            notes.add(
-                Level.ERROR,
-                "disk.ext.journal",
-                f"{self.fstype} journal needs recovery (the image was taken from a running "
-                "system) and was not replayed: files written since the last checkpoint may be "
-                "missing or stale",
-            )
         self._groups = -(-sb.blocks // sb.blocks_per_group) if sb.blocks else 0
         check(
             self._groups * sb.inodes_per_group >= sb.inodes,
@@ -94,6 +87,44 @@ class ExtFileSystem:
         self._tables: dict[int, int] = {}
         self._last_inode: tuple[int, bytes] = (0, b"")
         self._maps = LRU[int, Runs](_MAPS_CACHED)
+        if self.needs_recovery:
+            self._recover(device, notes)
+
+    def _recover(self, device: Device, notes: Notes) -> None:
+        """Replay the journal in memory, or say that what the volume shows may be stale."""
+        sb = self.sb
+        try:
+            check(bool(sb.journal_inode), self.name, "the journal is on another device")
+            raw = self._raw_inode(sb.journal_inode)
+            flags = struct.unpack_from("<I", raw, 0x20)[0]
+            size = (
+                struct.unpack_from("<I", raw, 4)[0] | struct.unpack_from("<I", raw, 0x6C)[0] << 32
+            )
+            journal = RunData(self._data, self._runs(raw, flags), size)
+            found = jbd2.replay(journal, sb.blocks, self.name)
+        except SourceError as exc:
+            notes.add(
+                Level.ERROR,
+                "disk.ext.journal",
+                f"{self.fstype} journal needs recovery (the image was taken from a running "
+                f"system) and cannot be replayed ({exc}): files written since the last "
+                "checkpoint may be missing or stale",
+            )
+            return
+        if not found.blocks:
+            return
+        overlay = jbd2.JournalOverlay(device, journal, sb.block_size, found)
+        self._meta, self._data = CachedDevice(overlay), overlay
+        raw_sb = read_exact(overlay, SUPERBLOCK, 1024, "ext superblock", self.name)
+        self.sb = parse_superblock(raw_sb, device.size, self.name)
+        self._tables, self._last_inode = {}, (0, b"")
+        self._maps = LRU[int, Runs](_MAPS_CACHED)
+        notes.add(
+            Level.NOTE,
+            "disk.ext.journal",
+            f"{self.fstype} journal replayed in memory (the image was taken from a running "
+            f"system): {found.transactions} transactions, {len(found.blocks)} blocks",
+        )
 
     def _descriptor_block(self, index: int) -> int:
         """Block of the ``index``-th descriptor block (the kernel's ``descriptor_loc``)."""

@@ -479,3 +479,21 @@ def sector_disk(
         subprocess.run(["losetup", "-d", loop], check=False)
     assert dump["sectorsize"] == sector
     return [int(p["start"]) * sector for p in dump["partitions"]]
+
+
+@contextmanager
+def loop_mounted(image: Path, mnt: Path) -> Iterator[Path]:
+    """``image`` mounted read-write on a loop device at ``mnt`` for the block; unmounted after.
+
+    The test is skipped where loop mounts cannot be made (no root, no loop devices).
+    """
+    mnt.mkdir(exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-o", "loop", str(image), str(mnt)], capture_output=True, text=True, check=False
+    )
+    if mounted.returncode:
+        pytest.skip(f"loop mounts are not available here: {mounted.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)

@@ -74,17 +74,35 @@ def test_refused_feature_notification_names_feature_fs_and_partition(tmp_path: P
     ]
 
 
-def test_ext4_needing_recovery_is_named_and_makes_the_run_incomplete(tmp_path: Path) -> None:
+def test_ext4_needing_recovery_with_an_empty_journal_has_nothing_to_replay(
+    tmp_path: Path,
+) -> None:
     image = mkfs_ext4(write_tree(tmp_path / "t", SPEC), tmp_path / "fs.img", 8)
     run("debugfs", "-w", "-R", "feature needs_recovery", str(image))
     source = DiskSource(str(image))
     tree = TreeBuilder([]).build(source.layers())
     assert tree.read("/d/small") == b"s\n"
     source.close()
-    notes = [n for n in source.notifications if n.code == "disk.ext.journal"]
-    assert len(notes) == 1
-    assert notes[0].level is Level.ERROR
-    assert notes[0].message.startswith("fs.img:disk: ext4 journal needs recovery")
+    assert source.notifications == []
+
+
+def test_ext4_needing_recovery_without_its_journal_is_named(tmp_path: Path) -> None:
+    image = mkfs_ext4(write_tree(tmp_path / "t", SPEC), tmp_path / "fs.img", 8)
+    run("debugfs", "-w", "-R", "feature needs_recovery", str(image))
+    run("debugfs", "-w", "-R", "ssv journal_inum 0", str(image))
+    source = DiskSource(str(image))
+    tree = TreeBuilder([]).build(source.layers())
+    assert tree.read("/d/small") == b"s\n"
+    source.close()
+    notes = [(n.level, n.message) for n in source.notifications]
+    assert notes == [
+        (
+            Level.ERROR,
+            "fs.img:disk: ext4 journal needs recovery (the image was taken from a running "
+            "system) and cannot be replayed (fs.img:disk: the journal is on another device): "
+            "files written since the last checkpoint may be missing or stale",
+        )
+    ]
 
 
 def test_encrypted_inodes_are_refused_not_read(tmp_path: Path) -> None:

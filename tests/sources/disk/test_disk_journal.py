@@ -1,0 +1,131 @@
+"""Live snapshots: an ext4 image copied while mounted reads as it would after recovery.
+
+The image is made the way agentless scanners see one: mounted on a loop device, written to
+(each file fsync'ed, so its transaction is committed to the journal), the file system shut
+down with its log flushed (nothing is checkpointed), and the image file copied while still
+mounted. ``debugfs`` (which does not replay the journal) proves the new files are only in
+the journal; ``e2fsck`` on a copy proves what recovery gives.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+from disk_builders import Spec, loop_mounted, mkfs_ext4, run, write_tree
+from fidelity import compare
+
+from analyzer.model import Level
+from analyzer.sources.disk import DiskSource
+from analyzer.vfs.build import TreeBuilder
+
+SPEC: Spec = {
+    "etc/hostname": "golden\n",
+    "etc/machine-id": "",
+    "etc/stale": "deleted while running\n",
+    "etc/os-release": "ID=debian\n",
+    "etc/fstab": "# nothing\n",
+}
+KEY = b"-----BEGIN OPENSSH PRIVATE KEY-----\n" + b"k" * 3000
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``(snapshot image, directory with what the running system saw)``."""
+    tmp = tmp_path_factory.mktemp("journal")
+    image = mkfs_ext4(write_tree(tmp / "src", SPEC), tmp / "live.img", 32)
+    with loop_mounted(image, tmp / "mnt") as mnt:
+        (mnt / "etc/ssh").mkdir()
+        _write(mnt / "etc/ssh/ssh_host_ed25519_key", KEY)
+        os.chmod(mnt / "etc/ssh/ssh_host_ed25519_key", 0o600)
+        _write(mnt / "etc/machine-id", b"0123456789abcdef0123456789abcdef\n")
+        _write(mnt / "etc/hostname", b"cloned-host\n")
+        os.unlink(mnt / "etc/stale")
+        etc = os.open(mnt / "etc", os.O_RDONLY)
+        os.fsync(etc)
+        os.close(etc)
+        seen = tmp / "seen"
+        shutil.copytree(mnt, seen, symlinks=True, ignore=shutil.ignore_patterns("lost+found"))
+        for path in [seen, *seen.rglob("*")]:
+            info = (mnt / path.relative_to(seen)).lstat()
+            os.chown(path, info.st_uid, info.st_gid, follow_symlinks=False)
+            os.chmod(path, info.st_mode & 0o7777)
+        run("xfs_io", "-x", "-c", "shutdown -f", str(mnt))
+        snap = tmp / "snapshot.img"
+        shutil.copyfile(image, snap)
+    return snap, seen
+
+
+def test_raw_image_lacks_what_only_the_journal_holds(snapshot: tuple[Path, Path]) -> None:
+    snap, _seen = snapshot
+    assert "needs_recovery" in run("dumpe2fs", "-h", str(snap))
+    listing = run("debugfs", "-R", "ls /etc", str(snap))
+    assert "ssh" not in listing
+    assert "stale" in listing
+
+
+def test_snapshot_reads_as_after_recovery(snapshot: tuple[Path, Path], tmp_path: Path) -> None:
+    snap, seen = snapshot
+    before = snap.read_bytes()
+    disk = DiskSource(str(snap))
+    tree = TreeBuilder([]).build(disk.layers())
+    assert compare(seen, tree) == 7
+    assert tree.read("/etc/ssh/ssh_host_ed25519_key") == KEY
+    assert tree.read("/etc/hostname") == b"cloned-host\n"
+    assert not tree.exists("/etc/stale")
+    disk.close()
+    assert snap.read_bytes() == before
+    notes = [(n.level, n.message) for n in disk.notifications if n.code == "disk.ext.journal"]
+    assert len(notes) == 1
+    assert notes[0][0] is Level.NOTE
+    assert notes[0][1].startswith(
+        "snapshot.img:disk: ext4 journal replayed in memory (the image was taken from a "
+        "running system):"
+    )
+    # e2fsck's recovery gives the same tree
+    fixed = tmp_path / "fixed.img"
+    shutil.copyfile(snap, fixed)
+    subprocess.run(["e2fsck", "-fy", str(fixed)], capture_output=True, check=False)
+    clean = DiskSource(str(fixed))
+    assert compare(seen, TreeBuilder([]).build(clean.layers())) == 7
+    clean.close()
+
+
+def test_journal_that_cannot_be_replayed_is_named(
+    snapshot: tuple[Path, Path], tmp_path: Path
+) -> None:
+    snap, _seen = snapshot
+    broken = tmp_path / "fast-commit.img"
+    shutil.copyfile(snap, broken)
+    block = int(run("debugfs", "-R", "bmap <8> 0", str(broken)).split()[0])
+    size = 1024 << struct.unpack_from("<I", snap.read_bytes(), 1024 + 24)[0]
+    with open(broken, "r+b") as file:
+        file.seek(block * size + 40)
+        incompat = struct.unpack(">I", file.read(4))[0]
+        file.seek(block * size + 40)
+        file.write(struct.pack(">I", incompat | 0x20))
+    disk = DiskSource(str(broken))
+    tree = TreeBuilder([]).build(disk.layers())
+    assert tree.read("/etc/hostname") == b"golden\n"
+    disk.close()
+    notes = [(n.level, n.message) for n in disk.notifications if n.code == "disk.ext.journal"]
+    assert notes == [
+        (
+            Level.ERROR,
+            "fast-commit.img:disk: ext4 journal needs recovery (the image was taken from a "
+            "running system) and cannot be replayed (fast-commit.img:disk: jbd2 journal "
+            "feature fast_commit is not supported): files written since the last checkpoint "
+            "may be missing or stale",
+        )
+    ]
