@@ -50,7 +50,7 @@ MAX_FILE = 8 * MB
 #: Largest file taken in the small-files part.
 SMALL_FILE = 64 * 1024
 #: Other benchmarks run as they are, when present.
-EXTRA = ("disk_bench.py", "kconfig_bench.py", "configs_bench.py")
+EXTRA = ("disk_bench.py", "kconfig_bench.py", "configs_bench.py", "fleet_bench.py")
 
 
 @dataclass(frozen=True)
