@@ -128,7 +128,10 @@ def _mounts_itself(volume: Volume, layout: Layout) -> bool:
         if point != "/":
             continue
         target = resolve(spec, layout.volumes)
-        return target is not None and same_volume(volume, at_subvolume(target, options))
+        try:
+            return target is not None and same_volume(volume, at_subvolume(target, options))
+        except READ_ERRORS:
+            return False
     return False
 
 
@@ -148,7 +151,10 @@ def _from_cmdline(layout: Layout, name: str) -> Root | None:
     for base in layout.volumes:
         if base.fs is None:
             continue
-        volume = at_subvolume(base, "")
+        try:
+            volume = at_subvolume(base, "")
+        except READ_ERRORS:
+            continue
         assert volume.fs is not None
         for args in boot_args(volume.fs, volume.id):
             locked = _luks_named(args, layout)
@@ -157,9 +163,9 @@ def _from_cmdline(layout: Layout, name: str) -> Root | None:
                     f"{name}: root is {locked.encrypted}-encrypted: cannot be read without its "
                     f"key ({locked.id}, named on the kernel command line in {args.source})"
                 )
-            if args.root is None or args.root in seen:
+            if args.root is None or f"{args.root} {args.rootflags}" in seen:
                 continue
-            seen.add(args.root)
+            seen.add(f"{args.root} {args.rootflags}")
             target = resolve(args.root, layout.volumes)
             if target is None:
                 continue
@@ -168,11 +174,20 @@ def _from_cmdline(layout: Layout, name: str) -> Root | None:
                     f"{name}: root={args.root} on the kernel command line ({args.source}) "
                     f"is not readable: {target.summary()}"
                 )
-            chosen = at_subvolume(target, args.rootflags or "")
-            if chosen.fs is not None and why_not_root(chosen.fs) is None:
+            chosen = _view(target, args.rootflags or "")
+            if chosen is not None:
                 flags = f" rootflags={args.rootflags}" if args.rootflags else ""
                 return Root(chosen, f"root={args.root}{flags} in {args.source}")
     return None
+
+
+def _view(volume: Volume, options: str) -> Volume | None:
+    """``volume`` mounted with ``options`` when it holds a root and can be read, else ``None``."""
+    try:
+        chosen = at_subvolume(volume, options)
+        return chosen if chosen.fs is not None and why_not_root(chosen.fs) is None else None
+    except READ_ERRORS:
+        return None
 
 
 def choose_root(layout: Layout, name: str) -> Root:
