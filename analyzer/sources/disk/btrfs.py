@@ -63,16 +63,17 @@ class _Root:
     snapshot: bool
 
 
-def _dir_entries(data: bytes) -> list[tuple[bytes, tuple[int, int, int], bytes]]:
+def _dir_entries(data: bytes, name: str) -> list[tuple[bytes, tuple[int, int, int], bytes]]:
     """``(name, location key, value)`` of the packed ``btrfs_dir_item`` records of one item."""
     out = []
     pos = 0
     while pos + _DIR.size <= len(data):
         oid, ktype, off, _transid, data_len, name_len, _type = _DIR.unpack_from(data, pos)
         start = pos + _DIR.size
-        check(start + name_len + data_len <= len(data), "btrfs", "corrupt directory item")
-        name = data[start : start + name_len]
-        out.append((name, (oid, ktype, off), data[start + name_len : start + name_len + data_len]))
+        check(start + name_len + data_len <= len(data), name, "corrupt btrfs: directory item")
+        entry = data[start : start + name_len]
+        value = data[start + name_len : start + name_len + data_len]
+        out.append((entry, (oid, ktype, off), value))
         pos = start + name_len + data_len
     return out
 
@@ -118,17 +119,20 @@ class BtrfsFileSystem:
         self._roots[tree] = found
         return found
 
-    def _items(self, tree: int, objectid: int, ktype: int) -> list[tuple[int, bytes]]:
+    def _items(
+        self, tree: int, objectid: int, ktype: int, last: int | None = None
+    ) -> list[tuple[tuple[int, int, int], bytes]]:
+        """Items of ``objectid`` with key types ``ktype`` to ``last`` (default: ``ktype``)."""
         root = self._tree(tree)
-        lo, hi = (objectid, ktype, 0), (objectid, ktype, _LAST)
-        return [(k[2], d) for k, d in self.trees.search(root.bytenr, root.level, lo, hi)]
+        lo, hi = (objectid, ktype, 0), (objectid, last or ktype, _LAST)
+        return list(self.trees.search(root.bytenr, root.level, lo, hi))
 
     def default_subvolume(self) -> int:
         """The subvolume mounted without ``subvol=``: the ``default`` entry, else the top level."""
         sb = self.trees.sb
         lo, hi = (ROOT_TREE_DIR, DIR_ITEM, 0), (ROOT_TREE_DIR, DIR_ITEM, _LAST)
         for _key, data in self.trees.search(sb.root, sb.root_level, lo, hi):
-            for name, location, _value in _dir_entries(data):
+            for name, location, _value in _dir_entries(data, self.name):
                 if name == b"default":
                     return location[0]
         return FS_TREE
@@ -189,7 +193,7 @@ class BtrfsFileSystem:
             check(len(names) < _MAX_PATH, self.name, "corrupt btrfs: directory chain too deep")
             refs = self._items(tree, ino, INODE_REF)
             check(bool(refs), self.name, f"corrupt btrfs: inode {ino} has no parent")
-            parent, data = refs[0]
+            (_oid, _type, parent), data = refs[0]
             name_len = struct.unpack_from("<H", data, 8)[0]
             names.append(data[10 : 10 + name_len].decode("utf-8", "surrogateescape"))
             ino = parent
@@ -198,8 +202,8 @@ class BtrfsFileSystem:
     def inode(self, ino: int) -> Inode:
         """Decode inode ``ino`` (a packed subvolume and object id)."""
         tree, objectid = ino >> _SHIFT, ino & _MASK
-        items = self._items(tree, objectid, INODE_ITEM)
-        if not items:
+        items = self._items(tree, objectid, INODE_ITEM, XATTR_ITEM)
+        if not items or items[0][0][1] != INODE_ITEM:
             raise SourceError(f"{self.name}: btrfs inode {objectid} of subvolume {tree} missing")
         raw = items[0][1]
         _g, _t, size, _nb, _bg, nlink, uid, gid, mode = _INODE.unpack_from(raw, 0)
@@ -210,7 +214,8 @@ class BtrfsFileSystem:
         if kind in (Kind.CHAR, Kind.BLOCK):
             dev = struct.unpack_from("<Q", raw, 56)[0]
             rdev = (dev >> 20) & 0xFFF, dev & 0xFFFFF
-        node = Inode(kind, mode & 0o7777, uid, gid, size, nlink, rdev, None, self._xattrs(ino))
+        xattrs = self._xattrs([data for key, data in items if key[1] == XATTR_ITEM])
+        node = Inode(kind, mode & 0o7777, uid, gid, size, nlink, rdev, None, xattrs)
         if kind is Kind.SYMLINK:
             check(size <= _MAX_SYMLINK, self.name, "corrupt btrfs: symlink too long")
             target = b"".join(self.blocks(ino, node)())[:size]
@@ -219,10 +224,10 @@ class BtrfsFileSystem:
             )
         return node
 
-    def _xattrs(self, ino: int) -> dict[str, bytes]:
+    def _xattrs(self, records: list[bytes]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
-        for _hash, data in self._items(ino >> _SHIFT, ino & _MASK, XATTR_ITEM):
-            for name, _location, value in _dir_entries(data):
+        for data in records:
+            for name, _location, value in _dir_entries(data, self.name):
                 if name.startswith(b"security."):
                     found[name.decode("utf-8", "replace")] = value
         return found
@@ -233,8 +238,8 @@ class BtrfsFileSystem:
         if tree in self.skip and tree != self.subvolume and objectid == self._tree(tree).dirid:
             return []
         out: list[tuple[str, int]] = []
-        for _index, data in self._items(tree, objectid, DIR_INDEX):
-            for name, (oid, ktype, _off), _value in _dir_entries(data):
+        for _key, data in self._items(tree, objectid, DIR_INDEX):
+            for name, (oid, ktype, _off), _value in _dir_entries(data, self.name):
                 text = name.decode("utf-8", "surrogateescape")
                 if ktype == ROOT_ITEM:
                     out.append((text, self._pack(oid, self._tree(oid).dirid)))
@@ -244,7 +249,7 @@ class BtrfsFileSystem:
 
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """A reader of the file's bytes."""
-        items = self._items(ino >> _SHIFT, ino & _MASK, EXTENT_DATA)
+        items = [(k[2], d) for k, d in self._items(ino >> _SHIFT, ino & _MASK, EXTENT_DATA)]
         sb = self.trees.sb
         return file_data(
             items, inode.size, self._device, self.trees.physical, sb.sector_size, self.name

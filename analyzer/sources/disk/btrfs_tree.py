@@ -8,21 +8,22 @@ through the chunks of the ``sys_chunk_array`` and then the chunk tree. Only sing
 device, and incompatible features this reader does not know raise :class:`SourceError` naming
 them. Every tree search refuses a block visited twice, a block whose header does not match
 the address, file system or level it was reached by, and more than :data:`MAX_NODES` blocks.
-Tree blocks are found through the chunk map and cached (bounded); their checksums are not
-verified (the header checks catch misplaced blocks; a torn block fails its item bounds).
+Tree blocks are found through the chunk map and kept decoded in a bounded cache; their
+checksums are not verified (the header checks catch misplaced blocks, item bounds and key
+order catch torn ones).
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import uuid
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from analyzer.errors import CorruptImage, UnsupportedFeature
-from analyzer.sources.disk.device import CachedDevice, Device, check
+from analyzer.sources.disk.btrfs_csum import CSUM_NAMES, checksum
+from analyzer.sources.disk.device import LRU, CachedDevice, Device, check
 
 MAGIC = b"_BHRfS_M"
 MAGIC_AT = 0x10040
@@ -35,6 +36,8 @@ _CHUNK = struct.Struct("<QQQQIIIHH")
 _STRIPE = struct.Struct("<QQ16s")
 #: Most tree blocks one search visits; more means a corrupt (or looping) tree.
 MAX_NODES = 1 << 20
+#: Decoded tree blocks kept (each at most one node, 64 KiB, plus its keys).
+_BLOCK_CACHE = 256
 #: Object ids and key types used by the reader (uapi ``btrfs_tree.h``).
 ROOT_TREE, CHUNK_TREE, FS_TREE, ROOT_TREE_DIR = 1, 3, 5, 6
 FIRST_FREE = 256
@@ -61,88 +64,9 @@ _INCOMPAT_NAMES = {
     17: "remap-tree",
 }
 _METADATA_UUID = 1 << 10
-_CSUM_NAMES = {0: "crc32c", 1: "xxhash64", 2: "sha256", 3: "blake2b"}
 
 Key = tuple[int, int, int]
 Item = tuple[Key, bytes]
-
-
-def _crc32c_table() -> tuple[int, ...]:
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return tuple(table)
-
-
-_CRC32C = _crc32c_table()
-
-
-def crc32c(data: bytes) -> int:
-    """CRC-32C (Castagnoli) of ``data``, as btrfs checksums its superblock."""
-    crc = 0xFFFFFFFF
-    table = _CRC32C
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-_P1, _P2, _P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
-_P4, _P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
-_M64 = (1 << 64) - 1
-
-
-def _rotl(x: int, r: int) -> int:
-    return ((x << r) | (x >> (64 - r))) & _M64
-
-
-def _round(acc: int, lane: int) -> int:
-    return (_rotl((acc + lane * _P2) & _M64, 31) * _P1) & _M64
-
-
-def xxhash64(data: bytes, seed: int = 0) -> int:
-    """XXH64 of ``data`` (the btrfs ``xxhash`` checksum)."""
-    n, pos = len(data), 0
-    if n >= 32:
-        acc = [(seed + _P1 + _P2) & _M64, (seed + _P2) & _M64, seed, (seed - _P1) & _M64]
-        while pos + 32 <= n:
-            lanes = struct.unpack_from("<4Q", data, pos)
-            acc = [_round(a, lane) for a, lane in zip(acc, lanes, strict=True)]
-            pos += 32
-        h = (_rotl(acc[0], 1) + _rotl(acc[1], 7) + _rotl(acc[2], 12) + _rotl(acc[3], 18)) & _M64
-        for a in acc:
-            h = (((h ^ _round(0, a)) * _P1) + _P4) & _M64
-    else:
-        h = (seed + _P5) & _M64
-    h = (h + n) & _M64
-    while pos + 8 <= n:
-        h = ((_rotl(h ^ _round(0, struct.unpack_from("<Q", data, pos)[0]), 27) * _P1) + _P4) & _M64
-        pos += 8
-    if pos + 4 <= n:
-        h = (_rotl(h ^ (struct.unpack_from("<I", data, pos)[0] * _P1) & _M64, 23) * _P2) + _P3
-        h &= _M64
-        pos += 4
-    while pos < n:
-        h = (_rotl(h ^ (data[pos] * _P5) & _M64, 11) * _P1) & _M64
-        pos += 1
-    h = ((h ^ (h >> 33)) * _P2) & _M64
-    h = ((h ^ (h >> 29)) * _P3) & _M64
-    return h ^ (h >> 32)
-
-
-def checksum(csum_type: int, data: bytes) -> bytes:
-    """The 32-byte checksum field btrfs stores for ``data``."""
-    if csum_type == 0:
-        digest = struct.pack("<I", crc32c(data))
-    elif csum_type == 1:
-        digest = struct.pack("<Q", xxhash64(data))
-    elif csum_type == 2:
-        digest = hashlib.sha256(data).digest()
-    else:
-        digest = hashlib.blake2b(data, digest_size=32).digest()
-    return digest.ljust(32, b"\0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +94,10 @@ def _parse_super(raw: bytes, at: int, name: str) -> Superblock | str:
     if raw[0x40:0x48] != MAGIC:
         return "no magic"
     csum_type = struct.unpack_from("<H", raw, 0xC4)[0]
-    if csum_type not in _CSUM_NAMES:
+    if csum_type not in CSUM_NAMES:
         return f"unknown checksum type {csum_type}"
     if checksum(csum_type, raw[0x20:SUPER_SIZE]) != raw[:32]:
-        return f"bad {_CSUM_NAMES[csum_type]} checksum"
+        return f"bad {CSUM_NAMES[csum_type]} checksum"
     if struct.unpack_from("<Q", raw, 0x30)[0] != at:
         return "wrong bytenr"
     root, chunk_root = struct.unpack_from("<QQ", raw, 0x50)
@@ -273,6 +197,17 @@ def parse_chunk(key: Key, data: bytes, sb: Superblock, name: str) -> Chunk:
     return Chunk(key[2], length, offset)
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A decoded tree block: its keys, and item data spans (leaf) or child addresses (node)."""
+
+    level: int
+    keys: list[Key]
+    spans: list[tuple[int, int]]
+    children: list[int]
+    raw: bytes
+
+
 class BtrfsTrees:
     """Logical address mapping and bounded searches over the trees of one file system."""
 
@@ -280,6 +215,7 @@ class BtrfsTrees:
         self.name = name
         self.sb = sb
         self._meta = CachedDevice(device)
+        self._blocks = LRU[int, Block](_BLOCK_CACHE)
         self._chunks: list[Chunk] = []
         self._starts: list[int] = []
         pos, array = 0, sb.sys_chunks
@@ -316,18 +252,45 @@ class BtrfsTrees:
         assert chunk is not None
         return chunk.physical + logical - chunk.logical
 
-    def node(self, logical: int, level: int, owner: int | None = None) -> bytes:
+    def node(self, logical: int, level: int) -> Block:
         """The tree block at ``logical``, its header checked against how it was reached."""
+        cached = self._blocks.get(logical)
+        if cached is not None and cached.level == level:
+            return cached
         size = self.sb.node_size
         raw = self._meta.read(self.physical(logical, size), size)
         check(len(raw) == size, self.name, f"corrupt btrfs: tree block {logical} cut short")
-        bytenr = struct.unpack_from("<Q", raw, 0x30)[0]
+        bytenr, count = (
+            struct.unpack_from("<Q", raw, 0x30)[0],
+            struct.unpack_from("<I", raw, 0x60)[0],
+        )
         check(
             bytenr == logical and raw[0x20:0x30] == self.sb.fsid and raw[0x64] == level,
             self.name,
             f"corrupt btrfs: tree block {logical} has a bad header",
         )
-        return raw
+        record = _ITEM if level == 0 else _KEY_PTR
+        end = HEADER + count * record.size
+        check(
+            (count > 0 or level == 0) and end <= size,
+            self.name,
+            f"corrupt btrfs: tree block {logical} has a bad item count",
+        )
+        fields = list(record.iter_unpack(raw[HEADER:end]))
+        keys = [(f[0], f[1], f[2]) for f in fields]
+        check(keys == sorted(keys), self.name, f"corrupt btrfs: tree block {logical} unsorted")
+        if level == 0:
+            spans = [(HEADER + f[3], HEADER + f[3] + f[4]) for f in fields]
+            check(
+                all(end <= lo and hi <= size for lo, hi in spans),
+                self.name,
+                f"corrupt btrfs: leaf {logical} item out of bounds",
+            )
+            block = Block(level, keys, spans, [], raw)
+        else:
+            block = Block(level, keys, [], [f[3] for f in fields], b"")
+        self._blocks.put(logical, block)
+        return block
 
     def search(self, root: int, level: int, lo: Key, hi: Key | None = None) -> Iterator[Item]:
         """Items with ``lo <= key <= hi`` (``hi`` defaults to everything from ``lo`` on)."""
@@ -341,34 +304,18 @@ class BtrfsTrees:
             visited.add(logical)
             budget -= 1
             check(budget > 0, self.name, "corrupt btrfs: tree too large")
-            raw = self.node(logical, expected)
-            count = struct.unpack_from("<I", raw, 0x60)[0]
+            block = self.node(logical, expected)
+            keys = block.keys
             if expected == 0:
-                check(count * _ITEM.size <= len(raw) - HEADER, self.name, "corrupt btrfs: leaf")
-                for i in range(count):
-                    oid, ktype, off, at, size = _ITEM.unpack_from(raw, HEADER + i * _ITEM.size)
-                    key = (oid, ktype, off)
-                    if key < lo:
-                        continue
-                    if key > top:
+                for index in range(bisect_left(keys, lo), len(keys)):
+                    if keys[index] > top:
                         return
-                    check(HEADER + at + size <= len(raw), self.name, "corrupt btrfs: leaf item")
-                    yield key, raw[HEADER + at : HEADER + at + size]
+                    start, end = block.spans[index]
+                    yield keys[index], block.raw[start:end]
                 continue
-            check(
-                count > 0 and count * _KEY_PTR.size <= len(raw) - HEADER,
-                self.name,
-                "corrupt btrfs: node",
-            )
-            ptrs = [_KEY_PTR.unpack_from(raw, HEADER + i * _KEY_PTR.size) for i in range(count)]
-            children = []
-            for i, (oid, ktype, off, blockptr, _gen) in enumerate(ptrs):
-                if (oid, ktype, off) > top:
-                    break
-                if i + 1 < count and ptrs[i + 1][:3] <= lo:
-                    continue
-                children.append((blockptr, expected - 1))
-            pending.extend(reversed(children))
+            first = max(bisect_right(keys, lo) - 1, 0)
+            last = bisect_right(keys, top)
+            pending.extend((block.children[i], expected - 1) for i in reversed(range(first, last)))
 
     def first(self, root: int, level: int, key: Key) -> bytes | None:
         """The data of the item with exactly ``key``, or ``None``."""

@@ -7,7 +7,8 @@ A volume *holds a root* when it has an ``os-release`` (``/etc`` or ``/usr/lib``)
    (see :mod:`bootargs`); a ``root=`` or ``rd.luks.uuid=`` naming a LUKS volume ends the
    scan with ``root is LUKS2-encrypted: cannot be read without its key``;
 2. a volume holding a root whose own ``/etc/fstab`` mounts it on ``/``;
-3. the GPT partition type of the root (Discoverable Partitions Specification);
+3. the GPT partition type of the root (Discoverable Partitions Specification), as systemd
+   takes it: without looking inside (its ``os-release`` may be on a ``/usr`` partition);
 4. the only volume holding a root, or the only file system of the disk: a heuristic, which
    :class:`Root` labels so that reports name it.
 
@@ -209,7 +210,7 @@ def choose_root(layout: Layout, name: str) -> Root:
     if confirmed:
         confirmed.sort(key=lambda v: not _typed_root(v))
         return Root(confirmed[0], "its /etc/fstab mounts it on /", len(confirmed) > 1)
-    typed = [v for v in holders if _typed_root(v)]
+    typed = [v for v in holders if _typed_root(v)] or [v for v in candidates if _typed_root(v)]
     if typed:
         assert typed[0].partition is not None
         kind = ROOT_TYPES[typed[0].partition.type]
