@@ -2,8 +2,9 @@
 
 ``mkfs.btrfs --rootdir`` images cover the checksum types, node sizes, explicit hole extents,
 mixed block groups and DUP/single profiles; loop-mounted images cover zlib, LZO and zstd
-extents, nested subvolumes and snapshots. Multi-device file systems are refused naming the
-profile, and a primary superblock with a bad checksum is replaced by its mirror, said aloud.
+extents, preallocated extents, nested subvolumes and snapshots. Multi-device file systems
+are refused naming the profile, and a primary superblock with a bad checksum is replaced by
+its mirror, said aloud.
 Device numbers are checked on the kernel-written images: ``mkfs.btrfs`` 6.2 ``--rootdir``
 stores 0 for every device node.
 """
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from btrfs_builders import can_loop_mount, differences, mkfs_btrfs, populate
+from btrfs_builders import can_loop_mount, differences, mkfs_btrfs, mounted, populate
 from builders import Device, Dir, File, Hardlink, Symlink
 from clirun import one_line_error, run_cli
 from disk_builders import BUSYBOX, CAPABILITY, Spec, have, run, write_tree
@@ -123,6 +124,11 @@ def compressed(src: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         images[method] = populate(
             image, method, {"": src, "nested": nested}, snapshots={"snap": "nested"}
         )
+        with mounted(image, "defaults") as top:
+            run("fallocate", "-l", "1M", str(top / "prealloc"))
+            with open(top / "prealloc", "r+b") as file:
+                file.seek(600_000)
+                file.write(b"written")
     yield images
 
 
@@ -140,7 +146,8 @@ def test_compressed_extents_read_back(compressed: dict[str, Path], src: Path, me
     assert [(n.level, n.message) for n in notes] == [
         (Level.NOTE, f"{method}.img:disk[<top>]: btrfs snapshots are not scanned: snap")
     ]
-    extra = {"/nested", "/nested/inside", "/snap"}
+    assert tree.read("/prealloc") == bytes(600_000) + b"written" + bytes(1048576 - 600_007)
+    extra = {"/nested", "/nested/inside", "/snap", "/prealloc"}
     assert [d for d in differences(src, tree) if d.split(":")[0] not in extra] == []
     assert tree.read("/usr/share/doc/text")[-80:] == TEXT[-80:]
     assert (tree.lstat("/dev/null").rdev, tree.lstat("/dev/sda").rdev) == ((1, 3), (8, 0))

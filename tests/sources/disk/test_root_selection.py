@@ -1,7 +1,8 @@
 """The root is found the way the system finds it, or the scan says why it cannot be read.
 
 Named scenarios: an encrypted (LUKS2) root named by ``rd.luks.uuid`` or only by its GPT type;
-a Discoverable Partitions disk without fstab (root, ``/home`` and ``/var`` by type GUID); a
+a Discoverable Partitions disk without fstab (root, ``/home`` and ``/var`` by type GUID, and a
+root whose ``os-release`` is on its ``/usr`` partition); a
 root whose file system is not supported, named by ``root=PARTUUID=`` or by nothing at all; a
 root that only a guess can find, named in the report header and the run properties.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from btrfs_builders import mkfs_btrfs
-from builders import File, Item
+from builders import Dir, File, Item, Symlink
 from clirun import one_line_error, run_cli
 from disk_builders import Part, Spec, have, mkfs_ext4, mkfs_vfat, partitioned, run, write_tree
 
@@ -33,6 +34,7 @@ LUKS_UUID = "6a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
 ROOT_PARTUUID = "0badc0de-1111-4222-8333-444455556666"
 HOME_TYPE = "933AC7E1-2EB4-4F13-B844-0E14E2AEF915"
 VAR_TYPE = "4D21B016-B534-45C2-A9FB-5C16E091FD2D"
+USR_TYPE = "8484680C-9521-48C6-9C11-B0720656F69E"
 #: A root with no fstab: found only by its partition type (or by a guess).
 ROOT: Spec = {
     "etc/os-release": "ID=arch\n",
@@ -121,6 +123,25 @@ def test_discoverable_partitions_without_fstab(tmp_path: Path) -> None:
         "heuristic": False,
     }
     assert [n.code for n in source.notifications if n.level is not Level.NOTE] == []
+    source.close()
+
+
+def test_root_type_with_os_release_on_the_usr_partition(tmp_path: Path) -> None:
+    root_spec: Spec = {"etc/os-release": Symlink("../usr/lib/os-release"), "usr": Dir()}
+    root = mkfs_ext4(write_tree(tmp_path / "root", root_spec), tmp_path / "root.img", 8)
+    usr_spec: Spec = {"lib/os-release": "ID=flatcar\n", "lib/systemd/systemd": b"\x7fELF"}
+    usr = mkfs_ext4(write_tree(tmp_path / "usr", usr_spec), tmp_path / "usr.img", 8)
+    disk = tmp_path / "disk.raw"
+    partitioned(disk, [Part(root, 8, "root"), Part(usr, 8, USR_TYPE)])
+    source = DiskSource(str(disk))
+    tree = TreeBuilder([]).build(source.layers())
+    assert tree.read("/etc/os-release") == b"ID=flatcar\n"
+    assert [layer.info.mountpoint for layer in source.layers()] == ["/", "/usr"]
+    assert source.facts()["root"] == {
+        "volume": "part1",
+        "how": "GPT partition type root-x86-64 (Discoverable Partitions)",
+        "heuristic": False,
+    }
     source.close()
 
 
