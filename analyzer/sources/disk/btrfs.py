@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from analyzer.errors import SourceError
 from analyzer.model import Level
-from analyzer.sources.disk.btrfs_data import file_data
+from analyzer.sources.disk.btrfs_data import ExtentCache, file_data
 from analyzer.sources.disk.btrfs_tree import (
     DIR_INDEX,
     DIR_ITEM,
@@ -90,6 +90,7 @@ class BtrfsFileSystem:
         if sb.note and notes is not None:
             notes.add(Level.WARNING, "disk.btrfs.superblock", sb.note)
         self.trees = BtrfsTrees(device, sb, name)
+        self._extents = ExtentCache(device, sb.sector_size, name)
         self.uuid: str | None = uuid_text(sb.uuid)
         self.label: str | None = sb.label or None
         self._roots: dict[int, _Root] = {}
@@ -250,7 +251,4 @@ class BtrfsFileSystem:
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """A reader of the file's bytes."""
         items = [(k[2], d) for k, d in self._items(ino >> _SHIFT, ino & _MASK, EXTENT_DATA)]
-        sb = self.trees.sb
-        return file_data(
-            items, inode.size, self._device, self.trees.physical, sb.sector_size, self.name
-        )
+        return file_data(items, inode.size, self.trees.physical, self._extents)

@@ -2,8 +2,9 @@
 
 Uncompressed files become a :class:`~analyzer.sources.disk.device.RunData` over the device;
 a file with any zlib, LZO or zstd extent becomes an :class:`ExtentData`, which decompresses
-one extent at a time (at most :data:`MAX_EXTENT` bytes, the largest the kernel writes) and
-keeps only the last one.
+one extent at a time (at most :data:`MAX_EXTENT` bytes, the largest the kernel writes) into
+an :class:`ExtentCache` that the whole file system shares, so memory does not grow with the
+number of files read.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,13 +20,15 @@ import zstandard
 
 from analyzer.codecs.lzo import LzoError, btrfs_decompress
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import Device, RunData, check
+from analyzer.sources.disk.device import LRU, Device, RunData, check
 from analyzer.sources.entry import BLOCK_SIZE, Blocks, BytesData
 
 #: Largest uncompressed size of one compressed extent (``BTRFS_MAX_UNCOMPRESSED``).
 MAX_EXTENT = 128 * 1024
 #: Largest inline extent (bounded by the node size).
 MAX_INLINE = 64 * 1024
+#: Decompressed extents kept per file system (each at most ``MAX_EXTENT`` bytes).
+_CACHED_EXTENTS = 8
 _EXTENT = struct.Struct("<QQBBHB")
 _REGULAR = struct.Struct("<QQQQ")
 _INLINE, _PREALLOC = 0, 2
@@ -60,19 +64,37 @@ def decompress(method: int, data: bytes, ram: int, sector: int, name: str) -> by
     raise SourceError(f"{name}: btrfs compression type {method} is not supported")
 
 
+class ExtentCache:
+    """The last few decompressed extents of one file system, by device offset."""
+
+    def __init__(self, device: Device, sector: int, name: str) -> None:
+        self.device = device
+        self.sector = sector
+        self.name = name
+        self._lru = LRU[int, bytes](_CACHED_EXTENTS)
+
+    def plain(self, extent: Compressed) -> bytes:
+        """The decompressed bytes of ``extent``."""
+        found = self._lru.get(extent.physical)
+        if found is None:
+            stored = self.device.read(extent.physical, extent.stored)
+            found = decompress(extent.method, stored, extent.ram, self.sector, self.name)
+            self._lru.put(extent.physical, found)
+        return found
+
+
 def file_data(
     items: Sequence[tuple[int, bytes]],
     size: int,
-    device: Device,
     physical: Callable[[int, int], int],
-    sector: int,
-    name: str,
+    cache: ExtentCache,
 ) -> Blocks:
     """A reader of a file of ``size`` bytes from its ``(file offset, extent item)`` list."""
     runs: list[tuple[int, int, int]] = []
     compressed: list[Compressed] = []
     for logical, data in items:
         _gen, ram, method, encryption, encoding, kind = _EXTENT.unpack_from(data, 0)
+        name, sector = cache.name, cache.sector
         check(
             encryption == 0 and encoding == 0,
             name,
@@ -94,41 +116,28 @@ def file_data(
         else:
             runs.append((logical, physical(disk + skip, length), length))
     if not compressed:
-        return RunData(device, runs, size)
-    return ExtentData(device, runs, compressed, size, sector, name)
+        return RunData(cache.device, runs, size)
+    return ExtentData(RunData(cache.device, runs, size), compressed, size, cache)
 
 
 class ExtentData:
     """A file with compressed extents, read one extent at a time (a ``RandomAccess``)."""
 
+    __slots__ = ("_cache", "_compressed", "_plain", "_size", "_starts")
+
     def __init__(
-        self,
-        device: Device,
-        runs: list[tuple[int, int, int]],
-        compressed: list[Compressed],
-        size: int,
-        sector: int,
-        name: str,
+        self, plain: RunData, compressed: list[Compressed], size: int, cache: ExtentCache
     ) -> None:
-        self._plain = RunData(device, runs, size)
-        self._device = device
+        self._plain = plain
         self._compressed = sorted(compressed, key=lambda c: c.logical)
+        self._starts = [c.logical for c in self._compressed]
         self._size = size
-        self._sector = sector
-        self._name = name
-        self._last: tuple[Compressed, bytes] | None = None
+        self._cache = cache
 
     def __call__(self) -> Iterator[bytes]:
         """The file's bytes, at most ``BLOCK_SIZE`` at a time."""
         for pos in range(0, self._size, BLOCK_SIZE):
             yield self.read_at(pos, BLOCK_SIZE)
-
-    def _extent(self, extent: Compressed) -> bytes:
-        if self._last is None or self._last[0] is not extent:
-            stored = self._device.read(extent.physical, extent.stored)
-            plain = decompress(extent.method, stored, extent.ram, self._sector, self._name)
-            self._last = (extent, plain)
-        return self._last[1]
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes at ``offset`` (fewer at the end of the file)."""
@@ -137,12 +146,15 @@ class ExtentData:
         if end <= offset:
             return b""
         out = bytearray(self._plain.read_at(offset, end - offset))
-        for extent in self._compressed:
+        first = max(bisect_right(self._starts, offset) - 1, 0)
+        for extent in self._compressed[first:]:
+            if extent.logical >= end:
+                break
             lo = max(offset, extent.logical)
             hi = min(end, extent.logical + extent.length)
             if lo >= hi:
                 continue
-            plain = self._extent(extent)
+            plain = self._cache.plain(extent)
             start = extent.skip + lo - extent.logical
             piece = plain[start : start + hi - lo]
             out[lo - offset : lo - offset + len(piece)] = piece
