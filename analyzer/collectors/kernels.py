@@ -131,9 +131,15 @@ class KernelsCollector:
             image_path, image = _image_for(release, images)
             module_path, module = configs_module(tree, release)
             if module is not None and module_path is not None:
+                problems = list(module.problems)
+                if module.vermagic is not None and module.vermagic != release:
+                    problems.append(
+                        f"built for kernel {module.vermagic}, not {release}: its configuration"
+                        " may not be this kernel's"
+                    )
                 notes.extend(
                     Notification(Level.WARNING, "kernel.configs", problem, Location(module_path))
-                    for problem in module.problems
+                    for problem in problems
                 )
             config, config_path, source, searched, problem = find_config(
                 tree, release, aliases.get(release, ()), (module_path, module), (image_path, image)

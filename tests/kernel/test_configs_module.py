@@ -209,3 +209,14 @@ def test_unreadable_boot_module_lists_make_the_runtime_check_unknown() -> None:
         Outcome.UNKNOWN,
         "modules-load collector failed: boom",
     )
+
+
+def test_a_configs_module_built_for_another_release_is_named(tmp_path: Path) -> None:
+    other = configs_ko(ikconfig("m"), "5.10.0-30-amd64")
+    spec = modules_only(extra={f"{BASE}/kernel/kernel/configs.ko": other})
+    result = scan(tmp_path, spec, role="worker")
+    [note] = [n for n in result.notifications if n.code == "kernel.configs"]
+    assert note.message == (
+        f"built for kernel 5.10.0-30-amd64, not {R}: its configuration may not be this kernel's"
+    )
+    assert note.location is not None and note.location.path == MODULE
