@@ -204,9 +204,8 @@ def _scan_fleet(args: argparse.Namespace) -> int:
             f"{plural(entry.note, 'note')}, {entry.unknown} unknown"
             + ("" if entry.complete else " (partial)")
         )
-        sys.stderr.write(
-            f"imgaudit: [{done}/{total}] {report.reference}: {state} ({report.seconds:.1f} s)\n"
-        )
+        took = f" ({report.seconds:.1f} s)" if report.seconds else ""
+        sys.stderr.write(f"imgaudit: [{done}/{total}] {report.reference}: {state}{took}\n")
 
     fleet = scan_fleet(base, targets, cluster, progress, started)
     if args.format == "sarif" and len(fleet.targets) > GITHUB_MAX_RUNS:

@@ -164,7 +164,8 @@ def _client(stack: ExitStack, cluster: Cluster, tasks: int) -> Client:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # the scheduler's HTTP endpoint: loopback, a free port (never a fixed 8787)
+            dashboard_address="127.0.0.1:0",
             memory_limit=cluster.memory_limit or "auto",
             silence_logs=logging.CRITICAL,
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from clirun import ROOT, run_cli
+from clirun import ROOT, one_line_error, run_cli
 from fleetbuild import PROFILES, build_fleet
 
 from analyzer.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, fleet_exit_code
@@ -22,6 +22,8 @@ from analyzer.model import Evaluation, Level, Location, Outcome, RunResult, Targ
 from analyzer.pipeline import TOOL_VERSION, Config, analyze
 from analyzer.report import FORMATS, ReportOptions
 
+#: Dask's default dashboard port, which a fleet scan must leave alone.
+DASHBOARD_PORT = 8787
 PROFILE_ARGS = [arg for name in PROFILES for arg in ("--profile", name)]
 
 
@@ -83,6 +85,20 @@ def test_one_target_fleet_runs_in_process_without_importing_dask(
     assert [entry["reference"] for entry in doc["targets"]] == [targets[0]]
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "imgaudit: no targets to scan"),
+        (("a", "b", "--profile", "nope"), "imgaudit: unknown profile 'nope' (known: "),
+        (("--targets-from", "nowhere.txt"), "imgaudit: nowhere.txt: No such file or directory"),
+    ],
+)
+def test_a_bad_fleet_request_is_one_line_before_any_scan(
+    args: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    assert one_line_error(run_cli("scan", *args, cwd=tmp_path)).startswith(message)
+
+
 def _report(reference: str, *, findings: bool, complete: bool = True) -> TargetReport:
     failed = Evaluation("r", Outcome.FAIL, Level.ERROR, "bad", Location("/etc/hosts"))
     target = TargetInfo(reference, "dir", TargetKind.ROOTFS)
@@ -110,7 +126,10 @@ def test_exit_code_is_the_worst_over_the_targets(
 
 
 def test_ctrl_c_cancels_and_leaves_no_worker_behind(targets: list[str]) -> None:
-    """SIGINT to the whole process group, as a terminal sends it, while workers start."""
+    """SIGINT to the whole process group, as a terminal sends it, while workers start.
+
+    The cluster listens on loopback only, on free ports.
+    """
     command = [sys.executable, "-m", "analyzer", "scan", *targets, "--workers", "2",
                "--format", "json", "-o", os.devnull, *PROFILE_ARGS]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -128,6 +147,14 @@ def test_ctrl_c_cancels_and_leaves_no_worker_behind(targets: list[str]) -> None:
         ]
         time.sleep(0.05)
     assert len(workers) >= 2, "the local cluster did not start its workers"
+    listening = [
+        c.laddr
+        for process in (parent, *workers)
+        for c in process.net_connections("inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
+    assert all(address.ip == "127.0.0.1" for address in listening), listening
+    assert DASHBOARD_PORT not in {address.port for address in listening}
     os.killpg(child.pid, signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     text = stderr.decode()
