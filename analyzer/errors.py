@@ -1,5 +1,19 @@
 """One exception family; the command line turns each into a one-line message and exit code 2."""
 
+import os
+
+#: Set to ``1`` (the test suite does) to make programming errors in readers crash.
+RAISE_BUGS_ENV = "IMGAUDIT_RAISE_BUGS"
+
+
+def raise_bugs() -> bool:
+    """True when a programming error (``KeyError``, ``IndexError``, ...) must crash the run.
+
+    In production a reader bug on one object becomes a ``*.crashed`` notification and the
+    run goes on incomplete; the test suite sets :data:`RAISE_BUGS_ENV` so that bugs fail.
+    """
+    return os.environ.get(RAISE_BUGS_ENV) == "1"
+
 
 class ImgauditError(Exception):
     """Base of every error the library raises on purpose."""

@@ -4,7 +4,13 @@
 ``disk_builders`` (``to_disk`` and the tools behind it).
 """
 
+import os
 import sys
 from pathlib import Path
 
+from analyzer.errors import RAISE_BUGS_ENV
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "sources" / "disk"))
+
+# reader bugs (KeyError, IndexError, ...) crash the tests instead of becoming notifications
+os.environ[RAISE_BUGS_ENV] = "1"

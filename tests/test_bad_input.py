@@ -136,8 +136,11 @@ def test_archive_cut_before_its_first_entry_exits_2(
     path.write_bytes(data[:keep])
     message = one_line_error(run_cli("scan", str(path)))
     assert message.startswith(f"imgaudit: {path}: ")
+    # a tar cut inside its first header is not recognisable as anything at all
     assert re.fullmatch(
-        rf"imgaudit: {re.escape(str(path))}: (not a readable archive|corrupt archive): .+", message
+        rf"imgaudit: {re.escape(str(path))}: ((not a readable archive|corrupt archive): .+"
+        "|no image, archive or file system recognised)",
+        message,
     )
 
 
@@ -176,18 +179,18 @@ def test_corrupt_compressed_stream(tmp_path: Path, compression: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "problem"),
+    "content",
     [
-        pytest.param(b"this is not an archive\n" * 100, "Unrecognized archive format", id="text"),
-        pytest.param(b"", "Unrecognized archive format", id="empty"),
-        pytest.param(bytes(range(256)) * 64, "Unrecognized archive format", id="binary"),
+        pytest.param(b"this is not an archive\n" * 100, id="text"),
+        pytest.param(b"", id="empty"),
+        pytest.param(bytes(range(256)) * 64, id="binary"),
     ],
 )
-def test_non_archive_file_is_one_line_exit_2(tmp_path: Path, content: bytes, problem: str) -> None:
+def test_non_archive_file_is_one_line_exit_2(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "input"
     path.write_bytes(content)
     message = one_line_error(run_cli("scan", str(path), "--format", "sarif"))
-    assert message == f"imgaudit: {path}: not a readable archive: {problem}"
+    assert message == f"imgaudit: {path}: no image, archive or file system recognised"
 
 
 def test_missing_input_is_one_line_exit_2(tmp_path: Path) -> None:

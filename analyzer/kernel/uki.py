@@ -17,6 +17,7 @@ import re
 import struct
 from dataclasses import dataclass
 
+from analyzer.errors import ImgauditError
 from analyzer.kernel.image import KernelImageInfo, inspect
 
 #: The text sections kept, by name.
@@ -36,7 +37,7 @@ _LFANEW_AT = 0x3C
 _UKI_PATH = re.compile(r"/(?:boot/efi|efi|boot)/EFI/Linux/[^/]+\.efi", re.IGNORECASE)
 
 
-class PeError(ValueError):
+class PeError(ImgauditError):
     """The bytes are not a PE image this reader understands."""
 
 

@@ -30,6 +30,17 @@ class SourceOptions:
 
 
 Opener = Callable[[str, SourceOptions], Source]
+#: The problem named when no source recognises an input.
+UNRECOGNISED = "no image, archive or file system recognised"
+#: The most zero bytes an empty tar holds (its end-of-archive record, default blocking).
+_EMPTY_TAR_MAX = 10240
+
+
+def _may_be_archive(path: str, head: bytes) -> bool:
+    """False for a file of zeros larger than an empty tar: a blank disk, not an archive."""
+    if head.count(0) != len(head) or not os.path.isfile(path):
+        return True
+    return os.path.getsize(path) <= _EMPTY_TAR_MAX
 
 
 def _dir(path: str, options: SourceOptions) -> Source:
@@ -62,7 +73,7 @@ DETECTORS: tuple[tuple[str, Callable[[str, bytes], bool], Opener], ...] = (
     ("dir", lambda path, head: os.path.isdir(path), _dir),
     ("disk", lambda path, head: disk.sniff_path(path), _disk),
     ("image-archive", container.is_image_archive, container.open_detected),
-    ("tar", lambda path, head: True, _tar),
+    ("tar", _may_be_archive, _tar),
 )
 
 
@@ -89,4 +100,4 @@ def open_source(target: str, options: SourceOptions | None = None) -> Source:
     for _, test, opener in DETECTORS:
         if test(target, head):
             return opener(target, options)
-    raise SourceError(f"{target}: unrecognised input")
+    raise SourceError(f"{target}: {UNRECOGNISED}")

@@ -72,6 +72,10 @@ def _fd_size(fd: int) -> int | None:
     return stat.st_size if stat.st_size > 0 else None
 
 
+#: libarchive's message for bytes that start no format it knows.
+_UNRECOGNISED_FORMAT = "Unrecognized archive format"
+
+
 class ArchiveReader:
     """Reads one archive stream from a file descriptor or a read function ``read(count)``.
 
@@ -166,6 +170,8 @@ class ArchiveReader:
         if failure is not None and not text.startswith(SKIP_TRUNCATED):
             text = failure.message
         problem = "not a readable archive" if opening and not self._lenient else "corrupt archive"
+        if opening and not self._lenient and text.startswith(_UNRECOGNISED_FORMAT):
+            return SourceError(f"{self._name}: no image, archive or file system recognised")
         return SourceError(f"{self._name}: {problem}: {text}")
 
     def entries(self) -> Generator[tuple[Entry, Blocks], None, None]:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from libarchive import ffi
 from libarchive.exception import ArchiveError
 
+from analyzer.errors import ImgauditError
 from analyzer.sources.archive_ffi import BlockReader, Feed, Read, new_reader, open_input, reason
 
 #: Decompressed bytes handed over at a time (libarchive's filter blocks, joined).
@@ -59,7 +60,7 @@ def compressed(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
-class InflateError(Exception):
+class InflateError(ImgauditError):
     """A decompression error, with libarchive's message (converted by the archive reader)."""
 
     def __init__(self, message: str) -> None:

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from analyzer.errors import ImgauditError
 from analyzer.model import Location
 from analyzer.sources.entry import Kind
 from analyzer.vfs.node import Node
@@ -43,7 +44,7 @@ MAX_HOPS = 40
 _Chain = list[tuple[str, str]]
 
 
-class ResolveError(Exception):
+class ResolveError(ImgauditError):
     """A path does not lead to an object.
 
     ``reason`` is ``missing``, ``dangling`` (a link's target is missing), ``loop``,
@@ -58,7 +59,7 @@ class ResolveError(Exception):
         super().__init__(f"{path}: {reason.replace('_', ' ')}")
 
 
-class NotCaptured(Exception):
+class NotCaptured(ImgauditError):
     """The content of a file was not kept during the pass and cannot be re-read."""
 
 

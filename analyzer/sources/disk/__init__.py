@@ -30,6 +30,7 @@ from analyzer.sources.disk.device import Device, FileDevice
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
 from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
+from analyzer.sources.disk.volumes import has_table
 from analyzer.sources.entry import LayerInfo, LayerStream
 
 __all__ = ["DiskSource", "sniff", "sniff_path"]
@@ -73,7 +74,7 @@ def _looks_like_disk(device: Device) -> bool:
         return True
     if head[257:262] == b"ustar":
         return False
-    return signatures.has_table(device) or signatures.match(device) is not None
+    return has_table(device) or signatures.match(device) is not None
 
 
 class _Bytes:
@@ -102,7 +103,7 @@ class DiskSource:
         self.notifications: list[Notification] = []
         self._image = formats.open_image(path, References(backing_files))
         try:
-            self._layout: Layout = discover(self._image.device, self.name)
+            self._layout: Layout = discover(self._image.device, self.name, self._image.sector)
             mount(self._layout, self.name)
         except CORRUPT as exc:
             self._image.close()
@@ -146,6 +147,7 @@ class DiskSource:
             "format": self._image.format,
             "virtual_size": self._image.device.size,
             "partition_table": self._layout.scheme,
+            "sector_size": self._layout.sector,
             "partitions": [p.as_fact() for p in self._layout.partitions],
             "filesystems": [v.as_fact() for v in self._filesystems()],
             "root": self._layout.root.as_fact() if self._layout.root else None,

@@ -70,6 +70,7 @@ class Layout:
     """What was found on the disk, and which volume is mounted where."""
 
     scheme: str = "none"
+    sector: int = 512
     partitions: list[Partition] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
     mounts: list[Volume] = field(default_factory=list)
@@ -81,10 +82,17 @@ class Layout:
         self.notifications.append(Notification(level, code, message))
 
 
-def discover(disk: Device, name: str) -> Layout:
-    """Read the partition table and LVM metadata, and open every file system found."""
+def discover(disk: Device, name: str, sector: int | None = None) -> Layout:
+    """Read the partition table and LVM metadata, and open every file system found.
+
+    ``sector`` is the disk's logical sector size when the image format records it.
+    """
     layout = Layout()
-    layout.scheme, layout.partitions = read_table(disk, name)
+    table = read_table(disk, name, sector)
+    layout.scheme, layout.partitions = table.scheme, table.partitions
+    layout.sector = table.sector
+    for warning in table.warnings:
+        layout.note(Level.WARNING, "disk.table.truncated", warning)
     units: list[Volume] = [
         Volume(f"part{p.index}", SliceDevice(disk, p.start, p.size), p) for p in layout.partitions
     ] or [Volume("disk", disk)]

@@ -23,6 +23,7 @@ from analyzer.sources.disk.device import (
     RunData,
     check,
     read_exact,
+    unpack,
 )
 from analyzer.sources.disk.ext4_parts import (
     block_map_runs,
@@ -96,10 +97,8 @@ class ExtFileSystem:
         try:
             check(bool(sb.journal_inode), self.name, "the journal is on another device")
             raw = self._raw_inode(sb.journal_inode)
-            flags = struct.unpack_from("<I", raw, 0x20)[0]
-            size = (
-                struct.unpack_from("<I", raw, 4)[0] | struct.unpack_from("<I", raw, 0x6C)[0] << 32
-            )
+            flags = unpack("<I", raw, 0x20, self.name)[0]
+            size = unpack("<I", raw, 4, self.name)[0] | unpack("<I", raw, 0x6C, self.name)[0] << 32
             journal = RunData(self._data, self._runs(raw, flags), size)
             found = jbd2.replay(journal, sb.blocks, self.name)
         except SourceError as exc:
@@ -147,9 +146,9 @@ class ExtFileSystem:
             block = self._descriptor_block(group // per_block)
             at = block * sb.block_size + (group % per_block) * sb.desc_size
             raw = read_exact(self._meta, at, sb.desc_size, "ext group descriptor", self.name)
-            table = struct.unpack_from("<I", raw, 8)[0]
+            table = unpack("<I", raw, 8, self.name)[0]
             if sb.desc_size >= 64:
-                table |= struct.unpack_from("<I", raw, 0x28)[0] << 32
+                table |= unpack("<I", raw, 0x28, self.name)[0] << 32
             check(0 < table < sb.blocks, self.name, f"corrupt ext: group {group} inode table")
             self._tables[group] = table
         return table
@@ -170,10 +169,10 @@ class ExtFileSystem:
     def inode(self, ino: int) -> Inode:
         """Decode inode ``ino``."""
         raw = self._raw_inode(ino)
-        mode, uid_lo, size_lo = struct.unpack_from("<HHI", raw, 0)
-        gid_lo, links, _blocks, flags = struct.unpack_from("<HHII", raw, 0x18)
-        size = size_lo | struct.unpack_from("<I", raw, 0x6C)[0] << 32
-        uid_hi, gid_hi = struct.unpack_from("<HH", raw, 0x78)
+        mode, uid_lo, size_lo = unpack("<HHI", raw, 0, self.name)
+        gid_lo, links, _blocks, flags = unpack("<HHII", raw, 0x18, self.name)
+        size = size_lo | unpack("<I", raw, 0x6C, self.name)[0] << 32
+        uid_hi, gid_hi = unpack("<HH", raw, 0x78, self.name)
         kind = kind_of(mode)
         if kind is None:
             raise SourceError(f"{self.name}: inode {ino} has unknown type {mode:o}")
@@ -212,22 +211,22 @@ class ExtFileSystem:
     def _xattrs(self, raw: bytes) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         if len(raw) > 0x84:
-            extra = struct.unpack_from("<H", raw, 0x80)[0]
+            extra = unpack("<H", raw, 0x80, self.name)[0]
             body = 0x80 + extra
-            if body + 4 <= len(raw) and struct.unpack_from("<I", raw, body)[0] == _XATTR_MAGIC:
+            if body + 4 <= len(raw) and unpack("<I", raw, body, self.name)[0] == _XATTR_MAGIC:
                 found.update(parse_xattrs(raw[body + 4 :], 0, raw[body + 4 :]))
-        acl = struct.unpack_from("<I", raw, 0x68)[0] | struct.unpack_from("<H", raw, 0x76)[0] << 32
+        acl = unpack("<I", raw, 0x68, self.name)[0] | unpack("<H", raw, 0x76, self.name)[0] << 32
         if acl:
             check(acl < self.sb.blocks, self.name, "corrupt ext: xattr block out of range")
             block = self._meta.read(acl * self.sb.block_size, self.sb.block_size)
-            if len(block) >= 32 and struct.unpack_from("<I", block, 0)[0] == _XATTR_MAGIC:
+            if len(block) >= 32 and unpack("<I", block, 0, self.name)[0] == _XATTR_MAGIC:
                 for key, value in parse_xattrs(block, 32, block).items():
                     found.setdefault(key, value)
         return found
 
     def _runs(self, raw: bytes, flags: int) -> Runs:
         limit, block = self.sb.blocks, self.sb.block_size
-        size = struct.unpack_from("<I", raw, 4)[0] | struct.unpack_from("<I", raw, 0x6C)[0] << 32
+        size = unpack("<I", raw, 4, self.name)[0] | unpack("<I", raw, 0x6C, self.name)[0] << 32
         walk = extent_runs if flags & _FLAG_EXTENTS else block_map_runs
         return walk(self._meta, raw[0x28:0x64], block, limit=limit, size=size, name=self.name)
 
@@ -236,7 +235,7 @@ class ExtFileSystem:
         runs = self._maps.get(ino)
         if runs is None:
             raw = self._raw_inode(ino)
-            runs = self._runs(raw, struct.unpack_from("<I", raw, 0x20)[0])
+            runs = self._runs(raw, unpack("<I", raw, 0x20, self.name)[0])
             self._maps.put(ino, runs)
         return runs
 
@@ -257,8 +256,8 @@ class ExtFileSystem:
 
     def _data_sectors(self, raw: bytes) -> int:
         """``i_blocks`` without the external xattr block: 0 for a fast symlink."""
-        sectors: int = struct.unpack_from("<I", raw, 0x1C)[0]
-        if struct.unpack_from("<I", raw, 0x68)[0]:
+        sectors: int = unpack("<I", raw, 0x1C, self.name)[0]
+        if unpack("<I", raw, 0x68, self.name)[0]:
             sectors -= self.sb.block_size // 512
         return sectors
 
@@ -268,7 +267,7 @@ class ExtFileSystem:
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes, read from its extents only when called."""
         raw = self._raw_inode(ino)
-        flags = struct.unpack_from("<I", raw, 0x20)[0]
+        flags = unpack("<I", raw, 0x20, self.name)[0]
         self._refuse_encrypted(ino, flags, "content")
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
@@ -279,9 +278,9 @@ class ExtFileSystem:
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory, read linearly (htree blocks included)."""
         raw = self._raw_inode(ino)
-        mode, _uid, size = struct.unpack_from("<HHI", raw, 0)
+        mode, _uid, size = unpack("<HHI", raw, 0, self.name)
         check(kind_of(mode) is Kind.DIR, self.name, f"inode {ino} is not a directory")
-        flags = struct.unpack_from("<I", raw, 0x20)[0]
+        flags = unpack("<I", raw, 0x20, self.name)[0]
         self._refuse_encrypted(ino, flags, "names")
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))

@@ -8,11 +8,10 @@ FAT stores no owners or modes: entries are owned by root, directories ``0755`` a
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact
+from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact, unpack
 from analyzer.sources.disk.fsbase import Inode
 from analyzer.sources.entry import Blocks, Kind
 
@@ -40,10 +39,10 @@ class FatGeometry:
 def parse_boot(raw: bytes, device_size: int, name: str) -> FatGeometry:
     """Parse and validate a FAT boot sector."""
     check(raw[510:512] == b"\x55\xaa", name, "not a FAT file system")
-    bps, spc, reserved, nfats, root_entries, total16, _media, fat16 = struct.unpack_from(
-        "<HBHBHHBH", raw, 11
+    bps, spc, reserved, nfats, root_entries, total16, _media, fat16 = unpack(
+        "<HBHBHHBH", raw, 11, name
     )
-    total32, fat32, _flags, _ver, root_cluster = struct.unpack_from("<IIHHI", raw, 32)
+    total32, fat32, _flags, _ver, root_cluster = unpack("<IIHHI", raw, 32, name)
     check(
         bps in (512, 1024, 2048, 4096) and spc and spc & (spc - 1) == 0,
         name,
@@ -73,7 +72,7 @@ def parse_boot(raw: bytes, device_size: int, name: str) -> FatGeometry:
         root_cluster if bits == 32 else 0,
         data_sector * bps,
         clusters,
-        struct.unpack_from("<I", raw, id_at)[0],
+        unpack("<I", raw, id_at, name)[0],
         "" if label == "NO NAME" else label,
     )
 
@@ -113,13 +112,15 @@ class FatFileSystem:
         bits = self.geo.bits
         if bits == 12:
             raw = self._meta.read(self.geo.fat_offset + cluster + cluster // 2, 2)
-            value = struct.unpack("<H", raw)[0]
+            value = unpack("<H", raw, 0, self.name)[0]
             value = value >> 4 if cluster & 1 else value & 0xFFF
             return value if value < 0xFF8 else -1
         if bits == 16:
-            value = struct.unpack("<H", self._meta.read(self.geo.fat_offset + cluster * 2, 2))[0]
+            value = unpack(
+                "<H", self._meta.read(self.geo.fat_offset + cluster * 2, 2), 0, self.name
+            )[0]
             return value if value < 0xFFF8 else -1
-        value = struct.unpack("<I", self._meta.read(self.geo.fat_offset + cluster * 4, 4))[0]
+        value = unpack("<I", self._meta.read(self.geo.fat_offset + cluster * 4, 4), 0, self.name)[0]
         value &= 0x0FFFFFFF
         return value if value < 0x0FFFFFF8 else -1
 
@@ -186,9 +187,9 @@ class FatFileSystem:
             long_parts = []
             if name in (".", ".."):
                 continue
-            cluster = struct.unpack_from("<H", entry, 20)[0] << 16
-            cluster |= struct.unpack_from("<H", entry, 26)[0]
-            size = struct.unpack_from("<I", entry, 28)[0]
+            cluster = unpack("<H", entry, 20, self.name)[0] << 16
+            cluster |= unpack("<H", entry, 26, self.name)[0]
+            size = unpack("<I", entry, 28, self.name)[0]
             is_dir = bool(attr & _ATTR_DIR)
             if is_dir and cluster in (0, self.geo.root_cluster):
                 found.append((name, self.root))  # a link back to the root: a loop

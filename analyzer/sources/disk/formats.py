@@ -25,6 +25,8 @@ class Image:
     device: Device
     format: str
     files: list[FileDevice] = field(default_factory=list)
+    #: The logical sector size the format records (VHDX metadata), ``None`` when it has none.
+    sector: int | None = None
 
     def close(self) -> None:
         """Close every file the image opened."""
@@ -61,6 +63,8 @@ def open_image(path: str, references: References | None = None) -> Image:
     image = Image(file, "raw", [file])
     try:
         image.format, image.device = _open(file, references or References(), image.files, 0)
+        if isinstance(image.device, vhdx.VhdxDevice):
+            image.sector = image.device.layout.logical_sector
     except SourceError:
         image.close()
         raise

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from analyzer.errors import SourceError
+from analyzer.errors import SourceError, raise_bugs
 from analyzer.model import Level, Location, Notification
 from analyzer.sources.entry import Blocks, Entry, Kind, no_data
 
@@ -26,12 +26,13 @@ MAX_HOPS = 40
 #: Deepest directory nesting walked.
 MAX_DEPTH = 4096
 S_IFMT = 0o170000
-#: What decoding corrupt metadata can raise besides :class:`SourceError`.
+#: What decoding corrupt metadata can raise besides :class:`SourceError`: a short buffer
+#: unpacked outside :func:`~analyzer.sources.disk.device.unpack`, a field out of a
+#: conversion's range, a size too large, a tree too deep. ``KeyError`` and ``IndexError`` are
+#: not here: they are bugs, and surface as such (see :func:`analyzer.errors.raise_bugs`).
 CORRUPT: tuple[type[Exception], ...] = (
     struct.error,
     ValueError,
-    IndexError,
-    KeyError,
     OverflowError,
     RecursionError,
 )
@@ -176,6 +177,22 @@ class Walk:
             )
         )
 
+    def _failed(self, path: str, what: str, exc: Exception) -> None:
+        """Note a read error; a reader bug is re-raised, or noted as a crash in production."""
+        if isinstance(exc, READ_ERRORS):
+            self._note(path, f"{what}: {exc}")
+            return
+        if raise_bugs():
+            raise exc
+        self.notifications.append(
+            Notification(
+                Level.ERROR,
+                "disk.reader.crashed",
+                f"{self.layer}: {path}: {what}: the {self.fs.fstype} reader failed: {exc!r}",
+                Location(path, layer=self.layer),
+            )
+        )
+
     def entries(self) -> Iterator[tuple[Entry, Blocks]]:
         """Entries in parent-before-child order, names prefixed with the mount point."""
         fs = self.fs
@@ -188,8 +205,8 @@ class Walk:
             rel, ino, depth = pending.pop()
             try:
                 children = sorted(fs.listdir(ino))
-            except READ_ERRORS as exc:
-                self._note(self._path(rel), f"directory unreadable: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a reader bug is reported, see _failed
+                self._failed(self._path(rel), "directory unreadable", exc)
                 continue
             subdirs: list[tuple[str, int, int]] = []
             for name, child_ino in children:
@@ -199,8 +216,8 @@ class Walk:
                 path = self._path(child_rel)
                 try:
                     node = fs.inode(child_ino)
-                except READ_ERRORS as exc:
-                    self._note(path, f"inode {child_ino} unreadable: {exc}")
+                except Exception as exc:  # noqa: BLE001 - a reader bug is reported, see _failed
+                    self._failed(path, f"inode {child_ino} unreadable", exc)
                     continue
                 if node.kind is Kind.DIR:
                     if child_ino in visited or depth >= MAX_DEPTH:
@@ -221,8 +238,8 @@ class Walk:
                 if node.kind is Kind.FILE:
                     try:
                         data = fs.blocks(child_ino, node)
-                    except READ_ERRORS as exc:
-                        self._note(path, f"data unreadable: {exc}")
+                    except Exception as exc:  # noqa: BLE001 - a reader bug is reported
+                        self._failed(path, "data unreadable", exc)
                 yield self._entry(path, node, None), data
             pending.extend(reversed(subdirs))
 

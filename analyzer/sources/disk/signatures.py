@@ -18,12 +18,9 @@ from analyzer.errors import CorruptImage
 from analyzer.sources.disk import btrfs, btrfs_tree, ext4, fat, xfs
 from analyzer.sources.disk.device import Device
 from analyzer.sources.disk.fsbase import CORRUPT, FileSystem, Notes
-from analyzer.sources.disk.volumes import is_mbr
 
 #: Opens a file system: ``(device, volume name, notes)``.
 Opener = Callable[[Device, str, Notes], FileSystem]
-#: Sector sizes at which partition tables are looked for.
-SECTOR_SIZES = (512, 4096)
 #: Page sizes whose last ten bytes hold a swap signature.
 _SWAP_PAGES = (4096, 8192, 16384, 65536)
 _BCACHE_MAGIC = bytes.fromhex("c68573f64e1a45ca8265f57f48ba6d81")
@@ -153,13 +150,6 @@ def opener(name: str | None) -> Opener | None:
         if signature.name == name and signature.opener is not None:
             return signature.opener
     return None
-
-
-def has_table(device: Device) -> bool:
-    """True when a GPT header (at 512- or 4096-byte sectors) or an MBR starts ``device``."""
-    if any(device.read(sector, 8) == b"EFI PART" for sector in SECTOR_SIZES):
-        return True
-    return is_mbr(device.read(0, 512))
 
 
 def open_filesystem(device: Device, kind: str | None, name: str, notes: Notes) -> FileSystem | None:

@@ -1,20 +1,24 @@
 """Partition tables: MBR (with the EBR chain of logical partitions) and GPT.
 
 Partitions are numbered as Linux numbers them (``sda1``..``sda4`` primary, ``sda5``.. logical;
-GPT entries by slot). A partition that reaches past the end of the disk, or an EBR chain that
-loops, is a :class:`SourceError`; the caller decides whether that ends the scan.
+GPT entries by slot), at 512- or 4096-byte logical sectors. A partition that starts beyond
+the end of the disk, or an EBR chain that loops, is a :class:`SourceError`; one that only
+ends beyond it (a truncated image) is clamped with a warning.
 """
 
 from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import Device, check
+from analyzer.sources.disk.device import Device, SliceDevice, check
+from analyzer.sources.disk.signatures import match
 
 SECTOR = 512
+#: Logical sector sizes at which partition tables are looked for.
+SECTOR_SIZES = (SECTOR, 4096)
 _EXTENDED = (0x05, 0x0F, 0x85)
 _PROTECTIVE = 0xEE
 _MAX_LOGICAL = 128
@@ -78,19 +82,95 @@ class Partition:
         }
 
 
-def read_table(disk: Device, name: str) -> tuple[str, list[Partition]]:
-    """``("gpt" | "mbr" | "none", partitions)`` of ``disk``.
+@dataclass(frozen=True, slots=True)
+class PartitionTable:
+    """What :func:`read_table` found: the scheme, its sector size, partitions and warnings."""
 
-    A partition reaching past the end of the disk, or any other structural problem, raises
+    scheme: str
+    sector: int
+    partitions: list[Partition]
+    warnings: list[str]
+
+
+def read_table(disk: Device, name: str, sector: int | None = None) -> PartitionTable:
+    """The partition table of ``disk`` (scheme ``gpt``, ``mbr`` or ``none``).
+
+    GPT and MBR are looked for at 512- and 4096-byte logical sectors, the size the image
+    format records (``sector``) first; an MBR is read at the first size that puts a
+    recognisable volume at the start of a partition (at 512 bytes when none does). A
+    partition that starts inside the disk but runs past its end (a truncated image) is
+    clamped with a warning, as Linux does; any other structural problem raises
     :class:`SourceError` naming it.
     """
-    for sector in (SECTOR, 4096):
-        if disk.read(sector, 8) == b"EFI PART":
-            return "gpt", _gpt(disk, name, sector)
+    sizes = _sizes(sector)
+    for size in sizes:
+        if disk.read(size, 8) == b"EFI PART":
+            return _gpt(_Reader(disk, name, size))
     mbr = disk.read(0, SECTOR)
-    if is_mbr(mbr):
-        return "mbr", _mbr(disk, name, mbr)
-    return "none", []
+    if not is_mbr(mbr):
+        return PartitionTable("none", sizes[0], [], [])
+    tables: list[PartitionTable] = []
+    errors: list[SourceError] = []
+    for size in sizes:
+        try:
+            tables.append(_mbr(_Reader(disk, name, size), mbr))
+        except SourceError as exc:
+            errors.append(exc)
+    for table in tables:
+        if _holds_volume(disk, table.partitions):
+            return table
+    if not tables:
+        raise errors[0]
+    return tables[0]
+
+
+def has_table(device: Device) -> bool:
+    """True when a GPT header (at 512- or 4096-byte sectors) or an MBR starts ``device``."""
+    if any(device.read(size, 8) == b"EFI PART" for size in SECTOR_SIZES):
+        return True
+    return is_mbr(device.read(0, SECTOR))
+
+
+def _sizes(sector: int | None) -> tuple[int, ...]:
+    return (sector, *(s for s in SECTOR_SIZES if s != sector)) if sector else SECTOR_SIZES
+
+
+def _holds_volume(disk: Device, parts: list[Partition]) -> bool:
+    return any(match(SliceDevice(disk, p.start, p.size)) is not None for p in parts)
+
+
+@dataclass
+class _Reader:
+    """A table being read: the disk, its name, the sector size and the warnings so far."""
+
+    disk: Device
+    name: str
+    sector: int
+    warnings: list[str] = field(default_factory=list)
+
+    def checked(self, index: int, start: int, size: int, end_limit: int | None = None) -> int:
+        """The size of partition ``index``, clamped to the disk when only its end is beyond.
+
+        ``end_limit`` is where the table says the disk ends (GPT's last usable byte); a
+        partition beyond it is corrupt, not truncated.
+        """
+        disk_size = self.disk.size
+        beyond_table = end_limit is not None and start + size > end_limit
+        if size == 0 or start >= disk_size or beyond_table:
+            raise SourceError(
+                f"{self.name}: corrupt partition table: partition {index} beyond end of disk"
+            )
+        if start + size > disk_size:
+            self.warnings.append(
+                f"{self.name}: partition {index} runs {start + size - disk_size} bytes past the "
+                "end of the disk (a truncated image); read up to the end"
+            )
+            return disk_size - start
+        return size
+
+    def table(self, scheme: str, parts: list[Partition]) -> PartitionTable:
+        """The table read."""
+        return PartitionTable(scheme, self.sector, parts, self.warnings)
 
 
 def is_mbr(sector: bytes) -> bool:
@@ -117,12 +197,7 @@ def _plausible_mbr(sector: bytes) -> bool:
     return bool(used) and all(status in (0, 0x80) for status, *_ in entries)
 
 
-def _checked(disk: Device, name: str, index: int, start: int, size: int) -> None:
-    if start + size > disk.size or size == 0:
-        raise SourceError(f"{name}: corrupt partition table: partition {index} beyond end of disk")
-
-
-def _mbr(disk: Device, name: str, sector: bytes) -> list[Partition]:
+def _mbr(table: _Reader, sector: bytes) -> PartitionTable:
     signature = struct.unpack_from("<I", sector, 440)[0]
     parts: list[Partition] = []
     extended: tuple[int, int] | None = None
@@ -130,29 +205,33 @@ def _mbr(disk: Device, name: str, sector: bytes) -> list[Partition]:
         if ptype == 0 or count == 0:
             continue
         if ptype == _PROTECTIVE:
-            raise SourceError(f"{name}: protective MBR without a GPT header")
-        _checked(disk, name, slot, start * SECTOR, count * SECTOR)
+            raise SourceError(f"{table.name}: protective MBR without a GPT header")
         if ptype in _EXTENDED:
+            table.checked(slot, start * table.sector, count * table.sector)
             extended = (start, count)
             continue
-        parts.append(_mbr_part(slot, start, count, ptype, signature))
+        parts.append(_mbr_part(table, slot, start, count, ptype, signature))
     if extended is not None:
-        parts += _logical(disk, name, extended, signature)
-    return parts
+        parts += _logical(table, extended, signature)
+    return table.table("mbr", parts)
 
 
-def _mbr_part(index: int, start: int, count: int, ptype: int, signature: int) -> Partition:
+def _mbr_part(
+    table: _Reader, index: int, start: int, count: int, ptype: int, signature: int
+) -> Partition:
+    size = table.checked(index, start * table.sector, count * table.sector)
     return Partition(
         index,
-        start * SECTOR,
-        count * SECTOR,
+        start * table.sector,
+        size,
         f"0x{ptype:02x}",
         "mbr",
         f"{signature:08x}-{index:02d}",
     )
 
 
-def _logical(disk: Device, name: str, extended: tuple[int, int], sig: int) -> list[Partition]:
+def _logical(table: _Reader, extended: tuple[int, int], sig: int) -> list[Partition]:
+    disk, name, unit = table.disk, table.name, table.sector
     base, _count = extended
     parts: list[Partition] = []
     seen: set[int] = set()
@@ -161,14 +240,13 @@ def _logical(disk: Device, name: str, extended: tuple[int, int], sig: int) -> li
     while ebr not in seen:
         check(len(seen) < _MAX_LOGICAL, name, "corrupt MBR: too many logical partitions")
         seen.add(ebr)
-        sector = disk.read(ebr * SECTOR, SECTOR)
+        sector = disk.read(ebr * unit, SECTOR)
         if len(sector) != SECTOR or sector[510:512] != b"\x55\xaa":
             raise SourceError(f"{name}: corrupt MBR: bad extended boot record at sector {ebr}")
         entries = _mbr_entries(sector)
         _s, ptype, start, count = entries[0]
         if ptype and count:
-            _checked(disk, name, index, (ebr + start) * SECTOR, count * SECTOR)
-            parts.append(_mbr_part(index, ebr + start, count, ptype, sig))
+            parts.append(_mbr_part(table, index, ebr + start, count, ptype, sig))
             index += 1
         _s, next_type, next_start, _n = entries[1]
         if next_type not in _EXTENDED or next_start == 0:
@@ -177,9 +255,11 @@ def _logical(disk: Device, name: str, extended: tuple[int, int], sig: int) -> li
     raise SourceError(f"{name}: corrupt MBR: extended partition chain loops")
 
 
-def _gpt(disk: Device, name: str, sector: int) -> list[Partition]:
+def _gpt(reader: _Reader) -> PartitionTable:
+    disk, name, sector = reader.disk, reader.name, reader.sector
     header = disk.read(sector, 92)
     check(len(header) == 92, name, "corrupt GPT: header beyond end of disk")
+    last_usable = struct.unpack_from("<Q", header, 48)[0]
     entries_lba, count, entry_size = struct.unpack_from("<QII", header, 72)
     check(0 < count <= _MAX_GPT_ENTRIES, name, "corrupt GPT: bad number of partition entries")
     check(128 <= entry_size <= 4096 and entry_size % 8 == 0, name, "corrupt GPT: bad entry size")
@@ -198,7 +278,7 @@ def _gpt(disk: Device, name: str, sector: int) -> list[Partition]:
         label = raw[56:128].decode("utf-16-le", "replace").split("\0", 1)[0]
         check(last >= first, name, f"corrupt GPT: partition {slot + 1} ends before it starts")
         start, size = first * sector, (last - first + 1) * sector
-        _checked(disk, name, slot + 1, start, size)
+        size = reader.checked(slot + 1, start, size, (last_usable + 1) * sector)
         parts.append(Partition(slot + 1, start, size, ptype, "gpt", unique, label or None))
     parts.sort(key=lambda p: p.start)
-    return parts
+    return reader.table("gpt", parts)

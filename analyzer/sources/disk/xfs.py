@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
-from analyzer.sources.disk.device import LRU, CachedDevice, Device, MappedData, check, read_exact
+from analyzer.sources.disk.device import (
+    LRU,
+    CachedDevice,
+    Device,
+    MappedData,
+    check,
+    read_exact,
+    unpack,
+)
 from analyzer.sources.disk.ext4_super import unsupported
 from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
 from analyzer.sources.disk.runs import RunCollector, Runs
@@ -74,15 +82,15 @@ class XfsSuperblock:
 def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
     """Parse and validate an XFS superblock (sector 0)."""
     check(raw[:4] == MAGIC, name, "not an XFS file system")
-    block, dblocks = struct.unpack_from(">IQ", raw, 4)
-    root = struct.unpack_from(">Q", raw, 56)[0]
-    agblocks, agcount = struct.unpack_from(">II", raw, 84)
-    versionnum, sectsize, inodesize = struct.unpack_from(">HHH", raw, 100)
+    block, dblocks = unpack(">IQ", raw, 4, name)
+    root = unpack(">Q", raw, 56, name)[0]
+    agblocks, agcount = unpack(">II", raw, 84, name)
+    versionnum, sectsize, inodesize = unpack(">HHH", raw, 100, name)
     label = raw[108:120].split(b"\0", 1)[0].decode("utf-8", "replace")
     _blocklog, _sectlog, _inodelog, inopblog, agblklog = raw[120:125]
     dirblklog = raw[192]
-    features2 = struct.unpack_from(">I", raw, 200)[0]
-    incompat = struct.unpack_from(">I", raw, 216)[0]
+    features2 = unpack(">I", raw, 200, name)[0]
+    incompat = unpack(">I", raw, 216, name)[0]
     version = versionnum & 0xF
     check(version in (4, 5), name, f"unsupported XFS version {version}")
     check(512 <= block <= 65536 and block & (block - 1) == 0, name, "corrupt XFS: block size")
@@ -104,7 +112,7 @@ def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
     check(dirblklog <= 8, name, "corrupt XFS: directory block size")
     ftype = bool(incompat & 1) if version == 5 else bool(features2 & 0x200)
     if version == 5:
-        ro_compat = struct.unpack_from(">I", raw, 212)[0]
+        ro_compat = unpack(">I", raw, 212, name)[0]
         refused = unsupported(incompat, INCOMPAT, "incompat")
         refused += unsupported(ro_compat, RO_COMPAT, "ro_compat")
         if refused:
@@ -182,24 +190,24 @@ class XfsFileSystem:
         return raw[self._core : end], raw[end:] if forkoff else b""
 
     def _counts(self, raw: bytes) -> tuple[int, int]:
-        flags2 = struct.unpack_from(">Q", raw, 120)[0] if raw[4] >= 3 else 0
+        flags2 = unpack(">Q", raw, 120, self.name)[0] if raw[4] >= 3 else 0
         if flags2 & _NREXT64:
-            return struct.unpack_from(">Q", raw, 24)[0], struct.unpack_from(">I", raw, 76)[0]
-        nextents, anextents = struct.unpack_from(">IH", raw, 76)
+            return unpack(">Q", raw, 24, self.name)[0], unpack(">I", raw, 76, self.name)[0]
+        nextents, anextents = unpack(">IH", raw, 76, self.name)
         return nextents, anextents
 
     def inode(self, ino: int) -> Inode:
         """Decode inode ``ino``."""
         raw = self._raw(ino)
-        mode, version, fmt, onlink, uid, gid, nlink = struct.unpack_from(">HBBHIII", raw, 2)
-        size = struct.unpack_from(">Q", raw, 56)[0]
+        mode, version, fmt, onlink, uid, gid, nlink = unpack(">HBBHIII", raw, 2, self.name)
+        size = unpack(">Q", raw, 56, self.name)[0]
         kind = kind_of(mode)
         if kind is None:
             raise SourceError(f"{self.name}: inode {ino} has unknown type {mode:o}")
         data_fork, attr_fork = self._forks(raw)
         rdev = None
         if kind in (Kind.CHAR, Kind.BLOCK) and fmt == _FMT_DEV:
-            dev = struct.unpack_from(">I", data_fork, 0)[0]
+            dev = unpack(">I", data_fork, 0, self.name)[0]
             rdev = (dev >> 18) & 0x3FFF, dev & 0x3FFFF
         link = self._symlink(raw, fmt, size, data_fork) if kind is Kind.SYMLINK else None
         xattrs = self._xattrs(raw, attr_fork)
@@ -237,10 +245,10 @@ class XfsFileSystem:
 
     def _bmbt(self, root: bytes, runs: RunCollector) -> None:
         """Walk a bmbt from its root in the fork, leaves in key order."""
-        level, numrecs = struct.unpack_from(">HH", root, 0)
+        level, numrecs = unpack(">HH", root, 0, self.name)
         maxrecs = (len(root) - 4) // 16
         check(numrecs <= maxrecs and level > 0, self.name, "corrupt XFS: bmbt root")
-        ptrs = struct.unpack_from(f">{numrecs}Q", root, 4 + maxrecs * 8)
+        ptrs = unpack(f">{numrecs}Q", root, 4 + maxrecs * 8, self.name)
         header = 72 if self.sb.version == 5 else 24
         block = self.sb.block_size
         node_max = (block - header) // 16
@@ -249,12 +257,12 @@ class XfsFileSystem:
             ptr, expected = pending.pop()
             runs.visit(ptr)
             data = self._meta.read(self.fsblock(ptr), block)
-            lvl, count = struct.unpack_from(">HH", data, 4)
+            lvl, count = unpack(">HH", data, 4, self.name)
             check(lvl == expected and count <= node_max, self.name, "corrupt XFS: bmbt block")
             if lvl == 0:
                 self._records(data, header, count, runs)
             else:
-                children = struct.unpack_from(f">{count}Q", data, header + node_max * 8)
+                children = unpack(f">{count}Q", data, header + node_max * 8, self.name)
                 pending += [(c, lvl - 1) for c in reversed(children)]
 
     def _fork_runs(self, raw: bytes, attr: bool = False) -> Runs:
@@ -264,7 +272,7 @@ class XfsFileSystem:
         if attr:
             volume = self.sb.blocks * self.sb.block_size
             return self._runs(attr_fork, raw[83], anextents, volume)
-        size = struct.unpack_from(">Q", raw, 56)[0]
+        size = unpack(">Q", raw, 56, self.name)[0]
         return self._runs(data_fork, raw[5], nextents, size)
 
     def _file_runs(self, ino: int) -> Runs:
@@ -285,7 +293,7 @@ class XfsFileSystem:
             for at in range(physical, physical + length, block):
                 data = self._meta.read(at, block)
                 if data[:4] == _SYMLINK_MAGIC:
-                    count = struct.unpack_from(">I", data, 8)[0]
+                    count = unpack(">I", data, 8, self.name)[0]
                     out += data[56 : 56 + count]
                 else:
                     out += data
@@ -308,7 +316,7 @@ class XfsFileSystem:
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes (inline or from its extents)."""
         raw = self._raw(ino)
-        if struct.unpack_from(">H", raw, 90)[0] & _DIFLAG_REALTIME:
+        if unpack(">H", raw, 90, self.name)[0] & _DIFLAG_REALTIME:
             raise UnsupportedFeature(
                 f"{self.name}: inode {ino} keeps its data on the XFS realtime device, "
                 "which is not read"
@@ -323,7 +331,7 @@ class XfsFileSystem:
         """Names and inode numbers of a directory in any of the four formats."""
         raw = self._raw(ino)
         check(
-            kind_of(struct.unpack_from(">H", raw, 2)[0]) is Kind.DIR,
+            kind_of(unpack(">H", raw, 2, self.name)[0]) is Kind.DIR,
             self.name,
             f"inode {ino} is not a directory",
         )
