@@ -125,12 +125,18 @@ def test_exit_code_is_the_worst_over_the_targets(
     assert fleet_exit_code(FleetResult(reports, TOOL_VERSION), "error", strict) == expected
 
 
-def test_ctrl_c_cancels_and_leaves_no_worker_behind(targets: list[str]) -> None:
-    """SIGINT to the whole process group, as a terminal sends it, while workers start.
+def test_ctrl_c_cancels_and_leaves_no_worker_behind(targets: list[str], tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it, while targets are scanned.
 
-    The cluster listens on loopback only, on free ports.
+    Two of the targets are named pipes that no one writes to: their scans wait for input, so
+    the interrupt always arrives while the fleet is still running. The cluster listens on
+    loopback only, on free ports.
     """
-    command = [sys.executable, "-m", "analyzer", "scan", *targets, "--workers", "2",
+    pipes = [tmp_path / f"stalled-{n}.tar" for n in range(2)]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+    stalled = [f"tar:{pipe}" for pipe in pipes]
+    command = [sys.executable, "-m", "analyzer", "scan", *targets, *stalled, "--workers", "2",
                "--format", "json", "-o", os.devnull, *PROFILE_ARGS]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen(
