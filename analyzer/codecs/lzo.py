@@ -192,12 +192,13 @@ def lzop_blocks(data: bytes) -> Iterator[bytes]:
         yield block if src_len == dst_len else decompress_block(block, dst_len)
 
 
-def btrfs_decompress(data: bytes, out_len: int, sector: int) -> bytes:
+def btrfs_decompress(data: bytes, out_len: int, sector: int, first: int = 0) -> bytes:
     """Decompress a btrfs LZO extent: a total length, then length-prefixed segments.
 
-    Each segment holds at most one ``sector`` of output (less where the file ends); a segment
+    Each segment holds one ``sector`` of output (less at the end of the file); a segment
     header never straddles a sector boundary (the writer pads to the next sector instead).
-    ``out_len`` is the extent's uncompressed size; the result may be shorter.
+    Returns the output from segment ``first`` (byte ``first * sector``) up to byte
+    ``out_len``: earlier segments are skipped by their headers, not decoded.
     """
     src = _Input(data)
     total = int.from_bytes(src.take(4), "little")
@@ -205,12 +206,16 @@ def btrfs_decompress(data: bytes, out_len: int, sector: int) -> bytes:
         raise LzoError(f"btrfs LZO extent claims {total} bytes, has {len(data)}")
     src.data = data[:total]
     out = bytearray()
-    while len(out) < out_len and src.pos < total:
+    done = 0
+    while done < out_len and src.pos < total:
         left = sector - src.pos % sector
         if left < 4:
             src.take(left)
         seg_len = int.from_bytes(src.take(4), "little")
         if seg_len > sector + sector // 16 + 64 + 3:
             raise LzoError(f"btrfs LZO segment of {seg_len} bytes is larger than one sector")
-        out += decompress_block(src.take(seg_len), min(sector, out_len - len(out)), exact=False)
-    return bytes(out)
+        segment = src.take(seg_len)
+        if done >= first * sector:
+            out += decompress_block(segment, sector, exact=False)
+        done += sector
+    return bytes(out[: max(0, out_len - first * sector)])

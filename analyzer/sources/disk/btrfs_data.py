@@ -29,6 +29,10 @@ MAX_EXTENT = 128 * 1024
 MAX_INLINE = 64 * 1024
 #: Decompressed extents kept per file system (each at most ``MAX_EXTENT`` bytes).
 _CACHED_EXTENTS = 8
+#: zlib/zstd output decompressed beyond what a read asks for (pure-Python LZO decodes only
+#: the segments a read covers).
+_READ_AHEAD = 64 * 1024
+_LZO = 2
 _EXTENT = struct.Struct("<QQBBHB")
 _REGULAR = struct.Struct("<QQQQ")
 _INLINE, _PREALLOC = 0, 2
@@ -48,14 +52,17 @@ class Compressed:
     method: int
 
 
-def decompress(method: int, data: bytes, ram: int, sector: int, name: str) -> bytes:
-    """Decompress one extent's stored bytes to (at most) ``ram`` bytes."""
+def decompress(method: int, data: bytes, ram: int, sector: int, name: str, first: int = 0) -> bytes:
+    """Decompress one extent's stored bytes to (at most) ``ram`` bytes.
+
+    For LZO, output starts at segment ``first`` (see :func:`btrfs_decompress`).
+    """
     check(ram <= MAX_EXTENT, name, f"corrupt btrfs: compressed extent of {ram} bytes")
     try:
         if method == 1:
             return zlib.decompressobj().decompress(data, ram)
         if method == 2:
-            return btrfs_decompress(data, ram, sector)
+            return btrfs_decompress(data, ram, sector, first)
         if method == 3:
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
             return reader.read(ram)
@@ -65,22 +72,37 @@ def decompress(method: int, data: bytes, ram: int, sector: int, name: str) -> by
 
 
 class ExtentCache:
-    """The last few decompressed extents of one file system, by device offset."""
+    """Decompressed pieces of the last few extents of one file system, by device offset.
+
+    A read decompresses only what it needs: a zlib or zstd prefix up to its end (plus
+    :data:`_READ_AHEAD`, cheap in C), or the LZO segments (one per sector) that it covers.
+    """
 
     def __init__(self, device: Device, sector: int, name: str) -> None:
         self.device = device
         self.sector = sector
         self.name = name
-        self._lru = LRU[int, bytes](_CACHED_EXTENTS)
+        self._lru = LRU[int, tuple[int, bytes, bool]](_CACHED_EXTENTS)
 
-    def plain(self, extent: Compressed) -> bytes:
-        """The decompressed bytes of ``extent``."""
+    def piece(self, extent: Compressed, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of the decompressed ``extent`` (fewer past its end)."""
         found = self._lru.get(extent.physical)
-        if found is None:
-            stored = self.device.read(extent.physical, extent.stored)
-            found = decompress(extent.method, stored, extent.ram, self.sector, self.name)
-            self._lru.put(extent.physical, found)
-        return found
+        if found is not None:
+            offset, plain, whole = found
+            if offset <= start and (whole or end <= offset + len(plain)):
+                return plain[start - offset : end - offset]
+        ahead = 0 if extent.method == _LZO else _READ_AHEAD
+        want = min(extent.ram, max(end, start + ahead))
+        stored = self.device.read(extent.physical, extent.stored)
+        if extent.method == _LZO:
+            first = start // self.sector
+            offset = first * self.sector
+            plain = decompress(extent.method, stored, want, self.sector, self.name, first)
+        else:
+            offset = 0
+            plain = decompress(extent.method, stored, want, self.sector, self.name)
+        self._lru.put(extent.physical, (offset, plain, want == extent.ram))
+        return plain[start - offset : end - offset]
 
 
 def file_data(
@@ -154,8 +176,7 @@ class ExtentData:
             hi = min(end, extent.logical + extent.length)
             if lo >= hi:
                 continue
-            plain = self._cache.plain(extent)
             start = extent.skip + lo - extent.logical
-            piece = plain[start : start + hi - lo]
+            piece = self._cache.piece(extent, start, start + hi - lo)
             out[lo - offset : lo - offset + len(piece)] = piece
         return bytes(out)

@@ -138,7 +138,10 @@ def test_compressed_extents_read_back(compressed: dict[str, Path], src: Path, me
     fs = BtrfsFileSystem(FileDevice(str(image)), "z")
     found = lookup(fs, "/usr/share/doc/text")
     assert found is not None
-    assert isinstance(fs.blocks(*found), ExtentData)
+    data = fs.blocks(*found)
+    assert isinstance(data, ExtentData)
+    for offset, size in ((0, 1), (4095, 2), (131_000, 5000), (200_000, 70_000), (len(TEXT) - 3, 9)):
+        assert data.read_at(offset, size) == TEXT[offset : offset + size]
     tree, source = scan(image)
     assert tree.read("/nested/inside") == b"in a nested subvolume\n"
     assert tree.listdir("/snap") == []
