@@ -1,20 +1,14 @@
 """Images in a real Docker daemon, scanned through the SDK.
 
-A private ``dockerd`` (Debian's ``docker.io``) is started on a socket under the test's temporary
-directory, with no iptables, no bridge, the vfs storage driver and private data and exec
-roots; the tests load an archive they wrote (no pulls, no network) and stop the daemon at the
-end.
+The session's private ``dockerd`` (``daemon`` in tests/dockerdaemon.py) holds an archive the
+tests wrote and loaded: no pulls, no network.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -27,70 +21,23 @@ from analyzer.model import Outcome, TargetKind
 from analyzer.pipeline import Config, analyze
 
 ROOT = Path(__file__).resolve().parents[3]
-START_TIMEOUT = 60.0
-
-
-def _ping(socket: Path) -> bool:
-    try:
-        client = docker.DockerClient(base_url=f"unix://{socket}", version="auto", timeout=5)
-    except docker.errors.DockerException:
-        return False
-    try:
-        return bool(client.ping())
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
-    finally:
-        client.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
-def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``DOCKER_HOST`` of a private daemon holding the image ``demo:v1``."""
-    if shutil.which("dockerd") is None:
-        pytest.fail("dockerd is not installed (Debian package docker.io; 'make deps' installs it)")
-    root = tmp_path_factory.mktemp("dockerd")
-    socket = root / "docker.sock"
-    log = open(root / "dockerd.log", "wb")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [
-            "dockerd", "--iptables=false", "--bridge=none", "--storage-driver=vfs",
-            f"--data-root={root / 'data'}", f"--exec-root={root / 'exec'}",
-            f"--pidfile={root / 'dockerd.pid'}", "-H", f"unix://{socket}",
-        ],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+def dockerd(daemon: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``DOCKER_HOST`` of the session's private daemon, holding the image ``demo:v1``."""
+    root = tmp_path_factory.mktemp("demo-image")
+    # docker 20.10 cannot load zstd layers: the plain and gzip layers only
+    full = sample_image(root / "layers")
+    image = Image(full.layers[:2], config=full.config)
+    files, links = docker_files(image, "demo:v1")
+    archive = write_tar(files, root / "demo.tar", links)
+    client = docker.DockerClient(base_url=daemon, version="auto")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _ping(socket):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                tail = (root / "dockerd.log").read_text(errors="replace")[-2000:]
-                pytest.fail(f"dockerd did not start (exit {process.poll()}):\n{tail}")
-            time.sleep(0.2)
-        # docker 20.10 cannot load zstd layers: the plain and gzip layers only
-        full = sample_image(root / "layers")
-        image = Image(full.layers[:2], config=full.config)
-        files, links = docker_files(image, "demo:v1")
-        archive = write_tar(files, root / "demo.tar", links)
-        client = docker.DockerClient(base_url=f"unix://{socket}", version="auto")
-        try:
-            client.images.load(archive.read_bytes())
-        finally:
-            client.close()
-        yield f"unix://{socket}"
+        client.images.load(archive.read_bytes())
     finally:
-        _stop(process)
-        log.close()
+        client.close()
+    return daemon
 
 
 def test_image_in_the_daemon_scans_through_the_sdk(
