@@ -11,8 +11,13 @@ DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfs
         strace binutils python3 mmdebstrap btrfs-progs cryptsetup-bin
 APT := apt-get -o DPkg::Lock::Timeout=600
 DEMO := demo-out
+# The runtime dependencies' wheels and pip's: the wheel test and the image build install from it
+# with no index.
+WHEELHOUSE := .wheelhouse
+IMAGE ?= imgaudit:latest
+BASE ?= debian:bookworm-slim
 
-.PHONY: all deps venv demo test lint typecheck unit bench clean
+.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench clean
 
 all: test
 
@@ -34,6 +39,24 @@ $(VENV)/.stamp: pyproject.toml .stamp-debs
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
+wheel: venv
+	rm -rf build dist/imgaudit-*.whl
+	$(PY) -m pip wheel -q --no-build-isolation --no-deps --wheel-dir dist .
+	@ls dist/imgaudit-*.whl
+
+wheelhouse: $(WHEELHOUSE)/.stamp
+$(WHEELHOUSE)/.stamp: pyproject.toml $(VENV)/.stamp
+	rm -rf $(WHEELHOUSE)
+	$(PY) -m pip download -q --only-binary=:all: --dest $(WHEELHOUSE) . pip
+	@touch $@
+
+# The build context is the Dockerfile and wheels/ only; BASE=... picks another Debian base.
+image: wheel wheelhouse
+	rm -rf build/image && mkdir -p build/image/wheels
+	cp Dockerfile build/image/
+	cp dist/imgaudit-*.whl $(WHEELHOUSE)/*.whl build/image/wheels/
+	docker build --build-arg BASE=$(BASE) -t $(IMAGE) build/image
+
 demo: venv
 	$(PY) examples/build_demo.py $(DEMO)
 	@echo "== imgaudit scan $(DEMO)/golden.qcow2 --profile k0s --profile golden-image"
@@ -50,7 +73,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-unit: venv
+unit: venv wheelhouse
 	$(VENV)/bin/pytest -q
 
 test: lint typecheck unit
@@ -59,4 +82,4 @@ bench: venv
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .stamp-debs $(DEMO) bench-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .stamp-debs $(WHEELHOUSE) build dist $(DEMO) bench-out .pytest_cache .mypy_cache .ruff_cache

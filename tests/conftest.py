@@ -2,11 +2,18 @@
 
 ``tests/sources/disk`` is put there too, so that any test can build disks with
 ``disk_builders`` (``to_disk`` and the tools behind it).
+
+Session fixtures used by several directories are made known here, so that every module
+shares one: the private Docker daemon (``daemon``), the installed wheel (``installed``) and
+the demo's disk image (``demo``).
 """
 
 import os
 import sys
 from pathlib import Path
+
+from dockerdaemon import daemon
+from wheelbuild import demo, installed
 
 from analyzer.errors import RAISE_BUGS_ENV
 
@@ -14,3 +21,5 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "sources" / "disk"))
 
 # reader bugs (KeyError, IndexError, ...) crash the tests instead of becoming notifications
 os.environ[RAISE_BUGS_ENV] = "1"
+
+__all__ = ["daemon", "demo", "installed"]
