@@ -18,15 +18,13 @@ import docker
 import pytest
 from builders import File, make_tree, to_tar
 from debianbase import base_tar
+from readme import PROFILE_ARGS, block, checkout_report, run_line
 from wheelbuild import ROOT, Installed, wheelhouse
 
-from analyzer.pipeline import Config, analyze
 from analyzer.policy.packs import tool_version
-from analyzer.report import FORMATS, ReportOptions
 
 BASE = "imgaudit-test-base:bookworm"
 IMAGE = "imgaudit:test"
-PROFILES = ("--profile", "k0s", "--profile", "golden-image")
 #: The non-root user the Dockerfile runs as.
 USER = "10001:10001"
 
@@ -76,8 +74,7 @@ def run(client: docker.DockerClient, *args: str, **options: Any) -> tuple[int, s
 
 def in_tree(target: str) -> dict[str, Any]:
     """The checkout's JSON report for ``target``."""
-    result = analyze(Config(target, profiles=("k0s", "golden-image")))
-    doc: dict[str, Any] = json.loads(FORMATS["json"](result, ReportOptions()))
+    doc: dict[str, Any] = json.loads(checkout_report(target))
     return doc
 
 
@@ -93,7 +90,7 @@ def test_image_scans_a_mounted_qcow2(client: docker.DockerClient, image: str, de
     os.chmod(demo.parent, 0o755)
     os.chmod(demo, 0o644)
     code, out, err = run(
-        client, "scan", demo.name, *PROFILES, "--format", "json",
+        client, "scan", demo.name, *PROFILE_ARGS, "--format", "json",
         volumes={str(demo.parent): {"bind": "/work", "mode": "ro"}},
     )  # fmt: skip
     assert code == 1, err
@@ -103,25 +100,59 @@ def test_image_scans_a_mounted_qcow2(client: docker.DockerClient, image: str, de
     assert got == expected
 
 
-def test_image_scans_a_docker_reference_through_the_socket(
-    client: docker.DockerClient, image: str, daemon: str, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+@pytest.fixture(scope="module")
+def tiny(client: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A one-layer image in the daemon with a machine-id and no kernel."""
     tree = make_tree({
         "etc/hosts": "127.0.0.1 localhost\n",
         "etc/machine-id": "0123456789abcdef0123456789abcdef\n",
         "bin/mount": File(b"#!/bin/sh\n", mode=0o755),
     })  # fmt: skip
-    client.api.import_image_from_file(str(to_tar(tree, tmp_path / "tiny.tar")), "tiny", "v1")
+    archive = to_tar(tree, tmp_path_factory.mktemp("tiny") / "tiny.tar")
+    client.api.import_image_from_file(str(archive), "tiny", "v1")
+    return "tiny:v1"
+
+
+def test_image_scans_a_docker_reference_through_the_socket(
+    client: docker.DockerClient, image: str, tiny: str, daemon: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     socket = daemon.removeprefix("unix://")
     code, out, err = run(
-        client, "scan", "docker:tiny:v1", *PROFILES, "--format", "json",
+        client, "scan", f"docker:{tiny}", *PROFILE_ARGS, "--format", "json",
         volumes={socket: {"bind": "/var/run/docker.sock", "mode": "rw"}},
         group_add=[str(os.stat(socket).st_gid)],
     )  # fmt: skip
     assert code == 1, err
     monkeypatch.setenv("DOCKER_HOST", daemon)
-    assert json.loads(out) == in_tree("docker:tiny:v1")
-    code, _, err = run(client, "scan", "docker:tiny:v1")
+    assert json.loads(out) == in_tree(f"docker:{tiny}")
+    code, _, err = run(client, "scan", f"docker:{tiny}")
     assert code == 2
-    assert err.startswith("imgaudit: docker:tiny:v1: no Docker daemon answers at ")
+    assert err.startswith(f"imgaudit: docker:{tiny}: no Docker daemon answers at ")
+
+
+def test_readme_container_lines_run_as_written(
+    client: docker.DockerClient, image: str, tiny: str, daemon: str, demo: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    client.images.get(image).tag("imgaudit", "latest")
+    client.images.get(tiny).tag("myapp", "1.0")
+    work = tmp_path / "work"
+    work.mkdir(mode=0o755)
+    os.chmod(work, 0o755)
+    shutil.copy2(demo, work / "golden.qcow2")
+    os.chmod(work / "golden.qcow2", 0o644)
+    socket = daemon.removeprefix("unix://")
+    env = {**os.environ, "DOCKER_HOST": daemon}
+    lines = [
+        line.replace("-v /var/run/docker.sock:", f"-v {socket}:").replace(
+            "%g /var/run/docker.sock", f"%g {socket}"
+        )
+        for line in block("make image")
+    ]
+    done = [run_line(line, work, env) for line in lines]
+    assert [d.returncode for d in done] == [0, 1, 1], [d.stderr for d in done]
+    monkeypatch.chdir(work)
+    assert done[1].stdout == checkout_report("golden.qcow2", "text")
+    monkeypatch.setenv("DOCKER_HOST", daemon)
+    assert done[2].stdout == checkout_report("docker:myapp:1.0", "text", ("k0s",))

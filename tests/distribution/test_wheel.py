@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,19 +12,10 @@ from pathlib import Path
 
 import pytest
 from builders import File, Item, make_tree, to_dir, to_tar
-from wheelbuild import ROOT, Installed
+from readme import PROFILE_ARGS, block, checkout_report, run_line
+from wheelbuild import ROOT, Installed, wheelhouse
 
-from analyzer.pipeline import Config, analyze, load_all_rules
-from analyzer.report import FORMATS, ReportOptions
-
-#: The demo's scan, as the README shows it.
-PROFILES = ("--profile", "k0s", "--profile", "golden-image")
-
-
-def in_tree_json(target: str, fmt: str = "json") -> str:
-    """The checkout's report (JSON unless ``fmt``) for ``target`` with the README's profiles."""
-    result = analyze(Config(target, profiles=("k0s", "golden-image")))
-    return FORMATS[fmt](result, ReportOptions())
+from analyzer.pipeline import load_all_rules
 
 
 def test_wheel_carries_the_packs_and_builds_without_warnings(installed: Installed) -> None:
@@ -54,11 +47,11 @@ def test_installed_code_is_the_installed_copy(installed: Installed, tmp_path: Pa
 
 
 def test_qcow2_scan_matches_the_checkout(installed: Installed, demo: Path) -> None:
-    done = installed.run("scan", str(demo), *PROFILES, "--format", "json", cwd=demo.parent)
+    done = installed.run("scan", str(demo), *PROFILE_ARGS, "--format", "json", cwd=demo.parent)
     assert done.returncode == 1, done.stderr
-    assert done.stdout.decode() == in_tree_json(str(demo))
-    text = installed.run("scan", str(demo), *PROFILES, cwd=demo.parent)
-    assert text.stdout.decode() == in_tree_json(str(demo), "text")
+    assert done.stdout.decode() == checkout_report(str(demo))
+    text = installed.run("scan", str(demo), *PROFILE_ARGS, cwd=demo.parent)
+    assert text.stdout.decode() == checkout_report(str(demo), "text")
     assert "/etc/machine-id holds the machine ID" in text.stdout.decode()
 
 
@@ -77,15 +70,36 @@ def test_rootfs_scans_match_the_checkout(installed: Installed, tmp_path: Path, k
     else:
         archive = to_tar(tree, tmp_path / "root.tar.gz", "gzip")
         target, stdin = (str(archive), None) if kind == "tar.gz" else ("-", archive.read_bytes())
+    command = [str(installed.venv / "bin" / "imgaudit"), "scan", target, *PROFILE_ARGS]
     done = subprocess.run(
-        [str(installed.venv / "bin" / "imgaudit"), "scan", target, *PROFILES, "--format", "json"],
-        input=stdin, capture_output=True, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        [*command, "--format", "json"], input=stdin, capture_output=True, cwd=tmp_path, check=False
+    )
     assert done.returncode == 1, done.stderr
     if kind != "stdin":
-        assert done.stdout.decode() == in_tree_json(target)
+        assert done.stdout.decode() == checkout_report(target)
         return
-    got, expected = json.loads(done.stdout), json.loads(in_tree_json(str(archive)))
+    got, expected = json.loads(done.stdout), json.loads(checkout_report(str(archive)))
     assert got["target"]["reference"] == "<stdin>"
     assert got["evaluations"] == expected["evaluations"]
     assert got["summary"] == expected["summary"]
+
+
+def test_readme_wheel_install_runs_as_written(
+    installed: Installed, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, home = tmp_path / "work", tmp_path / "home"
+    (work / "dist").mkdir(parents=True)
+    home.mkdir()
+    shutil.copy2(installed.wheel, work / "dist" / installed.wheel.name)
+    shutil.copy2(demo, work / "golden.qcow2")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(HOME=str(home), PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse()))
+    lines = block("make wheel")
+    done = [run_line(line, work, env) for line in lines]
+    assert [d.returncode for d in done] == [0, 0, 0, 0, 1], [d.stderr for d in done]
+    assert lines[-2].endswith("imgaudit rules list")
+    assert [row.split()[0] for row in done[-2].stdout.splitlines()] == [
+        rule.id for rule in load_all_rules()
+    ]
+    monkeypatch.chdir(work)
+    assert done[-1].stdout == checkout_report("golden.qcow2", "text")
