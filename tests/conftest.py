@@ -9,6 +9,7 @@ the demo's disk image (``demo``).
 """
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -21,5 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "sources" / "disk"))
 
 # reader bugs (KeyError, IndexError, ...) crash the tests instead of becoming notifications
 os.environ[RAISE_BUGS_ENV] = "1"
+
+# A shell starts background jobs (make test from a script, CI) with SIGINT ignored, and an
+# ignored signal stays ignored in every child; tests that interrupt a child as a terminal
+# would need it back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 __all__ = ["daemon", "demo", "installed"]
