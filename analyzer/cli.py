@@ -1,7 +1,8 @@
 """The ``imgaudit`` command: parse arguments, call :func:`analyze`, write a report, exit.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 something is; 2 usage error or unreadable
-input (one line on stderr, no traceback); 3 with ``--strict`` when the analysis was incomplete.
+input (one line on stderr, no traceback); 3 with ``--strict`` when the analysis was incomplete:
+part of the input could not be read, or an error- or warning-level check could not be decided.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--fail-on", default="error", choices=list(FAIL_ON))
     scan.add_argument(
-        "--strict", action="store_true", help="exit 3 when the analysis was incomplete"
+        "--strict",
+        action="store_true",
+        help="exit 3 when the analysis was incomplete: input not read completely, or an error-"
+        " or warning-level check unknown",
     )
     scan.add_argument("--platform", help="os/arch[/variant] of a multi-platform image")
     scan.add_argument(
@@ -89,7 +93,7 @@ def exit_code(result: RunResult, fail_on: str, strict: bool) -> int:
     threshold = FAIL_ON[fail_on]
     if threshold is not None and any(f.level.rank >= threshold.rank for f in result.findings):
         return EXIT_FINDINGS
-    if strict and not result.complete:
+    if strict and (not result.complete or result.unverified):
         return EXIT_INCOMPLETE
     return EXIT_OK
 

@@ -143,9 +143,23 @@ class RunResult:
     profiles: tuple[str, ...]
     roles: tuple[str, ...]
     tool_version: str
+    #: False when part of the input could not be read (see :attr:`unverified` for checks).
     complete: bool = True
 
     @property
     def findings(self) -> tuple[Evaluation, ...]:
         """Failed evaluations, in evaluation order (writers sort them)."""
         return tuple(e for e in self.evaluations if e.is_finding)
+
+    @property
+    def unverified(self) -> tuple[Evaluation, ...]:
+        """Unknown outcomes of error- and warning-level checks, in evaluation order.
+
+        What they require was not verified, so a gate must not take them as passed: every
+        report counts them, and ``--strict`` treats a run with any as incomplete.
+        """
+        return tuple(
+            e
+            for e in self.evaluations
+            if e.outcome is Outcome.UNKNOWN and e.level.rank >= Level.WARNING.rank
+        )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import make_tree, to_dir, to_tar
+from builders import Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
 
 from analyzer.cli import FAIL_ON, main
@@ -203,3 +203,19 @@ def test_text_output_without_a_tty_has_no_colour(tmp_path: Path, no_hosts: Path)
     assert b"no localhost: /etc/hosts does not exist" in done.stdout
     forced = run_cli("scan", str(no_hosts), *args, "--color", "always")
     assert b"\x1b[" in forced.stdout
+
+
+@pytest.mark.parametrize(("level", "strict_code"), [("error", 3), ("warning", 3), ("note", 0)])
+def test_strict_exits_3_when_an_error_or_warning_level_check_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], level: str, strict_code: int
+) -> None:
+    """A stream cannot go back for /etc/hosts behind a link out of /etc: not verified."""
+    spec = make_tree({"etc/hosts": Symlink("/srv/hosts"), "srv/hosts": "127.0.0.1 localhost\n"})
+    archive = to_tar(spec, tmp_path / "rootfs.tar")
+    args = ["scan", str(archive), "--rules", str(pack(tmp_path, level)), "--profile", "cli-test"]
+    assert main(args) == 0
+    report = capsys.readouterr().out
+    assert "unknown: /etc/hosts: content not captured" in report
+    verdict = f"(not verified: 1 {level}-level check could not be decided)"
+    assert (verdict in report) is (strict_code == 3)
+    assert main([*args, "--strict"]) == strict_code

@@ -30,7 +30,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from analyzer.model import Evaluation, Level, Location, Outcome, RuleInfo, TargetInfo
+from analyzer.model import Evaluation, Level, Location, Outcome, RuleInfo, RunResult, TargetInfo
 
 #: Rules that share one unknown reason are summarised in one line from this many on.
 MIN_SHARED = 3
@@ -157,6 +157,24 @@ def counts(evaluations: Iterable[Evaluation]) -> dict[str, int]:
         else:
             tally[evaluation.outcome.value] += 1
     return tally
+
+
+def unverified_counts(result: RunResult) -> dict[str, int]:
+    """Count the run's unverified checks by level: ``{"error": n, "warning": m}``."""
+    tally = {Level.ERROR.value: 0, Level.WARNING.value: 0}
+    for evaluation in result.unverified:
+        tally[evaluation.level.value] += 1
+    return tally
+
+
+def unverified_text(result: RunResult) -> str:
+    """``40 error-level and 2 warning-level checks could not be decided`` (empty when none)."""
+    tally = unverified_counts(result)
+    parts = [f"{count} {level}-level" for level, count in tally.items() if count]
+    if not parts:
+        return ""
+    noun = "check" if sum(tally.values()) == 1 else "checks"
+    return f"{' and '.join(parts)} {noun} could not be decided"
 
 
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:

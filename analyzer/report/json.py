@@ -20,6 +20,7 @@ from analyzer.report.common import (
     layer_attribution,
     sorted_evaluations,
     unique_rules,
+    unverified_counts,
 )
 
 #: Identifies the document format; bumped on incompatible changes.
@@ -59,7 +60,7 @@ def document(result: RunResult) -> dict[str, Any]:
         "profiles": jsonable(list(result.profiles)),
         "roles": jsonable(list(result.roles)),
         "complete": result.complete,
-        "summary": counts(evaluations),
+        "summary": {**counts(evaluations), "unverified": unverified_counts(result)},
         "rules": [
             {
                 "id": clean_text(rule.id),

@@ -3,8 +3,10 @@ r"""JUnit XML for CI systems that show test reports: one testcase per evaluation
 A finding is a ``<failure>`` (``type`` is its level), an unknown or not-applicable evaluation
 is ``<skipped>`` with the reason, a pass is an empty testcase. Test cases are grouped in one
 ``<testsuite>`` per rule area, in report order; notifications go to the ``<system-err>`` of a
-last, empty suite named ``notifications``. No timestamps or durations; characters XML 1.0
-cannot carry are escaped as ``\\xNN`` text so the document always parses.
+last, empty suite named ``notifications``. Every suite's properties say whether the input was
+read completely and count the unknown outcomes of error- and warning-level rules
+(``unverified_error``, ``unverified_warning``). No timestamps or durations; characters XML
+1.0 cannot carry are escaped as ``\\xNN`` text so the document always parses.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Notification, Outcome, RunResult
-from analyzer.report.common import clean_text, is_bare_root, sorted_evaluations, unique_rules
+from analyzer.report.common import (
+    clean_text,
+    is_bare_root,
+    sorted_evaluations,
+    unique_rules,
+    unverified_counts,
+)
 
 #: The suite that carries notifications (as ``<system-err>``) when there are any.
 NOTIFICATIONS_SUITE = "notifications"
@@ -85,6 +93,7 @@ def target_properties(result: RunResult) -> ET.Element:
         ("profiles", ",".join(result.profiles)),
         ("roles", ",".join(result.roles)),
         ("complete", str(result.complete).lower()),
+        *((f"unverified_{level}", str(n)) for level, n in unverified_counts(result).items()),
     ):
         ET.SubElement(properties, "property", {"name": key, "value": xml_text(text)})
     return properties

@@ -1,6 +1,7 @@
 """Markdown for a GitHub job summary (``$GITHUB_STEP_SUMMARY``) or a pull-request comment.
 
-A heading naming the target, a table of counts, the findings (most severe first, capped so the
+A heading naming the target, a table of counts (and how many error- and warning-level checks
+could not be decided), the findings (most severe first, capped so the
 summary stays well under GitHub's 1 MiB limit), unknown evaluations, and notifications.
 Text from the image is escaped so it cannot break the table or inject markup.
 """
@@ -12,7 +13,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Outcome, RunResult
-from analyzer.report.common import MIN_SHARED, clean_text, counts, sorted_evaluations, unique_rules
+from analyzer.report.common import (
+    MIN_SHARED,
+    clean_text,
+    counts,
+    sorted_evaluations,
+    unique_rules,
+    unverified_text,
+)
 
 #: Findings listed before the rest are summarised as "... and N more".
 MAX_FINDINGS = 500
@@ -73,6 +81,8 @@ def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
     ]
     if not result.complete:
         out += ["", PARTIAL_NOTE]
+    if unverified := unverified_text(result):
+        out += ["", f"**Not verified:** {unverified}; see *Could not tell*."]
     findings = sorted(
         (e for e in evaluations if e.outcome is Outcome.FAIL), key=lambda e: -e.level.rank
     )

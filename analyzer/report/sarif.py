@@ -4,8 +4,10 @@ One run; ``tool.driver.rules`` holds the result's rules once each (plus a minima
 for a finding whose rule is unknown, so ``ruleIndex`` always resolves); one result per finding
 with exactly one primary location under the :data:`~analyzer.report.sarif_location.URI_BASE_ID`
 pseudo-root, a region, ``partialFingerprints.primaryLocationLineHash`` and ``fingerprints``;
-layer attribution and evidence in ``result.properties``; image identity, profiles, roles and
-completeness in ``run.properties``; every notification in ``invocations[0]``. No timestamps:
+layer attribution and evidence in ``result.properties``; image identity, profiles, roles,
+completeness and the count of unverified checks in ``run.properties``; every notification in
+``invocations[0]``, plus one (``analysis.unverified``) naming the rules whose error- or
+warning-level checks could not be decided. No timestamps:
 the same result gives byte-identical output. Output is minified JSON with keys in a fixed,
 readable order.
 """
@@ -27,6 +29,8 @@ from analyzer.report.common import (
     normalise_path,
     sorted_evaluations,
     unique_rules,
+    unverified_counts,
+    unverified_text,
 )
 from analyzer.report.sarif_location import (
     DEFAULT_URI_PREFIX,
@@ -51,6 +55,8 @@ MAX_TAGS = 10
 DEFAULT_PRECISION = "high"
 PROBLEM_SEVERITY = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "recommendation"}
 CAPPED_CODE = "report.results-capped"
+#: The notification that lists error- and warning-level checks left unknown.
+UNVERIFIED_CODE = "analysis.unverified"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 #: Facts about the artefact's identity carried in the run properties.
@@ -104,7 +110,8 @@ def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
             {
                 "executionSuccessful": result.complete,
                 "toolExecutionNotifications": [
-                    notification(n, options.uri_prefix) for n in notifications
+                    *(notification(n, options.uri_prefix) for n in notifications),
+                    *_unverified(result),
                 ],
             }
         ],
@@ -217,6 +224,7 @@ def _run_properties(result: RunResult) -> dict[str, Any]:
         "profiles": jsonable(list(result.profiles)),
         "roles": jsonable(list(result.roles)),
         "complete": result.complete,
+        "unverified": unverified_counts(result),
         "identity": _identity(result),
     }
 
@@ -241,6 +249,23 @@ def notification(note: Notification, prefix: str) -> dict[str, Any]:
     if note.location is not None:
         body["locations"] = [physical_location(note.location, prefix)]
     return body
+
+
+def _unverified(result: RunResult) -> list[dict[str, Any]]:
+    """One notification naming the rules whose error- or warning-level checks stayed unknown."""
+    text = unverified_text(result)
+    if not text:
+        return []
+    ordered = sorted_evaluations(result.unverified, result.rules)
+    rule_ids = [clean_text(rule_id) for rule_id in dict.fromkeys(e.rule_id for e in ordered)]
+    return [
+        {
+            "level": Level.WARNING.value,
+            "message": {"text": f"{text} (unknown): {', '.join(rule_ids)}"},
+            "descriptor": {"id": UNVERIFIED_CODE},
+            "properties": {"ruleIds": rule_ids, "counts": unverified_counts(result)},
+        }
+    ]
 
 
 def _capped(total: int) -> Notification:

@@ -6,8 +6,10 @@ A header names the target, then the rules follow grouped by area, each evaluatio
 its ``parent`` (two spaces per level). A rule with several subjects prints a ``title:`` line
 with one line per subject below it; long runs of passing subjects collapse into a count. Rules
 that are not applicable at all collapse into one line per area and reason. Notifications and a
-summary line close the report. ANSI colour only when asked; every string from the image is
-shown with control characters escaped, so a hostile file name cannot drive the terminal.
+summary line close the report, then whether the input was read only in part and how many
+error- and warning-level checks could not be decided. ANSI colour only when asked; every
+string from the image is shown with control characters escaped, so a hostile file name cannot
+drive the terminal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from analyzer.report.common import (
     plural,
     sorted_evaluations,
     unique_rules,
+    unverified_text,
 )
 
 INDENT = "  "
@@ -136,6 +139,8 @@ class _Writer:
         out += ["", self.summary()]
         if not self.result.complete:
             out.append(PARTIAL_NOTE)
+        if unverified := unverified_text(self.result):
+            out.append(f"(not verified: {unverified})")
         return out
 
     def source_lines(self) -> list[str]:

@@ -41,6 +41,7 @@ def test_header_and_summary() -> None:
         "pass": 3,
         "unknown": 1,
         "not_applicable": 3,
+        "unverified": {"error": 1, "warning": 0},
     }
 
 

@@ -207,7 +207,9 @@ def test_only_findings_become_results() -> None:
         SAMPLE_RULES,
         [
             evaluation("k0s.os", Outcome.PASS, message="Linux"),
-            evaluation("k0s.kernel.version", Outcome.UNKNOWN, message="no kernel"),
+            evaluation(
+                "k0s.kernel.version", Outcome.UNKNOWN, level=Level.NOTE, message="no kernel"
+            ),
             evaluation("k0s.kconfig", Outcome.NOT_APPLICABLE, message="container"),
         ],
         complete=True,
@@ -223,6 +225,7 @@ def test_notifications_become_tool_execution_notifications() -> None:
     assert [(n["level"], n["descriptor"]["id"]) for n in notes] == [
         ("warning", "capture.truncated"),
         ("error", "archive.corrupt"),
+        ("warning", "analysis.unverified"),
     ]
     where = notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert where == "image/etc/big.conf"

@@ -97,15 +97,17 @@ def test_notifications_most_severe_first() -> None:
     assert out[start + 2].endswith("[capture.truncated] (at /etc/big.conf)")
 
 
-def test_summary_and_partial_note() -> None:
+def test_summary_partial_and_not_verified_notes() -> None:
     out = lines()
-    assert out[-2:] == [
+    assert out[-3:] == [
         "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
         "(partial: the input could not be read completely)",
+        "(not verified: 1 error-level check could not be decided)",
     ]
-    assert lines(complete=True)[-1] == (
-        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable"
-    )
+    assert lines(complete=True)[-2:] == [
+        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
+        "(not verified: 1 error-level check could not be decided)",
+    ]
 
 
 def test_clean_run_stays_quiet() -> None:
