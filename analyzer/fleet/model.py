@@ -58,6 +58,8 @@ class SummaryRow:
     unknown: int = 0
     passed: int = 0
     not_applicable: int = 0
+    #: Unknown outcomes of error- and warning-level rules (``RunResult.unverified``).
+    unverified: int = 0
 
     @property
     def status(self) -> str:
@@ -82,6 +84,7 @@ def row(report: TargetReport) -> SummaryRow:
         unknown=tally["unknown"],
         passed=tally["pass"],
         not_applicable=tally["not_applicable"],
+        unverified=len(report.result.unverified),
     )
 
 
@@ -103,7 +106,7 @@ def summary(fleet: FleetResult) -> list[SummaryRow]:
 
 
 def totals(rows: list[SummaryRow]) -> dict[str, int]:
-    """Sums over ``rows``: targets, failed, partial, and each count."""
+    """Sums over ``rows``: targets, failed, partial, each count, and unverified checks."""
     return {
         "targets": len(rows),
         "failed": sum(r.failed for r in rows),
@@ -114,4 +117,5 @@ def totals(rows: list[SummaryRow]) -> dict[str, int]:
         "unknown": sum(r.unknown for r in rows),
         "pass": sum(r.passed for r in rows),
         "not_applicable": sum(r.not_applicable for r in rows),
+        "unverified": sum(r.unverified for r in rows),
     }

@@ -93,6 +93,9 @@ def test_json_table_is_worst_first_and_each_target_is_its_own_report(fleet: Flee
     assert table[1]["error"] > table[2]["error"] == table[3]["error"]
     assert doc["summary"]["targets"] == 4 and doc["summary"]["failed"] == 1
     assert doc["summary"]["error"] == sum(row["error"] for row in table)
+    unverified = {r.reference: len(r.result.unverified) for r in fleet.targets if r.result}
+    assert [row["unverified"] for row in table[1:]] == [unverified[t] for t in order[1:]]
+    assert doc["summary"]["unverified"] == sum(unverified.values()) > 0
     for report, entry in zip(fleet.targets, doc["targets"], strict=True):
         assert entry["reference"] == report.reference
         if report.result is None:
@@ -138,6 +141,8 @@ def test_text_has_a_section_per_target_and_a_summary(fleet: FleetResult) -> None
     assert summary[2].startswith(fleet.targets[3].reference)
     assert summary[2].endswith("failed")
     assert summary[-1].startswith("4 targets: ")
+    unverified = sum(len(r.result.unverified) for r in fleet.targets if r.result)
+    assert f" unknown ({unverified} not verified); 1 not scanned, " in summary[-1]
 
 
 #: Files in the tree of the portability test: enough that the tree outweighs the rules.

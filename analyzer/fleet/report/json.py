@@ -41,6 +41,7 @@ def table_row(entry: SummaryRow) -> dict[str, Any]:
         "unknown": entry.unknown,
         "pass": entry.passed,
         "not_applicable": entry.not_applicable,
+        "unverified": entry.unverified,
     }
 
 

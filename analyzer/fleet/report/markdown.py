@@ -28,7 +28,8 @@ def render(fleet: FleetResult, options: MarkdownOptions | None = None) -> str:
         f"## imgaudit: {total['targets']} targets",
         "",
         f"{total['error']} errors, {total['warning']} warnings, {total['note']} notes, "
-        f"{total['unknown']} unknown; {total['failed']} not scanned, "
+        f"{total['unknown']} unknown ({total['unverified']} not verified); "
+        f"{total['failed']} not scanned, "
         f"{total['partial']} partially read",
         "",
         "| Target | Errors | Warnings | Notes | Unknown | Status |",

@@ -43,7 +43,8 @@ def render(fleet: FleetResult, options: TextOptions | None = None) -> str:
     out.append(
         f"{plural(total['targets'], 'target')}: {plural(total['error'], 'error')}, "
         f"{plural(total['warning'], 'warning')}, {plural(total['note'], 'note')}, "
-        f"{total['unknown']} unknown; {total['failed']} not scanned, "
+        f"{total['unknown']} unknown ({total['unverified']} not verified); "
+        f"{total['failed']} not scanned, "
         f"{total['partial']} partially read"
     )
     return "\n".join(out) + "\n"
