@@ -19,6 +19,7 @@ import libarchive
 import pytest
 from builders import Symlink, make_tree, to_dir, to_layer, to_tar
 from clirun import ROOT, run_audited, scan_json
+from memrun import measure
 
 from analyzer.analyzers.text import DEFAULT_CAP, CapturePattern, TextCapture, Truncated
 from analyzer.errors import LimitExceeded
@@ -54,30 +55,15 @@ def write_bomb(path: Path, compression: str, size: int) -> Path:
     return path
 
 
-def peak_rss_kib(*args: str) -> tuple[int, subprocess.CompletedProcess[bytes]]:
-    """Run the CLI under ``/usr/bin/time`` and return its peak RSS in KiB."""
-    out = subprocess.run(
-        ["/usr/bin/time", "-f", "RSS %M", sys.executable, "-m", "analyzer", *args],
-        capture_output=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    match = re.search(rb"RSS (\d+)", out.stderr)
-    assert match, out.stderr
-    return int(match.group(1)), out
-
-
 # --- decompression bombs -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="needs /usr/bin/time")
 def test_zstd_bomb_stops_at_the_default_ratio_cap(tmp_path: Path) -> None:
     bomb = write_bomb(tmp_path / "bomb", "zstd", 3 << 30)
     assert bomb.stat().st_size < MiB
-    rss, done = peak_rss_kib("scan", str(bomb), "--format", "json", "--fail-on", "none")
-    assert done.returncode == 0, done.stderr
-    assert rss < MAX_RSS_KIB
+    done = measure("scan", str(bomb), "--format", "json", "--fail-on", "none")
+    assert done.code == 0, done.stderr
+    assert done.peak_kib < MAX_RSS_KIB
     _, report = scan_json(str(bomb), "--fail-on", "none")
     assert report["complete"] is False
     [note] = [n for n in report["notifications"] if n["code"] == "limit"]
@@ -152,7 +138,6 @@ def test_entry_count_cap() -> None:
     assert tree.listdir("/etc") == [f"f{i:03}" for i in range(9)]
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="needs /usr/bin/time")
 def test_huge_captured_file_is_not_captured_and_the_fact_is_unknown(tmp_path: Path) -> None:
     size = 10 * MiB
     hosts = HOSTS + b"#" * (size - len(HOSTS))
@@ -161,9 +146,9 @@ def test_huge_captured_file_is_not_captured_and_the_fact_is_unknown(tmp_path: Pa
     builder = TreeBuilder([TextCapture([CapturePattern("/etc/**")])])
     tree = builder.build([to_layer(spec)])
     assert tree.stat("/etc/hosts").records["text"] == Truncated(size, DEFAULT_CAP)
-    rss, done = peak_rss_kib("scan", str(archive), "--format", "json", "--fail-on", "none")
-    assert done.returncode == 0
-    assert rss < MAX_RSS_KIB
+    done = measure("scan", str(archive), "--format", "json", "--fail-on", "none")
+    assert done.code == 0
+    assert done.peak_kib < MAX_RSS_KIB
     _, report = scan_json(str(archive), "--fail-on", "none")
     [evaluation] = [e for e in report["evaluations"] if e["rule_id"] == RULE]
     assert evaluation["outcome"] == "unknown"

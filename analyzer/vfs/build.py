@@ -27,11 +27,26 @@ WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 
 
+#: Bytes one tree node costs with its slot in the parent directory, name aside (measured with
+#: ``tracemalloc``: about 230; a test keeps it within this).
+NODE_BYTES = 256
+#: The part of the memory budget (``docs/safety.md``: 300 MB for any scan) given to the tree.
+TREE_BUDGET = 200 << 20
+#: Bytes of names the tree may hold (names are as long as the input makes them).
+MAX_NAME_BYTES = 32 << 20
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Caps that keep a hostile input from exhausting memory or time."""
+    """Caps that keep a hostile input from exhausting memory or time.
 
-    max_entries: int = 5_000_000
+    ``max_entries`` counts the tree's nodes (every entry, and every directory an entry's
+    path implies) and ``max_name_bytes`` the bytes of their names: together they keep the
+    tree within :data:`TREE_BUDGET`.
+    """
+
+    max_entries: int = (TREE_BUDGET - MAX_NAME_BYTES) // NODE_BYTES
+    max_name_bytes: int = MAX_NAME_BYTES
     max_analyzed_bytes: int = 1 << 40
 
 
@@ -67,6 +82,8 @@ class TreeBuilder:
         self._random_access = True
         #: The directory of the previous entry: archives list siblings together.
         self._last_dir: tuple[str, Node] | None = None
+        self._nodes = 0
+        self._name_bytes = 0
 
     def build(self, layers: Iterable[LayerStream]) -> Tree:
         """Apply every layer in order and return the finished tree."""
@@ -82,10 +99,6 @@ class TreeBuilder:
         try:
             for entry, blocks in layer.entries:
                 self.report.entries += 1
-                if self.report.entries > self._limits.max_entries:
-                    raise LimitExceeded(
-                        f"more than {self._limits.max_entries} entries; stopped reading"
-                    )
                 self._add(entry, blocks, layer)
         except LimitExceeded as exc:
             self.report.complete = False
@@ -138,11 +151,25 @@ class TreeBuilder:
             return
         if old is not None and old.is_dir:
             self._last_dir = None
+        if old is None:
+            self._grow(name)
         directory.children[name] = node
         if entry.kind is Kind.FILE:
             if layer.random_access:
                 node.reader = blocks
             self._analyze(path, node, blocks, layer.random_access)
+
+    def _grow(self, name: str) -> None:
+        """Account for one more node named ``name``; past the limits, stop reading."""
+        self._nodes += 1
+        self._name_bytes += len(name)
+        limits = self._limits
+        if self._nodes > limits.max_entries:
+            raise LimitExceeded(f"more than {limits.max_entries} entries; stopped reading")
+        if self._name_bytes > limits.max_name_bytes:
+            raise LimitExceeded(
+                f"names longer than {limits.max_name_bytes} bytes in all; stopped reading"
+            )
 
     def _whiteout(self, raw: str, path: str) -> bool:
         """Apply a whiteout entry; true when ``path`` was one (and is not a file to add).
@@ -217,6 +244,8 @@ class TreeBuilder:
         for part in split(path):
             child = node.children.get(part)
             if child is None or not child.is_dir:
+                if child is None:
+                    self._grow(part)
                 child = Node(Kind.DIR, 0o755, layer=self._layer_id, layer_index=self._layer_index)
                 node.children[part] = child
             node = child

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from analyzer.sources.entry import Blocks, Kind
 
+#: The empty mapping nodes share for no xattrs and no records (read-only).
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 #: Modes that mean "executable by someone".
 EXEC_BITS = 0o111
 
@@ -15,12 +18,17 @@ class Node:
     """A file-system object. Mutable only while the tree is being built.
 
     ``records`` holds what per-file analyzers kept (``"text"``, ``"elf"``, ``"kernel_image"``);
-    hard links share it with their target. ``reader`` re-reads the data for sources with random
-    access; it is ``None`` for streamed archives.
+    hard links share it with their target; :meth:`keep` adds to it. ``reader`` re-reads the
+    data for sources with random access; it is ``None`` for streamed archives.
+
+    A node is the unit of the tree's memory (the entry cap of :class:`~analyzer.vfs.build.Limits`
+    is derived from its size), so what most nodes lack costs nothing: no xattrs and no records
+    share one empty mapping, and only directories get a ``children`` dict up front.
     """
 
     __slots__ = (
-        "children",
+        "_children",
+        "_records",
         "gid",
         "kind",
         "layer",
@@ -29,7 +37,6 @@ class Node:
         "mode",
         "rdev",
         "reader",
-        "records",
         "size",
         "uid",
         "xattrs",
@@ -55,12 +62,31 @@ class Node:
         self.size = size
         self.link = link
         self.rdev = rdev
-        self.xattrs: Mapping[str, bytes] = dict(xattrs or {})
+        self.xattrs: Mapping[str, bytes] = dict(xattrs) if xattrs else _NOTHING
         self.layer = layer
         self.layer_index = layer_index
-        self.children: dict[str, Node] = {}
-        self.records: dict[str, Any] = {}
+        self._children: dict[str, Node] | None = {} if kind is Kind.DIR else None
+        self._records: dict[str, Any] | None = None
         self.reader: Blocks | None = None
+
+    @property
+    def children(self) -> dict[str, Node]:
+        """Entries of a directory by name (made on first use for other kinds)."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        return children
+
+    @property
+    def records(self) -> Mapping[str, Any]:
+        """What per-file analyzers kept, by analyzer name."""
+        return self._records if self._records is not None else _NOTHING
+
+    def keep(self, name: str, record: Any) -> None:
+        """Store analyzer ``name``'s record (seen by every hard link to this file)."""
+        if self._records is None:
+            self._records = {}
+        self._records[name] = record
 
     @property
     def is_dir(self) -> bool:
@@ -96,7 +122,9 @@ class Node:
             layer,
             layer_index,
         )
-        twin.records = self.records
+        if self._records is None:
+            self._records = {}
+        twin._records = self._records
         twin.reader = self.reader
         return twin
 

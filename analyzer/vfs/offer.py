@@ -60,7 +60,7 @@ def offer(
         for name, sink in sinks:
             record = _guard(name, path, sink.close, note)
             if record is not None:
-                node.records[name] = record
+                node.keep(name, record)
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
