@@ -17,7 +17,7 @@ WHEELHOUSE := .wheelhouse
 IMAGE ?= imgaudit:latest
 BASE ?= debian:bookworm-slim
 
-.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench clean
+.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean
 
 all: test
 
@@ -81,5 +81,12 @@ test: lint typecheck unit
 bench: venv
 	$(PY) bench/run.py
 
+# Fuzz every parser family for FUZZ_SECONDS each (default 60); FUZZ_FAMILIES to choose some.
+fuzz: $(VENV)/.stamp-fuzz
+	$(PY) tests/fuzz/campaign.py $(FUZZ_FAMILIES)
+$(VENV)/.stamp-fuzz: $(VENV)/.stamp
+	$(PY) -m pip install -q -e '.[fuzz]'
+	@touch $@
+
 clean:
-	rm -rf $(VENV) .stamp-debs $(WHEELHOUSE) build dist $(DEMO) bench-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .stamp-debs $(WHEELHOUSE) build dist $(DEMO) bench-out fuzz-out .pytest_cache .mypy_cache .ruff_cache

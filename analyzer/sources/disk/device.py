@@ -12,6 +12,7 @@ import os
 import struct
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import CorruptImage, SourceError
@@ -414,6 +415,37 @@ class MappedData:
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes at ``offset`` (fewer at the end of the file)."""
         return RunData(self._device, self._runs(), self._size).read_at(offset, size)
+
+
+class FileMaps:
+    """The runs of recently read files, computed by ``compute(ino)``; none is kept per file.
+
+    :meth:`reader` computes a file's runs at once (so a corrupt map shows while the file is
+    listed) and returns a :class:`MappedData` that asks again when it is read.
+    """
+
+    def __init__(
+        self,
+        device: Device,
+        compute: Callable[[int], Iterable[tuple[int, int, int]]],
+        files: int = 8,
+    ) -> None:
+        self._device = device
+        self._compute = compute
+        self._cache = LRU[int, Iterable[tuple[int, int, int]]](files)
+
+    def runs(self, ino: int) -> Iterable[tuple[int, int, int]]:
+        """The runs of file ``ino``."""
+        runs = self._cache.get(ino)
+        if runs is None:
+            runs = self._compute(ino)
+            self._cache.put(ino, runs)
+        return runs
+
+    def reader(self, ino: int, size: int) -> MappedData:
+        """A reader of file ``ino`` of ``size`` bytes."""
+        self.runs(ino)
+        return MappedData(self._device, partial(self.runs, ino), size)
 
 
 def _zeros(count: int, step_max: int = BLOCK_SIZE) -> Iterator[bytes]:

@@ -10,16 +10,14 @@ walk is bounded, so a corrupt inode is an error for that inode, not a hang.
 from __future__ import annotations
 
 import struct
-from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
 from analyzer.model import Level
 from analyzer.sources.disk import jbd2
 from analyzer.sources.disk.device import (
-    LRU,
     CachedDevice,
     Device,
-    MappedData,
+    FileMaps,
     RunData,
     check,
     read_exact,
@@ -52,8 +50,6 @@ _XATTR_MAGIC = 0xEA020000
 _MAX_INLINE_DIR = 1 << 16
 _MAX_SYMLINK = 1 << 16
 _MAX_DIR = 1 << 30
-#: Files whose runs are kept after they were read (analyzers re-read a file soon after).
-_MAPS_CACHED = 8
 
 
 class ExtFileSystem:
@@ -87,7 +83,7 @@ class ExtFileSystem:
         )
         self._tables: dict[int, int] = {}
         self._last_inode: tuple[int, bytes] = (0, b"")
-        self._maps = LRU[int, Runs](_MAPS_CACHED)
+        self._maps = FileMaps(device, self._file_runs)
         if self.needs_recovery:
             self._recover(device, notes)
 
@@ -117,7 +113,7 @@ class ExtFileSystem:
         raw_sb = read_exact(overlay, SUPERBLOCK, 1024, "ext superblock", self.name)
         self.sb = parse_superblock(raw_sb, device.size, self.name)
         self._tables, self._last_inode = {}, (0, b"")
-        self._maps = LRU[int, Runs](_MAPS_CACHED)
+        self._maps = FileMaps(overlay, self._file_runs)
         notes.add(
             Level.NOTE,
             "disk.ext.journal",
@@ -231,13 +227,8 @@ class ExtFileSystem:
         return walk(self._meta, raw[0x28:0x64], block, limit=limit, size=size, name=self.name)
 
     def _file_runs(self, ino: int) -> Runs:
-        """The runs of inode ``ino``'s data, from a small cache of recent files."""
-        runs = self._maps.get(ino)
-        if runs is None:
-            raw = self._raw_inode(ino)
-            runs = self._runs(raw, unpack("<I", raw, 0x20, self.name)[0])
-            self._maps.put(ino, runs)
-        return runs
+        raw = self._raw_inode(ino)
+        return self._runs(raw, unpack("<I", raw, 0x20, self.name)[0])
 
     def _inline(self, raw: bytes, xattrs: dict[str, bytes]) -> bytes:
         return raw[0x28:0x64] + xattrs.get("system.data", b"")
@@ -272,8 +263,7 @@ class ExtFileSystem:
         if flags & _FLAG_INLINE:
             data = self._inline(raw, self._xattrs(raw))[: inode.size]
             return BytesData(data)
-        self._file_runs(ino)  # a corrupt map is found now, while the file is listed
-        return MappedData(self._data, partial(self._file_runs, ino), inode.size)
+        return self._maps.reader(ino, inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory, read linearly (htree blocks included)."""

@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk.device import CachedDevice, Device, RunData, check, read_exact, unpack
+from analyzer.sources.disk.device import (
+    CachedDevice,
+    Device,
+    FileMaps,
+    check,
+    read_exact,
+    unpack,
+)
 from analyzer.sources.disk.fsbase import Inode
 from analyzer.sources.entry import Blocks, Kind
 
@@ -107,6 +114,7 @@ class FatFileSystem:
         self._nodes: dict[int, tuple[Inode, int]] = {
             1: (Inode(Kind.DIR, _DIR_MODE), self.geo.root_cluster)
         }
+        self._maps = FileMaps(device, self._file_runs)
 
     def _next(self, cluster: int) -> int:
         bits = self.geo.bits
@@ -152,8 +160,11 @@ class FatFileSystem:
 
     def blocks(self, ino: int, inode: Inode) -> Blocks:
         """Return a reader of the file's bytes along its cluster chain."""
-        first = self._nodes[ino][1]
-        return RunData(self._data, self._chain(first, inode.size), inode.size)
+        return self._maps.reader(ino, inode.size)
+
+    def _file_runs(self, ino: int) -> list[tuple[int, int, int]]:
+        inode, first = self._nodes[ino]
+        return self._chain(first, inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names of a directory; each child gets a fresh inode number."""

@@ -11,14 +11,12 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import dataclass
-from functools import partial
 
 from analyzer.errors import SourceError, UnsupportedFeature
 from analyzer.sources.disk.device import (
-    LRU,
     CachedDevice,
     Device,
-    MappedData,
+    FileMaps,
     check,
     read_exact,
     unpack,
@@ -33,8 +31,6 @@ MAGIC = b"XFSB"
 _INODE_MAGIC = b"IN"
 _FMT_DEV, _FMT_LOCAL, _FMT_EXTENTS, _FMT_BTREE = 0, 1, 2, 3
 _NREXT64 = 1 << 4
-#: Files whose runs are kept after they were read (analyzers re-read a file soon after).
-_MAPS_CACHED = 8
 _MAX_SYMLINK = 1024
 _SYMLINK_MAGIC = b"XSLM"
 _DIFLAG_REALTIME = 0x1
@@ -148,7 +144,7 @@ class XfsFileSystem:
         self._notes = notes or Notes(name)
         self._meta = CachedDevice(device)
         self._data = device
-        self._maps = LRU[int, Runs](_MAPS_CACHED)
+        self._maps = FileMaps(device, self._file_runs)
         self.sb = parse_superblock(
             read_exact(device, 0, 512, "XFS superblock", name), device.size, name
         )
@@ -276,12 +272,7 @@ class XfsFileSystem:
         return self._runs(data_fork, raw[5], nextents, size)
 
     def _file_runs(self, ino: int) -> Runs:
-        """The runs of inode ``ino``'s data, from a small cache of recent files."""
-        runs = self._maps.get(ino)
-        if runs is None:
-            runs = self._fork_runs(self._raw(ino))
-            self._maps.put(ino, runs)
-        return runs
+        return self._fork_runs(self._raw(ino))
 
     def _symlink(self, raw: bytes, fmt: int, size: int, fork: bytes) -> str:
         check(size <= _MAX_SYMLINK, self.name, "corrupt XFS: symlink too long")
@@ -324,8 +315,7 @@ class XfsFileSystem:
         if raw[5] == _FMT_LOCAL:
             data = self._forks(raw)[0][: inode.size]
             return BytesData(data)
-        self._file_runs(ino)  # a corrupt map is found now, while the file is listed
-        return MappedData(self._data, partial(self._file_runs, ino), inode.size)
+        return self._maps.reader(ino, inode.size)
 
     def listdir(self, ino: int) -> list[tuple[str, int]]:
         """Names and inode numbers of a directory in any of the four formats."""
