@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from analyzer.sources.entry import Blocks, Kind
 
-#: The empty mapping nodes share for no xattrs and no records (read-only).
-_NOTHING: Mapping[str, Any] = MappingProxyType({})
+#: The empty mapping nodes share for no xattrs and no records (typed read-only; a plain dict
+#: so that trees pickle, as fleet workers send them).
+_NOTHING: Mapping[str, Any] = {}
 #: Modes that mean "executable by someone".
 EXEC_BITS = 0o111
 
