@@ -8,16 +8,22 @@ part of the input could not be read, or an error- or warning-level check could n
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from tqdm import tqdm
 
 from analyzer.errors import ImgauditError
 from analyzer.model import Level, RunResult
 from analyzer.pipeline import DEFAULT_PROFILES, TOOL_VERSION, Config, analyze, load_all_rules
 from analyzer.policy.engine import ROLE_CHOICES
+from analyzer.progress import Progress, Stage
 from analyzer.report import FORMATS, ReportOptions
+from analyzer.report.text import safe
 
 if TYPE_CHECKING:
     from analyzer.fleet.model import FleetResult
@@ -26,6 +32,19 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 #: Exit codes from least to most severe, to combine the targets of a fleet scan.
 SEVERITY_ORDER = (EXIT_OK, EXIT_INCOMPLETE, EXIT_FINDINGS, EXIT_ERROR)
 FAIL_ON = {"error": Level.ERROR, "warning": Level.WARNING, "note": Level.NOTE, "none": None}
+#: Seconds a scan runs before its progress display appears.
+PROGRESS_DELAY = 1.0
+#: Seconds between two redraws of the progress display within one stage or layer.
+PROGRESS_INTERVAL = 0.1
+
+
+def _report_spec(value: str) -> tuple[str, str]:
+    """``FORMAT=FILE`` of ``--report``."""
+    name, sep, path = value.partition("=")
+    if not sep or name not in FORMATS or not path:
+        known = ", ".join(FORMATS)
+        raise argparse.ArgumentTypeError(f"{value!r}: expected FORMAT=FILE, FORMAT one of {known}")
+    return name, path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,8 +95,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="allow a disk image to use this host file as a backing file or extent (repeatable)",
     )
+    scan.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        type=_report_spec,
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE, from the same scan (repeatable)",
+    )
     scan.add_argument("--sarif-category", help="SARIF automationDetails.id category")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    scan.add_argument(
+        "--all", action="store_true", help="text report: every check, passing ones too"
+    )
+    scan.add_argument("--quiet", "-q", action="store_true", help="no progress display on stderr")
     rules = sub.add_parser("rules", help="list or show the bundled rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="every rule with id, level, profiles")
@@ -144,6 +175,60 @@ def _is_fleet(args: argparse.Namespace) -> bool:
     )
 
 
+class _ProgressDisplay:
+    """Draws a scan's progress on stderr once it has run :data:`PROGRESS_DELAY` seconds.
+
+    One line, cleared when the scan ends, trimmed to the terminal's width from the right:
+    time spent, entries and file data read so far, then the stage or the layer/partition
+    being read. Redrawn at most every :data:`PROGRESS_INTERVAL` seconds, and at each change
+    of stage or layer.
+    """
+
+    def __init__(self) -> None:
+        self._bar = tqdm(
+            total=None,
+            delay=PROGRESS_DELAY,
+            mininterval=0,
+            miniters=0,
+            leave=False,
+            file=sys.stderr,
+            bar_format="[{elapsed}] {desc}",
+        )
+        self._label = ""
+        self._drawn = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        """Show one snapshot (or skip it, when the last one is too recent to replace)."""
+        if progress.stage is Stage.READING:
+            label = f"reading {safe(progress.layer)}"
+        else:
+            label = progress.stage.value
+        now = time.monotonic()
+        if label == self._label and now - self._drawn < PROGRESS_INTERVAL:
+            return
+        self._label, self._drawn = label, now
+        size = tqdm.format_sizeof(progress.file_bytes, "B")
+        self._bar.set_description_str(
+            f"{progress.entries:,} entries, {size} of files; {label}", refresh=False
+        )
+        self._bar.update(0)
+
+    def close(self) -> None:
+        """Clear the line (when it was drawn at all)."""
+        self._bar.close()
+
+
+def _analyze(config: Config, quiet: bool) -> RunResult:
+    """:func:`analyze`, with a progress display when stderr is a terminal and not ``quiet``."""
+    if quiet or not sys.stderr.isatty():
+        return analyze(config)
+    display = _ProgressDisplay()
+    try:
+        return analyze(dataclasses.replace(config, progress=display))
+    finally:
+        display.close()
+
+
 def _scan(args: argparse.Namespace) -> int:
     if _is_fleet(args):
         return _scan_fleet(args)
@@ -156,7 +241,9 @@ def _scan(args: argparse.Namespace) -> int:
         all_binaries=args.all_binaries,
         backing_files=tuple(args.backing_file),
     )
-    result = analyze(config)
+    result = _analyze(config, args.quiet)
+    for name, path in args.report:
+        _write(FORMATS[name](result, dataclasses.replace(_options(args), color=False)), path)
     _write(FORMATS[args.format](result, _options(args)), args.output)
     return exit_code(result, args.fail_on, args.strict)
 
@@ -165,6 +252,7 @@ def _options(args: argparse.Namespace) -> ReportOptions:
     return ReportOptions(
         color=args.format == "text" and _use_color(args.color, args.output),
         sarif_category=args.sarif_category,
+        all_checks=args.all,
     )
 
 
@@ -197,9 +285,12 @@ def _scan_fleet(args: argparse.Namespace) -> int:
     todo = sum(p.error is None for p in targets.planned)
 
     def started(where: str) -> None:
-        sys.stderr.write(f"imgaudit: scanning {plural(todo, 'target')} {where}\n")
+        if not args.quiet:
+            sys.stderr.write(f"imgaudit: scanning {plural(todo, 'target')} {where}\n")
 
     def progress(done: int, total: int, report: TargetReport) -> None:
+        if args.quiet:
+            return
         entry = row(report)
         state = (
             f"failed: {report.error}"
@@ -217,6 +308,8 @@ def _scan_fleet(args: argparse.Namespace) -> int:
             f"imgaudit: warning: {len(fleet.targets)} SARIF runs; GitHub code scanning takes "
             f"at most {GITHUB_MAX_RUNS} per upload (split the target list)\n"
         )
+    for name, path in args.report:
+        _write(FLEET_FORMATS[name](fleet, dataclasses.replace(_options(args), color=False)), path)
     _write(FLEET_FORMATS[args.format](fleet, _options(args)), args.output)
     return fleet_exit_code(fleet, args.fail_on, args.strict)
 

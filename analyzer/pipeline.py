@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs, tool_version
 from analyzer.policy.rule import Rule
+from analyzer.progress import Progress, ProgressCallback, Stage, ignore
 from analyzer.sources import SourceOptions, open_source
 from analyzer.sources.base import Source
 from analyzer.vfs.build import PassReport, TreeBuilder
@@ -36,7 +37,7 @@ TOOL_VERSION = tool_version()
 
 @dataclass(frozen=True)
 class Config:
-    """What to analyze and how."""
+    """What to analyze and how; ``progress`` receives snapshots of the scan (:mod:`.progress`)."""
 
     target: str
     profiles: Sequence[str] = DEFAULT_PROFILES
@@ -46,6 +47,7 @@ class Config:
     all_binaries: bool = False
     #: Host files a disk image may name as backing files or extents outside its directory.
     backing_files: Sequence[str] = ()
+    progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
 
 def load_all_rules(rule_files: Sequence[str] = ()) -> list[Rule]:
@@ -113,11 +115,13 @@ def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str,
     notification, and the run goes on. The source's notifications are taken last, so that
     whatever it noted during late reads is reported too.
     """
+    tell = config.progress or ignore
     report = PassReport()
-    tree = TreeBuilder(_analyzers(), report=report).build(source.layers())
+    tree = TreeBuilder(_analyzers(), report=report, progress=tell).build(source.layers())
     target = source.target()
     source_facts = {**source.facts(), "all_binaries": config.all_binaries}
     notes: list[Notification] = []
+    tell(Progress(Stage.COLLECTING, report.entries, report.file_bytes))
     ctx = CollectContext(tree, target, source_facts)
     facts: dict[str, Fact[Any]] = {}
     for collector in COLLECTORS:
@@ -130,6 +134,7 @@ def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str,
             for name in collector.provides:
                 facts[name] = Fact.unknown(f"{collector.name} collector failed: {exc}")
 
+    tell(Progress(Stage.EVALUATING, report.entries, report.file_bytes))
     evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]
     notifications = (*source.notifications, *report.notifications, *notes)
     return RunResult(

@@ -132,7 +132,7 @@ def test_fail_on_thresholds(
 def test_a_passing_rule_exits_0_at_every_threshold(
     tmp_path: Path, good_hosts: Path, level: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--rules", str(pack(tmp_path, level)), "--profile", "cli-test"]
+    args = ["--rules", str(pack(tmp_path, level)), "--profile", "cli-test", "--all"]
     for fail_on in FAIL_ON:
         assert main(["scan", str(good_hosts), *args, "--fail-on", fail_on]) == 0
         assert "localhost at" in capsys.readouterr().out

@@ -22,12 +22,14 @@ class ReportOptions:
 
     ``color``: ANSI colour in text output (decided by the caller: tty and ``NO_COLOR``);
     ``sarif_category``: overrides SARIF ``automationDetails.id``; ``uri_prefix``: the first
-    segment of SARIF artifact URIs.
+    segment of SARIF artifact URIs; ``all_checks``: the text report lists every check, not
+    only the findings.
     """
 
     color: bool = False
     sarif_category: str | None = None
     uri_prefix: str = DEFAULT_URI_PREFIX
+    all_checks: bool = False
 
 
 Renderer = Callable[[RunResult, ReportOptions], str]
@@ -39,7 +41,7 @@ Renderer = Callable[[RunResult, ReportOptions], str]
 def _text(result: RunResult, options: ReportOptions) -> str:
     from analyzer.report import text
 
-    return text.render(result, text.TextOptions(color=options.color))
+    return text.render(result, text.TextOptions(color=options.color, all_checks=options.all_checks))
 
 
 def _sarif(result: RunResult, options: ReportOptions) -> str:

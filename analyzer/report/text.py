@@ -1,6 +1,10 @@
 """Readable terminal output, shaped like ``k0s sysinfo``.
 
-A header names the target, then the rules follow grouped by area, each evaluation as
+A header names the target. By default the report then lists only what needs attention:
+findings and undecided checks, areas with the most severe findings first; passing checks are
+only counted in the summary, and rules that do not apply at all keep their one line per area
+and reason. With ``all_checks`` (``--all``) every
+rule follows, grouped by area in rule order, like ``k0s sysinfo``'s full tree; each evaluation as
 ``<indent><title>: <detail> (<status>)`` where the status is ``pass``, ``error: msg``,
 ``warning: msg``, ``note: msg``, ``unknown: reason`` or ``not applicable``. A rule nests under
 its ``parent`` (two spaces per level). A rule with several subjects prints a ``title:`` line
@@ -33,6 +37,10 @@ INDENT = "  "
 #: A rule with more passing subjects than this prints their count instead of one line each.
 MAX_PASS_LINES = 5
 PARTIAL_NOTE = "(partial: the input could not be read completely)"
+NO_FINDINGS = "No findings."
+ALL_HINT = "(--all lists every check, passing ones too)"
+#: Outcomes the default report lists; the others are only counted.
+_ATTENTION = (Outcome.FAIL, Outcome.UNKNOWN)
 _ANSI = {
     "pass": "32",
     "error": "31",
@@ -46,9 +54,14 @@ _ANSI = {
 
 @dataclass(frozen=True, slots=True)
 class TextOptions:
-    """``color``: wrap statuses and headings in ANSI colour codes (the caller decides, by tty)."""
+    """How the report looks.
+
+    ``color``: wrap statuses and headings in ANSI colour codes (the caller decides, by tty);
+    ``all_checks``: list every check, passing and not applicable ones too.
+    """
 
     color: bool = False
+    all_checks: bool = False
 
 
 def safe(text: str) -> str:
@@ -70,6 +83,7 @@ class _Writer:
     def __init__(self, result: RunResult, options: TextOptions) -> None:
         self.result = result
         self.color = options.color
+        self.all = options.all_checks
         self.rules = unique_rules(result.rules)
         self.by_rule: dict[str, list[Evaluation]] = defaultdict(list)
         for evaluation in sorted_evaluations(result.evaluations, self.rules):
@@ -79,6 +93,11 @@ class _Writer:
             if rule_id not in known:
                 level = self.by_rule[rule_id][0].level
                 self.rules.append(RuleInfo(rule_id, rule_id, "", level, ""))
+        #: Rules checked on several subjects keep their per-subject layout when filtered.
+        self.several = {rule_id for rule_id, found in self.by_rule.items() if len(found) > 1}
+        self.hidden = 0
+        if not self.all:
+            self._keep_attention()
         self.collapsed = [
             rule for rule in self.rules if self._uniform(rule, Outcome.NOT_APPLICABLE)
         ]
@@ -94,6 +113,27 @@ class _Writer:
             else:
                 self.roots.append(rule)
         self.printed: set[str] = set()
+
+    def _keep_attention(self) -> None:
+        """Keep findings, undecided checks and wholly inapplicable rules; worst areas first."""
+        for rule_id, found in self.by_rule.items():
+            if all(e.outcome is Outcome.NOT_APPLICABLE for e in found):
+                continue  # one line per area and reason says why, as in the full tree
+            kept = [e for e in found if e.outcome in _ATTENTION]
+            self.hidden += len(found) - len(kept)
+            self.by_rule[rule_id] = kept
+        self.rules = [rule for rule in self.rules if self.by_rule[rule.id]]
+        worst = {
+            rule.id: max(
+                (e.level.rank for e in self.by_rule[rule.id] if e.outcome is Outcome.FAIL),
+                default=0,
+            )
+            for rule in self.rules
+        }
+        area_worst: dict[str, int] = defaultdict(int)
+        for rule in self.rules:
+            area_worst[rule.area] = max(area_worst[rule.area], worst[rule.id])
+        self.rules.sort(key=lambda rule: -area_worst[rule.area])
 
     def _uniform(self, rule: RuleInfo, outcome: Outcome) -> bool:
         evaluations = self.by_rule[rule.id]
@@ -133,6 +173,8 @@ class _Writer:
         for rule in leftovers:  # parent cycles: print what the tree walk could not reach
             if rule.id not in self.printed:
                 out += self.rule_lines(rule, 1)
+        if not self.all and not areas and not self.unknown:
+            out += ["", NO_FINDINGS]
         out += self.grouped_lines(self.collapsed, "not applicable")
         out += self.grouped_lines(self.unknown, "unknown")
         out += self.notification_lines()
@@ -141,6 +183,8 @@ class _Writer:
             out.append(PARTIAL_NOTE)
         if unverified := unverified_text(self.result):
             out.append(f"(not verified: {unverified})")
+        if self.hidden:
+            out.append(ALL_HINT)
         return out
 
     def source_lines(self) -> list[str]:
@@ -173,7 +217,7 @@ class _Writer:
         if not evaluations:
             status = self.paint("not applicable", "not applicable")
             out = [f"{indent}{title}: nothing to check ({status})"]
-        elif len(evaluations) == 1:
+        elif len(evaluations) == 1 and rule.id not in self.several:
             out = [indent + self.evaluation_line(title, evaluations[0], single=True)]
         else:
             out = [f"{indent}{title}:"]

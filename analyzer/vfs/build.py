@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from analyzer.analyzers.base import FileAnalyzer
 from analyzer.errors import LimitExceeded, SourceError
 from analyzer.model import Level, Location, Notification
+from analyzer.progress import EVERY_ENTRIES, Progress, ProgressCallback, Stage, ignore
 from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream
 from analyzer.vfs.node import Node
 from analyzer.vfs.offer import offer
@@ -57,6 +58,8 @@ class PassReport:
     notifications: list[Notification] = field(default_factory=list)
     complete: bool = True
     entries: int = 0
+    #: Sizes of the regular files among ``entries``, added up.
+    file_bytes: int = 0
 
     def note(self, level: Level, code: str, message: str, path: str | None = None) -> None:
         """Record a notification."""
@@ -72,8 +75,11 @@ class TreeBuilder:
         analyzers: Sequence[FileAnalyzer],
         limits: Limits | None = None,
         report: PassReport | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self._analyzers = analyzers
+        self._progress = progress or ignore
+        self._layer_name = ""
         self._limits = limits or Limits()
         self.report = report or PassReport()
         self._root = new_root()
@@ -90,15 +96,34 @@ class TreeBuilder:
         for index, layer in enumerate(layers, start=1):
             self._layer_index = index
             self._layer_id = layer.info.id
+            self._layer_name = layer.info.description or layer.info.id
             self._random_access &= layer.random_access
+            self._tell()
             self._apply(layer)
+        self._tell()
         return Tree(self._root, self._random_access)
+
+    def _tell(self) -> None:
+        """Hand the progress callback a snapshot of the pass."""
+        self._progress(
+            Progress(
+                Stage.READING,
+                self.report.entries,
+                self.report.file_bytes,
+                self._layer_name,
+                self._layer_index,
+            )
+        )
 
     def _apply(self, layer: LayerStream) -> None:
         self._last_dir = None
         try:
             for entry, blocks in layer.entries:
                 self.report.entries += 1
+                if entry.kind is Kind.FILE:
+                    self.report.file_bytes += entry.size
+                if self.report.entries % EVERY_ENTRIES == 0:
+                    self._tell()
                 self._add(entry, blocks, layer)
         except LimitExceeded as exc:
             self.report.complete = False

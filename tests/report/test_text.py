@@ -1,4 +1,7 @@
-"""Terminal report: k0s-sysinfo-shaped lines, nesting, collapsed N/A, summary, colour."""
+"""Terminal report: findings first by default; with ``--all`` the k0s-sysinfo-shaped tree.
+
+Most layout tests render the full tree (``all_checks``); the findings view has its own tests.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,14 @@ from .factory import (
 )
 from .golden_files import check_golden
 
+ALL = text.TextOptions(all_checks=True)
+
 
 def lines(**kwargs: bool) -> list[str]:
+    return text.render(sample(**kwargs), ALL).splitlines()
+
+
+def findings_view(**kwargs: bool) -> list[str]:
     return text.render(sample(**kwargs)).splitlines()
 
 
@@ -28,8 +37,60 @@ def test_golden_sample() -> None:
     check_golden("sample.txt", text.render(sample()))
 
 
+def test_golden_sample_with_every_check() -> None:
+    check_golden("sample-all.txt", text.render(sample(), ALL))
+
+
 def test_golden_sample_in_colour() -> None:
     check_golden("sample-color.txt", text.render(sample(), text.TextOptions(color=True)))
+
+
+def test_findings_view_lists_no_passing_check() -> None:
+    out = findings_view()
+    summary = next(n for n, line in enumerate(out) if line.startswith("2 errors, 3 warnings"))
+    assert not any("pass" in line for line in out[:summary])
+    assert "  Operating system: Linux (pass)" in lines()
+    assert f"3 kernel rules not applicable: {KERNEL_NA}" in out
+    assert out[-4:] == [
+        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
+        text.PARTIAL_NOTE,
+        "(not verified: 1 error-level check could not be decided)",
+        text.ALL_HINT,
+    ]
+
+
+def test_findings_view_leads_with_the_areas_of_the_worst_findings() -> None:
+    out = findings_view()
+    headings = [line for line in out if line.endswith(":") and not line.startswith(" ")]
+    assert headings[:4] == ["name-resolution:", "binaries:", "clone-hygiene:", "layout:"]
+    assert out[4:7] == [
+        "",
+        "name-resolution:",
+        "  localhost resolves without NSS: /etc/hosts:3 (error: localhost is not in /etc/hosts)",
+    ]
+
+
+def test_findings_view_keeps_subject_lines_and_undecided_checks() -> None:
+    out = findings_view()
+    title = out.index("  ELF interpreter exists:")
+    missing = "interpreter /lib/ld-musl-x86_64.so.1 is missing"
+    assert out[title + 1] == f"    /usr/bin/app (error: {missing})"
+    assert "/bin/ls" not in "\n".join(out)
+    assert "  Linux kernel release (unknown: no kernel image found in /boot)" in out
+
+
+def test_findings_view_of_a_clean_run_says_so() -> None:
+    clean = result(
+        [rule("k0s.os", title="Operating system", area="os")],
+        [evaluation("k0s.os", Outcome.PASS, message="Linux")],
+    )
+    assert text.render(clean).splitlines()[4:] == [
+        "",
+        text.NO_FINDINGS,
+        "",
+        "0 errors, 0 warnings, 0 notes; 1 passed, 0 unknown",
+        text.ALL_HINT,
+    ]
 
 
 def test_header_names_target_profiles_and_roles() -> None:
@@ -84,7 +145,7 @@ def test_many_passing_subjects_collapse_into_a_count() -> None:
         for i in range(text.MAX_PASS_LINES + 1)
     ]
     failing = evaluation("elf.interpreter", message="broken", path="/bin/x", subject="/bin/x")
-    out = text.render(result(SAMPLE_RULES, [*passing, failing])).splitlines()
+    out = text.render(result(SAMPLE_RULES, [*passing, failing]), ALL).splitlines()
     title = out.index("  ELF interpreter exists:")
     assert out[title + 1 : title + 3] == ["    /bin/x (error: broken)", "    6 subjects (pass)"]
 
@@ -115,7 +176,7 @@ def test_clean_run_stays_quiet() -> None:
         [rule("k0s.os", title="Operating system", area="os")],
         [evaluation("k0s.os", Outcome.PASS, message="Linux")],
     )
-    out = text.render(clean).splitlines()
+    out = text.render(clean, ALL).splitlines()
     assert out[-1] == "0 errors, 0 warnings, 0 notes; 1 passed, 0 unknown"
     assert "Notifications:" not in out
     assert not any("error:" in line or "warning:" in line for line in out)
@@ -123,7 +184,7 @@ def test_clean_run_stays_quiet() -> None:
 
 def test_no_colour_codes_unless_asked() -> None:
     assert "\x1b[" not in text.render(sample())
-    coloured = text.render(sample(), text.TextOptions(color=True))
+    coloured = text.render(sample(), text.TextOptions(color=True, all_checks=True))
     assert "(\x1b[31merror: localhost is not in /etc/hosts\x1b[0m)" in coloured
     assert "(\x1b[32mpass\x1b[0m)" in coloured
 

@@ -127,13 +127,15 @@ def test_json_summary_counts_them() -> None:
 
 def test_text_summary_says_what_was_not_verified() -> None:
     lines = text.render(unverified_run()).splitlines()
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "0 errors, 0 warnings, 0 notes; 1 passed, 4 unknown",
         "(not verified: 2 error-level and 1 warning-level checks could not be decided)",
+        text.ALL_HINT,
     ]
-    assert text.render(clean_run()).splitlines()[-1] == (
-        "0 errors, 0 warnings, 0 notes; 1 passed, 1 unknown"
-    )
+    assert text.render(clean_run()).splitlines()[-2:] == [
+        "0 errors, 0 warnings, 0 notes; 1 passed, 1 unknown",
+        text.ALL_HINT,
+    ]
 
 
 def test_junit_properties_count_them() -> None:

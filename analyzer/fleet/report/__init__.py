@@ -21,7 +21,7 @@ def _text(fleet: FleetResult, options: ReportOptions) -> str:
     from analyzer.fleet.report import text
     from analyzer.report.text import TextOptions
 
-    return text.render(fleet, TextOptions(color=options.color))
+    return text.render(fleet, TextOptions(color=options.color, all_checks=options.all_checks))
 
 
 def _sarif(fleet: FleetResult, options: ReportOptions) -> str:

@@ -6,13 +6,17 @@ tests wrote and loaded: no pulls, no network.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
+from builders import File, Item, make_tree, to_tar
 from containerimages import sample_image
 from imagebuild import Image, docker_files, write_tar
 
@@ -86,3 +90,59 @@ def test_no_daemon_exits_2_with_one_line(tmp_path: Path) -> None:
     expected = f"imgaudit: docker:demo:v1: no Docker daemon answers at unix://{tmp_path}"
     assert done.stderr.startswith(expected)
     assert len(done.stderr.splitlines()) == 1
+
+
+RECIPE = ROOT / "examples" / "docker" / "build-and-scan.sh"
+
+
+def _build_and_scan(
+    dockerd: str, tmp_path: Path, image: str, tree: Mapping[str, Item]
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run the documented recipe: ``docker build``, then ``docker save | imgaudit scan -``."""
+    context = tmp_path / "context"
+    context.mkdir()
+    to_tar(make_tree(tree), context / "rootfs.tar")
+    (context / "Dockerfile").write_text("FROM scratch\nADD rootfs.tar /\n")
+    sarif = tmp_path / f"{context.name}.sarif"
+    env = {
+        **os.environ,
+        "DOCKER_HOST": dockerd,
+        "DOCKER_BUILDKIT": "0",  # the private daemon has no BuildKit: the classic builder
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "SARIF_FILE": str(sarif),
+    }
+    done = subprocess.run(
+        ["bash", str(RECIPE), image, str(context), "--profile", "golden-image"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    return done, json.loads(sarif.read_text()) if sarif.exists() else {}
+
+
+def test_build_and_scan_recipe_passes_a_clean_image(dockerd: str, tmp_path: Path) -> None:
+    clean: dict[str, Item] = {"etc/hosts": "127.0.0.1 localhost\n", "etc/machine-id": ""}
+    done, sarif = _build_and_scan(dockerd, tmp_path, "clean:v1", clean)
+    assert done.returncode == 0, done.stderr
+    assert "Target: - (container, read as docker-archive)" in done.stdout
+    assert "\nNo findings.\n" in done.stdout
+    [run] = sarif["runs"]
+    assert run["automationDetails"]["id"] == "clean/"
+    assert run["results"] == []
+
+
+def test_build_and_scan_recipe_fails_the_step_on_an_error(dockerd: str, tmp_path: Path) -> None:
+    key = "etc/ssh/ssh_host_ed25519_key"
+    bad: dict[str, Item] = {
+        "etc/hosts": "127.0.0.1 localhost\n",
+        key: File(b"-----BEGIN OPENSSH", mode=0o600),
+    }
+    done, sarif = _build_and_scan(dockerd, tmp_path, "registry.local:5000/team/bad:v2", bad)
+    assert done.returncode == 1, done.stderr
+    assert (
+        f"  SSH host private key in the image: /{key} "
+        f"(error: SSH host key baked into the image: /{key} (18 bytes))"
+    ) in done.stdout.splitlines()
+    [run] = sarif["runs"]
+    assert run["automationDetails"]["id"] == "registry.local:5000/team/bad/"
+    [result] = run["results"]
+    assert result["ruleId"] == "golden-image.ssh.host-key"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == f"image/{key}"

@@ -1,0 +1,1 @@
+"""Tests of the ready-made integrations: the GitHub Action and the Packer example."""
