@@ -281,13 +281,23 @@ class _Writer:
         return f"{INDENT}{level}: {safe(note.message)} [{safe(note.code)}]{where}"
 
     def summary(self) -> str:
-        """``3 errors, 1 warning, 2 notes; 40 passed, 2 unknown[, 5 not applicable]``."""
+        """``3 errors, 1 warning, 2 notes; 40 passed, 2 unknown[, 5 not applicable]``.
+
+        Error and warning notifications listed above are counted after the findings
+        (``; notifications: 1 error, 2 warnings``), so a clean finding count never hides them.
+        """
         tally = counts(self.result.evaluations)
         levels = ", ".join(plural(tally[level.value], level.value) for level in Level)
         rest = f"{tally['pass']} passed, {tally['unknown']} unknown"
         if tally["not_applicable"]:
             rest += f", {tally['not_applicable']} not applicable"
-        return f"{levels}; {rest}"
+        serious = (Level.ERROR, Level.WARNING)
+        noted = [
+            plural(n, level.value)
+            for level in serious
+            if (n := sum(1 for note in self.result.notifications if note.level is level))
+        ]
+        return f"{levels}; {rest}" + (f"; notifications: {', '.join(noted)}" if noted else "")
 
 
 def _where(evaluation: Evaluation, label: str) -> str:

@@ -5,7 +5,7 @@ Most layout tests render the full tree (``all_checks``); the findings view has i
 
 from __future__ import annotations
 
-from analyzer.model import Level, Outcome, TargetKind
+from analyzer.model import Level, Notification, Outcome, TargetKind
 from analyzer.report import text
 from analyzer.report.common import MIN_SHARED
 
@@ -52,7 +52,8 @@ def test_findings_view_lists_no_passing_check() -> None:
     assert "  Operating system: Linux (pass)" in lines()
     assert f"3 kernel rules not applicable: {KERNEL_NA}" in out
     assert out[-4:] == [
-        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
+        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable; "
+        "notifications: 1 error, 1 warning",
         text.PARTIAL_NOTE,
         "(not verified: 1 error-level check could not be decided)",
         text.ALL_HINT,
@@ -161,13 +162,32 @@ def test_notifications_most_severe_first() -> None:
 def test_summary_partial_and_not_verified_notes() -> None:
     out = lines()
     assert out[-3:] == [
-        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
+        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable; "
+        "notifications: 1 error, 1 warning",
         "(partial: the input could not be read completely)",
         "(not verified: 1 error-level check could not be decided)",
     ]
     assert lines(complete=True)[-2:] == [
-        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable",
+        "2 errors, 3 warnings, 1 note; 3 passed, 1 unknown, 3 not applicable; "
+        "notifications: 1 error, 1 warning",
         "(not verified: 1 error-level check could not be decided)",
+    ]
+
+
+def test_summary_counts_warning_notifications_of_a_clean_run() -> None:
+    quiet = result(
+        [rule("k0s.os", title="Operating system", area="os")],
+        [evaluation("k0s.os", Outcome.PASS, message="Linux")],
+        notifications=[
+            Notification(Level.WARNING, "disk.fstab", "disk.img: fstab UUID=x on /srv: absent"),
+            Notification(Level.NOTE, "disk.unmounted", "disk.img:p1 is not mounted"),
+        ],
+    )
+    out = text.render(quiet).splitlines()
+    assert "  warning: disk.img: fstab UUID=x on /srv: absent [disk.fstab]" in out
+    assert out[-2:] == [
+        "0 errors, 0 warnings, 0 notes; 1 passed, 0 unknown; notifications: 1 warning",
+        text.ALL_HINT,
     ]
 
 
