@@ -27,6 +27,7 @@ from analyzer.linkage.search import (
     musl_path,
     search_entries,
 )
+from analyzer.model import Location
 from analyzer.vfs.paths import parent
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -99,7 +100,9 @@ class Loader:
             status = exc.reason.replace("_", "-")
             if not self._tree.exists(path, follow=False):
                 status = "missing"
-            return Interp(status, path, detail=str(exc)), None
+            gone = self._tree.deleted_by(path)
+            deleted = Location(gone[0], layer=gone[1]) if gone else None
+            return Interp(status, path, detail=str(exc), deleted=deleted), None
         if found is None:
             node = self._tree.stat(path)
             status = "not-elf" if node.is_file else "not-a-file"
@@ -178,11 +181,7 @@ class Loader:
     ) -> Obj | None:
         """The object ``obj`` (loaded through ``chain``) gets for ``DT_NEEDED`` ``name``."""
         arch = obj.record.arch
-        if "/" in name:
-            dirs: tuple[str, ...] = (parent(name),) if name.startswith("/") else ()
-            name = name.rsplit("/", 1)[-1]
-        else:
-            dirs = self._search_dirs(obj, chain, flavour, interp)
+        name, dirs = self._where(name, obj, chain, flavour, interp)
         key = (name, dirs, arch)
         if key in self._searches:
             return self._searches[key]
@@ -194,13 +193,37 @@ class Loader:
         self._searches[key] = found
         return found
 
+    def _where(
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+    ) -> tuple[str, tuple[str, ...]]:
+        """The file name ``DT_NEEDED`` ``name`` stands for and the directories searched for it."""
+        if "/" in name:
+            dirs: tuple[str, ...] = (parent(name),) if name.startswith("/") else ()
+            return name.rsplit("/", 1)[-1], dirs
+        return name, self._search_dirs(obj, chain, flavour, interp)
+
+    def deleted(
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+    ) -> Location | None:
+        """Where a missing ``name`` was until a layer deleted it, with that layer.
+
+        The first search directory (in search order) whose copy a later layer removed; ``None``
+        when no directory ever held it.
+        """
+        name, dirs = self._where(name, obj, chain, flavour, interp)
+        for directory in dirs:
+            gone = self._tree.deleted_by(f"{directory.rstrip('/')}/{name}")
+            if gone is not None:
+                return Location(gone[0], layer=gone[1])
+        return None
+
     def closure(
         self, root: Obj, ancestors: tuple[Obj, ...], flavour: str, interp: Obj | None
     ) -> Closure:
         """Breadth-first closure of ``root``, loaded through ``ancestors`` (nearest first)."""
         result = Closure()
         loaded: dict[str, str] = {}
-        missing: set[str] = set()
+        missing: dict[str, Location | None] = {}
         seen = {root.path, *(a.path for a in ancestors)}
         for known in (root, *ancestors, *((interp,) if interp else ())):
             if known.record.soname:
@@ -216,7 +239,8 @@ class Loader:
                 continue
             for name in obj.record.needed:
                 if name in missing:
-                    result.missing.append(MissingLib(name, tuple(o.path for o in chain)))
+                    result.missing.append(MissingLib(name, tuple(o.path for o in chain),
+                                                     missing[name]))  # fmt: skip
                 if name in loaded or name in missing:
                     continue
                 if flavour == "musl" and is_musl_reserved(name):
@@ -224,8 +248,9 @@ class Loader:
                     continue
                 found = self.find(name, obj, chain, flavour, interp_path)
                 if found is None:
-                    result.missing.append(MissingLib(name, tuple(o.path for o in chain)))
-                    missing.add(name)
+                    gone = self.deleted(name, obj, chain, flavour, interp_path)
+                    result.missing.append(MissingLib(name, tuple(o.path for o in chain), gone))
+                    missing[name] = gone
                     continue
                 loaded[name] = found.path
                 if found.record.soname:

@@ -14,12 +14,16 @@ INTERP_OK = ("ok", "none")
 
 @dataclass(frozen=True, slots=True)
 class Interp:
-    """The program interpreter (``PT_INTERP``) and whether it resolves inside the image."""
+    """The program interpreter (``PT_INTERP``) and whether it resolves inside the image.
+
+    ``deleted`` is where a missing interpreter was until a layer deleted it, with that layer.
+    """
 
     status: str
     path: str | None = None
     real_path: str | None = None
     detail: str = ""
+    deleted: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +31,18 @@ class MissingLib:
     """A ``DT_NEEDED`` name the loader would not find, and who needs it.
 
     ``chain`` starts with the object whose ``DT_NEEDED`` names the library and ends with the
-    object the closure started from.
+    object the closure started from. ``deleted`` is where the library was until a layer
+    deleted it (its real path and that layer), when one did.
     """
 
     soname: str
     chain: tuple[str, ...]
+    deleted: Location | None = None
 
     def describe(self) -> str:
-        """``libfoo.so.1 (needed by /usr/lib/libbar.so.2 <- /usr/bin/app)``."""
-        return f"{self.soname} (needed by {' <- '.join(self.chain)})"
+        """``libfoo.so.1 (needed by /usr/lib/libbar.so.2 <- /usr/bin/app)``, and its deletion."""
+        gone = f"; {self.deleted.path} was deleted by a later layer" if self.deleted else ""
+        return f"{self.soname} (needed by {' <- '.join(self.chain)}{gone})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 Layer semantics are settled here, once: later entries and layers win, ``.wh.NAME`` deletes
 ``NAME`` from lower layers, ``.wh..wh..opq`` hides a directory's lower content, other
 ``.wh..wh.`` names are ignored, and a whiteout never reaches outside its own directory.
+What a layer deletes (by a whiteout, or hides by an opaque directory) is remembered by its
+real path with the deleting layer (:attr:`Tree.deleted`), so that a finding about something
+missing names the layer that removed it.
 
 Each regular file is offered to the per-file analyzers that want its path
 (:mod:`analyzer.vfs.offer`) and read only as far as their sinks need; on a seekable source an
@@ -90,6 +93,8 @@ class TreeBuilder:
         self._last_dir: tuple[str, Node] | None = None
         self._nodes = 0
         self._name_bytes = 0
+        #: Real path of each object a layer deleted (the topmost of a subtree) -> that layer.
+        self._deleted: dict[str, str | None] = {}
 
     def build(self, layers: Iterable[LayerStream]) -> Tree:
         """Apply every layer in order and return the finished tree."""
@@ -101,7 +106,7 @@ class TreeBuilder:
             self._tell()
             self._apply(layer)
         self._tell()
-        return Tree(self._root, self._random_access)
+        return Tree(self._root, self._random_access, self._deleted)
 
     def _tell(self) -> None:
         """Hand the progress callback a snapshot of the pass."""
@@ -218,7 +223,7 @@ class TreeBuilder:
         if directory is None:
             return True
         if name == OPAQUE:
-            self._prune_lower(directory)
+            self._prune_lower(directory, parent(path))
             return True
         if name.startswith(WHITEOUT + WHITEOUT):
             return True
@@ -227,23 +232,26 @@ class TreeBuilder:
         if victim is None:
             return True
         self._last_dir = None
+        victim_path = _child(parent(path), hidden)
         if victim.layer_index < self._layer_index:
             del directory.children[hidden]
+            self._deleted[victim_path] = self._layer_id
         elif victim.is_dir:
-            self._prune_lower(victim)
+            self._prune_lower(victim, victim_path)
         return True
 
-    def _prune_lower(self, top: Node) -> None:
+    def _prune_lower(self, top: Node, top_path: str) -> None:
         """Remove everything under ``top`` that a lower layer put there (iteratively)."""
         self._last_dir = None
-        pending = [top]
+        pending = [(top, top_path)]
         while pending:
-            directory = pending.pop()
+            directory, where = pending.pop()
             for child_name, child in list(directory.children.items()):
                 if child.layer_index < self._layer_index:
                     del directory.children[child_name]
+                    self._deleted[_child(where, child_name)] = self._layer_id
                 elif child.is_dir:
-                    pending.append(child)
+                    pending.append((child, _child(where, child_name)))
 
     def _existing_directory(self, path: str) -> Node | None:
         node = self._root
@@ -300,3 +308,8 @@ class TreeBuilder:
             if not random_access:
                 raise
             self.report.note(Level.ERROR, "entry.unreadable", str(exc), path)
+
+
+def _child(directory: str, name: str) -> str:
+    """The path of ``name`` in the directory at ``directory``."""
+    return f"{directory.rstrip('/')}/{name}"

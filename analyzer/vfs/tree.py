@@ -28,7 +28,7 @@ The host file system is never consulted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
@@ -90,9 +90,15 @@ class Resolved:
 class Tree:
     """A read-only view of one squashed file system; see the module docstring for the API."""
 
-    def __init__(self, root: Node, random_access: bool = False) -> None:
+    def __init__(
+        self,
+        root: Node,
+        random_access: bool = False,
+        deleted: Mapping[str, str | None] | None = None,
+    ) -> None:
         self._root = root
         self.random_access = random_access
+        self._deleted: Mapping[str, str | None] = deleted or {}
 
     @property
     def root(self) -> Node:
@@ -186,6 +192,8 @@ class Tree:
     def location(self, path: str, line: int | None = None, follow: bool = True) -> Location:
         """Evidence location of ``path``: its real path, the path asked for, and its layer.
 
+        The layer is the one that added or last changed the object; for a path that leads to
+        nothing because a layer deleted it (:meth:`deleted_by`), the layer that deleted it.
         With ``follow=False`` a link in the last component is the location itself (a finding
         about the name, not about where it leads).
         """
@@ -195,9 +203,25 @@ class Tree:
             try:
                 found = self.resolve(path, follow=False)
             except ResolveError:
-                return Location(join(split(path)), line)
+                gone = self.deleted_by(path)
+                where = join(split(path))
+                return Location(where, line, None, gone[1]) if gone else Location(where, line)
         access = found.access_path if found.access_path != found.real_path else None
         return Location(found.real_path, line, access, found.node.layer)
+
+    def deleted_by(self, path: str) -> tuple[str, str | None] | None:
+        """``(real path, layer)`` when ``path`` leads nowhere because that layer deleted it.
+
+        The real path is that of the first missing component (links before it followed), the
+        object a later layer's whiteout or opaque directory removed; ``None`` when ``path``
+        exists or was never deleted.
+        """
+        try:
+            self._walk(path, True)
+        except ResolveError as exc:
+            if exc.reason in ("missing", "dangling") and exc.path in self._deleted:
+                return exc.path, self._deleted[exc.path]
+        return None
 
     def walk(self, top: str = "/") -> Iterator[tuple[str, Node]]:
         """Every ``(path, node)`` under ``top`` (itself excluded), sorted, links not followed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from builders import Dir, File, Hardlink, Item, Symlink, make_tree, to_layer
 
-from analyzer.model import Level
+from analyzer.model import Level, Location
 from analyzer.sources.entry import Kind
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import ResolveError, Tree
@@ -156,3 +156,37 @@ def test_whiteout_names_are_plain_files_outside_container_layers() -> None:
     builder = TreeBuilder([])
     tree = builder.build([to_layer(make_tree({"x": "x", ".wh.x": ""}), "rootfs")])
     assert sorted(tree.listdir("/")) == [".wh.x", "x"]
+
+
+def test_a_deleted_file_is_attributed_to_the_layer_that_deleted_it() -> None:
+    tree, _ = squash(
+        {"usr/lib/libz.so.1": "z", "lib": Symlink("usr/lib")},
+        {"usr/bin/app": "a"},
+        {"usr/lib/.wh.libz.so.1": ""},
+    )
+    assert tree.deleted_by("/lib/libz.so.1") == ("/usr/lib/libz.so.1", "sha256:layer3")
+    assert tree.location("/lib/libz.so.1") == Location("/lib/libz.so.1", layer="sha256:layer3")
+    assert tree.deleted_by("/usr/lib/libnever.so") is None
+    assert tree.location("/usr/lib/libnever.so").layer is None
+    assert tree.deleted_by("/usr/bin/app") is None
+
+
+def test_a_deleted_directory_is_remembered_once_and_covers_its_content() -> None:
+    tree, _ = squash({"opt/app/bin/tool": "x"}, {"opt/.wh.app": ""})
+    assert tree.deleted_by("/opt/app/bin/tool") == ("/opt/app", "sha256:layer2")
+
+
+def test_content_an_opaque_directory_hides_is_attributed_to_its_layer() -> None:
+    tree, _ = squash(
+        {"etc/app/old.conf": "old", "etc/app/sub/deep": "d"},
+        {"etc/app/new.conf": "new", "etc/app/.wh..wh..opq": ""},
+    )
+    assert tree.deleted_by("/etc/app/old.conf") == ("/etc/app/old.conf", "sha256:layer2")
+    assert tree.deleted_by("/etc/app/sub/deep") == ("/etc/app/sub", "sha256:layer2")
+    assert tree.deleted_by("/etc/app/new.conf") is None
+
+
+def test_a_file_deleted_and_added_again_is_attributed_to_the_layer_that_added_it() -> None:
+    tree, _ = squash({"etc/motd": "1"}, {"etc/.wh.motd": ""}, {"etc/motd": "3"})
+    assert tree.deleted_by("/etc/motd") is None
+    assert tree.location("/etc/motd").layer == "sha256:layer3"

@@ -7,12 +7,13 @@ emulation found.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.facts import Facts
 from analyzer.linkage.model import INTERP_OK, Linkage
-from analyzer.model import Outcome
+from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
 ROLES = ("program", "library")
@@ -29,6 +30,17 @@ def _strings(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"'{key}' is a list of strings")
     return tuple(value)
+
+
+def caused_by(subject: Subject, deleted: Location | None) -> Location | None:
+    """The subject's location, attributed to the layer that deleted what it needs (if one did).
+
+    The finding stays at the binary, but the layer that caused it is the one whose deletion
+    broke it, not the one that added the binary.
+    """
+    if deleted is None:
+        return None
+    return dataclasses.replace(subject.location, layer=deleted.layer)
 
 
 def linkage_of(subject: Subject) -> Linkage:
@@ -130,7 +142,11 @@ class ElfInterpreter:
             "relative": "is a relative path",
         }.get(interp.status, interp.status)
         evidence = (interp.detail,) if interp.detail else ()
-        return LeafResult(Outcome.FAIL, f"interpreter {interp.path} {problem}", None, evidence)
+        where = caused_by(subject, interp.deleted)
+        gone = " (deleted by a later layer)" if interp.deleted else ""
+        return LeafResult(
+            Outcome.FAIL, f"interpreter {interp.path} {problem}{gone}", where, evidence
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +172,9 @@ class ElfNeeded:
         if entry.missing:
             detail = "; ".join(m.describe() for m in entry.missing)
             properties = {"missing": [m.soname for m in entry.missing]}
-            return LeafResult(Outcome.FAIL, detail, None, entry.unresolved, None, properties)
+            deleted = next((m.deleted for m in entry.missing if m.deleted), None)
+            where = caused_by(subject, deleted)
+            return LeafResult(Outcome.FAIL, detail, where, entry.unresolved, None, properties)
         if entry.unresolved:
             return LeafResult(Outcome.UNKNOWN, "; ".join(entry.unresolved))
         found = ", ".join(f"{name} => {path}" for name, path in entry.libraries)
