@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import os
 import sys
 import time
@@ -17,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from analyzer.errors import ImgauditError
+from analyzer.errors import ImgauditError, UsageError
 from analyzer.model import Level, RunResult
 from analyzer.pipeline import DEFAULT_PROFILES, TOOL_VERSION, Config, analyze, load_all_rules
 from analyzer.policy.engine import ROLE_CHOICES
 from analyzer.progress import Progress, Stage
 from analyzer.report import FORMATS, ReportOptions
 from analyzer.report.text import safe
+from analyzer.triage import DEFAULT_SUPPRESSIONS, Triage, gating
 
 if TYPE_CHECKING:
     from analyzer.fleet.model import FleetResult
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output", "-o", metavar="FILE", help="write the report here (default stdout)"
     )
     scan.add_argument("--fail-on", default="error", choices=list(FAIL_ON))
+    _triage_arguments(scan)
     scan.add_argument(
         "--strict",
         action="store_true",
@@ -119,10 +122,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def exit_code(result: RunResult, fail_on: str, strict: bool) -> int:
-    """Map a result to the exit code ``--fail-on`` and ``--strict`` ask for."""
+def _triage_arguments(scan: argparse.ArgumentParser) -> None:
+    group = scan.add_argument_group("baselines and suppressions")
+    group.add_argument(
+        "--baseline",
+        metavar="SARIF",
+        help="mark findings new/unchanged/updated/absent against an earlier SARIF report",
+    )
+    group.add_argument(
+        "--fail-on-baseline",
+        action="store_true",
+        help="--fail-on counts unchanged findings too (by default only new and updated ones)",
+    )
+    group.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"suppression file (default: {DEFAULT_SUPPRESSIONS} in the current directory)",
+    )
+
+
+def exit_code(result: RunResult, fail_on: str, strict: bool, include_baseline: bool = False) -> int:
+    """Map a result to the exit code ``--fail-on`` and ``--strict`` ask for.
+
+    Suppressed findings never count; with a baseline, only new and updated findings count
+    unless ``include_baseline``.
+    """
     threshold = FAIL_ON[fail_on]
-    if threshold is not None and any(f.level.rank >= threshold.rank for f in result.findings):
+    counted = gating(result, include_baseline)
+    if threshold is not None and any(f.level.rank >= threshold.rank for f in counted):
         return EXIT_FINDINGS
     if strict and (not result.complete or result.unverified):
         return EXIT_INCOMPLETE
@@ -241,11 +268,12 @@ def _scan(args: argparse.Namespace) -> int:
         all_binaries=args.all_binaries,
         backing_files=tuple(args.backing_file),
     )
-    result = _analyze(config, args.quiet)
+    triage = Triage.load(args.baseline, args.config)
+    result = triage.apply(_analyze(config, args.quiet), args.sarif_category, datetime.date.today())
     for name, path in args.report:
         _write(FORMATS[name](result, dataclasses.replace(_options(args), color=False)), path)
     _write(FORMATS[args.format](result, _options(args)), args.output)
-    return exit_code(result, args.fail_on, args.strict)
+    return exit_code(result, args.fail_on, args.strict, args.fail_on_baseline)
 
 
 def _options(args: argparse.Namespace) -> ReportOptions:
@@ -280,6 +308,9 @@ def _scan_fleet(args: argparse.Namespace) -> int:
         platform=args.platform,
         all_binaries=args.all_binaries,
     )
+    if args.baseline:
+        raise UsageError("--baseline compares the scan of one target, not of a fleet")
+    triage = Triage.load(None, args.config)
     targets = expand(args.target, args.targets_from)
     cluster = Cluster(args.scheduler, args.workers, args.worker_memory)
     todo = sum(p.error is None for p in targets.planned)
@@ -303,6 +334,17 @@ def _scan_fleet(args: argparse.Namespace) -> int:
         sys.stderr.write(f"imgaudit: [{done}/{total}] {report.reference}: {state}{took}\n")
 
     fleet = scan_fleet(base, targets, cluster, progress, started)
+    if triage.suppressions:
+        today = datetime.date.today()
+        fleet = dataclasses.replace(
+            fleet,
+            targets=tuple(
+                dataclasses.replace(t, result=triage.apply(t.result, None, today))
+                if t.result is not None
+                else t
+                for t in fleet.targets
+            ),
+        )
     if args.format == "sarif" and len(fleet.targets) > GITHUB_MAX_RUNS:
         sys.stderr.write(
             f"imgaudit: warning: {len(fleet.targets)} SARIF runs; GitHub code scanning takes "

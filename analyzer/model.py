@@ -95,6 +95,45 @@ class RuleInfo:
     security_severity: str | None = None
 
 
+class BaselineState(enum.Enum):
+    """A finding compared with the previous run's (SARIF ``result.baselineState``)."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
+    UPDATED = "updated"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """One entry of a suppression file: findings of ``rule`` at paths matching ``path``.
+
+    ``rule`` and ``path`` are globs (``*`` matches ``/`` too); ``expires`` is an ISO date
+    after which the entry no longer suppresses; ``source`` is the file and line it is on.
+    """
+
+    rule: str
+    path: str
+    reason: str
+    source: Location
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorResult:
+    """A finding of the baseline run that this run no longer has (state ``absent``).
+
+    ``sarif_locations`` are the previous result's SARIF locations, carried over as they were.
+    """
+
+    rule_id: str
+    level: Level
+    message: str
+    location: Location
+    fingerprint: str
+    sarif_locations: tuple[Mapping[str, Any], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     """The outcome of one rule on one subject (a kernel, a binary, a file, or the image).
@@ -113,6 +152,10 @@ class Evaluation:
     discriminator: str = ""
     evidence: tuple[str, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: Set by :mod:`analyzer.triage` for a finding: its state against a baseline run.
+    baseline: BaselineState | None = None
+    #: Set by :mod:`analyzer.triage` for a finding a suppression entry accepts.
+    suppression: Suppression | None = None
 
     @property
     def is_finding(self) -> bool:
@@ -145,6 +188,10 @@ class RunResult:
     tool_version: str
     #: False when part of the input could not be read (see :attr:`unverified` for checks).
     complete: bool = True
+    #: The baseline file the findings were compared with (``None``: no comparison).
+    baseline: str | None = None
+    #: Findings of the baseline run that this run no longer has.
+    absent: tuple[PriorResult, ...] = ()
 
     @property
     def findings(self) -> tuple[Evaluation, ...]:

@@ -30,7 +30,16 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from analyzer.model import Evaluation, Level, Location, Outcome, RuleInfo, RunResult, TargetInfo
+from analyzer.model import (
+    BaselineState,
+    Evaluation,
+    Level,
+    Location,
+    Outcome,
+    RuleInfo,
+    RunResult,
+    TargetInfo,
+)
 
 #: Rules that share one unknown reason are summarised in one line from this many on.
 MIN_SHARED = 3
@@ -180,3 +189,20 @@ def unverified_text(result: RunResult) -> str:
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """Return ``1 error``, ``2 errors``."""
     return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def baseline_counts(result: RunResult) -> dict[str, int]:
+    """Findings by baseline state, ``absent`` from the baseline run: ``{"new": 1, ...}``."""
+    tally = {state.value: 0 for state in BaselineState}
+    for finding in result.findings:
+        if finding.baseline is not None:
+            tally[finding.baseline.value] += 1
+    tally[BaselineState.ABSENT.value] = len(result.absent)
+    return tally
+
+
+def baseline_text(result: RunResult) -> str:
+    """``1 new, 3 unchanged, 0 updated, 2 absent`` (empty when there was no baseline)."""
+    if result.baseline is None:
+        return ""
+    return ", ".join(f"{count} {state}" for state, count in baseline_counts(result).items())

@@ -12,9 +12,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.model import Evaluation, Outcome, PriorResult, RunResult
 from analyzer.report.common import (
     MIN_SHARED,
+    baseline_text,
     clean_text,
     counts,
     sorted_evaluations,
@@ -79,6 +80,8 @@ def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
         f"| unknown | {tally['unknown']} |",
         f"| not applicable | {tally['not_applicable']} |",
     ]
+    if result.baseline is not None:
+        out += ["", f"**Baseline** {code(result.baseline)}: {md(baseline_text(result))}"]
     if not result.complete:
         out += ["", PARTIAL_NOTE]
     if unverified := unverified_text(result):
@@ -91,6 +94,11 @@ def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
         out += [_finding(e, titles) for e in findings[:limit]]
         if len(findings) > limit:
             out.append(f"- ... and {len(findings) - limit} more")
+    if result.absent:
+        out += ["", "### Absent (in the baseline, fixed now)", ""]
+        out += [_absent(prior) for prior in result.absent[:limit]]
+        if len(result.absent) > limit:
+            out.append(f"- ... and {len(result.absent) - limit} more")
     unknown = [e for e in evaluations if e.outcome is Outcome.UNKNOWN]
     if unknown:
         out += ["", "### Could not tell", ""]
@@ -119,7 +127,18 @@ def _finding(evaluation: Evaluation, titles: dict[str, str]) -> str:
     layer = ""
     if evaluation.location.layer:
         layer = f" (layer {code(evaluation.location.layer)})"
+    marks = "" if evaluation.baseline is None else f" *{evaluation.baseline.value}*"
+    suppressed = ""
+    if (entry := evaluation.suppression) is not None:
+        suppressed = f" — **suppressed**: {md(entry.reason)} ({code(entry.source.describe())})"
     return (
-        f"- {_EMOJI[level]} **{level}** {code(evaluation.rule_id)} {title}: "
-        f"{md(evaluation.message)} at {where}{layer}"
+        f"- {_EMOJI[level]} **{level}**{marks} {code(evaluation.rule_id)} {title}: "
+        f"{md(evaluation.message)} at {where}{layer}{suppressed}"
+    )
+
+
+def _absent(prior: PriorResult) -> str:
+    return (
+        f"- :white_check_mark: **{prior.level.value}** *absent* {code(prior.rule_id)}: "
+        f"{md(prior.message)} at {code(prior.location.describe())}"
     )

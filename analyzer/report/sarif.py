@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.facts import Fact
-from analyzer.model import Evaluation, Level, Notification, RuleInfo, RunResult
+from analyzer.model import (
+    BaselineState,
+    Evaluation,
+    Level,
+    Notification,
+    PriorResult,
+    RuleInfo,
+    RunResult,
+    Suppression,
+)
 from analyzer.report.common import (
     clean_text,
     jsonable,
@@ -39,10 +47,12 @@ from analyzer.report.sarif_location import (
     base_uri_definition,
     category,
     identity_hash,
-    location_hash,
+    line_hashes,
     physical_location,
 )
 
+#: Key of the stable location hash in ``result.partialFingerprints``.
+LINE_HASH_KEY = "primaryLocationLineHash"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 TOOL_NAME = "imgaudit"
@@ -89,10 +99,13 @@ def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
     rules = unique_rules(result.rules)
     known = {rule.id for rule in rules}
     findings = sorted_evaluations(result.findings, rules)
-    for evaluation in findings:
-        if evaluation.rule_id not in known:
-            known.add(evaluation.rule_id)
-            rules.append(_placeholder_rule(evaluation))
+    for rule_id, level in [
+        *((e.rule_id, e.level) for e in findings),
+        *((p.rule_id, p.level) for p in result.absent),
+    ]:
+        if rule_id not in known:
+            known.add(rule_id)
+            rules.append(_placeholder_rule(rule_id, level))
     index = {rule.id: position for position, rule in enumerate(rules)}
     notifications = list(result.notifications)
     if len(findings) > MAX_RESULTS:
@@ -161,37 +174,78 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 3] + "..."
 
 
-def _placeholder_rule(evaluation: Evaluation) -> RuleInfo:
+def _placeholder_rule(rule_id: str, level: Level) -> RuleInfo:
     return RuleInfo(
-        id=evaluation.rule_id,
-        title=evaluation.rule_id,
-        description=f"Rule {evaluation.rule_id} (no description was loaded).",
-        level=evaluation.level,
-        help_markdown=f"See the rule pack that defines `{evaluation.rule_id}`.",
+        id=rule_id,
+        title=rule_id,
+        description=f"Rule {rule_id} (no description was loaded).",
+        level=level,
+        help_markdown=f"See the rule pack that defines `{rule_id}`.",
     )
 
 
 def _results(
     findings: list[Evaluation], index: dict[str, int], prefix: str, result: RunResult
 ) -> list[dict[str, Any]]:
-    seen: Counter[str] = Counter()
     results = []
-    for evaluation in findings:
-        stable = location_hash(evaluation)
-        seen[stable] += 1
-        results.append(
-            {
-                "ruleId": clean_text(evaluation.rule_id),
-                "ruleIndex": index[evaluation.rule_id],
-                "level": evaluation.level.value,
-                "message": {"text": clean_text(evaluation.message.strip() or evaluation.rule_id)},
-                "locations": [physical_location(evaluation.location, prefix)],
-                "partialFingerprints": {"primaryLocationLineHash": f"{stable}:{seen[stable]}"},
-                "fingerprints": {FINGERPRINT_KEY: identity_hash(evaluation)},
-                "properties": _result_properties(evaluation, result),
-            }
-        )
+    for evaluation, line_hash in zip(findings, line_hashes(findings), strict=True):
+        body: dict[str, Any] = {
+            "ruleId": clean_text(evaluation.rule_id),
+            "ruleIndex": index[evaluation.rule_id],
+            "level": evaluation.level.value,
+            "message": {"text": message_text(evaluation.message, evaluation.rule_id)},
+            "locations": [physical_location(evaluation.location, prefix)],
+            "partialFingerprints": {LINE_HASH_KEY: line_hash},
+            "fingerprints": {FINGERPRINT_KEY: identity_hash(evaluation)},
+        }
+        if evaluation.baseline is not None:
+            body["baselineState"] = evaluation.baseline.value
+        if evaluation.suppression is not None:
+            body["suppressions"] = [suppression(evaluation.suppression)]
+        body["properties"] = _result_properties(evaluation, result)
+        results.append(body)
+    for prior in result.absent:
+        results.append(_absent(prior, index, prefix))
     return results
+
+
+def message_text(message: str, rule_id: str) -> str:
+    """A result's ``message.text``: the message, or the rule id when it is empty."""
+    return clean_text(message.strip() or rule_id)
+
+
+def suppression(entry: Suppression) -> dict[str, Any]:
+    """The SARIF ``suppression`` of a finding an entry of a suppression file accepts."""
+    properties: dict[str, Any] = {
+        "rule": clean_text(entry.rule),
+        "path": clean_text(entry.path),
+        "source": clean_text(entry.source.describe()),
+    }
+    if entry.expires is not None:
+        properties["expires"] = entry.expires
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": clean_text(entry.reason),
+        "properties": properties,
+    }
+
+
+def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str, Any]:
+    """A finding of the baseline run that this run no longer has, carried over as ``absent``."""
+    locations = [dict(location) for location in prior.sarif_locations] or [
+        physical_location(prior.location, prefix)
+    ]
+    return {
+        "ruleId": clean_text(prior.rule_id),
+        "ruleIndex": index[prior.rule_id],
+        "level": prior.level.value,
+        "message": {"text": message_text(prior.message, prior.rule_id)},
+        "locations": locations,
+        "partialFingerprints": {LINE_HASH_KEY: prior.fingerprint},
+        "baselineState": BaselineState.ABSENT.value,
+        "properties": {"path": clean_text(normalise_path(prior.location.path))},
+    }
 
 
 def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:

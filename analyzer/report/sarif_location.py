@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -94,6 +96,21 @@ def location_hash(evaluation: Evaluation) -> str:
     return _digest(
         evaluation.rule_id, normalise_path(evaluation.location.path), evaluation.discriminator
     )
+
+
+def line_hashes(findings: Iterable[Evaluation]) -> list[str]:
+    """``primaryLocationLineHash`` of each finding, given in report order.
+
+    The stable :func:`location_hash` and its occurrence number among the findings before it
+    (``<hash>:1``, ``<hash>:2``), so that several findings with one hash stay apart.
+    """
+    seen: Counter[str] = Counter()
+    hashes = []
+    for evaluation in findings:
+        stable = location_hash(evaluation)
+        seen[stable] += 1
+        hashes.append(f"{stable}:{seen[stable]}")
+    return hashes
 
 
 def identity_hash(evaluation: Evaluation) -> str:

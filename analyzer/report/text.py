@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult, TargetKind
 from analyzer.report.common import (
     MIN_SHARED,
+    baseline_text,
     clean_text,
     counts,
     is_bare_root,
@@ -162,6 +163,9 @@ class _Writer:
             f"Profiles: {safe(', '.join(self.result.profiles)) or '-'}",
             f"Roles: {safe(', '.join(self.result.roles)) or '-'}",
         ]
+        if self.result.baseline is not None:
+            versus = baseline_text(self.result)
+            out.append(f"Baseline: {safe(self.result.baseline)}: {versus}")
         areas: dict[str, list[RuleInfo]] = defaultdict(list)
         for rule in self.roots:
             areas[rule.area].append(rule)
@@ -177,6 +181,8 @@ class _Writer:
             out += ["", NO_FINDINGS]
         out += self.grouped_lines(self.collapsed, "not applicable")
         out += self.grouped_lines(self.unknown, "unknown")
+        out += self.suppressed_lines()
+        out += self.absent_lines()
         out += self.notification_lines()
         out += ["", self.summary()]
         if not self.result.complete:
@@ -252,7 +258,8 @@ class _Writer:
             detail, status = "", self.paint(f"unknown: {message or 'could not tell'}", "unknown")
         else:
             detail, status = message, self.paint("not applicable", "not applicable")
-        return f"{label}: {detail} ({status})" if detail else f"{label} ({status})"
+        line = f"{label}: {detail} ({status})" if detail else f"{label} ({status})"
+        return line + _triage_marks(evaluation)
 
     def grouped_lines(self, rules: list[RuleInfo], outcome: str) -> list[str]:
         """One line per area and reason for rules with one shared outcome and reason."""
@@ -266,6 +273,33 @@ class _Writer:
             for (area, reason), count in groups.items()
         ]
         return ["", *lines] if lines else []
+
+    def suppressed_lines(self) -> list[str]:
+        """The suppressed findings, each with the reason and the entry that accepts it."""
+        found = [
+            (evaluation, entry)
+            for evaluation in sorted_evaluations(self.result.findings, self.rules)
+            if (entry := evaluation.suppression) is not None
+        ]
+        lines = [self.paint("Suppressed findings (not counted for --fail-on):", "heading")]
+        for evaluation, entry in found:
+            lines.append(
+                f"{INDENT}{safe(evaluation.rule_id)} at {safe(evaluation.location.describe())}: "
+                f"{safe(entry.reason)} ({safe(entry.source.describe())})"
+            )
+        return ["", *lines] if found else []
+
+    def absent_lines(self) -> list[str]:
+        """The baseline run's findings that this run no longer has."""
+        if not self.result.absent:
+            return []
+        lines = ["", self.paint("Absent (in the baseline, fixed now):", "heading")]
+        for prior in self.result.absent:
+            lines.append(
+                f"{INDENT}{safe(prior.rule_id)} at {safe(prior.location.describe())}: "
+                f"{safe(prior.message)} ({prior.level.value}) [absent]"
+            )
+        return lines
 
     def notification_lines(self) -> list[str]:
         """List the notifications, most severe first, in their original order within a level."""
@@ -288,6 +322,8 @@ class _Writer:
         """
         tally = counts(self.result.evaluations)
         levels = ", ".join(plural(tally[level.value], level.value) for level in Level)
+        if suppressed := sum(1 for e in self.result.findings if e.suppression is not None):
+            levels += f" ({suppressed} suppressed)"
         rest = f"{tally['pass']} passed, {tally['unknown']} unknown"
         if tally["not_applicable"]:
             rest += f", {tally['not_applicable']} not applicable"
@@ -298,6 +334,14 @@ class _Writer:
             if (n := sum(1 for note in self.result.notifications if note.level is level))
         ]
         return f"{levels}; {rest}" + (f"; notifications: {', '.join(noted)}" if noted else "")
+
+
+def _triage_marks(evaluation: Evaluation) -> str:
+    """`` [new]``, `` [unchanged]``, ... and `` [suppressed]`` after a finding's status."""
+    marks = [] if evaluation.baseline is None else [evaluation.baseline.value]
+    if evaluation.suppression is not None:
+        marks.append("suppressed")
+    return "".join(f" [{mark}]" for mark in marks)
 
 
 def _where(evaluation: Evaluation, label: str) -> str:

@@ -1,0 +1,170 @@
+"""Compare a run's findings with the SARIF log of a previous run (``--baseline``).
+
+Findings are matched by ``partialFingerprints.primaryLocationLineHash``, which depends only on
+the rule id, the in-image path and the discriminator (never on the line, the image reference
+or the SARIF location): same fingerprint and same message and level is ``unchanged``, same
+fingerprint with another message or level is ``updated``, an unmatched finding is ``new``, and
+a previous finding that has no match is carried into the run as ``absent``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.errors import UsageError
+from analyzer.model import BaselineState, Evaluation, Level, Location, PriorResult, RunResult
+from analyzer.report.common import evaluation_key, unique_rules
+from analyzer.report.sarif import LINE_HASH_KEY, TOOL_NAME, message_text
+from analyzer.report.sarif_location import category, line_hashes
+from analyzer.triage.textfile import read_text
+
+#: The SARIF version a baseline must have.
+SARIF_VERSION = "2.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The findings of a previous run by fingerprint, for each of its runs by category.
+
+    ``name`` is the file as given; ``runs`` maps ``automationDetails.id`` to that run's
+    findings (a fleet scan's log has several runs, a single scan's one).
+    """
+
+    name: str
+    runs: Mapping[str, Mapping[str, PriorResult]]
+
+    def results_for(self, category_id: str) -> Mapping[str, PriorResult]:
+        """The findings of the run for ``category_id`` (the only run, when there is one)."""
+        if len(self.runs) == 1:
+            return next(iter(self.runs.values()))
+        if category_id in self.runs:
+            return self.runs[category_id]
+        raise UsageError(
+            f"{self.name}: none of the baseline's {len(self.runs)} runs is {category_id!r}"
+        )
+
+
+def read_baseline(path: str) -> Baseline:
+    """Read the SARIF log an earlier ``imgaudit scan --format sarif`` wrote.
+
+    Raises :class:`~analyzer.errors.UsageError` (``FILE: problem``) for a file that cannot be
+    read, is not JSON, or is not a SARIF 2.1.0 log written by imgaudit.
+    """
+    text = read_text(path, "baseline")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{path}: the baseline is not JSON ({exc})") from exc
+    runs: dict[str, Mapping[str, PriorResult]] = {}
+    for number, run in enumerate(_runs(doc, path)):
+        where = f"{path}: runs[{number}]"
+        details = run.get("automationDetails")
+        category_id = details.get("id") if isinstance(details, dict) else None
+        raw = run.get("results", [])
+        if not isinstance(raw, list):
+            raise UsageError(f"{where}.results is not a list")
+        results: dict[str, PriorResult] = {}
+        for index, body in enumerate(raw):
+            prior = _prior(body, f"{where}.results[{index}]")
+            if prior is not None:
+                results.setdefault(prior.fingerprint, prior)
+        runs[category_id if isinstance(category_id, str) else str(number)] = results
+    return Baseline(path, runs)
+
+
+def _runs(doc: Any, path: str) -> list[Mapping[str, Any]]:
+    if not isinstance(doc, dict) or doc.get("version") != SARIF_VERSION:
+        raise UsageError(f"{path}: the baseline is not a SARIF {SARIF_VERSION} log")
+    runs = doc.get("runs")
+    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
+        raise UsageError(f"{path}: the baseline has no runs")
+    if any(_driver(r) != TOOL_NAME for r in runs):
+        raise UsageError(f"{path}: the baseline was not written by {TOOL_NAME}")
+    return runs
+
+
+def _driver(run: Mapping[str, Any]) -> Any:
+    tool = run.get("tool")
+    driver = tool.get("driver") if isinstance(tool, dict) else None
+    return driver.get("name") if isinstance(driver, dict) else None
+
+
+def _prior(body: Any, where: str) -> PriorResult | None:
+    """One previous result (``None`` for one that was already absent in that run)."""
+    if not isinstance(body, dict):
+        raise UsageError(f"{where} is not an object")
+    if body.get("baselineState") == BaselineState.ABSENT.value:
+        return None
+    rule_id = body.get("ruleId")
+    fingerprints = body.get("partialFingerprints")
+    fingerprint = fingerprints.get(LINE_HASH_KEY) if isinstance(fingerprints, dict) else None
+    message = body.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    try:
+        level = Level(body.get("level", Level.WARNING.value))
+    except ValueError:
+        raise UsageError(f"{where}: unknown level {body.get('level')!r}") from None
+    if not isinstance(rule_id, str) or not isinstance(fingerprint, str) or not fingerprint:
+        raise UsageError(f"{where}: no ruleId or {LINE_HASH_KEY}")
+    if not isinstance(text, str):
+        raise UsageError(f"{where}: no message text")
+    locations = body.get("locations", [])
+    if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
+        raise UsageError(f"{where}: locations is not a list of objects")
+    properties = body.get("properties")
+    path = properties.get("path") if isinstance(properties, dict) else None
+    line = _line(locations)
+    location = Location(path if isinstance(path, str) else "/", line)
+    return PriorResult(rule_id, level, text, location, fingerprint, tuple(locations))
+
+
+def _line(locations: Sequence[Mapping[str, Any]]) -> int | None:
+    physical = locations[0].get("physicalLocation") if locations else None
+    region = physical.get("region") if isinstance(physical, dict) else None
+    line = region.get("startLine") if isinstance(region, dict) else None
+    return line if isinstance(line, int) else None
+
+
+def compare(result: RunResult, baseline: Baseline, category_id: str | None = None) -> RunResult:
+    """``result`` with each finding's baseline state set and the vanished findings added.
+
+    ``category_id`` is the SARIF category of ``result``'s run (``--sarif-category``, else
+    derived from the target), which picks the run out of a baseline that has several.
+    """
+    previous = baseline.results_for(category(result.target, category_id))
+    order = {rule.id: n for n, rule in enumerate(unique_rules(result.rules))}
+    evaluations = list(result.evaluations)
+    indices = sorted(
+        (i for i, e in enumerate(evaluations) if e.is_finding),
+        key=lambda i: evaluation_key(evaluations[i], order),
+    )
+    hashes = line_hashes(evaluations[i] for i in indices)
+    for index, fingerprint in zip(indices, hashes, strict=True):
+        evaluations[index] = _marked(evaluations[index], previous.get(fingerprint))
+    seen = set(hashes)
+    absent = tuple(
+        sorted(
+            (p for fp, p in previous.items() if fp not in seen),
+            key=lambda p: (p.rule_id, p.location.path, p.fingerprint),
+        )
+    )
+    return dataclasses.replace(
+        result, evaluations=tuple(evaluations), baseline=baseline.name, absent=absent
+    )
+
+
+def _marked(finding: Evaluation, prior: PriorResult | None) -> Evaluation:
+    if prior is None:
+        state = BaselineState.NEW
+    elif (prior.level, prior.message) == (
+        finding.level,
+        message_text(finding.message, finding.rule_id),
+    ):
+        state = BaselineState.UNCHANGED
+    else:
+        state = BaselineState.UPDATED
+    return dataclasses.replace(finding, baseline=state)
