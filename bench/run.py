@@ -8,8 +8,9 @@
 2. ELF analyzer throughput (``bench/elf_bench.py``) next to ``scanelf``.
 3. A multi-layer container image (``bench/container_bench.py``) next to ``bsdtar -xOf`` on
    every layer blob.
-4. ``bench/disk_bench.py``, ``bench/kconfig_bench.py`` and ``bench/configs_bench.py`` (a real
-   Debian kernel's ``configs.ko``, downloaded) when present, as they print.
+4. ``bench/disk_bench.py``, ``bench/kconfig_bench.py``, ``bench/layouts_bench.py`` and
+   ``bench/configs_bench.py`` (a real Debian kernel's ``configs.ko``, downloaded) when present,
+   as they print.
 
 Each command runs ``--repeat`` times, each in a fresh wrapper process whose
 ``RUSAGE_CHILDREN`` peak RSS is the command's own; wall time is the best run. Scans run the way
@@ -50,7 +51,13 @@ MAX_FILE = 8 * MB
 #: Largest file taken in the small-files part.
 SMALL_FILE = 64 * 1024
 #: Other benchmarks run as they are, when present.
-EXTRA = ("disk_bench.py", "kconfig_bench.py", "configs_bench.py", "fleet_bench.py")
+EXTRA = (
+    "disk_bench.py",
+    "kconfig_bench.py",
+    "configs_bench.py",
+    "fleet_bench.py",
+    "layouts_bench.py",
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ release comes from the ``Linux version R (...)`` banner and the configuration fr
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from collections.abc import Iterator
@@ -246,8 +247,13 @@ def inspect(data: bytes) -> KernelImageInfo:
             return _finish(fmt, "none", raw, header)
     for kind, payload in _candidates(data, fmt):
         scan = _Scan()
+        chunks = stream(kind, payload, MAX_OUTPUT)
         try:
-            _scan_stream(stream(kind, payload, MAX_OUTPUT), scan)
+            if fmt == "unknown" and payload is data:
+                first = next(chunks, b"")
+                fmt = detect_format(first)
+                chunks = itertools.chain((first,), chunks)
+            _scan_stream(chunks, scan)
         except DecompressError as exc:
             problems.append(str(exc))
             scan.end()

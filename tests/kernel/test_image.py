@@ -39,9 +39,10 @@ def test_arm64_raw_image_is_read_without_decompression() -> None:
     assert info.config == SAMPLE_CONFIG
 
 
-def test_arm64_image_gz() -> None:
+def test_arm64_image_gz_is_named_from_the_decompressed_header() -> None:
+    """Debian's arm64 ``vmlinuz`` is a gzip-compressed ``Image``: the format is the payload's."""
     info = inspect(gzip.compress(arm64_image(vmlinux("6.1.0-arm")), mtime=0))
-    assert (info.format, info.compression, info.release) == ("unknown", "gzip", "6.1.0-arm")
+    assert (info.format, info.compression, info.release) == ("arm64-image", "gzip", "6.1.0-arm")
     assert info.config == SAMPLE_CONFIG
 
 

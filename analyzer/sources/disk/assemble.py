@@ -3,8 +3,10 @@
 The root is chosen by :mod:`rootfind` (kernel command line, its own fstab, GPT type; a
 heuristic choice is labelled, and no readable root ends the scan). Its ``/etc/fstab`` names
 the others (see :mod:`fstab`); btrfs entries mount the subvolume their ``subvol=`` /
-``subvolid=`` option names. ``noauto`` entries are mounted since they are on the disk. Without
-an fstab, the partitions of the Discoverable Partitions types are mounted where systemd would.
+``subvolid=`` option names. ``noauto`` entries are mounted since they are on the disk; one that
+names no volume of the image (``/dev/cdrom``, ``/dev/usbdisk``: removable media) is left out
+quietly, as the system leaves it unmounted. Without an fstab, the partitions of the
+Discoverable Partitions types are mounted where systemd would.
 Everything that cannot be read or placed becomes a :class:`Notification`.
 """
 
@@ -178,6 +180,8 @@ def mount(layout: Layout, name: str) -> None:
     for spec, point, options in entries or _discoverable(layout, root.volume):
         target = resolve(spec, layout.volumes)
         if point == "/" or "bind" in options.split(","):
+            continue
+        if target is None and "noauto" in options.split(","):
             continue
         if target is None or target.fs is None:
             why = "no such volume in the image" if target is None else _why(target)

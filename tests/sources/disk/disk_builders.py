@@ -200,7 +200,9 @@ DISK_FORMATS: Mapping[str, tuple[str, ...]] = {
     "raw": (),
     "qcow2": ("qcow2",),
     "qcow2-zlib": ("qcow2", "-c"),
+    "qcow2-zstd": ("qcow2", "-c", "-o", "compression_type=zstd"),
     "vmdk": ("vmdk",),
+    "vmdk-stream": ("vmdk", "-o", "subformat=streamOptimized"),
     "vhd": ("vpc",),
     "vhdx": ("vhdx",),
 }

@@ -19,6 +19,7 @@ import pytest
 from btrfs_builders import can_loop_mount, mkfs_btrfs, populate
 from builders import Dir, Item, make_tree, to_dir, to_tar
 from disk_builders import Part, have, mkfs_ext4, mkfs_vfat, partitioned
+from layout_builders import outside, under
 from test_disk_end_to_end import RELEASE, comparable, debian_root, kernel_config, scan
 
 from analyzer.model import Level
@@ -54,18 +55,6 @@ def tree_of(os_release: str, fstab: str, extra: Mapping[str, Item]) -> dict[str,
     return make_tree(tree)
 
 
-def part(tree: Mapping[str, Item], prefix: str) -> dict[str, Item]:
-    """The entries under ``prefix``, relative to it."""
-    return {k.removeprefix(prefix): v for k, v in tree.items() if k.startswith(prefix)}
-
-
-def without(tree: Mapping[str, Item], *prefixes: str) -> dict[str, Item]:
-    """The entries outside ``prefixes`` (their top directories stay, empty)."""
-    kept = {k: v for k, v in tree.items() if not k.startswith(prefixes)}
-    kept.update({p.rstrip("/"): Dir() for p in prefixes})
-    return kept
-
-
 def fedora(tmp: Path) -> tuple[dict[str, Item], Path]:
     """The Fedora-like tree and its raw disk."""
     fstab = (
@@ -80,9 +69,9 @@ def fedora(tmp: Path) -> tuple[dict[str, Item], Path]:
     )
     release = 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=40\n'
     tree = tree_of(release, fstab, {f"boot/loader/entries/fedora-{RELEASE}.conf": entry})
-    root = to_dir(without(tree, "boot/", "home/"), tmp / "root")
-    home = to_dir(part(tree, "home/"), tmp / "home")
-    boot = to_dir(without(part(tree, "boot/"), "efi/"), tmp / "boot")
+    root = to_dir(outside(tree, "boot/", "home/"), tmp / "root")
+    home = to_dir(under(tree, "home/"), tmp / "home")
+    boot = to_dir(outside(under(tree, "boot/"), "efi/"), tmp / "boot")
     btrfs = mkfs_btrfs(tmp / "btrfs.img", None, 128, "-U", BTRFS_UUID, "-L", "fedora")
     populate(btrfs, "zstd:1", {"root": root, "home": home})
     disk = tmp / "fedora.raw"
@@ -90,7 +79,7 @@ def fedora(tmp: Path) -> tuple[dict[str, Item], Path]:
         disk,
         [
             Part(
-                mkfs_vfat(to_dir(part(tree, "boot/efi/"), tmp / "esp"), tmp / "esp.img", 33),
+                mkfs_vfat(to_dir(under(tree, "boot/efi/"), tmp / "esp"), tmp / "esp.img", 33),
                 33,
                 "esp",
             ),
@@ -118,9 +107,9 @@ def opensuse(tmp: Path) -> tuple[dict[str, Item], Path]:
     extra = {"boot/grub2/grub.cfg": grub, "var/lib/misc/state": "var subvolume\n"}
     tree = tree_of(release, fstab, extra)
     tree.pop("boot/grub/grub.cfg")
-    root = to_dir(without(tree, "home/", "var/", "boot/efi/"), tmp / "root")
-    home = to_dir(part(tree, "home/"), tmp / "home")
-    var = to_dir(part(tree, "var/"), tmp / "var")
+    root = to_dir(outside(tree, "home/", "var/", "boot/efi/"), tmp / "root")
+    home = to_dir(under(tree, "home/"), tmp / "home")
+    var = to_dir(under(tree, "var/"), tmp / "var")
     btrfs = mkfs_btrfs(tmp / "btrfs.img", None, 128, "-U", BTRFS_UUID)
     snapshot = "@/.snapshots/1/snapshot"
     populate(
@@ -131,7 +120,7 @@ def opensuse(tmp: Path) -> tuple[dict[str, Item], Path]:
         snapshots={"@/.snapshots/2/snapshot": snapshot},
     )
     disk = tmp / "opensuse.raw"
-    esp = mkfs_vfat(to_dir(part(tree, "boot/efi/"), tmp / "esp"), tmp / "esp.img", 33)
+    esp = mkfs_vfat(to_dir(under(tree, "boot/efi/"), tmp / "esp"), tmp / "esp.img", 33)
     partitioned(disk, [Part(esp, 33, "esp"), Part(btrfs, 128)])
     return tree, disk
 

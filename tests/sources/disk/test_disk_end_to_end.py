@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from builders import Dir, File, Item, Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
-from disk_builders import BOOT_UUID, convert, have, root_and_boot_disk, time_limit
+from disk_builders import BOOT_UUID, DISK_FORMATS, convert, have, root_and_boot_disk, time_limit
 from report.validate import validate_sarif
 
 from analyzer.model import Level, Outcome, RunResult
@@ -171,16 +171,8 @@ def as_format(inputs: dict[str, Any], case: str) -> Path:
     """The ext4 disk written in the format ``case`` names."""
     raw: Path = inputs["disks"]["ext4"]
     tmp: Path = inputs["tmp"]
-    options = {
-        "raw": None,
-        "qcow2": ("qcow2",),
-        "qcow2-zlib": ("qcow2", "-c"),
-        "qcow2-zstd": ("qcow2", "-c", "-o", "compression_type=zstd"),
-        "vmdk": ("vmdk",),
-        "vmdk-stream": ("vmdk", "-o", "subformat=streamOptimized"),
-        "vhdx": ("vhdx",),
-    }[case]
-    if options is None:
+    options = DISK_FORMATS[case]
+    if not options:
         return raw
     return convert(raw, tmp / f"debian-{case}.img", *options)
 
