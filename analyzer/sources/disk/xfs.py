@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError, UnsupportedFeature
+from analyzer.model import Level
 from analyzer.sources.disk.device import (
     CachedDevice,
     Device,
@@ -22,9 +23,10 @@ from analyzer.sources.disk.device import (
     unpack,
 )
 from analyzer.sources.disk.ext4_super import unsupported
-from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
+from analyzer.sources.disk.fsbase import READ_ERRORS, Inode, Notes, kind_of
 from analyzer.sources.disk.runs import RunCollector, Runs
 from analyzer.sources.disk.xfs_dir import directory_entries, parse_attr_leaf, shortform_attrs
+from analyzer.sources.disk.xfs_log import log_state
 from analyzer.sources.entry import Blocks, BytesData, Kind
 
 MAGIC = b"XFSB"
@@ -34,6 +36,7 @@ _NREXT64 = 1 << 4
 _MAX_SYMLINK = 1024
 _SYMLINK_MAGIC = b"XSLM"
 _DIFLAG_REALTIME = 0x1
+_VERSION_LOGV2 = 0x400
 #: v5 incompatible features by bit: ``(name, read by this reader)``.
 INCOMPAT: dict[int, tuple[str, bool]] = {
     0x1: ("ftype", True),
@@ -73,14 +76,18 @@ class XfsSuperblock:
     ftype: bool
     uuid: str
     label: str
+    log_start: int
+    log_blocks: int
+    log_v2: bool
 
 
 def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
     """Parse and validate an XFS superblock (sector 0)."""
     check(raw[:4] == MAGIC, name, "not an XFS file system")
     block, dblocks = unpack(">IQ", raw, 4, name)
-    root = unpack(">Q", raw, 56, name)[0]
+    log_start, root = unpack(">QQ", raw, 48, name)
     agblocks, agcount = unpack(">II", raw, 84, name)
+    log_blocks = unpack(">I", raw, 96, name)[0]
     versionnum, sectsize, inodesize = unpack(">HHH", raw, 100, name)
     label = raw[108:120].split(b"\0", 1)[0].decode("utf-8", "replace")
     _blocklog, _sectlog, _inodelog, inopblog, agblklog = raw[120:125]
@@ -131,6 +138,9 @@ def parse_superblock(raw: bytes, device_size: int, name: str) -> XfsSuperblock:
         ftype,
         str(uuid.UUID(bytes=raw[32:48])),
         label,
+        log_start,
+        log_blocks,
+        bool(versionnum & _VERSION_LOGV2),
     )
 
 
@@ -152,6 +162,39 @@ class XfsFileSystem:
         self.uuid: str | None = self.sb.uuid
         self.label: str | None = self.sb.label or None
         self._core = 176 if self.sb.version == 5 else 100
+        self._check_log(device, self._notes)
+
+    def _check_log(self, device: Device, notes: Notes) -> None:
+        """Say when the log is not clean (or is elsewhere): the metadata read may be stale."""
+        sb = self.sb
+        if sb.log_start == 0:
+            notes.add(
+                Level.WARNING,
+                "disk.xfs.log",
+                "xfs log is on an external device, which is not read: whether the file "
+                "system was cleanly unmounted was not checked",
+            )
+            return
+        try:
+            offset = self.fsblock(sb.log_start, sb.log_blocks)
+            size = sb.log_blocks * sb.block_size
+            state = log_state(device, offset, size, sb.log_v2, self.name)
+        except READ_ERRORS as exc:
+            notes.add(
+                Level.ERROR,
+                "disk.xfs.log",
+                f"xfs log cannot be read ({exc}): whether the file system was cleanly "
+                "unmounted was not checked; files may be missing or stale",
+            )
+            return
+        if not state.clean:
+            notes.add(
+                Level.ERROR,
+                "disk.xfs.log",
+                "xfs log is dirty (the file system was not unmounted: the image was taken "
+                "from a running system or after a crash) and is not replayed: files written "
+                "since the last checkpoint may be missing or stale",
+            )
 
     def fsblock(self, fsb: int, count: int = 1) -> int:
         """Byte offset of file-system block ``fsb`` (AG number and block within the AG)."""
