@@ -66,15 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "make a fleet scan, as does packer-manifest:FILE",
     )
     _fleet_arguments(scan)
-    scan.add_argument(
-        "--profile",
-        action="append",
-        help=f"rule profile (repeatable; default {DEFAULT_PROFILES[0]})",
-    )
-    scan.add_argument("--role", default="controller+worker", choices=sorted(ROLE_CHOICES))
-    scan.add_argument(
-        "--rules", action="append", default=[], metavar="PATH", help="extra rule pack"
-    )
+    _analysis_arguments(scan)
     scan.add_argument("--format", default="text", choices=sorted(FORMATS))
     scan.add_argument(
         "--output", "-o", metavar="FILE", help="write the report here (default stdout)"
@@ -86,17 +78,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 3 when the analysis was incomplete: input not read completely, or an error-"
         " or warning-level check unknown",
-    )
-    scan.add_argument("--platform", help="os/arch[/variant] of a multi-platform image")
-    scan.add_argument(
-        "--all-binaries", action="store_true", help="check every ELF file, not only PATH"
-    )
-    scan.add_argument(
-        "--backing-file",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="allow a disk image to use this host file as a backing file or extent (repeatable)",
     )
     scan.add_argument(
         "--report",
@@ -112,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="text report: every check, passing ones too"
     )
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress display on stderr")
+    _diff_parser(sub)
     rules = sub.add_parser("rules", help="list or show the bundled rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_sub.add_parser("list", help="every rule with id, level, profiles")
@@ -120,6 +102,82 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", default=[], metavar="PATH")
     return parser
+
+
+def _analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """What selects the rules and how the target is read (``scan`` and ``diff``)."""
+    parser.add_argument(
+        "--profile",
+        action="append",
+        help=f"rule profile (repeatable; default {DEFAULT_PROFILES[0]})",
+    )
+    parser.add_argument("--role", default="controller+worker", choices=sorted(ROLE_CHOICES))
+    parser.add_argument(
+        "--rules", action="append", default=[], metavar="PATH", help="extra rule pack"
+    )
+    parser.add_argument("--platform", help="os/arch[/variant] of a multi-platform image")
+    parser.add_argument(
+        "--all-binaries", action="store_true", help="check every ELF file, not only PATH"
+    )
+    parser.add_argument(
+        "--backing-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="allow a disk image to use this host file as a backing file or extent (repeatable)",
+    )
+
+
+def _config(args: argparse.Namespace, target: str) -> Config:
+    return Config(
+        target=target,
+        profiles=tuple(args.profile or DEFAULT_PROFILES),
+        role=args.role,
+        rule_files=tuple(args.rules),
+        platform=args.platform,
+        all_binaries=args.all_binaries,
+        backing_files=tuple(args.backing_file),
+    )
+
+
+def _diff_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = sub.add_parser(
+        "diff",
+        help="compare two artefacts: kernel, modules, executables, identity, ELF files, findings",
+    )
+    diff.add_argument("old", help="the earlier artefact (any target scan reads)")
+    diff.add_argument("new", help="the later artefact")
+    _analysis_arguments(diff)
+    diff.add_argument("--format", default="text", choices=("text", "markdown", "json"))
+    diff.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report here (default stdout)"
+    )
+    diff.add_argument(
+        "--fail-on",
+        default="error",
+        choices=list(FAIL_ON),
+        help="exit 1 when NEW has a new finding at or above this level",
+    )
+    diff.add_argument(
+        "--config", metavar="PATH", help=f"suppression file (default: {DEFAULT_SUPPRESSIONS})"
+    )
+    diff.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from analyzer.diff import compare_runs
+    from analyzer.diff import gating as diff_gating
+    from analyzer.diff.render import DIFF_FORMATS
+
+    triage = Triage.load(None, args.config)
+    today = datetime.date.today()
+    old, new = (
+        triage.apply(_analyze(_config(args, target), args.quiet), None, today)
+        for target in (args.old, args.new)
+    )
+    diff = compare_runs(old, new)
+    _write(DIFF_FORMATS[args.format](diff), args.output)
+    return EXIT_FINDINGS if diff_gating(diff, FAIL_ON[args.fail_on]) else EXIT_OK
 
 
 def _triage_arguments(scan: argparse.ArgumentParser) -> None:
@@ -259,15 +317,7 @@ def _analyze(config: Config, quiet: bool) -> RunResult:
 def _scan(args: argparse.Namespace) -> int:
     if _is_fleet(args):
         return _scan_fleet(args)
-    config = Config(
-        target=args.target[0],
-        profiles=tuple(args.profile or DEFAULT_PROFILES),
-        role=args.role,
-        rule_files=tuple(args.rules),
-        platform=args.platform,
-        all_binaries=args.all_binaries,
-        backing_files=tuple(args.backing_file),
-    )
+    config = _config(args, args.target[0])
     triage = Triage.load(args.baseline, args.config)
     result = triage.apply(_analyze(config, args.quiet), args.sarif_category, datetime.date.today())
     for name, path in args.report:
@@ -387,6 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
+        if args.command == "diff":
+            return _diff(args)
         return _rules(args)
     except ImgauditError as exc:
         sys.stderr.write(f"imgaudit: {exc}\n")

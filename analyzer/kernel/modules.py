@@ -67,6 +67,11 @@ class ModulesInfo:
     _missing: tuple[ListedMissing, ...] = ()
 
     @property
+    def shipped_names(self) -> frozenset[str]:
+        """The (normalised) names of the module files the image ships."""
+        return self._shipped
+
+    @property
     def dep_path(self) -> str:
         """``/lib/modules/R/modules.dep``."""
         return f"{self.directory}/modules.dep"
