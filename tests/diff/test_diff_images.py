@@ -140,5 +140,5 @@ def test_bad_input_is_a_one_line_error(images: tuple[Path, Path], tmp_path: Path
     old, _ = images
     junk = tmp_path / "junk.qcow2"
     junk.write_bytes(b"QFI\xfb" + bytes(60))
-    done = run_cli("diff", str(old), str(junk), "-q")
+    done = run_cli("diff", str(junk), str(old), "-q")
     assert one_line_error(done).startswith("imgaudit: junk.qcow2: corrupt qcow2 header")
