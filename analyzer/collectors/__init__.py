@@ -12,6 +12,7 @@ from analyzer.collectors.linkage import LinkageCollector
 from analyzer.collectors.modulesload import ModulesLoadCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
+from analyzer.collectors.packages import PackagesCollector
 from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
@@ -24,6 +25,7 @@ COLLECTORS: tuple[Collector, ...] = (
     ContainerdSnippetsCollector(),
     ExecutablesCollector(),
     OsCollector(),
+    PackagesCollector(),
     LinkageCollector(),
     KernelsCollector(),
     ModulesLoadCollector(),
