@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analyzer.collectors.accounts import AccountsCollector
 from analyzer.collectors.base import Collector
 from analyzer.collectors.containerd import ContainerdSnippetsCollector
 from analyzer.collectors.executables import ExecutablesCollector
@@ -13,6 +14,7 @@ from analyzer.collectors.modulesload import ModulesLoadCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
 from analyzer.collectors.packages import PackagesCollector
+from analyzer.collectors.services import ServicesCollector
 from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
@@ -26,6 +28,8 @@ COLLECTORS: tuple[Collector, ...] = (
     ExecutablesCollector(),
     OsCollector(),
     PackagesCollector(),
+    AccountsCollector(),
+    ServicesCollector(),
     LinkageCollector(),
     KernelsCollector(),
     ModulesLoadCollector(),
