@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 
+from analyzer.errors import ImgauditError
 from analyzer.packages.model import Package, programs
 
 #: rpm's own limits on a header (``hdrchkTags``, ``hdrchkData``).
@@ -28,8 +29,8 @@ INT32, STRING, STRING_ARRAY, I18NSTRING = 4, 6, 8, 9
 _Value = int | str | tuple[int, ...] | tuple[str, ...]
 
 
-class HeaderError(ValueError):
-    """A header blob that does not follow the format."""
+class HeaderError(ImgauditError):
+    """A header blob that does not follow the format (always caught by the database reader)."""
 
 
 def _strings(data: bytes, offset: int, count: int) -> tuple[str, ...]:
