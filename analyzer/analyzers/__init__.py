@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from analyzer.analyzers.base import FileAnalyzer
+from analyzer.analyzers.busybox import BusyboxAnalyzer
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
+from analyzer.analyzers.packagedb import PackageDbAnalyzer
 
 #: Per-file analyzers run in the pass besides text capture, in order.
-ANALYZERS: tuple[FileAnalyzer, ...] = (ElfAnalyzer(), KernelImageAnalyzer())
+ANALYZERS: tuple[FileAnalyzer, ...] = (
+    ElfAnalyzer(),
+    KernelImageAnalyzer(),
+    PackageDbAnalyzer(),
+    BusyboxAnalyzer(),
+)

@@ -54,3 +54,20 @@ class FileAnalyzer(Protocol):
 
     def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
         """Start on a file given its head (and ``read_at`` when seekable); ``None`` skips it."""
+
+
+class Ready:
+    """A sink that needs no byte: its record is known from the path and size alone."""
+
+    complete = True
+
+    def __init__(self, record: object) -> None:
+        self._record = record
+
+    def feed(self, block: bytes) -> None:
+        """Ignored: the record is already known."""
+        del block
+
+    def close(self) -> object:
+        """The record given at creation."""
+        return self._record

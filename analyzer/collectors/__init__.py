@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analyzer.collectors.accounts import AccountsCollector
 from analyzer.collectors.base import Collector
 from analyzer.collectors.containerd import ContainerdSnippetsCollector
 from analyzer.collectors.executables import ExecutablesCollector
@@ -12,6 +13,8 @@ from analyzer.collectors.linkage import LinkageCollector
 from analyzer.collectors.modulesload import ModulesLoadCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
+from analyzer.collectors.packages import PackagesCollector
+from analyzer.collectors.services import ServicesCollector
 from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
@@ -24,6 +27,9 @@ COLLECTORS: tuple[Collector, ...] = (
     ContainerdSnippetsCollector(),
     ExecutablesCollector(),
     OsCollector(),
+    PackagesCollector(),
+    AccountsCollector(),
+    ServicesCollector(),
     LinkageCollector(),
     KernelsCollector(),
     ModulesLoadCollector(),

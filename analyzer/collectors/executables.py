@@ -6,15 +6,22 @@ runtimes use. Each directory is searched in order; a name is found at the first 
 after resolving links inside the image, is a regular file with an execute bit. Entries that
 would have matched but lead nowhere, to a directory or to a file without an execute bit are
 kept as rejected candidates, so rules can say why a name is missing.
+
+A name that leads to busybox (a link, or a hard link to the binary) is an applet: it works only
+when that binary's applet table lists the name (:mod:`analyzer.analyzers.busybox`). The search
+still stops there, as ``exec.LookPath`` does, and the candidate says whether the applet is
+listed, missing, or unknown because the table was not found.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.analyzers.busybox import NOT_FOUND, BusyboxApplets
 from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts, present_value
@@ -35,13 +42,22 @@ NOT_EXECUTABLE = "not executable"
 NOT_REGULAR = "not a regular file"
 
 
+class Applet(enum.StrEnum):
+    """Whether the busybox a name leads to lists it as an applet."""
+
+    LISTED = "listed"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """One ``DIR/NAME`` entry of the search: where it leads and whether it qualifies.
 
     ``status`` is :data:`OK` or the reason it was skipped; ``chain`` the link chain as text
     (``/usr/sbin/iptables -> /etc/alternatives/iptables -> /usr/sbin/iptables-nft``);
-    ``applet`` marks a link to busybox; ``variant`` is ``nft`` or ``legacy`` when the chain
+    ``applet`` is set for a name that leads to busybox, with ``applet_note`` naming the binary
+    (and why its applets are unknown); ``variant`` is ``nft`` or ``legacy`` when the chain
     passes through an xtables front-end of that mode.
     """
 
@@ -49,15 +65,29 @@ class Candidate:
     status: str
     chain: str
     location: Location
-    applet: bool = False
+    applet: Applet | None = None
     variant: str | None = None
+    applet_note: str = ""
+
+    @property
+    def works(self) -> bool | None:
+        """True for a usable hit, False for a busybox without the applet, None when unknown."""
+        if self.status != OK or self.applet is Applet.MISSING:
+            return False
+        return None if self.applet is Applet.UNKNOWN else True
 
     def describe(self) -> str:
         """``/sbin/mount -> /bin/busybox (busybox applet)`` or the reason it was skipped."""
         text = self.chain or self.path
         if self.status != OK:
             return f"{text}: {self.status}"
-        return f"{text} (busybox applet)" if self.applet else text
+        if self.applet is Applet.LISTED:
+            return f"{text} (busybox applet)"
+        if self.applet is Applet.MISSING:
+            return f"{text}: {self.applet_note} has no {basename(self.path)} applet"
+        if self.applet is Applet.UNKNOWN:
+            return f"{text}: busybox applets unknown ({self.applet_note})"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +164,20 @@ def examine(tree: Tree, path: str) -> Candidate:
         return Candidate(path, NOT_EXECUTABLE, chain, location)
     hops = (found.access_path, *found.hops, found.real_path) if found.chain else ()
     variants = [m.group(1) for m in (VARIANT.match(basename(h)) for h in hops) if m]
-    applet = basename(found.real_path).startswith("busybox") and bool(found.chain)
-    return Candidate(path, OK, chain, location, applet, variants[-1] if variants else None)
+    variant = variants[-1] if variants else None
+    record = node.records.get("busybox")
+    name = basename(path)
+    if name.startswith("busybox") or not (
+        isinstance(record, BusyboxApplets) or basename(found.real_path).startswith("busybox")
+    ):
+        return Candidate(path, OK, chain, location, None, variant)
+    table = record if isinstance(record, BusyboxApplets) else NOT_FOUND
+    listed = table.lists(name)
+    state = Applet.UNKNOWN if listed is None else Applet.LISTED if listed else Applet.MISSING
+    note = found.real_path + (f": {table.problem}" if table.problem else "")
+    if state is Applet.MISSING:
+        location = tree.location(path, follow=False)
+    return Candidate(path, OK, chain, location, state, variant, note)
 
 
 def search(tree: Tree, search_path: tuple[str, ...]) -> dict[str, Lookup]:

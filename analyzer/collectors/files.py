@@ -27,7 +27,8 @@ class FileInfo:
     ``kind`` is the object's own kind (``file``, ``dir``, ``symlink``, ``char`` ...);
     ``target_kind`` the kind a link leads to (``None`` when it leads nowhere, with the reason in
     ``problem``); ``entries`` the number of names in a directory (itself or the one a link
-    leads to); ``chain`` the link chain as text when links were followed.
+    leads to); ``chain`` the link chain as text when links were followed. ``uid``, ``gid`` and
+    ``target_mode`` describe where a link leads (``target_mode`` is ``None`` for other kinds).
     """
 
     path: str
@@ -40,6 +41,9 @@ class FileInfo:
     entries: int = 0
     chain: str = ""
     problem: str = ""
+    uid: int = 0
+    gid: int = 0
+    target_mode: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -87,6 +91,7 @@ class FileIndex:
             return None
         location = tree.location(path, follow=not node.is_symlink)
         base = FileInfo(path, node.kind.value, node.size, node.mode, location, node.link)
+        base = dataclasses.replace(base, uid=node.uid, gid=node.gid)
         if node.is_dir:
             return dataclasses.replace(base, entries=len(node.children))
         if not node.is_symlink:
@@ -102,6 +107,9 @@ class FileIndex:
             size=target.size if target.is_file else 0,
             entries=len(target.children) if target.is_dir else 0,
             chain=found.describe_chain(),
+            uid=target.uid,
+            gid=target.gid,
+            target_mode=target.mode,
         )
 
 

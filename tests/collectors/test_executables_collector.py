@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from builders import Dir, File, Item, Symlink
+import pytest
+from builders import Dir, File, Hardlink, Item, Symlink
 from scenarios import build, collect
 
 from analyzer.collectors.executables import (
@@ -12,12 +14,20 @@ from analyzer.collectors.executables import (
     DIRECTORY,
     LOOP,
     NOT_EXECUTABLE,
+    Applet,
     Executables,
     ExecutablesCollector,
 )
 from analyzer.facts import Fact
 
 EXE = File(b"#!/bin/sh\n", mode=0o755)
+BUSYBOX = Path("/bin/busybox")
+needs_busybox = pytest.mark.skipif(not BUSYBOX.is_file(), reason="busybox-static is not installed")
+
+
+def real_busybox() -> File:
+    """The host's busybox-static binary (a real applet table)."""
+    return File(BUSYBOX.read_bytes(), mode=0o755)
 
 
 def lookup(spec: dict[str, Item], facts: dict[str, Fact[Any]] | None = None) -> Executables:
@@ -42,12 +52,45 @@ def test_merged_usr_link_leads_to_the_same_file() -> None:
     assert found is not None and found.path == "/usr/bin/umount"
 
 
+@needs_busybox
 def test_busybox_applet_link_counts_with_its_chain() -> None:
+    value = lookup({"bin/busybox": real_busybox(), "bin/mount": Symlink("busybox")})
+    found = value.lookup("mount").found
+    assert found is not None
+    assert found.applet is Applet.LISTED and found.works is True
+    assert found.describe() == "/bin/mount -> /bin/busybox (busybox applet)"
+
+
+@needs_busybox
+def test_busybox_link_without_that_applet_is_found_but_does_not_work() -> None:
+    value = lookup({"bin/busybox": real_busybox(), "usr/sbin/adduser": Symlink("/bin/busybox")})
+    found = value.lookup("adduser").found
+    assert found is not None
+    assert found.applet is Applet.MISSING and found.works is False
+    assert (
+        found.describe() == "/usr/sbin/adduser -> /bin/busybox: /bin/busybox has no adduser applet"
+    )
+
+
+@needs_busybox
+def test_hard_link_to_busybox_is_an_applet_too() -> None:
+    spec: dict[str, Item] = {"bin/busybox": real_busybox(), "bin/umount": Hardlink("bin/busybox")}
+    value = lookup(spec)
+    found = value.lookup("umount").found
+    assert found is not None and found.applet is Applet.LISTED
+    assert value.lookup("busybox").found is not None
+    assert value.lookup("busybox").found.applet is None  # type: ignore[union-attr]
+
+
+def test_busybox_without_an_applet_table_is_unknown_not_a_pass() -> None:
     value = lookup({"bin/busybox": EXE, "bin/mount": Symlink("busybox")})
     found = value.lookup("mount").found
     assert found is not None
-    assert found.applet
-    assert found.describe() == "/bin/mount -> /bin/busybox (busybox applet)"
+    assert found.applet is Applet.UNKNOWN and found.works is None
+    assert found.describe() == (
+        "/bin/mount -> /bin/busybox: busybox applets unknown "
+        "(/bin/busybox: no applet table ('[', '[[', ...) found in the binary)"
+    )
 
 
 def test_absolute_link_resolves_inside_the_image() -> None:

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.collectors.executables import Candidate, Executables, Lookup
+from analyzer.collectors.osinfo import OsIdentity
 from analyzer.facts import Facts, present_value
 from analyzer.model import Location, Outcome
+from analyzer.packages.installed import InstalledPackages
+from analyzer.packages.providers import provider
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
@@ -17,12 +20,15 @@ class ExecutableFound:
     """``executable: {names: [useradd, adduser]}``: the first name found on PATH passes.
 
     Fails when none is found. When an entry with one of the names exists but cannot run (a
-    dangling link, a link to a directory or to a file without an execute bit), the failure
-    names that entry and is located at it; otherwise it is located at the image root.
+    dangling link, a link to a directory or to a file without an execute bit, a link to a
+    busybox without that applet), the failure names that entry and is located at it;
+    otherwise it is located at the image root. A busybox whose applets are unknown makes the
+    result unknown. A failure ends with the package that provides the name on the image's
+    distribution (``providers.toml``), or says that package is installed but the file is gone.
     """
 
     key: ClassVar[str] = "executable"
-    needs: ClassVar[tuple[str, ...]] = ("executables",)
+    needs: ClassVar[tuple[str, ...]] = ("executables", "os", "packages")
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -47,16 +53,34 @@ class ExecutableFound:
         lookups = [value.lookup(name) for name in self.names]
         evidence: tuple[str, ...] = (f"PATH ({value.path_source}): {value.path_text}",)
         evidence += tuple(f"skipped {c.describe()}" for lk in lookups for c in lk.rejected)
-        hit = next((lk for lk in lookups if lk.found is not None), None)
-        if hit is not None and hit.found is not None:
-            return _found(hit, hit.found, evidence, named=len(self.names) > 1)
-        broken = [c for lk in lookups for c in lk.rejected]
+        hits = [(lk, lk.found) for lk in lookups if lk.found is not None]
+        for lookup, found in hits:
+            if found.works:
+                return _found(lookup, found, evidence, named=len(self.names) > 1)
+        undecided = [found for _, found in hits if found.works is None]
+        if undecided:
+            first = undecided[0]
+            return LeafResult(Outcome.UNKNOWN, first.describe(), first.location, evidence)
+        broken = [found for _, found in hits] + [c for lk in lookups for c in lk.rejected]
+        hint, properties = _provider(self.names, facts)
         if broken:
             first = broken[0]
-            detail = f"{_none_of(self.names)} usable: {first.describe()}"
-            return LeafResult(Outcome.FAIL, detail, first.location, evidence)
-        detail = f"{_none_of(self.names)} in PATH {value.path_text}"
-        return LeafResult(Outcome.FAIL, detail, Location("/"), evidence)
+            detail = f"{_none_of(self.names)} usable: {first.describe()}{hint}"
+            return LeafResult(Outcome.FAIL, detail, first.location, evidence, None, properties)
+        detail = f"{_none_of(self.names)} in PATH {value.path_text}{hint}"
+        return LeafResult(Outcome.FAIL, detail, Location("/"), evidence, None, properties)
+
+
+def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, dict[str, Any]]:
+    """``; on fedora the util-linux package provides mount`` and the package as a property."""
+    identity: OsIdentity | None = present_value(facts, "os")
+    packages: InstalledPackages | None = present_value(facts, "packages")
+    fields = identity.fields if identity is not None else {}
+    for name in names:
+        found = provider(name, fields, packages)
+        if found is not None:
+            return f"; {found.describe()}", {"package": found.package}
+    return "", {}
 
 
 def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool) -> LeafResult:

@@ -113,15 +113,26 @@ def test_alpine_extlinux_append_is_the_command_line(scans: dict[str, Scans]) -> 
 
 
 def test_alpine_openrc_and_busybox_commands(scans: dict[str, Scans]) -> None:
-    """OpenRC's unified mode passes cgroup v2; busybox applets are the k0s commands."""
+    """OpenRC's unified mode passes cgroup v2; busybox applets are the k0s commands.
+
+    The layout's busybox is Debian's busybox-static, which has no adduser or deluser applet:
+    those links do not count, and the finding names Alpine's package for useradd.
+    """
     result = scans["alpine"].raw
     v2 = [e for e in result.evaluations if e.rule_id == "k0s.cgroups.v2"]
     assert [(e.outcome, e.location.path) for e in v2] == [(Outcome.PASS, "/etc/rc.conf")]
-    for command in ("mount", "umount", "modprobe", "useradd", "userdel", "id"):
+    for command in ("mount", "umount", "modprobe", "id"):
         outcomes = {
             e.outcome for e in result.evaluations if e.rule_id == f"k0s.executables.{command}"
         }
         assert outcomes == {Outcome.PASS}, command
+    for command, applet in (("useradd", "adduser"), ("userdel", "deluser")):
+        finding = failed(result, f"k0s.executables.{command}")
+        assert finding.location.path == f"/usr/sbin/{applet}"
+        assert finding.message.endswith(
+            f"neither {command} nor {applet} is usable: /usr/sbin/{applet} -> /bin/busybox: "
+            f"/bin/busybox has no {applet} applet; on alpine the shadow package provides {command}"
+        )
 
 
 def test_alpine_removable_media_fstab_lines_are_quiet(scans: dict[str, Scans]) -> None:

@@ -1,0 +1,58 @@
+"""The package-database analyzer: parses dpkg, rpm and apk databases as they stream past.
+
+Each database file (see :mod:`analyzer.packages.formats`) is kept only until its end, then
+parsed; ``records["packagedb"]`` holds the small :class:`~analyzer.packages.model.PackageDb`
+(names, versions, architectures and the programs each package ships), never the file. A file
+over its limit, or in a format that is recognised but not parsed, gives a record whose
+``problem`` says so.
+"""
+
+from __future__ import annotations
+
+from analyzer.analyzers.base import Ready, Sink
+from analyzer.packages.formats import UNREAD, format_of, limit, parse, unread
+from analyzer.packages.model import DbFormat, PackageDb
+from analyzer.sources.entry import ReadAt
+
+
+class _Database:
+    """Keeps the file's bytes until its end, then parses them."""
+
+    complete = False
+
+    def __init__(self, fmt: DbFormat, path: str, head: bytes) -> None:
+        self._fmt = fmt
+        self._path = path
+        self._blocks = [head]
+
+    def feed(self, block: bytes) -> None:
+        self._blocks.append(block)
+
+    def close(self) -> object:
+        data = b"".join(self._blocks)
+        self._blocks = []
+        return parse(self._fmt, self._path, data)
+
+
+class PackageDbAnalyzer:
+    """Per-file analyzer producing ``records["packagedb"]``."""
+
+    name = "packagedb"
+
+    def wants(self, path: str, size: int) -> bool:
+        """Package database paths only."""
+        del size
+        return format_of(path) is not None
+
+    def open(self, path: str, size: int, head: bytes, read_at: ReadAt | None = None) -> Sink | None:
+        """Buffer the database (or record why it is not read)."""
+        del read_at
+        fmt = format_of(path)
+        if fmt is None:
+            return None
+        if fmt in UNREAD:
+            return Ready(unread(fmt))
+        if size > limit(fmt):
+            problem = f"{size} bytes is over the {limit(fmt)}-byte limit; not read"
+            return Ready(PackageDb(fmt, (), problem))
+        return _Database(fmt, path, head)

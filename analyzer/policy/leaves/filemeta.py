@@ -1,0 +1,146 @@
+"""Leaves about a file's mode and owner, for rules whose subject is ``file: GLOB ...``.
+
+A link is judged by what it leads to (as ``stat`` would). Owners are compared by number: a
+name in the rule is looked up in the image's own ``/etc/passwd`` or ``/etc/group`` (the
+``accounts`` fact), a number is taken as it is; an image without that name fails the check
+(no file can be owned by it), an unread passwd or group file makes it unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.accounts import Accounts, IdTable
+from analyzer.collectors.files import FileInfo
+from analyzer.facts import Facts, present_value
+from analyzer.model import Outcome
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+PERMISSION_BITS = 0o7777
+_OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
+
+
+def octal(value: Any, name: str) -> int:
+    """A mode written as a quoted octal string (``"0640"``)."""
+    if not isinstance(value, str) or not _OCTAL.match(value):
+        raise ValueError(f"'{name}' is a quoted octal mode like \"0640\", not {value!r}")
+    return int(value, 8)
+
+
+def _mode(info: FileInfo) -> int:
+    mode = info.target_mode if info.target_mode is not None else info.mode
+    return mode & PERMISSION_BITS
+
+
+@dataclass(frozen=True, slots=True)
+class FileMode:
+    """``file_mode: {max: "0640"}``: no permission bit beyond ``max`` (or exactly ``equals``).
+
+    ``max`` is how CIS benchmarks word it ("0640 or more restrictive"): the file may have fewer
+    bits, never another one. The finding names the extra bits.
+    """
+
+    key: ClassVar[str] = "file_mode"
+    needs: ClassVar[tuple[str, ...]] = ("files",)
+    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    max: int | None = None
+    equals: int | None = None
+
+    @classmethod
+    def parse(cls, params: Any) -> FileMode:
+        """``{max: "0640"}`` or ``{equals: "0600"}``."""
+        if not isinstance(params, dict) or len(params) != 1 or set(params) - {"max", "equals"}:
+            raise ValueError('takes {max: "0640"} or {equals: "0600"}')
+        ((name, value),) = params.items()
+        return cls(**{name: octal(value, name)})
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare the subject's permission bits."""
+        del facts
+        info: FileInfo = subject.value
+        if info.kind == "symlink" and info.target_mode is None:
+            return LeafResult(Outcome.UNKNOWN, info.describe(), info.location)
+        mode = _mode(info)
+        text = f"{info.path} has mode {mode:04o}"
+        if self.equals is not None:
+            outcome = Outcome.PASS if mode == self.equals else Outcome.FAIL
+            return LeafResult(outcome, f"{text} (expected {self.equals:04o})", info.location)
+        limit = self.max if self.max is not None else PERMISSION_BITS
+        extra = mode & ~limit
+        if not extra:
+            return LeafResult(Outcome.PASS, f"{text} (at most {limit:04o})", info.location)
+        detail = f"{text}, allowing {extra:04o} beyond {limit:04o}"
+        return LeafResult(Outcome.FAIL, detail, info.location, (), None, {"mode": f"{mode:04o}"})
+
+
+def _wanted(value: Any, name: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    names = tuple(str(item) for item in items if isinstance(item, str | int))
+    if not names or len(names) != len(items) or not all(names):
+        raise ValueError(f"'{name}' is a name or number, or a list of them")
+    return names
+
+
+def _ids(wanted: tuple[str, ...], table: IdTable) -> tuple[set[int], list[str]] | None:
+    """The IDs of ``wanted`` and the names the image lacks; ``None`` when the file is unread."""
+    ids: set[int] = set()
+    lacking: list[str] = []
+    for name in wanted:
+        if name.isdigit():
+            ids.add(int(name))
+            continue
+        if table.names is None:
+            return None
+        number = table.id_of(name)
+        if number is None:
+            lacking.append(name)
+        else:
+            ids.add(number)
+    return ids, lacking
+
+
+@dataclass(frozen=True, slots=True)
+class FileOwner:
+    """``file_owner: {user: root, group: [root, shadow]}``: owner and group among those given."""
+
+    key: ClassVar[str] = "file_owner"
+    needs: ClassVar[tuple[str, ...]] = ("files", "accounts")
+    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    user: tuple[str, ...] = ()
+    group: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, params: Any) -> FileOwner:
+        """``{user: NAME|ID|[...], group: NAME|ID|[...]}``, at least one of them."""
+        if not isinstance(params, dict) or not params or set(params) - {"user", "group"}:
+            raise ValueError("takes {user: NAME, group: NAME} (either may be a list)")
+        return cls(**{name: _wanted(value, name) for name, value in params.items()})
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Compare the subject's owner and group with the names resolved in the image."""
+        info: FileInfo = subject.value
+        accounts: Accounts | None = present_value(facts, "accounts")
+        if accounts is None:
+            return unknown("accounts", facts)
+        owner = accounts.owner(info.uid, info.gid)
+        text = f"{info.path} is owned by {owner}"
+        problems: list[str] = []
+        for wanted, table, number, what in (
+            (self.user, accounts.users, info.uid, "user"),
+            (self.group, accounts.groups, info.gid, "group"),
+        ):
+            if not wanted:
+                continue
+            ids = _ids(wanted, table)
+            if ids is None:
+                return LeafResult(Outcome.UNKNOWN, f"{text}; {table.path}: {table.problem}")
+            allowed, lacking = ids
+            if number not in allowed:
+                lack = f" ({table.path} has no {', '.join(lacking)})" if lacking else ""
+                problems.append(f"{what} is not {' or '.join(wanted)}{lack}")
+        if problems:
+            detail = f"{text}: {'; '.join(problems)}"
+            return LeafResult(Outcome.FAIL, detail, info.location, (), None, {"owner": owner})
+        return LeafResult(Outcome.PASS, text, info.location)

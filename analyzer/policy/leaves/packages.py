@@ -1,0 +1,134 @@
+"""Leaves about installed packages and the services started at boot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from analyzer.collectors.osinfo import OsIdentity
+from analyzer.collectors.services import Services, unit_name
+from analyzer.facts import Facts, present_value
+from analyzer.model import Location, Outcome
+from analyzer.packages.installed import InstalledPackages
+from analyzer.policy.leaf import LeafResult, Subject, unknown
+
+
+def _names(params: Any, usage: str) -> tuple[str, ...]:
+    if not isinstance(params, dict) or set(params) != {"names"}:
+        raise ValueError(usage)
+    names = params["names"]
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError("'names' is a non-empty list of names")
+    return tuple(names)
+
+
+def _none(names: tuple[str, ...], state: str) -> str:
+    """``a is not installed`` or ``neither a nor b is installed``."""
+    if len(names) == 1:
+        return f"{names[0]} is not {state}"
+    return "neither " + " nor ".join(names) + f" is {state}"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageInstalled:
+    """``package_installed: {names: [openssh-server, openssh]}``: one of them is installed.
+
+    Reads the ``packages`` fact (dpkg, rpm, apk). Fails only when every database found was
+    read and lists none of the names; without a database, or with one that could not be read,
+    the outcome is unknown.
+    """
+
+    key: ClassVar[str] = "package_installed"
+    needs: ClassVar[tuple[str, ...]] = ("packages",)
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> PackageInstalled:
+        """``{names: [name, ...]}``."""
+        return cls(_names(params, "takes {names: [package, ...]}"))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Look the names up in the merged package databases."""
+        del subject
+        value: InstalledPackages | None = present_value(facts, "packages")
+        if value is None:
+            return unknown("packages", facts)
+        evidence = (value.describe_databases(),)
+        for name in self.names:
+            if value.installed(name):
+                package = value.packages[name]
+                where = value.location(name)
+                detail = f"{package.describe()} is installed"
+                properties = {"package": name, "version": package.version}
+                return LeafResult(Outcome.PASS, detail, where, evidence, None, properties)
+        if not value.databases:
+            detail = f"no package database found ({value.manager_source})"
+            return LeafResult(Outcome.UNKNOWN, detail, None, evidence)
+        if not value.complete:
+            detail = f"{_none(self.names, 'listed')}, but {value.describe_databases()}"
+            return LeafResult(Outcome.UNKNOWN, detail, value.databases[0].location, evidence)
+        detail = f"{_none(self.names, 'installed')} ({value.describe_databases()})"
+        return LeafResult(Outcome.FAIL, detail, value.databases[0].location, evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEnabled:
+    """``service_enabled: {names: [ssh, sshd]}``: one of the services starts at boot.
+
+    With systemd (the ``os`` fact's init system) a unit is enabled when a ``*.wants`` or
+    ``*.requires`` link names it and it is not masked; a name without a type is a
+    ``.service``. With OpenRC a service is enabled when a runlevel links it. Another or no
+    init system makes the outcome unknown.
+    """
+
+    key: ClassVar[str] = "service_enabled"
+    needs: ClassVar[tuple[str, ...]] = ("services", "os")
+    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    names: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: Any) -> ServiceEnabled:
+        """``{names: [service, ...]}``."""
+        return cls(_names(params, "takes {names: [service, ...]}"))
+
+    def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
+        """Judge by the image's init system."""
+        del subject
+        services: Services | None = present_value(facts, "services")
+        identity: OsIdentity | None = present_value(facts, "os")
+        if services is None or identity is None:
+            return unknown("services" if services is None else "os", facts)
+        if identity.init == "systemd":
+            return self._systemd(services)
+        if identity.init == "openrc":
+            return self._openrc(services)
+        detail = f"init system {identity.init} ({identity.init_evidence}): services not read"
+        return LeafResult(Outcome.UNKNOWN, detail)
+
+    def _systemd(self, services: Services) -> LeafResult:
+        units = tuple(unit_name(name) for name in self.names)
+        masked = [services.masked[u] for u in units if u in services.masked]
+        for unit in units:
+            links = services.enabled.get(unit, ())
+            if links and unit not in services.masked:
+                detail = f"{unit} is enabled ({links[0].path})"
+                return LeafResult(Outcome.PASS, detail, links[0], tuple(x.path for x in links))
+        if masked:
+            where = masked[0]
+            return LeafResult(Outcome.FAIL, f"{where.path} masks the unit", where)
+        found = [services.units[u] for u in units if u in services.units]
+        where = found[0] if found else Location("/")
+        state = "installed but not enabled" if found else "not installed"
+        detail = f"{_none(units, 'enabled')}: no *.wants or *.requires link ({state})"
+        return LeafResult(Outcome.FAIL, detail, where)
+
+    def _openrc(self, services: Services) -> LeafResult:
+        for name in self.names:
+            links = services.runlevels.get(name, ())
+            if links:
+                levels = ", ".join(link.path.split("/")[-2] for link in links)
+                return LeafResult(Outcome.PASS, f"{name} starts in runlevel {levels}", links[0])
+        detail = f"{_none(self.names, 'in any runlevel')} (/etc/runlevels/*/)"
+        return LeafResult(Outcome.FAIL, detail, Location("/etc/runlevels"))
