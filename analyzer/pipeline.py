@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.analyzers import ANALYZERS
-from analyzer.analyzers.base import FileAnalyzer
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext
 from analyzer.errors import UsageError
@@ -26,8 +25,10 @@ from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs, tool_version
 from analyzer.policy.rule import Rule
 from analyzer.progress import Progress, ProgressCallback, Stage, ignore
-from analyzer.sources import SourceOptions, open_source
-from analyzer.sources.base import Source
+from analyzer.sources import open_source
+from analyzer.sources.base import Source, SourceOptions
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import PassReport, TreeBuilder
 from analyzer.vfs.tree import Tree
 

@@ -21,13 +21,13 @@ import sys
 import time
 from collections.abc import Iterator
 
-from analyzer.analyzers.base import FileAnalyzer
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.linkage import LinkageCollector
+from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.model import Notification, TargetInfo, TargetKind
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 

@@ -18,7 +18,7 @@ from typing import Any
 import libarchive
 from libarchive import ffi
 
-from analyzer.sources.entry import Blocks, Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.stream.entry import Blocks, Entry, Kind, LayerInfo, LayerStream, no_data
 
 
 @dataclass(frozen=True)

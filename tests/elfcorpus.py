@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from builders import File, Item, Symlink, make_tree, to_layer
 
-from analyzer.analyzers.base import FileAnalyzer
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.linkage import LinkageCollector
+from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.facts import Fact
 from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 

@@ -9,12 +9,13 @@ from typing import Any
 from builders import Item, make_tree, to_dir, to_layer, to_tar
 
 from analyzer.analyzers import ANALYZERS
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext, Collector
 from analyzer.facts import Fact
 from analyzer.model import Evaluation, Notification, Outcome, RunResult, TargetInfo, TargetKind
 from analyzer.pipeline import Config, analyze
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 

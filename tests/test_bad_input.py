@@ -16,9 +16,10 @@ import pytest
 from builders import Device, File, Hardlink, Symlink, make_tree, to_dir, to_tar, write_entry
 from clirun import one_line_error, run_cli, scan_json
 
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.sources import open_source
-from analyzer.sources.entry import Entry, Kind
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import Entry, Kind
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 

@@ -21,10 +21,11 @@ from builders import Symlink, make_tree, to_dir, to_layer, to_tar
 from clirun import ROOT, run_audited, scan_json
 from memrun import measure
 
-from analyzer.analyzers.text import DEFAULT_CAP, CapturePattern, TextCapture, Truncated
+from analyzer.analyzers.text import TextCapture, Truncated
 from analyzer.errors import LimitExceeded
 from analyzer.sources.archive import ArchiveLimits, ArchiveReader
-from analyzer.sources.entry import LayerInfo, LayerStream
+from analyzer.stream.capture import DEFAULT_CAP, CapturePattern
+from analyzer.stream.entry import LayerInfo, LayerStream
 from analyzer.vfs.build import Limits, TreeBuilder
 
 RULE = "k0s.name-resolution.localhost"

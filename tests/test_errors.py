@@ -12,7 +12,7 @@ import analyzer
 from analyzer.errors import RAISE_BUGS_ENV, ImgauditError
 from analyzer.model import Level
 from analyzer.sources.disk.fsbase import Inode, Walk
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.stream.entry import Blocks, Kind
 
 
 def test_every_exception_the_package_defines_is_an_imgaudit_error() -> None:

@@ -14,9 +14,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from analyzer.analyzers.base import Sink
-from analyzer.sources.entry import ReadAt
-from analyzer.vfs.paths import basename
+from analyzer.stream.entry import ReadAt
+from analyzer.stream.paths import basename
+from analyzer.stream.sink import Sink
 
 #: The start of ``applet_names`` in builds that have ``[`` and ``[[`` (the ``test`` applet).
 ANCHOR = b"[\0[[\0"

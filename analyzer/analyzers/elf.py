@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import struct
 
-from analyzer.analyzers.base import Sink
 from analyzer.analyzers.elfinfo import (
     MarkerScan,
     base_record,
@@ -39,7 +38,8 @@ from analyzer.analyzers.elfparse import (
     parse_header,
     parse_segments,
 )
-from analyzer.analyzers.elfrecord import (
+from analyzer.analyzers.elfseek import SeekSink
+from analyzer.stream.elfrecord import (
     DT_STRSZ,
     DT_STRTAB,
     DT_VERNEED,
@@ -50,8 +50,8 @@ from analyzer.analyzers.elfrecord import (
     PT_LOAD,
     PT_NOTE,
 )
-from analyzer.analyzers.elfseek import SeekSink
-from analyzer.sources.entry import ReadAt
+from analyzer.stream.entry import ReadAt
+from analyzer.stream.sink import Sink
 
 #: Default cap on the prefix kept to find ``.dynsym``/``.dynstr`` (per kept segment).
 DEFAULT_PREFIX_CAP = 16 << 20

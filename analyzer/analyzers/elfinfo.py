@@ -21,7 +21,7 @@ from analyzer.analyzers.elfparse import (
     parse_dynamic,
     verneed_versions,
 )
-from analyzer.analyzers.elfrecord import (
+from analyzer.stream.elfrecord import (
     DF_1_NOW,
     DF_1_PIE,
     DF_BIND_NOW,

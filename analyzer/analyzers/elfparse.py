@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from analyzer.analyzers.elfrecord import PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 from analyzer.errors import SourceError
+from analyzer.stream.elfrecord import PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 
 ELF_MAGIC = b"\x7fELF"
 _CLASSES = {1: 32, 2: 64}

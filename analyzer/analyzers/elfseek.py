@@ -35,8 +35,8 @@ from analyzer.analyzers.elfparse import (
     parse_header,
     parse_segments,
 )
-from analyzer.analyzers.elfrecord import PT_DYNAMIC, PT_INTERP, ElfRecord
-from analyzer.sources.entry import ReadAt
+from analyzer.stream.elfrecord import PT_DYNAMIC, PT_INTERP, ElfRecord
+from analyzer.stream.entry import ReadAt
 
 #: Least bytes read on a miss (a page: the header, program headers and notes usually share it).
 READ_WINDOW = 4096

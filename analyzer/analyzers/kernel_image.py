@@ -3,14 +3,14 @@
 It looks at ``vmlinuz*``, ``vmlinux*``, ``bzImage*``, ``Image*`` and ``zImage*`` files where
 kernels live (``/boot``, ``/lib/modules/R/``, ``/usr/lib/modules/R/``, ``/usr/lib/ostree-boot``,
 ``/usr/lib/kernel``), keeps the file's bytes only until it ends (at most
-:data:`MAX_IMAGE_BYTES`), and stores a :class:`~analyzer.kernel.image.KernelImageInfo` as
+:data:`MAX_IMAGE_BYTES`), and stores a :class:`~analyzer.kerneldecode.image.KernelImageInfo` as
 ``records["kernel_image"]``. A file it cannot read gives a record whose ``problems`` say why.
 
-Unified kernel images (``EFI/Linux/*.efi``, see :mod:`analyzer.kernel.uki`) are read as they
+Unified kernel images (``EFI/Linux/*.efi``, see :mod:`analyzer.kerneldecode.uki`) are read as they
 stream past instead: only their headers, small text sections and the ``.linux`` kernel are
-kept, and the record is a :class:`~analyzer.kernel.uki.UkiInfo`. A release's ``configs.ko``
-(``CONFIG_IKCONFIG=m``, see :mod:`analyzer.kernel.ikconfig`) gives a
-:class:`~analyzer.kernel.ikconfig.ConfigsModule`.
+kept, and the record is a :class:`~analyzer.kerneldecode.uki.UkiInfo`. A release's ``configs.ko``
+(``CONFIG_IKCONFIG=m``, see :mod:`analyzer.kerneldecode.ikconfig`) gives a
+:class:`~analyzer.kerneldecode.ikconfig.ConfigsModule`.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from analyzer.analyzers.base import Sink
-from analyzer.kernel.ikconfig import (
+from analyzer.kerneldecode.ikconfig import (
     MAX_MODULE_BYTES,
     ConfigsModule,
     configs_module_compression,
     read_configs_module,
 )
-from analyzer.kernel.image import KernelImageInfo, inspect
-from analyzer.kernel.uki import UkiReader, is_uki_path
-from analyzer.sources.entry import ReadAt
+from analyzer.kerneldecode.image import KernelImageInfo, inspect
+from analyzer.kerneldecode.uki import UkiReader, is_uki_path
+from analyzer.stream.entry import ReadAt
+from analyzer.stream.sink import Sink
 
 #: Largest kernel image read (compressed images are 5-15 MiB, a plain vmlinux up to ~100 MiB).
 MAX_IMAGE_BYTES = 128 << 20

@@ -9,10 +9,10 @@ over its limit, or in a format that is recognised but not parsed, gives a record
 
 from __future__ import annotations
 
-from analyzer.analyzers.base import Ready, Sink
 from analyzer.packages.formats import UNREAD, format_of, limit, parse, unread
 from analyzer.packages.model import DbFormat, PackageDb
-from analyzer.sources.entry import ReadAt
+from analyzer.stream.entry import ReadAt
+from analyzer.stream.sink import Ready, Sink
 
 
 class _Database:

@@ -6,20 +6,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.analyzers.base import Sink
-from analyzer.sources.entry import ReadAt
-from analyzer.vfs.paths import glob_regex
-
-#: Files larger than this are not captured unless their pattern allows more.
-DEFAULT_CAP = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class CapturePattern:
-    """An in-image glob (``*`` matches within a component, ``**`` across) and its size cap."""
-
-    glob: str
-    cap: int = DEFAULT_CAP
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import ReadAt
+from analyzer.stream.paths import glob_regex
+from analyzer.stream.sink import Sink
 
 
 @dataclass(frozen=True, slots=True)

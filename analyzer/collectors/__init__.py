@@ -9,7 +9,7 @@ from analyzer.collectors.executables import ExecutablesCollector
 from analyzer.collectors.files import FileIndexCollector
 from analyzer.collectors.identity import IdentityCollector
 from analyzer.collectors.kernels import KernelsCollector
-from analyzer.collectors.linkage import LinkageCollector
+from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.collectors.modulesload import ModulesLoadCollector
 from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.model import Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import Tree
 
 PASSWD = "/etc/passwd"

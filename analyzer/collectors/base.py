@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.facts import Fact, Facts
 from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import Tree
 
 

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts
 from analyzer.model import Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 SNIPPETS = "/etc/k0s/containerd.d/*.toml"

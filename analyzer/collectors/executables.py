@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.analyzers.busybox import NOT_FOUND, BusyboxApplets
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts, present_value
 from analyzer.model import Location, Notification
-from analyzer.vfs.paths import basename, join, split
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.paths import basename, join, split
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: The ``PATH`` k0s and kubelet get from systemd, OpenRC and container runtimes.

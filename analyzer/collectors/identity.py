@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.model import Level, Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 ETC_MACHINE_ID = "/etc/machine-id"

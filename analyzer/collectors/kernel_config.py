@@ -8,10 +8,10 @@ in a UKI's ``.linux`` section (``CONFIG_IKCONFIG=y``).
 
 from __future__ import annotations
 
-from analyzer.kernel.ikconfig import ConfigsModule
-from analyzer.kernel.image import KernelImageInfo
+from analyzer.collectors.kernel_modules import MODULE_ROOTS, MODULE_SUFFIXES
 from analyzer.kernel.kconfig import KConfig, parse
-from analyzer.kernel.modules import MODULE_ROOTS, MODULE_SUFFIXES
+from analyzer.kerneldecode.ikconfig import ConfigsModule
+from analyzer.kerneldecode.image import KernelImageInfo
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 #: k0s's candidate configuration files after ``/proc/config.gz``, in its order.

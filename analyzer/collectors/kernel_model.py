@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.collectors.kernel_modules import ModulesInfo
 from analyzer.collectors.textfiles import read_lines
 from analyzer.kernel.cgroups import AppArmorState, Hierarchy, InitInfo
 from analyzer.kernel.cmdline import Param
 from analyzer.kernel.kconfig import KConfig
-from analyzer.kernel.modules import ModulesInfo
 from analyzer.kernel.symbols import parse_version
 from analyzer.model import Location
 from analyzer.vfs.tree import Tree

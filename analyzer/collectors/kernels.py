@@ -12,18 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
-from analyzer.collectors.kernel_model import (
-    NO_KERNEL,
-    Kernel,
-    read_init,
-    release_key,
-)
-from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.kernel.boot import (
+from analyzer.collectors.kernel_boot import (
     BLS_DIRS,
     EXTLINUX_CONFS,
     GRUB_CFGS,
@@ -35,14 +25,24 @@ from analyzer.kernel.boot import (
     UPDATE_EXTLINUX,
     read_boot_config,
 )
-from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
-from analyzer.kernel.image import KernelImageInfo
-from analyzer.kernel.modules import (
+from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
+from analyzer.collectors.kernel_model import (
+    NO_KERNEL,
+    Kernel,
+    read_init,
+    release_key,
+)
+from analyzer.collectors.kernel_modules import (
     MODULE_ROOTS,
     modules_directory,
     read_modules,
 )
+from analyzer.collectors.textfiles import read_lines
+from analyzer.facts import Fact, Facts
+from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
+from analyzer.kerneldecode.image import KernelImageInfo
 from analyzer.model import Level, Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 IMAGE_GLOBS = (

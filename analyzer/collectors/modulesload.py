@@ -18,14 +18,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.kernel_modules import normalise
 from analyzer.collectors.names import WANTS_DIRS
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.kernel.cmdline import shell_assignment
-from analyzer.kernel.modules import normalise
 from analyzer.model import Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: ``modules-load.d`` directories, highest precedence first (``modules-load.d(5)``).

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import NOT_CAPTURED, read_lines
 from analyzer.facts import Fact, Facts
 from analyzer.model import Location, Notification
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 HOSTS = "/etc/hosts"

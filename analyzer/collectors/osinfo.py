@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import Fact, Facts, present_value
 from analyzer.model import Location, Notification
-from analyzer.vfs.paths import basename
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
 
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")

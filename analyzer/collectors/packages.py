@@ -15,13 +15,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts, present_value
 from analyzer.model import Level, Location, Notification
 from analyzer.packages.formats import DATABASES, DPKG_INFO, DPKG_STATUS_D
 from analyzer.packages.installed import Database, InstalledPackages
 from analyzer.packages.model import MANAGERS, DbFormat, Package, PackageDb
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: os-release ``ID``/``ID_LIKE`` words -> the package manager of that family.

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts
 from analyzer.model import Location, Notification
-from analyzer.vfs.paths import basename
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: systemd's system unit directories, most specific first.

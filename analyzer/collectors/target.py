@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import Fact, Facts
 from analyzer.model import Level, Notification, TargetKind
+from analyzer.stream.capture import CapturePattern
 
 
 class TargetCollector:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.analyzers.elfrecord import ElfRecord
 from analyzer.collectors.executables import Executables
 from analyzer.collectors.identity import HostName, MachineIds
 from analyzer.collectors.kernel_model import Kernel
@@ -20,6 +19,7 @@ from analyzer.diff.model import Section
 from analyzer.facts import Fact, FactState
 from analyzer.kernel.kconfig import PREFIX, State
 from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.stream.elfrecord import ElfRecord
 
 #: Rule areas whose outcomes make the clone-hygiene section.
 HYGIENE_AREAS = ("identity", "clone-hygiene")

@@ -1,14 +1,14 @@
 """The ``binary`` subject kind: one subject per ELF file in linkage scope.
 
-Subjects come from the ``linkage`` fact (see :mod:`analyzer.collectors.linkage`): the key is
+Subjects come from the ``linkage`` fact (see :mod:`analyzer.collectors.linkage.collect`): the key is
 the binary's real in-image path, the location is that path (with its layer), and the value
-is its :class:`~analyzer.linkage.model.Linkage`.
+is its :class:`~analyzer.facts.linkage.Linkage`.
 """
 
 from __future__ import annotations
 
 from analyzer.facts import Facts
-from analyzer.linkage.model import Linkage
+from analyzer.facts.linkage import Linkage
 from analyzer.policy.leaf import Subject
 
 

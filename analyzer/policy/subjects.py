@@ -16,7 +16,7 @@ from analyzer.policy.binaries import binary_subjects
 from analyzer.policy.filesubjects import file_subjects, parse_globs
 from analyzer.policy.kernels import kernel_subjects
 from analyzer.policy.leaf import Subject
-from analyzer.vfs.paths import parent
+from analyzer.stream.paths import parent
 
 #: Returns the subjects, or a string naming the missing fact when they cannot be listed.
 SubjectProvider = Callable[[Facts], list[Subject] | str]

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from analyzer.errors import SourceError, UsageError
 from analyzer.sources import container, disk
-from analyzer.sources.base import Source
+from analyzer.sources.base import Source, SourceOptions
 from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
 from analyzer.sources.vm import VmDisk
 
 #: Bytes read from a file to recognise its kind.
 SNIFF_SIZE = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class SourceOptions:
-    """Options some sources take."""
-
-    platform: str | None = None
-    #: Host files a disk image may use as backing files or extents besides its own directory's.
-    backing_files: tuple[str, ...] = ()
 
 
 Opener = Callable[[str, SourceOptions], Source]

@@ -39,9 +39,9 @@ from analyzer.sources.archive_ffi import (
     warning,
     zeros,
 )
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Gate
 from analyzer.sources.inflate import Inflater, compressed
-from analyzer.vfs.paths import normalize
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Gate
+from analyzer.stream.paths import normalize
 
 FORMATS = ("tar", "cpio")
 #: libarchive's message when a skip over unread data meets the end of the (plain) stream; a

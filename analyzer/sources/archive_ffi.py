@@ -14,7 +14,7 @@ from typing import Any
 from libarchive import ffi
 from libarchive.exception import ArchiveError
 
-from analyzer.sources.entry import BLOCK_SIZE, Entry, Kind
+from analyzer.stream.entry import BLOCK_SIZE, Entry, Kind
 
 #: Bytes asked from a Python read function per libarchive callback.
 READ_SIZE = 1 << 20

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from analyzer.model import Notification, TargetInfo
-from analyzer.sources.entry import LayerStream
+from analyzer.stream.entry import LayerStream
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """Options some sources take."""
+
+    platform: str | None = None
+    #: Host files a disk image may use as backing files or extents besides its own directory's.
+    backing_files: tuple[str, ...] = ()
 
 
 class Source(Protocol):

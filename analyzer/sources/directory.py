@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
-from analyzer.sources.entry import (
+from analyzer.stream.entry import (
     BLOCK_SIZE,
     Blocks,
     Entry,

@@ -11,7 +11,7 @@ from analyzer.errors import SourceError
 from analyzer.model import Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
-from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
 
 
 class DirectoryRootfs:

@@ -7,7 +7,7 @@ from typing import Any
 
 from analyzer.model import Notification, TargetInfo, TargetKind
 from analyzer.sources.disk import DiskSource
-from analyzer.sources.entry import LayerStream
+from analyzer.stream.entry import LayerStream
 
 
 class VmDisk:

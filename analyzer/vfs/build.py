@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from analyzer.analyzers.base import FileAnalyzer
 from analyzer.errors import LimitExceeded, SourceError
 from analyzer.model import Level, Location, Notification
 from analyzer.progress import EVERY_ENTRIES, Progress, ProgressCallback, Stage, ignore
-from analyzer.sources.entry import Blocks, Entry, Kind, LayerStream
+from analyzer.stream.entry import Blocks, Entry, Kind, LayerStream
+from analyzer.stream.paths import basename, normalize, parent, split
+from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.node import Node
 from analyzer.vfs.offer import offer
-from analyzer.vfs.paths import basename, normalize, parent, split
 from analyzer.vfs.tree import Tree, new_root
 
 WHITEOUT = ".wh."

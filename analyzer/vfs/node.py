@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.stream.entry import Blocks, Kind
 
 #: The empty mapping nodes share for no xattrs and no records (typed read-only; a plain dict
 #: so that trees pickle, as fleet workers send them).

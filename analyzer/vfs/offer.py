@@ -1,7 +1,7 @@
 """Offering one regular file to the per-file analyzers, reading only as far as they need.
 
-The protocol is in :mod:`analyzer.analyzers.base`. A file of a seekable source starts from a
-:data:`~analyzer.analyzers.base.HEAD_BYTES` head plus ``read_at``, a streamed one from its
+The protocol is in :mod:`analyzer.stream.sink`. A file of a seekable source starts from a
+:data:`~analyzer.stream.sink.HEAD_BYTES` head plus ``read_at``, a streamed one from its
 first block. Blocks are pulled only while some sink is not complete, and the stream is closed
 as soon as none needs more. An analyzer that crashes becomes an ``analyzer.failed``
 notification and the others go on; source errors and ``MemoryError`` propagate.
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeGuard, TypeVar
 
-from analyzer.analyzers.base import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.errors import SourceError
 from analyzer.model import Level
-from analyzer.sources.entry import Blocks, RandomAccess
+from analyzer.stream.entry import Blocks, RandomAccess
+from analyzer.stream.sink import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.vfs.node import Node
 
 T = TypeVar("T")

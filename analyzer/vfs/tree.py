@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
 from analyzer.model import Location
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
+from analyzer.stream.paths import component_regex, join, split
 from analyzer.vfs.node import Node
-from analyzer.vfs.paths import component_regex, join, split
 
 #: Most symbolic links followed on one walk before it is called a loop (as Linux does).
 MAX_HOPS = 40

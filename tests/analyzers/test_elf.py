@@ -7,7 +7,7 @@ from elfcorpus import Corpus
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.elfinfo import NSS_MARKER, MarkerScan
-from analyzer.analyzers.elfrecord import ElfRecord
+from analyzer.stream.elfrecord import ElfRecord
 
 
 def analyze(data: bytes, block: int = 64 * 1024, prefix_cap: int = 16 << 20) -> ElfRecord | None:

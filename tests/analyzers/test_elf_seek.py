@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from elfcorpus import Corpus
 
-from analyzer.analyzers.base import HEAD_BYTES
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.elfparse import ELF_MAGIC
-from analyzer.analyzers.elfrecord import ElfRecord
-from analyzer.sources.entry import BLOCK_SIZE
+from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.entry import BLOCK_SIZE
+from analyzer.stream.sink import HEAD_BYTES
 
 HOST_DIRS = (Path("/usr/bin"), Path("/usr/lib/x86_64-linux-gnu"))
 #: Host files compared per directory, and the largest one read.

@@ -34,8 +34,8 @@ from analyzer.sources import open_source
 from analyzer.sources.archive import ArchiveLimits, ArchiveReader
 from analyzer.sources.base import Source
 from analyzer.sources.disk import lvm
-from analyzer.sources.entry import BytesData, Kind
 from analyzer.sources.vm import VmDisk
+from analyzer.stream.entry import BytesData, Kind
 from analyzer.vfs.node import Node
 from analyzer.vfs.offer import offer
 

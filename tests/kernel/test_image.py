@@ -8,9 +8,9 @@ import pytest
 from kernel_synth import COMPRESSORS, SAMPLE_CONFIG, arm64_image, bzimage, compress, vmlinux
 
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer, is_kernel_path
-from analyzer.kernel.decompress import DecompressError, stream
-from analyzer.kernel.image import KernelImageInfo, inspect
-from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.kerneldecode.decompress import DecompressError, stream
+from analyzer.kerneldecode.image import KernelImageInfo, inspect
+from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 

@@ -14,9 +14,9 @@ from test_discovery import kernels
 from test_kernel_rules import R, rootfs
 
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
-from analyzer.kernel.uki import MAX_SECTION, UkiInfo, is_uki_path, parse_sections
+from analyzer.kerneldecode.uki import MAX_SECTION, UkiInfo, is_uki_path, parse_sections
 from analyzer.model import Level, Outcome
-from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 UKI = f"/boot/efi/EFI/Linux/debian-{R}.efi"

@@ -19,12 +19,12 @@ from elfcorpus import Corpus
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.linkage import LinkageCollector
+from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.facts import Fact
 from analyzer.model import Evaluation, Level, Notification, Outcome, TargetInfo, TargetKind
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.loader import load_pack
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from builders import Device, File, Hardlink, Symlink, make_tree, to_dir, to_tar
 
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.errors import SourceError, UsageError
 from analyzer.sources import SCHEMES, open_source
 from analyzer.sources.archive import ArchiveReader
-from analyzer.sources.entry import Kind
 from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import Kind
 from analyzer.vfs.build import PassReport, TreeBuilder
 from analyzer.vfs.tree import Tree
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.model import Level
 from analyzer.sources.directory import DirectorySource
+from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.build import TreeBuilder
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.analyzers.base import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.analyzers.elf import ElfAnalyzer
-from analyzer.analyzers.text import CapturePattern, TextCapture
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, ReadAt
+from analyzer.analyzers.text import TextCapture
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, ReadAt
+from analyzer.stream.sink import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 

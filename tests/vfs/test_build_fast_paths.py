@@ -12,10 +12,11 @@ import itertools
 
 import pytest
 
-from analyzer.analyzers.text import CapturePattern, TextCapture
-from analyzer.sources.entry import Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.analyzers.text import TextCapture
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.paths import join, normalize, split
 from analyzer.vfs.build import TreeBuilder
-from analyzer.vfs.paths import join, normalize, split
 from analyzer.vfs.tree import ResolveError, Tree
 
 CAPTURE = TextCapture([CapturePattern("/**")])

@@ -6,9 +6,17 @@ import re
 
 import pytest
 
-from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.stream.paths import (
+    basename,
+    component_regex,
+    glob_regex,
+    join,
+    normalize,
+    parent,
+    split,
+)
 from analyzer.vfs.build import TreeBuilder
-from analyzer.vfs.paths import basename, component_regex, glob_regex, join, normalize, parent, split
 
 
 @pytest.mark.parametrize(

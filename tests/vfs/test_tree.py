@@ -10,9 +10,10 @@ from collections.abc import Iterator, Mapping
 import pytest
 from builders import Dir, File, Hardlink, Item, Symlink, make_tree, to_layer
 
-from analyzer.analyzers.text import CapturePattern, TextCapture
+from analyzer.analyzers.text import TextCapture
 from analyzer.model import Location
-from analyzer.sources.entry import Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream, no_data
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import MAX_HOPS, NotCaptured, ResolveError, Tree
 

@@ -10,7 +10,7 @@ import pytest
 from builders import Dir, File, Hardlink, Item, Symlink, make_tree, to_layer
 
 from analyzer.model import Level, Location
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import ResolveError, Tree
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.facts import Facts
-from analyzer.linkage.model import INTERP_OK, Linkage
+from analyzer.facts.linkage import INTERP_OK, Linkage
 from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from analyzer.collectors.names import NameResolution
 from analyzer.facts import Facts, present_value
-from analyzer.linkage.model import StaticBinary
+from analyzer.facts.linkage import StaticBinary
 from analyzer.model import Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 

@@ -14,7 +14,7 @@ from analyzer.sources.base import Source
 from analyzer.sources.container.detect import is_image_archive, is_oci_dir
 
 if TYPE_CHECKING:
-    from analyzer.sources import SourceOptions
+    from analyzer.sources.base import SourceOptions
     from analyzer.sources.container.inputs import Request
 
 __all__ = [

@@ -13,13 +13,7 @@ import tarfile
 from analyzer.errors import SourceError
 from analyzer.sources.archive import ArchiveReader, first_entry_name
 from analyzer.sources.container.digest import is_hex
-from analyzer.vfs.paths import normalize
-
-
-def clean(name: str) -> str:
-    """An archive name as a relative clean path (``./a//b/`` -> ``a/b``; ``..`` stops at top)."""
-    return normalize(name)[1:]
-
+from analyzer.sources.container.store import clean, scan_tar
 
 #: Headers looked at when deciding whether an uncompressed tar holds an image.
 DETECT_MEMBERS = 4096
@@ -59,8 +53,6 @@ def is_image_archive(path: str, head: bytes) -> bool:
             if not _first_named_member_fits(fd, path):
                 return False
             os.lseek(fd, 0, os.SEEK_SET)
-            from analyzer.sources.container.store import scan_tar
-
             names = scan_tar(path, fd, DETECT_MEMBERS).keys()
         except (SourceError, OSError):
             return False

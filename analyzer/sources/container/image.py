@@ -17,7 +17,7 @@ from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.container.config import ImageConfig
 from analyzer.sources.container.digest import Window, verify
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
-from analyzer.sources.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
 
 #: Magic numbers of compressed layer blobs (gzip, zstd, xz, bzip2).
 COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00", b"BZh")

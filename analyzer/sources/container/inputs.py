@@ -25,9 +25,9 @@ from analyzer.sources.container.image import ContainerImage
 from analyzer.sources.container.oci import read_oci
 from analyzer.sources.container.spec import ImageSpec, Store
 from analyzer.sources.container.store import ArchiveStore, DirStore, Spool, open_tar_store
-from analyzer.sources.entry import Blocks, Entry
 from analyzer.sources.rootfs import StreamRootfs
-from analyzer.vfs.paths import normalize
+from analyzer.stream.entry import Blocks, Entry
+from analyzer.stream.paths import normalize
 
 #: Bytes looked at to tell a plain tar from a compressed one.
 SNIFF = 4096

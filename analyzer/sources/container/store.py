@@ -17,14 +17,19 @@ from dataclasses import dataclass
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification
-from analyzer.sources.container.detect import clean
 from analyzer.sources.container.digest import Window, is_hex
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, Entry, Kind
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind
+from analyzer.stream.paths import normalize
 
 #: Most members an image archive may have (each layer is a few; a rootfs has many more).
 MAX_MEMBERS = 100_000
 #: Most links followed to find one member.
 MAX_LINK_HOPS = 16
+
+
+def clean(name: str) -> str:
+    """An archive name as a relative clean path (``./a//b/`` -> ``a/b``; ``..`` stops at top)."""
+    return normalize(name)[1:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,14 @@ from collections.abc import Iterator
 from analyzer.errors import SourceError
 from analyzer.model import Notification
 from analyzer.sources.disk import formats, signatures
-from analyzer.sources.disk.assemble import Layout, Volume, discover, mount
+from analyzer.sources.disk.assemble import discover, mount
 from analyzer.sources.disk.device import Device, FileDevice
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
+from analyzer.sources.disk.layout import Layout, Volume
 from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
 from analyzer.sources.disk.volumes import has_table
-from analyzer.sources.entry import LayerInfo, LayerStream
+from analyzer.stream.entry import LayerInfo, LayerStream
 
 __all__ = ["DiskSource", "sniff", "sniff_path"]
 

@@ -12,17 +12,15 @@ Everything that cannot be read or placed becomes a :class:`Notification`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from analyzer.errors import SourceError
-from analyzer.model import Level, Notification
+from analyzer.model import Level
 from analyzer.sources.disk import lvm
 from analyzer.sources.disk.btrfs import BtrfsFileSystem
 from analyzer.sources.disk.device import Device, SliceDevice
-from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, Notes
+from analyzer.sources.disk.fsbase import READ_ERRORS, Notes
 from analyzer.sources.disk.fstab import fstab, resolve
+from analyzer.sources.disk.layout import Layout, Volume
 from analyzer.sources.disk.rootfind import (
-    Root,
     at_subvolume,
     choose_root,
     luks_uuid,
@@ -30,58 +28,7 @@ from analyzer.sources.disk.rootfind import (
     same_volume,
 )
 from analyzer.sources.disk.signatures import match, open_filesystem
-from analyzer.sources.disk.volumes import DISCOVERABLE, ROOT_TYPES, Partition, read_table
-
-
-@dataclass
-class Volume:
-    """A readable unit of the disk: the whole disk, a partition or a logical volume."""
-
-    id: str
-    device: Device
-    partition: Partition | None = None
-    lv: lvm.LogicalVolume | None = None
-    content: str | None = None
-    description: str | None = None
-    fs: FileSystem | None = None
-    mountpoint: str | None = None
-    problem: str | None = None
-    encrypted: str | None = None
-    crypt_uuid: str | None = None
-
-    def as_fact(self) -> dict[str, object]:
-        """Describe the volume and its file system as a JSON-able dict."""
-        return {
-            "volume": self.id,
-            "type": self.fs.fstype if self.fs else self.content,
-            "uuid": self.fs.uuid if self.fs else None,
-            "label": self.fs.label if self.fs else None,
-            "partuuid": self.partition.partuuid if self.partition else None,
-            "mountpoint": self.mountpoint,
-            "size": self.device.size,
-        }
-
-    def summary(self) -> str:
-        """What the volume holds and, when it cannot be read, why: for one-line messages."""
-        text = f"{self.id}: {self.description or self.content or 'no known content'}"
-        return f"{text}, {self.problem}" if self.problem else text
-
-
-@dataclass
-class Layout:
-    """What was found on the disk, and which volume is mounted where."""
-
-    scheme: str = "none"
-    sector: int = 512
-    partitions: list[Partition] = field(default_factory=list)
-    volumes: list[Volume] = field(default_factory=list)
-    mounts: list[Volume] = field(default_factory=list)
-    root: Root | None = None
-    notifications: list[Notification] = field(default_factory=list)
-
-    def note(self, level: Level, code: str, message: str) -> None:
-        """Record a notification."""
-        self.notifications.append(Notification(level, code, message))
+from analyzer.sources.disk.volumes import DISCOVERABLE, ROOT_TYPES, read_table
 
 
 def discover(disk: Device, name: str, sector: int | None = None) -> Layout:

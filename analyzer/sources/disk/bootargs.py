@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 
 from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, lookup, read_file
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
 
 _ENTRY_DIRS = ("/loader/entries", "/boot/loader/entries")
 _GRUB_FILES = (

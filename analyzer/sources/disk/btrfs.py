@@ -34,7 +34,7 @@ from analyzer.sources.disk.btrfs_tree import (
 )
 from analyzer.sources.disk.device import Device, check
 from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.stream.entry import Blocks, Kind
 
 _SHIFT = 64
 _MASK = (1 << _SHIFT) - 1

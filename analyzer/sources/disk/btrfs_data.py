@@ -21,7 +21,7 @@ import zstandard
 from analyzer.codecs.lzo import LzoError, btrfs_decompress
 from analyzer.errors import SourceError
 from analyzer.sources.disk.device import LRU, Device, RunData, check
-from analyzer.sources.entry import BLOCK_SIZE, Blocks, BytesData
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, BytesData
 
 #: Largest uncompressed size of one compressed extent (``BTRFS_MAX_UNCOMPRESSED``).
 MAX_EXTENT = 128 * 1024

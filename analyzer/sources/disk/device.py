@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import CorruptImage, SourceError
-from analyzer.sources.entry import BLOCK_SIZE, Gate
+from analyzer.stream.entry import BLOCK_SIZE, Gate
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -342,7 +342,7 @@ class RunData:
 
     ``physical`` of ``-1`` is an unwritten run (zeros). Runs must be sorted by ``logical``.
     Calling it streams the file (a ``Blocks`` reader); :meth:`read_at` reads any range, so it
-    is a :class:`~analyzer.sources.entry.RandomAccess`.
+    is a :class:`~analyzer.stream.entry.RandomAccess`.
     """
 
     __slots__ = ("_device", "_runs", "_size")

@@ -38,7 +38,7 @@ from analyzer.sources.disk.ext4_super import (
 )
 from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
 from analyzer.sources.disk.runs import Runs
-from analyzer.sources.entry import Blocks, BytesData, Kind
+from analyzer.stream.entry import Blocks, BytesData, Kind
 
 SUPERBLOCK = 1024
 #: Where the magic sits on the volume, and its bytes there (to recognise an ext volume).

@@ -20,7 +20,7 @@ from analyzer.sources.disk.device import (
     unpack,
 )
 from analyzer.sources.disk.fsbase import Inode
-from analyzer.sources.entry import Blocks, Kind
+from analyzer.stream.entry import Blocks, Kind
 
 _ATTR_LFN, _ATTR_DIR, _ATTR_VOLUME = 0x0F, 0x10, 0x08
 _DIR_MODE, _FILE_MODE = 0o755, 0o644

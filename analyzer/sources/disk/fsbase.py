@@ -2,8 +2,8 @@
 
 A reader exposes inodes by number: :meth:`FileSystem.inode` (metadata), ``listdir`` (names
 and inode numbers, without ``.`` and ``..``) and ``blocks`` (a data reader that is also a
-:class:`~analyzer.sources.entry.RandomAccess`: a :class:`~analyzer.sources.disk.device.RunData`
-over the file's extents, or :class:`~analyzer.sources.entry.BytesData` for inline data).
+:class:`~analyzer.stream.entry.RandomAccess`: a :class:`~analyzer.sources.disk.device.RunData`
+over the file's extents, or :class:`~analyzer.stream.entry.BytesData` for inline data).
 :func:`walk` emits directories before their children, prefixes every name with the mount
 point, turns later names of a multiply-linked file into hard links, refuses directory loops,
 skips the subtrees other file systems are mounted over, and turns a per-object read error
@@ -19,7 +19,7 @@ from typing import Protocol
 
 from analyzer.errors import SourceError, raise_bugs
 from analyzer.model import Level, Location, Notification
-from analyzer.sources.entry import Blocks, Entry, Kind, no_data
+from analyzer.stream.entry import Blocks, Entry, Kind, no_data
 
 #: Most symbolic links followed by :func:`lookup` before it gives up.
 MAX_HOPS = 40

@@ -8,12 +8,9 @@ and network entries are skipped.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, read_file
-
-if TYPE_CHECKING:
-    from analyzer.sources.disk.assemble import Volume
+from analyzer.sources.disk.layout import Volume
 
 #: fstab types that are not on the disk: swap, pseudo and network file systems.
 _SKIP_TYPES = frozenset(

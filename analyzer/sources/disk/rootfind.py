@@ -21,18 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk.bootargs import BootArgs, boot_args
 from analyzer.sources.disk.btrfs import BtrfsFileSystem
 from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, lookup
 from analyzer.sources.disk.fstab import fstab, resolve
+from analyzer.sources.disk.layout import Layout, Root, Volume
 from analyzer.sources.disk.volumes import ROOT_TYPES
-
-if TYPE_CHECKING:
-    from analyzer.sources.disk.assemble import Layout, Volume
 
 _OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 _INITS = (
@@ -44,19 +40,6 @@ _INITS = (
     "/etc/inittab",
 )
 _MAPPER_LUKS = re.compile(r"^/dev/mapper/luks-([0-9a-fA-F-]{36})$")
-
-
-@dataclass(frozen=True, slots=True)
-class Root:
-    """The chosen root volume, how it was found, and whether that was a heuristic."""
-
-    volume: Volume
-    how: str
-    heuristic: bool = False
-
-    def as_fact(self) -> dict[str, object]:
-        """Describe the choice as a JSON-able dict."""
-        return {"volume": self.volume.id, "how": self.how, "heuristic": self.heuristic}
 
 
 def luks_version(header: bytes) -> int | None:

@@ -27,7 +27,7 @@ from analyzer.sources.disk.fsbase import READ_ERRORS, Inode, Notes, kind_of
 from analyzer.sources.disk.runs import RunCollector, Runs
 from analyzer.sources.disk.xfs_dir import directory_entries, parse_attr_leaf, shortform_attrs
 from analyzer.sources.disk.xfs_log import log_state
-from analyzer.sources.entry import Blocks, BytesData, Kind
+from analyzer.stream.entry import Blocks, BytesData, Kind
 
 MAGIC = b"XFSB"
 _INODE_MAGIC = b"IN"

@@ -9,13 +9,46 @@ the attribute fork for the leaf magic.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from analyzer.errors import SourceError
 from analyzer.sources.disk.runs import Runs
 
-if TYPE_CHECKING:
-    from analyzer.sources.disk.xfs import XfsFileSystem
+
+class XfsGeometry(Protocol):
+    """The superblock fields directory blocks are laid out by."""
+
+    @property
+    def ftype(self) -> bool:
+        """Whether entries carry a file type byte."""
+
+    @property
+    def block_size(self) -> int:
+        """File system block size in bytes."""
+
+    @property
+    def dirblklog(self) -> int:
+        """log2 of file system blocks per directory block."""
+
+    @property
+    def version(self) -> int:
+        """Superblock version (5: CRC-enabled v5 headers)."""
+
+
+class XfsFiles(Protocol):
+    """What reading a directory needs of the file system: its geometry and mapped reads."""
+
+    @property
+    def name(self) -> str:
+        """The name errors are reported under."""
+
+    @property
+    def sb(self) -> XfsGeometry:
+        """The superblock."""
+
+    def read_runs(self, runs: Runs, offset: int, size: int) -> bytes:
+        """Read ``size`` bytes at logical ``offset`` of a mapped file."""
+
 
 _LEAF_OFFSET = 1 << 35
 _MAX_DIR_BYTES = 1 << 30
@@ -75,7 +108,7 @@ def _data_block(data: bytes, header: int, end: int, ftype: bool) -> list[tuple[s
     return found
 
 
-def directory_entries(fork: bytes, runs: Runs | None, fs: XfsFileSystem) -> list[tuple[str, int]]:
+def directory_entries(fork: bytes, runs: Runs | None, fs: XfsFiles) -> list[tuple[str, int]]:
     """Entries of a short-form directory (``runs is None``) or of its data blocks."""
     ftype = fs.sb.ftype
     if runs is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.sources.disk.fsbase import kind_of
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
 from analyzer.vfs.tree import Tree
 
 CAPABILITY = "security.capability"

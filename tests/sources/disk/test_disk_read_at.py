@@ -19,7 +19,7 @@ from disk_builders import convert, mkfs_ext4, mkfs_vfat, mkfs_xfs, run
 from analyzer.sources.disk import DiskSource
 from analyzer.sources.disk.device import FileDevice, MappedData, RunData
 from analyzer.sources.disk.qcow2 import Qcow2Device
-from analyzer.sources.entry import BLOCK_SIZE, BytesData, Kind, RandomAccess
+from analyzer.stream.entry import BLOCK_SIZE, BytesData, Kind, RandomAccess
 
 #: Content that differs at every offset, so a misplaced range cannot compare equal.
 PATTERN = bytes(random.Random(7).getrandbits(8) for _ in range(300_000))

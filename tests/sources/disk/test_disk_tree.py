@@ -26,7 +26,7 @@ from disk_builders import (
 
 from analyzer.model import Level
 from analyzer.sources.disk import DiskSource
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import ResolveError, Tree
 

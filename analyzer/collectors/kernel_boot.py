@@ -29,7 +29,7 @@ from analyzer.kernel.cmdline import (
     parse_update_extlinux,
     split_params,
 )
-from analyzer.kernel.uki import UkiInfo
+from analyzer.kerneldecode.uki import UkiInfo
 from analyzer.vfs.tree import ResolveError, Tree
 
 GRUB_DEFAULTS = "/etc/default/grub"

@@ -17,9 +17,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from analyzer.analyzers.elfrecord import ElfRecord
-from analyzer.linkage.model import Interp, MissingLib, PathIssue
-from analyzer.linkage.search import (
+from analyzer.collectors.linkage.search import (
     ARCHES,
     default_dirs,
     ld_so_conf,
@@ -27,8 +25,10 @@ from analyzer.linkage.search import (
     musl_path,
     search_entries,
 )
+from analyzer.facts.linkage import Interp, MissingLib, PathIssue
 from analyzer.model import Location
-from analyzer.vfs.paths import parent
+from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.paths import parent
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: Libraries musl's loader provides itself (``lib`` + one of these + ``.``).

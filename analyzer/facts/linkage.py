@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.analyzers.elfrecord import ElfRecord
 from analyzer.model import Location
+from analyzer.stream.elfrecord import ElfRecord
 
 #: Interpreter statuses: ``ok``, ``none`` (static, static-pie, or a library), ``unknown``,
 #: ``missing``, ``dangling``, ``loop``, ``not-a-file``, ``not-elf``, ``wrong-arch``, ``relative``.

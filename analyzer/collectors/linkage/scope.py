@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from analyzer.analyzers.elfrecord import ElfRecord, machine_name
-from analyzer.linkage.model import ImageArch
+from analyzer.facts.linkage import ImageArch
+from analyzer.stream.elfrecord import ElfRecord, machine_name
 from analyzer.vfs.node import Node
 from analyzer.vfs.tree import ResolveError, Tree
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzer.linkage.model import PathIssue
-from analyzer.vfs.paths import split
+from analyzer.facts.linkage import PathIssue
+from analyzer.stream.paths import split
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 LD_SO_CONF = "/etc/ld.so.conf"

@@ -3,12 +3,12 @@
 Facts:
 
 - ``elf_files``: ``{real path: ElfRecord}`` for every ELF file in the image;
-- ``image_arch``: an :class:`~analyzer.linkage.model.ImageArch` (from an ``image_config``
+- ``image_arch``: an :class:`~analyzer.facts.linkage.ImageArch` (from an ``image_config``
   fact's ``architecture`` when one exists, else the PATH programs' majority machine);
 - ``linkage``: ``{real path: Linkage}`` for the programs in scope (see
-  :mod:`analyzer.linkage.scope`; ``ctx.source_facts["all_binaries"]`` widens it) and the
+  :mod:`analyzer.collectors.linkage.scope`; ``ctx.source_facts["all_binaries"]`` widens it) and the
   libraries they pull in;
-- ``static_binaries``: a tuple of :class:`~analyzer.linkage.model.StaticBinary` in scope;
+- ``static_binaries``: a tuple of :class:`~analyzer.facts.linkage.StaticBinary` in scope;
 - ``static_nss``: those of them that cannot use NSS (not glibc: musl, Go, unknown), so they
   resolve ``localhost`` only from ``/etc/hosts`` or DNS.
 
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.analyzers.elfrecord import ElfRecord
-from analyzer.analyzers.text import CapturePattern
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.linkage.loader import Closure, Loader, Obj, flavour_of
+from analyzer.collectors.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
 from analyzer.facts import Fact, Facts
-from analyzer.linkage.loader import Closure, Loader, Obj, flavour_of
-from analyzer.linkage.model import ImageArch, Interp, Linkage, StaticBinary
-from analyzer.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
+from analyzer.facts.linkage import ImageArch, Interp, Linkage, StaticBinary
 from analyzer.model import Level, Location, Notification
+from analyzer.stream.capture import CapturePattern
+from analyzer.stream.elfrecord import ElfRecord
 from analyzer.vfs.tree import Tree
 
 

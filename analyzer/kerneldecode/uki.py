@@ -7,8 +7,9 @@ in ``EFI/Linux/*.efi`` of the EFI system partition. The reader walks the MZ head
 header and the section table, then keeps only the bytes of those small sections and of the
 kernel while the file streams past: memory stays bounded by :data:`MAX_HEADERS` plus
 :data:`MAX_SECTION` per text section plus :data:`MAX_LINUX` for the kernel, whatever the size
-of the initrd. The kernel is read like any kernel image (:func:`analyzer.kernel.image.inspect`):
-its version banner and, with ``CONFIG_IKCONFIG``, its embedded configuration.
+of the initrd. The kernel is read like any kernel image
+(:func:`analyzer.kerneldecode.image.inspect`): its version banner and, with
+``CONFIG_IKCONFIG``, its embedded configuration.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
-from analyzer.kernel.image import KernelImageInfo, inspect
+from analyzer.kerneldecode.image import KernelImageInfo, inspect
 
 #: The text sections kept, by name.
 WANTED = (".cmdline", ".uname", ".osrel")

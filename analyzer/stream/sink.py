@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from analyzer.sources.entry import ReadAt
+from analyzer.stream.entry import ReadAt
 
 #: Bytes of head given to analyzers when the source can read at any offset.
 HEAD_BYTES = 64

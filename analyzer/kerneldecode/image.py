@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analyzer.kernel.decompress import CHUNK, MAGICS, DecompressError, sniff, stream
+from analyzer.kerneldecode.decompress import CHUNK, MAGICS, DecompressError, sniff, stream
 
 #: Most decompressed kernel bytes looked at per payload.
 MAX_OUTPUT = 128 << 20

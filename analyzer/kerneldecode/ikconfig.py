@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzer.kernel.decompress import DecompressError, stream
-from analyzer.kernel.image import embedded_config
+from analyzer.kerneldecode.decompress import DecompressError, stream
+from analyzer.kerneldecode.image import embedded_config
 
 #: Largest ``configs.ko`` read (a real one is 40-200 KiB), and its largest decompressed size.
 MAX_MODULE_BYTES = 8 << 20

@@ -1,0 +1,1 @@
+"""Kernel decoders: image formats (bzImage, UKI), payload decompression, embedded configs."""
