@@ -14,41 +14,19 @@ import lzma
 import zlib
 from collections.abc import Iterator
 
-from analyzer.codecs.lzo import LZOP_MAGIC, LzoError, lzop_blocks
+from analyzer.codecs.lzo import LzoError, lzop_blocks
+from analyzer.codecs.magic import magics
 from analyzer.errors import ImgauditError
 
 #: Size of the chunks handed to (and asked of) the decompressors.
 CHUNK = 1 << 20
 #: Largest block of the legacy lz4 frame (the kernel's ``lz4 -l`` writes 8 MiB blocks).
 LZ4_LEGACY_BLOCK = 8 << 20
-LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-
-#: Payload magics, in the order ``scripts/extract-vmlinux`` tries them.
-MAGICS: tuple[tuple[str, bytes], ...] = (
-    ("gzip", b"\x1f\x8b\x08"),
-    ("xz", b"\xfd7zXZ\x00"),
-    ("bzip2", b"BZh"),
-    ("lzma", b"\x5d\x00\x00"),
-    ("lzo", LZOP_MAGIC),
-    ("lz4", LZ4_LEGACY_MAGIC),
-    ("zstd", ZSTD_MAGIC),
-)
+LZ4_LEGACY_MAGIC = dict(magics(kernel=True))["lz4"]
 
 
 class DecompressError(ImgauditError):
     """A payload could not be decompressed (corrupt, truncated, or an unsupported format)."""
-
-
-def sniff(data: bytes | memoryview) -> str | None:
-    """The compression whose magic ``data`` starts with, or ``None``."""
-    head = bytes(data[:16])
-    for name, magic in MAGICS:
-        if head.startswith(magic):
-            if name == "bzip2" and not head[3:4].isdigit():
-                continue
-            return name
-    return None
 
 
 def stream(kind: str, data: bytes, cap: int) -> Iterator[bytes]:

@@ -16,7 +16,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analyzer.kerneldecode.decompress import CHUNK, MAGICS, DecompressError, sniff, stream
+from analyzer.codecs.magic import magics, sniff
+from analyzer.kerneldecode.decompress import CHUNK, DecompressError, stream
 
 #: Most decompressed kernel bytes looked at per payload.
 MAX_OUTPUT = 128 << 20
@@ -179,23 +180,23 @@ def _candidates(data: bytes, fmt: str) -> Iterator[tuple[str, bytes]]:
     """Compressed payloads worth trying, most likely first."""
     if fmt == "bzImage":
         payload = _bzimage_payload(data)
-        kind = sniff(payload) if payload is not None else None
+        kind = sniff(payload, kernel=True) if payload is not None else None
         if payload is not None and kind is not None:
             yield kind, payload
     if fmt == "zboot":
         found = _zboot_payload(data)
         if found is not None:
             yield found
-    whole = sniff(data)
+    whole = sniff(data, kernel=True)
     if whole is not None:
         yield whole, data
-    for kind, magic in MAGICS:
+    for kind, magic in magics(kernel=True):
         start, tries = 0, 0
         while tries < MAX_SCAN_TRIES:
             at = data.find(magic, start)
             if at < 0:
                 break
-            if sniff(data[at:]) == kind:
+            if sniff(data[at:], kernel=True) == kind:
                 tries += 1
                 yield kind, data[at:]
             start = at + 1

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from libarchive import ffi
 from libarchive.exception import ArchiveError
 
+from analyzer.codecs.magic import sniff
 from analyzer.errors import ImgauditError
 from analyzer.sources.archive_ffi import BlockReader, Feed, Read, new_reader, open_input, reason
 
@@ -40,24 +41,10 @@ QUEUE_BLOCKS = 4
 JOIN_TIMEOUT = 5.0
 _POLL = 0.05
 
-#: Leading bytes of the compressed formats (a worker pays off for them).
-MAGIC = (
-    b"\x1f\x8b",  # gzip
-    b"\x28\xb5\x2f\xfd",  # zstd
-    b"\xfd7zXZ\x00",  # xz
-    b"BZh",  # bzip2
-    b"\x04\x22\x4d\x18",  # lz4
-    b"\x02\x21\x4c\x18",  # lz4 legacy
-    b"\x5d\x00\x00",  # lzma
-    b"LZIP",  # lzip
-    b"\x89LZO",  # lzop
-    b"\x1f\x9d",  # compress
-)
-
 
 def compressed(head: bytes) -> bool:
-    """True when ``head`` starts like a compressed stream."""
-    return head.startswith(MAGIC)
+    """True when ``head`` starts like a compressed stream (a worker pays off for it)."""
+    return sniff(head) is not None
 
 
 class InflateError(ImgauditError):

@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from analyzer.codecs.magic import sniff
 from analyzer.model import Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.container.config import ImageConfig
 from analyzer.sources.container.digest import Window, verify
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
 from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
-
-#: Magic numbers of compressed layer blobs (gzip, zstd, xz, bzip2).
-COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00", b"BZh")
 
 
 class ContainerImage:
@@ -64,7 +62,7 @@ class ContainerImage:
     def _expected(self, ref: LayerRef, window: Window) -> str | None:
         if ref.digest is not None:
             return ref.digest
-        if not window.peek(8).startswith(COMPRESSED):
+        if sniff(window.peek(16)) is None:
             return ref.diff_id
         self.notifications.append(
             Notification(
