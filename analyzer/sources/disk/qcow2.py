@@ -13,8 +13,10 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from analyzer.errors import SourceError
+from analyzer.sources.disk.blockmap import BlockMapped, Run
 from analyzer.sources.disk.device import (
     LRU,
     MAX_TABLE_BYTES,
@@ -125,8 +127,10 @@ def parse_header(device: Device, name: str) -> Qcow2Header:
     )
 
 
-class Qcow2Device:
+class Qcow2Device(BlockMapped):
     """The virtual disk of a qcow2 image."""
+
+    BEYOND = "corrupt qcow2: data cluster beyond end of file"
 
     def __init__(self, file: Device, open_backing: Callable[[str], Device] | None = None):
         """``open_backing`` opens the backing file the header names (refused when ``None``)."""
@@ -174,41 +178,22 @@ class Qcow2Device:
             return 0
         return self._l2(l2_offset)[l2_index]
 
-    def read(self, offset: int, size: int) -> bytes:
-        """Virtual disk bytes; contiguous host clusters are read in one call."""
-        end = min(offset + size, self.header.size)
-        out = bytearray()
-        pos = max(0, offset)
-        while pos < end:
-            index, within = divmod(pos, self._cluster)
-            entry = self._entry(index)
-            run = min(self._cluster - within, end - pos)
-            if entry & _COMPRESSED:
-                out += self._compressed(entry, within, run)
-            elif entry & _OFFSET_MASK:
-                host = (entry & _OFFSET_MASK) + within
-                next_host = (entry & _OFFSET_MASK) + self._cluster
-                following = index + 1
-                while pos + run < end:
-                    nxt = self._entry(following)
-                    if nxt & _COMPRESSED or (nxt & _OFFSET_MASK) != next_host:
-                        break
-                    following += 1
-                    next_host += self._cluster
-                    run += min(self._cluster, end - pos - run)
-                data = self._file.read(host, run)
-                if len(data) != run:
-                    raise SourceError(
-                        f"{self.name}: corrupt qcow2: data cluster beyond end of file"
-                    )
-                out += data
-            elif entry & _ZERO and self.header.version == 3:
-                out += bytes(run)
-            else:
-                data = self._backing.read(pos, run)
-                out += data + bytes(run - len(data))
-            pos += run
-        return bytes(out)
+    def locate(self, offset: int) -> Run:
+        """The cluster holding ``offset``: data, compressed, zeros (v3), or the backing file."""
+        index, within = divmod(offset, self._cluster)
+        entry = self._entry(index)
+        length = self._cluster - within
+        if entry & _COMPRESSED:
+            return Run(length, fill=partial(self._compressed, entry, within))
+        if entry & _OFFSET_MASK:
+            return Run(length, (entry & _OFFSET_MASK) + within)
+        if entry & _ZERO and self.header.version == 3:
+            return Run(length)
+        return Run(length, fill=partial(self._from_backing, offset))
+
+    def _from_backing(self, offset: int, run: int) -> bytes:
+        data = self._backing.read(offset, run)
+        return data + bytes(run - len(data))
 
     def _compressed(self, entry: int, within: int, run: int) -> bytes:
         """``run`` bytes at ``within`` of a compressed cluster (zlib ones inflated lazily)."""

@@ -13,6 +13,7 @@ import struct
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
+from analyzer.sources.disk.blockmap import BlockMapped, Run
 from analyzer.sources.disk.device import (
     Device,
     SliceDevice,
@@ -99,8 +100,10 @@ def open_vhd(file: Device, name: str) -> Device:
     return DynamicVhd(file, name, footer)
 
 
-class DynamicVhd:
+class DynamicVhd(BlockMapped):
     """A dynamic VHD: blocks mapped through the BAT, unallocated blocks read as zeros."""
+
+    BEYOND = "corrupt vhd: data block beyond end of file"
 
     def __init__(self, file: Device, name: str, footer: VhdFooter) -> None:
         self.name = name
@@ -124,22 +127,10 @@ class DynamicVhd:
         """Virtual disk size."""
         return self._size
 
-    def read(self, offset: int, size: int) -> bytes:
-        """Virtual bytes; sectors of unallocated blocks read as zeros."""
-        out = bytearray()
-        end = min(offset + size, self._size)
-        pos = max(0, offset)
-        while pos < end:
-            index, within = divmod(pos, self._block)
-            run = min(self._block - within, end - pos)
-            sector = self._bat[index]
-            if sector == _UNALLOCATED:
-                out += bytes(run)
-            else:
-                start = sector * _SECTOR + self._bitmap + within
-                data = self._file.read(start, run)
-                if len(data) != run:
-                    raise SourceError(f"{self.name}: corrupt vhd: data block beyond end of file")
-                out += data
-            pos += run
-        return bytes(out)
+    def locate(self, offset: int) -> Run:
+        """The block holding ``offset``: after its sector bitmap in the file, or zeros."""
+        index, within = divmod(offset, self._block)
+        sector = self._bat[index]
+        if sector == _UNALLOCATED:
+            return Run(self._block - within)
+        return Run(self._block - within, sector * _SECTOR + self._bitmap + within)

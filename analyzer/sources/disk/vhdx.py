@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from analyzer.errors import SourceError
+from analyzer.sources.disk.blockmap import BlockMapped, Run
 from analyzer.sources.disk.device import MAX_TABLE_BYTES, Device, Table, check, read_exact
 
 SIGNATURE = b"vhdxfile"
@@ -106,8 +107,10 @@ def parse_layout(file: Device, name: str) -> VhdxLayout:
     return VhdxLayout(block, size, sector, bat_offset, bat_length)
 
 
-class VhdxDevice:
+class VhdxDevice(BlockMapped):
     """The virtual disk of a VHDX file."""
+
+    BEYOND = "corrupt vhdx: payload beyond end of file"
 
     def __init__(self, file: Device, name: str) -> None:
         self.name = name
@@ -128,22 +131,10 @@ class VhdxDevice:
         """Virtual disk size."""
         return self.layout.virtual_size
 
-    def read(self, offset: int, size: int) -> bytes:
-        """Virtual bytes; blocks not fully or partially present read as zeros."""
-        block = self.layout.block_size
-        out = bytearray()
-        end = min(offset + size, self.size)
-        pos = max(0, offset)
-        while pos < end:
-            index, within = divmod(pos, block)
-            run = min(block - within, end - pos)
-            entry = self._bat[index + index // self._ratio]
-            if entry & 7 in _PRESENT:
-                data = self._file.read((entry & ~(_MB - 1)) + within, run)
-                if len(data) != run:
-                    raise SourceError(f"{self.name}: corrupt vhdx: payload beyond end of file")
-                out += data
-            else:
-                out += bytes(run)
-            pos += run
-        return bytes(out)
+    def locate(self, offset: int) -> Run:
+        """The block holding ``offset``: its payload in the file, or zeros when not present."""
+        index, within = divmod(offset, self.layout.block_size)
+        entry = self._bat[index + index // self._ratio]
+        if entry & 7 in _PRESENT:
+            return Run(self.layout.block_size - within, (entry & ~(_MB - 1)) + within)
+        return Run(self.layout.block_size - within)

@@ -15,8 +15,10 @@ import struct
 import tarfile
 import zlib
 from dataclasses import dataclass
+from functools import partial
 
 from analyzer.errors import SourceError
+from analyzer.sources.disk.blockmap import BlockMapped, Run
 from analyzer.sources.disk.device import (
     LRU,
     ConcatDevice,
@@ -77,8 +79,10 @@ def _parse_header(raw: bytes, name: str) -> SparseHeader:
     return SparseHeader(flags, capacity, grain, desc_off, desc_size, gtes, gd, compress)
 
 
-class SparseExtent:
+class SparseExtent(BlockMapped):
     """One hosted sparse extent (monolithicSparse, twoGbMaxExtentSparse, streamOptimized)."""
+
+    BEYOND = "corrupt vmdk: grain beyond end of file"
 
     def __init__(self, file: Device, name: str) -> None:
         self.name = name
@@ -135,26 +139,19 @@ class SparseExtent:
         )
         return table[gt_index]
 
-    def read(self, offset: int, size: int) -> bytes:
-        """Virtual bytes; unallocated and zeroed grains read as zeros."""
-        out = bytearray()
-        end = min(offset + size, self.size)
-        pos = max(0, offset)
-        while pos < end:
-            index, within = divmod(pos, self._grain)
-            run = min(self._grain - within, end - pos)
-            entry = self._grain_entry(index)
-            if entry <= 1:
-                out += bytes(run)
-            elif self._compressed:
-                out += self._inflate(entry)[within : within + run]
-            else:
-                data = self._file.read(entry * _SECTOR + within, run)
-                if len(data) != run:
-                    raise SourceError(f"{self.name}: corrupt vmdk: grain beyond end of file")
-                out += data
-            pos += run
-        return bytes(out)
+    def locate(self, offset: int) -> Run:
+        """The grain holding ``offset``: in the file, compressed, or zeros (unallocated/zeroed)."""
+        index, within = divmod(offset, self._grain)
+        entry = self._grain_entry(index)
+        length = self._grain - within
+        if entry <= 1:
+            return Run(length)
+        if self._compressed:
+            return Run(length, fill=partial(self._from_grain, entry, within))
+        return Run(length, entry * _SECTOR + within)
+
+    def _from_grain(self, sector: int, within: int, run: int) -> bytes:
+        return self._inflate(sector)[within : within + run]
 
     def _inflate(self, sector: int) -> bytes:
         cached = self._grains.get(sector)

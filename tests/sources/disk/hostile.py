@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import struct
+import uuid
 from pathlib import Path
 
 from disk_builders import MIB, convert, mkfs_ext4, mkfs_xfs, run, write_tree
+
+from analyzer.sources.disk.device import MAX_TABLE_BYTES
 
 #: Size of the file whose map is attacked; large so that nothing is clipped at its end.
 HUGE_FILE = 1 << 40
@@ -151,3 +154,58 @@ def vmdk_sparse_gd(tmp: Path) -> Path:
     with image.open("r+b") as file:
         file.truncate(512 + entries * 4)
     return image
+
+
+def vhd_bat_at_cap(tmp: Path) -> Path:
+    """A dynamic vhd whose BAT is as large as a table may be (64 Mi entries, 256 MiB) of zeros."""
+    entries, block = MAX_TABLE_BYTES // 4, 2 * MIB
+    size = entries * block
+    footer = struct.pack(
+        ">8sIIQI4sI4sQQHBBII",
+        *(b"conectix", 2, 0x10000, 512, 0, b"test", 0x10000, b"Wi2k", size, size),
+        *(65535, 16, 255, 3, 0),
+    )
+    dynamic = struct.pack(">8sQQIII", b"cxsparse", (1 << 64) - 1, 1536, 0x10000, entries, block)
+    image = tmp / "cap-bat.vhd"
+    image.write_bytes(footer.ljust(512, b"\0") + dynamic.ljust(1024, b"\0"))
+    end = 1536 + entries * 4
+    with image.open("r+b") as file:
+        file.truncate(end)
+    _patch(image, end, footer.ljust(512, b"\0"))
+    return image
+
+
+def vhdx_bat_at_cap(tmp: Path) -> Path:
+    """A vhdx whose BAT region is as large as a table may be (256 MiB) of zeros: 32 TiB unmapped."""
+    block, ratio = MIB, (1 << 23) * 512 // MIB
+    blocks = MAX_TABLE_BYTES // 8 - 2 * ratio
+    meta_at, bat_at = 256 << 10, MIB
+    image = tmp / "cap-bat.vhdx"
+    image.write_bytes(b"vhdxfile")
+    with image.open("r+b") as file:
+        file.truncate(bat_at + MAX_TABLE_BYTES)
+    _patch(image, 64 << 10, b"head" + bytes(4) + struct.pack("<Q", 1))
+    regions = [(_VHDX_BAT, bat_at, MAX_TABLE_BYTES), (_VHDX_METADATA, meta_at, MIB - meta_at)]
+    table = b"regi" + bytes(4) + struct.pack("<I", len(regions)) + bytes(4)
+    for guid, offset, length in regions:
+        table += uuid.UUID(guid).bytes_le + struct.pack("<QII", offset, length, 1)
+    _patch(image, 192 << 10, table)
+    items = [
+        (_VHDX_FILE_PARAMETERS, struct.pack("<II", block, 0)),
+        (_VHDX_VIRTUAL_SIZE, struct.pack("<Q", blocks * block)),
+        (_VHDX_LOGICAL_SECTOR, struct.pack("<I", 512)),
+    ]
+    metadata = b"metadata" + bytes(2) + struct.pack("<H", len(items)) + bytes(20)
+    for index, (guid, value) in enumerate(items):
+        at = (64 << 10) + index * 16
+        metadata += uuid.UUID(guid).bytes_le + struct.pack("<IIII", at, len(value), 0, 0)
+        _patch(image, meta_at + at, value)
+    _patch(image, meta_at, metadata)
+    return image
+
+
+_VHDX_BAT = "2DC27766-F623-4200-9D64-115E9BFD4A08"
+_VHDX_METADATA = "8B7CA206-4790-4B9A-B8FE-575F050F886E"
+_VHDX_FILE_PARAMETERS = "CAA16737-FA36-4D43-B3B6-33F0AA44E76B"
+_VHDX_VIRTUAL_SIZE = "2FA54224-CD1B-4876-B211-5DBED83BF4B8"
+_VHDX_LOGICAL_SECTOR = "8141BF1D-A96F-4709-BA47-F233A8FAAB5F"

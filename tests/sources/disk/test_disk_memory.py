@@ -44,6 +44,14 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         hostile.vmdk_sparse_gd,
         "imgaudit: sparse-gd.vmdk: no readable file system found",
     ),
+    "vhd BAT of 256 MiB": (
+        hostile.vhd_bat_at_cap,
+        "imgaudit: cap-bat.vhd: no readable file system found",
+    ),
+    "vhdx BAT of 256 MiB": (
+        hostile.vhdx_bat_at_cap,
+        "imgaudit: cap-bat.vhdx: no readable file system found",
+    ),
 }
 
 

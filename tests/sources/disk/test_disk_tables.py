@@ -11,6 +11,7 @@ from disk_builders import convert, mkfs_ext4, run, time_limit, write_tree
 from analyzer.errors import SourceError
 from analyzer.sources.disk import DiskSource
 from analyzer.sources.disk.device import MAX_TABLE_BYTES, FileDevice, Table
+from analyzer.sources.disk.vhdx import parse_layout
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,26 @@ def test_dynamic_vhd_with_a_huge_bat(tmp_path: Path) -> None:
     run("qemu-img", "create", "-q", "-f", "vpc", str(image), "4M")
     patched(image, 512 + 28, ">I", MAX_TABLE_BYTES // 4 + 1)
     assert error_of(image) == "dyn.vhd: corrupt vhd: BAT too large"
+
+
+def test_dynamic_vhd_bat_entry_pointing_past_the_end(tmp_path: Path) -> None:
+    image = tmp_path / "dyn.vhd"
+    run("qemu-img", "create", "-q", "-f", "vpc", str(image), "4M")
+    table = struct.unpack_from(">Q", image.read_bytes(), 512 + 16)[0]
+    patched(image, table, ">I", 0x7FFFFFFF)
+    assert error_of(image) == "dyn.vhd: corrupt vhd: data block beyond end of file"
+
+
+def test_vhdx_bat_entry_pointing_past_the_end(tmp_path: Path) -> None:
+    image = tmp_path / "bat.vhdx"
+    run("qemu-img", "create", "-q", "-f", "vhdx", str(image), "4M")
+    file = FileDevice(str(image))
+    try:
+        bat = parse_layout(file, image.name).bat_offset
+    finally:
+        file.close()
+    patched(image, bat, "<Q", 1 << 40 | 6)  # payload fully present, 1 TiB into the file
+    assert error_of(image) == "bat.vhdx: corrupt vhdx: payload beyond end of file"
 
 
 def test_qcow2_l1_entry_pointing_past_the_end(tmp_path: Path, fs_image: Path) -> None:
