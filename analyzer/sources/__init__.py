@@ -1,7 +1,8 @@
 """Opening a target: explicit scheme prefixes first, then detection by content.
 
-``SCHEMES`` maps each prefix to its opener; ``detect`` picks one for a bare path by looking at
-the content (never the file name), in the order of :data:`DETECTORS`.
+``SCHEMES`` maps each prefix to its opener; a bare path is opened once into a
+:class:`~analyzer.sources.probe.Probe` (its first and last bytes) and the first of
+:data:`DETECTORS`, in order, that recognises the probe picks the opener.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from collections.abc import Callable
 from analyzer.errors import SourceError, UsageError
 from analyzer.sources import container, disk
 from analyzer.sources.base import Source, SourceOptions
+from analyzer.sources.probe import Probe
 from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
 from analyzer.sources.vm import VmDisk
-
-#: Bytes read from a file to recognise its kind.
-SNIFF_SIZE = 4096
-
 
 Opener = Callable[[str, SourceOptions], Source]
 #: The problem named when no source recognises an input.
@@ -26,11 +24,11 @@ UNRECOGNISED = "no image, archive or file system recognised"
 _EMPTY_TAR_MAX = 10240
 
 
-def _may_be_archive(path: str, head: bytes) -> bool:
+def _may_be_archive(probe: Probe) -> bool:
     """False for a file of zeros larger than an empty tar: a blank disk, not an archive."""
-    if head.count(0) != len(head) or not os.path.isfile(path):
+    if probe.head.count(0) != len(probe.head) or not probe.is_file:
         return True
-    return os.path.getsize(path) <= _EMPTY_TAR_MAX
+    return probe.size <= _EMPTY_TAR_MAX
 
 
 def _dir(path: str, options: SourceOptions) -> Source:
@@ -57,11 +55,11 @@ SCHEMES: dict[str, Opener] = {
     "docker": container.open_docker,
 }
 
-#: Content detectors for bare paths, in order: (name, test on path and first bytes, opener).
-DETECTORS: tuple[tuple[str, Callable[[str, bytes], bool], Opener], ...] = (
+#: Content detectors for bare paths, in order: (name, test on the shared probe, opener).
+DETECTORS: tuple[tuple[str, Callable[[Probe], bool], Opener], ...] = (
     ("oci-layout", container.is_oci_dir, container.open_oci_dir_detected),
-    ("dir", lambda path, head: os.path.isdir(path), _dir),
-    ("disk", lambda path, head: disk.sniff_path(path), _disk),
+    ("dir", lambda probe: probe.is_dir, _dir),
+    ("disk", disk.sniff, _disk),
     ("image-archive", container.is_image_archive, container.open_detected),
     ("tar", _may_be_archive, _tar),
 )
@@ -80,14 +78,14 @@ def open_source(target: str, options: SourceOptions | None = None) -> Source:
             known = ", ".join(f"{name}:" for name in sorted(SCHEMES))
             raise UsageError(f"{target}: unknown scheme {scheme!r} (known: {known})")
         raise SourceError(f"{target}: no such file or directory")
-    head = b""
-    if os.path.isfile(target):
-        try:
-            with open(target, "rb") as handle:
-                head = handle.read(SNIFF_SIZE)
-        except OSError as exc:
-            raise SourceError(f"{target}: cannot read: {exc.strerror}") from exc
-    for _, test, opener in DETECTORS:
-        if test(target, head):
-            return opener(target, options)
-    raise SourceError(f"{target}: {UNRECOGNISED}")
+    with Probe.open(target) as probe:
+        _, opener = detect(probe)
+    return opener(target, options)
+
+
+def detect(probe: Probe) -> tuple[str, Opener]:
+    """The first of :data:`DETECTORS` that recognises ``probe``: its name and opener."""
+    for name, test, opener in DETECTORS:
+        if test(probe):
+            return name, opener
+    raise SourceError(f"{probe.path}: {UNRECOGNISED}")

@@ -14,6 +14,7 @@ from analyzer.errors import SourceError
 from analyzer.sources.archive import ArchiveReader, first_entry_name
 from analyzer.sources.container.digest import is_hex
 from analyzer.sources.container.store import clean, scan_tar
+from analyzer.sources.probe import Probe
 
 #: Headers looked at when deciding whether an uncompressed tar holds an image.
 DETECT_MEMBERS = 4096
@@ -40,26 +41,20 @@ def plain_tar(head: bytes) -> bool:
     return True
 
 
-def is_image_archive(path: str, head: bytes) -> bool:
+def is_image_archive(probe: Probe) -> bool:
     """Detector: a tar (any compression) laid out as ``docker save`` or an OCI archive."""
-    if not os.path.isfile(path) or not head:
+    if not probe.is_file or not probe.head:
         return False
-    if plain_tar(head):
+    if plain_tar(probe.head):
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            if not _first_named_member_fits(fd, path):
+            fd = probe.rewound()
+            if not _first_named_member_fits(fd, probe.path):
                 return False
-            os.lseek(fd, 0, os.SEEK_SET)
-            names = scan_tar(path, fd, DETECT_MEMBERS).keys()
+            names = scan_tar(probe.path, probe.rewound(), DETECT_MEMBERS).keys()
         except (SourceError, OSError):
             return False
-        finally:
-            os.close(fd)
         return MANIFEST in names or {"index.json", "oci-layout"} <= names
-    name = first_entry_name(head)
+    name = first_entry_name(probe.head)
     return name is not None and image_member(name)
 
 
@@ -79,7 +74,8 @@ def _first_named_member_fits(fd: int, path: str) -> bool:
     return False
 
 
-def is_oci_dir(path: str, head: bytes) -> bool:
+def is_oci_dir(probe: Probe) -> bool:
     """Detector: an OCI image layout directory."""
-    del head
-    return all(os.path.isfile(os.path.join(path, n)) for n in ("oci-layout", "index.json"))
+    return probe.is_dir and all(
+        os.path.isfile(os.path.join(probe.path, n)) for n in ("oci-layout", "index.json")
+    )

@@ -2,7 +2,7 @@
 
 Public API:
 
-- :func:`sniff` / :func:`sniff_path` tell whether an input looks like a disk image we read;
+- :func:`sniff` tells whether a probed input looks like a disk image we read;
 - :class:`DiskSource` opens it read-only and yields one :class:`LayerStream` per mounted file
   system, root first, then the others by mount-point depth. Entry names are in-image absolute
   paths (a ``/boot`` partition's ``vmlinuz`` is ``/boot/vmlinuz``). Every layer skips the
@@ -26,47 +26,33 @@ from analyzer.errors import SourceError
 from analyzer.model import Notification
 from analyzer.sources.disk import formats, signatures
 from analyzer.sources.disk.assemble import discover, mount
-from analyzer.sources.disk.device import Device, FileDevice
+from analyzer.sources.disk.device import Device
 from analyzer.sources.disk.fsbase import CORRUPT, Walk
 from analyzer.sources.disk.layout import Layout, Volume
 from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
 from analyzer.sources.disk.volumes import has_table
+from analyzer.sources.probe import Probe
 from analyzer.stream.entry import LayerInfo, LayerStream
 
-__all__ = ["DiskSource", "sniff", "sniff_path"]
+__all__ = ["DiskSource", "sniff"]
 
 
-def sniff(head: bytes) -> bool:
-    """Tell whether the first bytes look like a disk image this source reads.
-
-    Signatures beyond ``head`` (a GPT at 4096-byte sectors, btrfs at 64 KiB) are not seen;
-    :func:`sniff_path` reads as far as each needs.
-    """
-    return _looks_like_disk(_Bytes(head))
-
-
-def sniff_path(path: str) -> bool:
-    """Tell whether the file at ``path`` is a disk image.
+def sniff(probe: Probe) -> bool:
+    """Tell whether a probed input is a disk image this source reads.
 
     That is: an image format (a fixed VHD by its footer), a partition table at 512- or
     4096-byte sectors, or a bare volume of any type in
     :data:`~analyzer.sources.disk.signatures.SIGNATURES`.
     """
     try:
-        file = FileDevice(path)
+        if probe.size >= 512 and probe.read(probe.size - 512, 8) == COOKIE:
+            return True
+        if probe.path.lower().endswith(".ova") and probe.read(257, 5) == b"ustar":
+            return True
+        return _looks_like_disk(probe)
     except SourceError:
         return False
-    try:
-        if file.size >= 512 and file.read(file.size - 512, 8) == COOKIE:
-            return True
-        if path.lower().endswith(".ova") and file.read(257, 5) == b"ustar":
-            return True
-        return _looks_like_disk(file)
-    except SourceError:
-        return False
-    finally:
-        file.close()
 
 
 def _looks_like_disk(device: Device) -> bool:
@@ -76,22 +62,6 @@ def _looks_like_disk(device: Device) -> bool:
     if head[257:262] == b"ustar":
         return False
     return has_table(device) or signatures.match(device) is not None
-
-
-class _Bytes:
-    """The first bytes of a file as a device (what :func:`sniff` is given)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    @property
-    def size(self) -> int:
-        """Number of bytes."""
-        return len(self._data)
-
-    def read(self, offset: int, size: int) -> bytes:
-        """Bytes at ``offset``."""
-        return self._data[offset : offset + size] if offset >= 0 else b""
 
 
 class DiskSource:

@@ -28,6 +28,7 @@ from analyzer.sources.disk.btrfs import BtrfsFileSystem
 from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, lookup
 from analyzer.sources.disk.fstab import fstab, resolve
 from analyzer.sources.disk.layout import Layout, Root, Volume
+from analyzer.sources.disk.signatures import LUKS_MAGIC
 from analyzer.sources.disk.volumes import ROOT_TYPES
 
 _OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
@@ -44,7 +45,7 @@ _MAPPER_LUKS = re.compile(r"^/dev/mapper/luks-([0-9a-fA-F-]{36})$")
 
 def luks_version(header: bytes) -> int | None:
     """The LUKS version of a volume's first bytes, or ``None`` when it is not LUKS."""
-    if header[:6] != b"LUKS\xba\xbe" or len(header) < 208:
+    if header[:6] != LUKS_MAGIC or len(header) < 208:
         return None
     return int.from_bytes(header[6:8], "big")
 

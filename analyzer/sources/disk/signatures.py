@@ -4,8 +4,8 @@
 we read (with the reader that opens them), and volumes or file systems we only name (LVM and
 MD members, LUKS, swap, squashfs, ZFS, bcache, ...) so that they are reported as what
 they are instead of being mistaken for something else or for empty space. :func:`match`
-tells what a device holds; :func:`looks_like_disk` tells whether a file is a disk image at
-all (an image format, a partition table at 512- or 4096-byte sectors, or a bare volume).
+tells what a device holds; detection (:func:`analyzer.sources.disk.sniff`) asks it whether a
+probed file is a bare volume.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ _SWAP_PAGES = (4096, 8192, 16384, 65536)
 _BCACHE_MAGIC = bytes.fromhex("c68573f64e1a45ca8265f57f48ba6d81")
 _ZFS_UBERBLOCK = 0x00BAB10C
 _MD_MAGIC = 0xA92B4EFC
+#: The first bytes of a LUKS header (any version; the next two bytes hold it).
+LUKS_MAGIC = b"LUKS\xba\xbe"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ def _is_lvm(device: Device) -> bool:
 def _luks(version: int) -> Callable[[Device], bool]:
     def test(device: Device) -> bool:
         head = device.read(0, 8)
-        return head[:6] == b"LUKS\xba\xbe" and head[6:8] == version.to_bytes(2, "big")
+        return head[:6] == LUKS_MAGIC and head[6:8] == version.to_bytes(2, "big")
 
     return test
 

@@ -26,10 +26,19 @@ from pathlib import Path
 import pytest
 from builders import Device, Dir, File, Hardlink, Item, Symlink, make_tree, to_dir
 
+from analyzer.sources.disk import sniff
+from analyzer.sources.probe import Probe
+
 MIB = 1 << 20
 
 
 Spec = Mapping[str, Item]
+
+
+def sniffed(path: str) -> bool:
+    """Whether disk detection recognises the file at ``path``, probed as a bare target is."""
+    with Probe.open(path) as probe:
+        return sniff(probe)
 
 
 def run(*args: str, input_text: str | None = None, env: Mapping[str, str] | None = None) -> str:

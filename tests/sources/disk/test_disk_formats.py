@@ -7,12 +7,21 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from disk_builders import MIB, build_gpt_disk, convert, file_digest, qemu_raw_digest, run
+from disk_builders import (
+    MIB,
+    build_gpt_disk,
+    convert,
+    file_digest,
+    qemu_raw_digest,
+    run,
+    sniffed,
+)
 
 from analyzer.errors import SourceError
-from analyzer.sources.disk import DiskSource, sniff, sniff_path
+from analyzer.sources.disk import DiskSource, sniff
 from analyzer.sources.disk.formats import open_image
 from analyzer.sources.disk.refs import References
+from analyzer.sources.probe import Probe
 from analyzer.vfs.build import TreeBuilder
 
 
@@ -62,7 +71,7 @@ def test_format_reader_matches_qemu_img_raw(case: str, disk: Path, tmp_path: Pat
     expected = {"vpc": "vhd"}.get(fmt, fmt)
     # QEMU reads a fixed VHD's 512-byte footer as the disk's last sector; we stop before it
     assert_matches_qemu(image, expected, trim=512 if case == "vhd_fixed" else 0)
-    assert sniff_path(str(image))
+    assert sniffed(str(image))
 
 
 def test_qcow2_zstd_compressed_clusters_match_qemu_img_raw(disk: Path, tmp_path: Path) -> None:
@@ -105,7 +114,7 @@ def test_ova_with_stream_optimized_vmdk_is_read_in_place(disk: Path, tmp_path: P
     digest, size, fmt = reader_digest(ova)
     assert fmt == "ova"
     assert (digest, size) == qemu_raw_digest(vmdk, tmp_path)
-    assert sniff_path(str(ova))
+    assert sniffed(str(ova))
     source = DiskSource(str(ova))
     tree = TreeBuilder([]).build(source.layers())
     assert tree.read("/boot/vmlinuz-6.1") == b"MZ kernel 6.1"
@@ -126,15 +135,15 @@ def test_vmdk_descriptor_with_flat_extent_in_same_directory(disk: Path, tmp_path
 
 def test_sniff_recognises_every_magic(disk: Path) -> None:
     head = disk.read_bytes()[:4096]
-    assert sniff(head)
-    assert sniff(b"QFI\xfb" + bytes(100))
-    assert sniff(b"KDMV" + bytes(100))
-    assert sniff(b"# Disk DescriptorFile\n")
-    assert sniff(b"vhdxfile" + bytes(100))
-    assert sniff(b"conectix" + bytes(100))
-    assert sniff(b"XFSB" + bytes(100))
+    assert sniff(Probe("x", head))
+    assert sniff(Probe("x", b"QFI\xfb" + bytes(100)))
+    assert sniff(Probe("x", b"KDMV" + bytes(100)))
+    assert sniff(Probe("x", b"# Disk DescriptorFile\n"))
+    assert sniff(Probe("x", b"vhdxfile" + bytes(100)))
+    assert sniff(Probe("x", b"conectix" + bytes(100)))
+    assert sniff(Probe("x", b"XFSB" + bytes(100)))
     ext = bytearray(2048)
     ext[1080:1082] = b"\x53\xef"
-    assert sniff(bytes(ext))
-    assert not sniff(b"\x7fELF" + bytes(4000))
-    assert not sniff(bytes(4096))
+    assert sniff(Probe("x", bytes(ext)))
+    assert not sniff(Probe("x", b"\x7fELF" + bytes(4000)))
+    assert not sniff(Probe("x", bytes(4096)))

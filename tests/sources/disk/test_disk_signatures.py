@@ -19,13 +19,14 @@ from disk_builders import (
     partitioned,
     run,
     sector_disk,
+    sniffed,
     write_tree,
 )
 
 from analyzer.errors import SourceError
 from analyzer.model import Level
 from analyzer.sources import open_source
-from analyzer.sources.disk import DiskSource, formats, signatures, sniff_path
+from analyzer.sources.disk import DiskSource, formats, signatures
 from analyzer.sources.disk.device import FileDevice
 from analyzer.sources.vm import VmDisk
 from analyzer.vfs.build import TreeBuilder
@@ -52,7 +53,7 @@ def test_bare_file_system_is_recognised_and_read_without_a_scheme(fs: str, tmp_p
         mkfs_xfs(tree_dir, image, 64)
     else:
         mkfs_vfat(tree_dir, image, 33)
-    assert sniff_path(str(image))
+    assert sniffed(str(image))
     source = open_source(str(image))
     assert isinstance(source, VmDisk)
     tree = TreeBuilder([]).build(source.layers())
@@ -108,7 +109,7 @@ def test_volumes_we_do_not_read_are_named_not_mistaken(
     device.close()
     assert found is not None
     assert (found.name, found.description) == (name, description.partition(",")[0])
-    assert sniff_path(str(path))
+    assert sniffed(str(path))
     with pytest.raises(SourceError) as caught:
         open_source(str(path))
     assert str(caught.value) == (
@@ -130,7 +131,7 @@ def test_gpt_at_4096_byte_sectors_without_protective_mbr(tmp_path: Path) -> None
     copy_into(root, disk, offsets[0])
     with open(disk, "r+b") as file:
         file.write(bytes(512))  # no protective MBR: the GPT alone must be found
-    assert sniff_path(str(disk))
+    assert sniffed(str(disk))
     source = DiskSource(str(disk))
     tree = TreeBuilder([]).build(source.layers())
     facts = source.facts()
