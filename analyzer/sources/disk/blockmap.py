@@ -55,7 +55,7 @@ class BlockMapped(ABC):
         """Virtual bytes; runs contiguous in the image file are read in one call."""
         end = min(offset + size, self.size)
         pos = max(0, offset)
-        out = bytearray()
+        pieces: list[bytes] = []
         run = self.locate(pos) if pos < end else None
         while run is not None:
             length = min(run.length, end - pos)
@@ -70,13 +70,13 @@ class BlockMapped(ABC):
                 data = self._file.read(run.host, length)
                 if len(data) != length:
                     raise SourceError(f"{self.name}: {self.BEYOND}")
-                out += data
             elif run.fill is not None:
-                out += run.fill(length)
+                data = run.fill(length)
             else:
-                out += bytes(length)
+                data = bytes(length)
+            pieces.append(data)
             pos += length
             if pos >= end:
                 break
             run = following or self.locate(pos)
-        return bytes(out)
+        return b"".join(pieces)
