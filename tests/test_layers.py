@@ -24,10 +24,11 @@ STAGES = frozenset({"report", "policy", "collectors", "analyzers", "vfs", "sourc
 DOMAIN = frozenset({"kernel", "kerneldecode", "codecs"})
 #: What each component may import besides itself.
 ALLOWED: dict[str, frozenset[str]] = {
-    "analyzer": frozenset({"pipeline", "fleet", "triage"}) | STAGES | DOMAIN | BOTTOM,
-    "cli": frozenset({"pipeline", "fleet", "triage"}) | STAGES | DOMAIN | BOTTOM,
+    "analyzer": frozenset({"pipeline", "fleet", "triage", "diff"}) | STAGES | DOMAIN | BOTTOM,
+    "cli": frozenset({"pipeline", "fleet", "triage", "diff"}) | STAGES | DOMAIN | BOTTOM,
     "fleet": frozenset({"pipeline"}) | STAGES | DOMAIN | BOTTOM,
     "triage": STAGES | DOMAIN | BOTTOM,
+    "diff": STAGES | DOMAIN | BOTTOM,
     "pipeline": STAGES | DOMAIN | BOTTOM,
     "report": BOTTOM,
     "policy": frozenset({"kernel"}) | BOTTOM,
