@@ -22,11 +22,14 @@ Opener = Callable[[str, SourceOptions], Source]
 UNRECOGNISED = "no image, archive or file system recognised"
 #: The most zero bytes an empty tar holds (its end-of-archive record, default blocking).
 _EMPTY_TAR_MAX = 10240
+#: Leading bytes that must all be zero for a file to count as blank.
+_BLANK_HEAD = 4096
 
 
 def _may_be_archive(probe: Probe) -> bool:
     """False for a file of zeros larger than an empty tar: a blank disk, not an archive."""
-    if probe.head.count(0) != len(probe.head) or not probe.is_file:
+    head = probe.head[:_BLANK_HEAD]
+    if head.count(0) != len(head) or not probe.is_file:
         return True
     return probe.size <= _EMPTY_TAR_MAX
 
