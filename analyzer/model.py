@@ -123,7 +123,8 @@ class Suppression:
 class PriorResult:
     """A finding of the baseline run that this run no longer has (state ``absent``).
 
-    ``sarif_locations`` are the previous result's SARIF locations, carried over as they were.
+    ``sarif_locations`` are the previous result's SARIF locations, carried over as they were;
+    ``content`` the hash of its level and message, when the log had one.
     """
 
     rule_id: str
@@ -132,6 +133,7 @@ class PriorResult:
     location: Location
     fingerprint: str
     sarif_locations: tuple[Mapping[str, Any], ...] = ()
+    content: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

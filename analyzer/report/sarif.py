@@ -41,11 +41,13 @@ from analyzer.report.common import (
     unverified_text,
 )
 from analyzer.report.sarif_location import (
+    CONTENT_KEY,
     DEFAULT_URI_PREFIX,
     FINGERPRINT_KEY,
     URI_BASE_ID,
     base_uri_definition,
     category,
+    content_hash,
     identity_hash,
     line_hashes,
     physical_location,
@@ -196,7 +198,10 @@ def _results(
             "message": {"text": message_text(evaluation.message, evaluation.rule_id)},
             "locations": [physical_location(evaluation.location, prefix)],
             "partialFingerprints": {LINE_HASH_KEY: line_hash},
-            "fingerprints": {FINGERPRINT_KEY: identity_hash(evaluation)},
+            "fingerprints": {
+                FINGERPRINT_KEY: identity_hash(evaluation),
+                CONTENT_KEY: content_hash(evaluation),
+            },
         }
         if evaluation.baseline is not None:
             body["baselineState"] = evaluation.baseline.value
