@@ -241,7 +241,7 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str,
     locations = [dict(location) for location in prior.sarif_locations] or [
         physical_location(prior.location, prefix)
     ]
-    return {
+    body: dict[str, Any] = {
         "ruleId": clean_text(prior.rule_id),
         "ruleIndex": index[prior.rule_id],
         "level": prior.level.value,
@@ -251,6 +251,9 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str,
         "baselineState": BaselineState.ABSENT.value,
         "properties": {"path": clean_text(normalise_path(prior.location.path))},
     }
+    if prior.sarif_related:
+        body["relatedLocations"] = [dict(location) for location in prior.sarif_related]
+    return body
 
 
 def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:

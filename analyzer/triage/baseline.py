@@ -114,9 +114,8 @@ def _prior(body: Any, where: str) -> PriorResult | None:
         raise UsageError(f"{where}: no ruleId or {LINE_HASH_KEY}")
     if not isinstance(text, str):
         raise UsageError(f"{where}: no message text")
-    locations = body.get("locations", [])
-    if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
-        raise UsageError(f"{where}: locations is not a list of objects")
+    locations = _objects(body, "locations", where)
+    related = _objects(body, "relatedLocations", where)
     properties = body.get("properties")
     path = properties.get("path") if isinstance(properties, dict) else None
     line = _line(locations)
@@ -131,7 +130,15 @@ def _prior(body: Any, where: str) -> PriorResult | None:
         fingerprint,
         tuple(locations),
         content if isinstance(content, str) else None,
+        tuple(related),
     )
+
+
+def _objects(body: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    items = body.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise UsageError(f"{where}: {key} is not a list of objects")
+    return items
 
 
 def _line(locations: Sequence[Mapping[str, Any]]) -> int | None:
