@@ -123,7 +123,9 @@ class Suppression:
 class PriorResult:
     """A finding of the baseline run that this run no longer has (state ``absent``).
 
-    ``sarif_locations`` are the previous result's SARIF locations, carried over as they were.
+    ``sarif_locations`` and ``sarif_related`` are the previous result's SARIF locations and
+    related locations, carried over as they were (its message may link the related ones);
+    ``content`` the hash of its level and message, when the log had one.
     """
 
     rule_id: str
@@ -132,6 +134,8 @@ class PriorResult:
     location: Location
     fingerprint: str
     sarif_locations: tuple[Mapping[str, Any], ...] = ()
+    content: str | None = None
+    sarif_related: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,11 +41,13 @@ from analyzer.report.common import (
     unverified_text,
 )
 from analyzer.report.sarif_location import (
+    CONTENT_KEY,
     DEFAULT_URI_PREFIX,
     FINGERPRINT_KEY,
     URI_BASE_ID,
     base_uri_definition,
     category,
+    content_hash,
     identity_hash,
     line_hashes,
     physical_location,
@@ -196,7 +198,10 @@ def _results(
             "message": {"text": message_text(evaluation.message, evaluation.rule_id)},
             "locations": [physical_location(evaluation.location, prefix)],
             "partialFingerprints": {LINE_HASH_KEY: line_hash},
-            "fingerprints": {FINGERPRINT_KEY: identity_hash(evaluation)},
+            "fingerprints": {
+                FINGERPRINT_KEY: identity_hash(evaluation),
+                CONTENT_KEY: content_hash(evaluation),
+            },
         }
         if evaluation.baseline is not None:
             body["baselineState"] = evaluation.baseline.value
@@ -236,7 +241,7 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str,
     locations = [dict(location) for location in prior.sarif_locations] or [
         physical_location(prior.location, prefix)
     ]
-    return {
+    body: dict[str, Any] = {
         "ruleId": clean_text(prior.rule_id),
         "ruleIndex": index[prior.rule_id],
         "level": prior.level.value,
@@ -246,6 +251,9 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str,
         "baselineState": BaselineState.ABSENT.value,
         "properties": {"path": clean_text(normalise_path(prior.location.path))},
     }
+    if prior.sarif_related:
+        body["relatedLocations"] = [dict(location) for location in prior.sarif_related]
+    return body
 
 
 def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:

@@ -29,6 +29,8 @@ START_COLUMN = 1
 END_COLUMN = 2
 #: Key of the full-identity hash in ``result.fingerprints``.
 FINGERPRINT_KEY = "imgaudit/v1"
+#: Key of the hash of a finding's level and message (what ``--baseline`` calls updated).
+CONTENT_KEY = "imgaudit/content/v1"
 #: Source reference schemes stripped before naming the analysis category.
 REFERENCE_SCHEMES = ("docker-archive", "oci-archive", "docker", "oci", "dir", "tar", "disk")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -111,6 +113,11 @@ def line_hashes(findings: Iterable[Evaluation]) -> list[str]:
         seen[stable] += 1
         hashes.append(f"{stable}:{seen[stable]}")
     return hashes
+
+
+def content_hash(evaluation: Evaluation) -> str:
+    """Hash a finding's level and message, however a writer then words or links the message."""
+    return _digest(evaluation.level.value, evaluation.message.strip())
 
 
 def identity_hash(evaluation: Evaluation) -> str:

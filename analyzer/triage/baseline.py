@@ -3,8 +3,10 @@
 Findings are matched by ``partialFingerprints.primaryLocationLineHash``, which depends only on
 the rule id, the in-image path and the discriminator (never on the line, the image reference
 or the SARIF location): same fingerprint and same message and level is ``unchanged``, same
-fingerprint with another message or level is ``updated``, an unmatched finding is ``new``, and
-a previous finding that has no match is carried into the run as ``absent``.
+fingerprint with another message or level is ``updated`` (compared by the
+``imgaudit/content/v1`` fingerprint, so the way a writer words the message does not count),
+an unmatched finding is ``new``, and a previous finding that has no match is carried into the
+run as ``absent``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from analyzer.errors import UsageError
 from analyzer.model import BaselineState, Evaluation, Level, Location, PriorResult, RunResult
 from analyzer.report.common import evaluation_key, unique_rules
 from analyzer.report.sarif import LINE_HASH_KEY, TOOL_NAME, message_text
-from analyzer.report.sarif_location import category, line_hashes
+from analyzer.report.sarif_location import CONTENT_KEY, category, content_hash, line_hashes
 from analyzer.triage.textfile import read_text
 
 #: The SARIF version a baseline must have.
@@ -112,14 +114,31 @@ def _prior(body: Any, where: str) -> PriorResult | None:
         raise UsageError(f"{where}: no ruleId or {LINE_HASH_KEY}")
     if not isinstance(text, str):
         raise UsageError(f"{where}: no message text")
-    locations = body.get("locations", [])
-    if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
-        raise UsageError(f"{where}: locations is not a list of objects")
+    locations = _objects(body, "locations", where)
+    related = _objects(body, "relatedLocations", where)
     properties = body.get("properties")
     path = properties.get("path") if isinstance(properties, dict) else None
     line = _line(locations)
     location = Location(path if isinstance(path, str) else "/", line)
-    return PriorResult(rule_id, level, text, location, fingerprint, tuple(locations))
+    hashes = body.get("fingerprints")
+    content = hashes.get(CONTENT_KEY) if isinstance(hashes, dict) else None
+    return PriorResult(
+        rule_id,
+        level,
+        text,
+        location,
+        fingerprint,
+        tuple(locations),
+        content if isinstance(content, str) else None,
+        tuple(related),
+    )
+
+
+def _objects(body: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    items = body.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise UsageError(f"{where}: {key} is not a list of objects")
+    return items
 
 
 def _line(locations: Sequence[Mapping[str, Any]]) -> int | None:
@@ -160,6 +179,9 @@ def compare(result: RunResult, baseline: Baseline, category_id: str | None = Non
 def _marked(finding: Evaluation, prior: PriorResult | None) -> Evaluation:
     if prior is None:
         state = BaselineState.NEW
+    elif prior.content is not None:
+        same = prior.content == content_hash(finding)
+        state = BaselineState.UNCHANGED if same else BaselineState.UPDATED
     elif (prior.level, prior.message) == (
         finding.level,
         message_text(finding.message, finding.rule_id),

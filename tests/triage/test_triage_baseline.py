@@ -175,3 +175,42 @@ def test_bad_baselines(tmp_path: Path, content: bytes, problem: str) -> None:
 def test_missing_baseline(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot read the baseline: No such file"):
         read_baseline(str(tmp_path / "nothing.sarif"))
+
+
+def test_updated_is_decided_by_level_and_message_not_by_wording(tmp_path: Path) -> None:
+    doc = json.loads(sarif.render(before()))
+    for body in doc["runs"][0]["results"]:
+        body["message"]["text"] += " (in the image: [path](1))"  # how a writer may word it
+    path = tmp_path / "reworded.sarif"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    compared = compare(before(), read_baseline(str(path)))
+    assert {f.baseline for f in compared.findings} == {BaselineState.UNCHANGED}
+    # a log without the content fingerprint is compared by its message text
+    for body in doc["runs"][0]["results"]:
+        del body["fingerprints"]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    compared = compare(before(), read_baseline(str(path)))
+    assert {f.baseline for f in compared.findings} == {BaselineState.UPDATED}
+
+
+def test_absent_result_keeps_the_related_locations_its_message_links(tmp_path: Path) -> None:
+    doc = json.loads(sarif.render(before()))
+    gone = next(r for r in doc["runs"][0]["results"] if r["properties"]["path"] == "/bin/a")
+    related = {"id": 1, **gone["locations"][0], "message": {"text": "in the image: /bin/a"}}
+    gone["relatedLocations"] = [related]
+    gone["message"]["text"] += " (in the image: [/bin/a](1))"
+    gone["locations"] = [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "Dockerfile"},
+                "region": {"startLine": 4},
+            }
+        }
+    ]
+    path = tmp_path / "built.sarif"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    absent = results(compare(after(), read_baseline(str(path))))[-1]
+    assert absent["baselineState"] == "absent"
+    assert absent["message"]["text"] == "no loader (in the image: [/bin/a](1))"
+    assert absent["locations"] == gone["locations"]
+    assert absent["relatedLocations"] == [related]
