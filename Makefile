@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 DEBS := libarchive13 libarchive-tools zstd lz4 xz-utils bzip2 lzop e2fsprogs xfsprogs fdisk \
         qemu-utils lvm2 dosfstools mtools musl-tools gcc libc6-dev gcc-aarch64-linux-gnu \
         libc6-dev-arm64-cross pax-utils busybox-static docker.io umoci skopeo libcap2-bin attr \
-        strace binutils python3 mmdebstrap btrfs-progs cryptsetup-bin packer rpm
+        strace binutils python3 mmdebstrap btrfs-progs cryptsetup-bin packer rpm \
+        db5.3-util
 APT := apt-get -o DPkg::Lock::Timeout=600
 DEMO := demo-out
 # The runtime dependencies' wheels and pip's: the wheel test and the image build install from it

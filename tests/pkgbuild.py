@@ -8,6 +8,8 @@ lists (``rpm -qa``, ``dpkg-query -W``) so a parser can be compared with the tool
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,27 @@ def rpm_root(work: Path, packages: list[Pkg], dbpath: str = "/var/lib/rpm") -> t
     _run("rpm", *args, "-i", "--nodeps", "--justdb", "--noscripts", *built)
     listing = _run("rpm", *args, "-qa", "--qf", "%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n")
     return root, listing
+
+
+def rpm_bdb(work: Path, sqlite_db: bytes, page_size: int) -> bytes:
+    """rpm's Berkeley DB ``Packages`` holding the headers of ``sqlite_db``, made by db_load.
+
+    rpm keys each header by its 32-bit number in host byte order and keeps a counter in
+    record 0, as here.
+    """
+    source = work / f"rpmdb-{page_size}.sqlite"
+    source.write_bytes(sqlite_db)
+    with sqlite3.connect(source) as connection:
+        rows = connection.execute("SELECT hnum, blob FROM Packages").fetchall()
+    connection.close()
+    records = [(0, struct.pack("<I", len(rows) + 1)), *rows]
+    lines = ["VERSION=3", "format=bytevalue", "type=hash", f"db_pagesize={page_size}", "HEADER=END"]
+    for number, blob in records:
+        lines += [" " + struct.pack("<I", number).hex(), " " + bytes(blob).hex()]
+    target = work / f"Packages-{page_size}"
+    subprocess.run(["db5.3_load", str(target)], input="\n".join([*lines, "DATA=END", ""]),
+                   text=True, check=True, capture_output=True)  # fmt: skip
+    return target.read_bytes()
 
 
 def dpkg_admin(work: Path, packages: list[Pkg]) -> tuple[Path, str]:

@@ -3,7 +3,7 @@
 The databases were parsed during the pass (:mod:`analyzer.analyzers.packagedb`); this
 collector finds them in the tree (links followed, each real file once), merges what they list
 and, for dpkg, adds the programs each package ships from ``/var/lib/dpkg/info/*.list``. A
-database that is present but could not be read (an ndb or Berkeley DB rpm database, a file
+database that is present but could not be read (an ndb rpm database, a file
 over its limit, a corrupt one, an sqlite database with changes still in its ``-wal`` file) is
 named in the fact and in a warning, and makes "not installed" unknown. Without any database
 nothing is known to be installed or not, and the package manager is what os-release's

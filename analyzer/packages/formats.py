@@ -1,9 +1,9 @@
 """Where package databases live, and which parser reads each one.
 
 rpm keeps its database in ``/var/lib/rpm`` or, since rpm 4.16 on Fedora and openSUSE,
-``/usr/lib/sysimage/rpm`` (``/var/lib/rpm`` then often links there); its three back-ends are
-``rpmdb.sqlite`` (read here), ``Packages.db`` (ndb) and ``Packages`` (Berkeley DB), the last
-two named but not parsed.
+``/usr/lib/sysimage/rpm`` (``/var/lib/rpm`` then often links there); of its three back-ends
+``rpmdb.sqlite`` (Fedora 33+, RHEL 9) and ``Packages`` (Berkeley DB: RHEL 7 and 8, Amazon
+Linux 2) are read, ``Packages.db`` (ndb: openSUSE, SLES) is named but not parsed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from analyzer.packages.apk import parse_installed
 from analyzer.packages.dpkg import list_package, parse_list, parse_status
 from analyzer.packages.model import DbFormat, Package, PackageDb
-from analyzer.packages.rpmdb import parse_sqlite
+from analyzer.packages.rpmdb import parse_bdb, parse_sqlite
 
 RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
 DPKG_INFO = "/var/lib/dpkg/info/"
@@ -28,7 +28,7 @@ DATABASES: tuple[tuple[str, DbFormat], ...] = (
 )
 _BY_PATH = dict(DATABASES)
 #: Formats recognised by path whose content is not parsed.
-UNREAD = frozenset({DbFormat.RPM_NDB, DbFormat.RPM_BDB})
+UNREAD = frozenset({DbFormat.RPM_NDB})
 #: Largest database read (a full Fedora workstation's rpmdb.sqlite is under 100 MiB).
 MAX_DB_BYTES = 128 << 20
 #: Largest ``info/*.list`` read.
@@ -60,6 +60,8 @@ def parse(fmt: DbFormat, path: str, data: bytes) -> PackageDb:
         return PackageDb(fmt, (Package(list_package(path), "", "", parse_list(data)),))
     if fmt is DbFormat.RPM_SQLITE:
         return parse_sqlite(data)
+    if fmt is DbFormat.RPM_BDB:
+        return parse_bdb(data)
     if fmt is DbFormat.APK:
         return parse_installed(data)
     return unread(fmt)

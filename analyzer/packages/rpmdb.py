@@ -1,4 +1,4 @@
-"""The rpm database in its sqlite form (``rpmdb.sqlite``): header blobs in ``Packages``.
+"""The rpm database: header blobs in ``rpmdb.sqlite``'s ``Packages`` table or Berkeley DB.
 
 The file's bytes are opened as an in-memory database (``sqlite3`` ``deserialize``, nothing
 written anywhere); a database in WAL mode is marked as a rollback-journal one in that copy,
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from analyzer.packages.bdb import BdbError, values
 from analyzer.packages.model import DbFormat, Package, PackageDb
 from analyzer.packages.rpmheader import HeaderError, package
 
 SQLITE_MAGIC = b"SQLite format 3\0"
 #: Header bytes 18 and 19: file format write and read versions (2 = WAL, 1 = legacy).
 FORMAT_VERSIONS = slice(18, 20)
+#: rpm's Berkeley DB record 0 is a 4-byte counter, not a header.
+MIN_HEADER = 8
 #: SQLite virtual-machine steps allowed per progress-handler call, and calls allowed.
 STEPS = 10_000
 MAX_CALLS = 100_000
@@ -44,6 +47,20 @@ def parse_sqlite(data: bytes) -> PackageDb:
         return PackageDb(DbFormat.RPM_SQLITE, (), f"cannot read the Packages table: {exc}")
     finally:
         connection.close()
+    return _headers(DbFormat.RPM_SQLITE, rows)
+
+
+def parse_bdb(data: bytes) -> PackageDb:
+    """Every installed package in a Berkeley DB ``Packages`` file."""
+    try:
+        blobs = [blob for blob in values(data) if len(blob) >= MIN_HEADER]
+    except BdbError as exc:
+        return PackageDb(DbFormat.RPM_BDB, (), str(exc))
+    return _headers(DbFormat.RPM_BDB, list(enumerate(blobs, 1)))
+
+
+def _headers(fmt: DbFormat, rows: list[tuple[int, object]]) -> PackageDb:
+    """The packages of numbered header blobs; unreadable ones counted and named."""
     found: list[Package] = []
     bad: list[str] = []
     for number, blob in rows:
@@ -56,5 +73,5 @@ def parse_sqlite(data: bytes) -> PackageDb:
             bad.append(f"header {number}: {exc}")
     if bad:
         shown = "; ".join(bad[:3]) + (f" (and {len(bad) - 3} more)" if len(bad) > 3 else "")
-        return PackageDb(DbFormat.RPM_SQLITE, tuple(found), f"{len(bad)} unreadable: {shown}")
-    return PackageDb(DbFormat.RPM_SQLITE, tuple(found))
+        return PackageDb(fmt, tuple(found), f"{len(bad)} unreadable: {shown}")
+    return PackageDb(fmt, tuple(found))

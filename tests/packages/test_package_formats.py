@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from pkgbuild import listed
+import pytest
+from pkgbuild import listed, rpm_bdb
 
 from analyzer.packages.apk import parse_installed
 from analyzer.packages.dpkg import parse_status
 from analyzer.packages.formats import format_of
 from analyzer.packages.model import DbFormat
-from analyzer.packages.rpmdb import parse_sqlite
+from analyzer.packages.rpmdb import parse_bdb, parse_sqlite
 
 
 def test_rpm_sqlite_database_lists_what_rpm_lists(rpmdb: tuple[dict[str, bytes], str]) -> None:
@@ -39,6 +40,35 @@ def test_rpm_header_out_of_bounds_is_named_not_guessed(
     assert len(db.packages) == 1
     assert db.problem.startswith("1 unreadable: header 1: header of ")
     assert "in a blob of 200" in db.problem
+
+
+@pytest.mark.parametrize("page_size", [512, 4096, 65536])
+def test_rpm_berkeley_db_lists_what_rpm_lists(
+    rpmdb: tuple[dict[str, bytes], str], tmp_path: Path, page_size: int
+) -> None:
+    """512-byte pages put each header in an overflow chain, 64 KiB pages keep it on the page."""
+    files, listing = rpmdb
+    data = rpm_bdb(tmp_path, files["var/lib/rpm/rpmdb.sqlite"], page_size)
+    db = parse_bdb(data)
+    assert db.problem == ""
+    assert {(p.name, p.version) for p in db.packages} == listed(listing)
+    assert {p.name: p.programs for p in db.packages}["openssh-server"] == ("/usr/sbin/sshd",)
+
+
+def test_berkeley_db_out_of_range_is_a_problem(
+    rpmdb: tuple[dict[str, bytes], str], tmp_path: Path
+) -> None:
+    data = rpm_bdb(tmp_path, rpmdb[0]["var/lib/rpm/rpmdb.sqlite"], 512)
+    pages = len(data) // 512
+    assert (
+        parse_bdb(data[:-100]).problem
+        == f"page size 512 does not fit a file of {len(data) - 100} bytes"
+    )
+    assert parse_bdb(bytes(4096)).problem == "not a Berkeley DB hash database"
+    overflow = next(n for n in range(pages) if data[n * 512 + 25] == 7)  # P_OVERFLOW
+    cut = bytearray(data)
+    cut[overflow * 512 + 16 : overflow * 512 + 20] = (99).to_bytes(4, "little")  # next page
+    assert parse_bdb(bytes(cut)).problem == f"overflow chain reaches page 99 of {pages}"
 
 
 def test_not_an_sqlite_file_is_a_problem() -> None:
@@ -110,6 +140,7 @@ def test_database_paths() -> None:
     assert format_of("/usr/lib/sysimage/rpm/rpmdb.sqlite") is DbFormat.RPM_SQLITE
     assert format_of("/var/lib/rpm/Packages.db") is DbFormat.RPM_NDB
     assert format_of("/var/lib/rpm/Packages") is DbFormat.RPM_BDB
+    assert parse_bdb(b"").problem == "0 bytes: shorter than a metadata page"
     assert format_of("/var/lib/dpkg/info/mount:amd64.list") is DbFormat.DPKG_FILES
     assert format_of("/var/lib/dpkg/info/sub/x.list") is None
     assert format_of("/etc/passwd") is None

@@ -52,11 +52,11 @@ def test_package_unknown_without_a_database() -> None:
 
 
 def test_package_unknown_when_the_database_is_not_read() -> None:
-    result = on_image(PackageInstalled(("openssh-server",)), {"var/lib/rpm/Packages": b"\0" * 64})
+    result = on_image(PackageInstalled(("openssh-server",)), {"var/lib/rpm/Packages.db": b"RpmP"})
     assert result.outcome is Outcome.UNKNOWN
     assert result.detail == (
-        "openssh-server is not listed, but /var/lib/rpm/Packages (rpm bdb): "
-        "the rpm bdb database format is not read"
+        "openssh-server is not listed, but /var/lib/rpm/Packages.db (rpm ndb): "
+        "the rpm ndb database format is not read"
     )
 
 
