@@ -12,10 +12,9 @@ from builders import File, Item, Symlink, make_tree, to_layer
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
-from analyzer.collectors.base import CollectContext
+from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.collectors.linkage.collect import LinkageCollector
-from analyzer.facts import Fact
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.model import Facts, FactStore, Notification, TargetInfo, TargetKind
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
@@ -101,11 +100,10 @@ def build_tree(spec: Mapping[str, Item]) -> Tree:
 
 
 def collect(
-    tree: Tree, all_binaries: bool = False, facts: Mapping[str, Fact[Any]] | None = None
-) -> tuple[dict[str, Fact[Any]], list[Notification]]:
+    tree: Tree, all_binaries: bool = False, facts: Facts | None = None
+) -> tuple[FactStore, list[Notification]]:
     """The linkage collector's facts and notifications."""
-    ctx = CollectContext(
-        tree, TargetInfo("test", "dir", TargetKind.ROOTFS), {"all_binaries": all_binaries}
-    )
+    target = TargetInfo("test", "dir", TargetKind.ROOTFS)
+    ctx = CollectContext(tree, target, options=CollectOptions(all_binaries=all_binaries))
     notes: list[Notification] = []
-    return LinkageCollector().collect(ctx, facts or {}, notes), notes
+    return LinkageCollector().collect(ctx, facts or FactStore(), notes), notes

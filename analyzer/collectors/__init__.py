@@ -15,12 +15,12 @@ from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
 from analyzer.collectors.packages import PackagesCollector
 from analyzer.collectors.services import ServicesCollector
-from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
+from analyzer.collectors.target import DISK_COLLECTOR, IMAGE_CONFIG_COLLECTOR, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
     TargetCollector(),
-    DISK_LAYOUT,
-    IMAGE_CONFIG,
+    DISK_COLLECTOR,
+    IMAGE_CONFIG_COLLECTOR,
     NameResolutionCollector(),
     FileIndexCollector(),
     IdentityCollector(),

@@ -7,14 +7,13 @@ ID or a build host's name hands the same identity to every clone.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.model import Level, Location, Notification
+from analyzer.facts import HOSTNAME as HOSTNAME_FACT
+from analyzer.facts import MACHINE_ID
+from analyzer.facts.identity import HostName, MachineIdFile, MachineIds
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -25,41 +24,6 @@ HOSTNAME = "/etc/hostname"
 #: Largest machine-id file worth keeping (a valid one is 33 bytes).
 MACHINE_ID_CAP = 4096
 _HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
-#: What a machine-id file may hold, as :attr:`MachineIdFile.state`.
-STATES = ("missing", "empty", "uninitialized", "valid", "invalid", "unreadable", "link")
-
-
-@dataclass(frozen=True, slots=True)
-class MachineIdFile:
-    """One machine-id file: its state, content (trimmed) and relation to ``/etc/machine-id``.
-
-    ``state`` is one of :data:`STATES`; ``link`` means the file is a link to
-    ``/etc/machine-id``. ``relation`` (for the D-Bus copy) is ``link``, ``equal``,
-    ``different`` or empty when there is nothing to compare.
-    """
-
-    path: str
-    state: str
-    content: str
-    location: Location
-    relation: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MachineIds:
-    """Both machine-id files, by path."""
-
-    files: Mapping[str, MachineIdFile]
-
-
-@dataclass(frozen=True, slots=True)
-class HostName:
-    """``/etc/hostname``: the name on its first non-comment line (``""`` when empty)."""
-
-    path: str
-    present: bool
-    name: str
-    location: Location
 
 
 def classify(content: str) -> str:
@@ -121,13 +85,11 @@ class IdentityCollector:
     """Produces the ``machine_id`` and ``hostname`` facts."""
 
     name = "identity"
-    provides = ("machine_id", "hostname")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (MACHINE_ID, HOSTNAME_FACT)
+    requires: tuple[FactId, ...] = ()
     capture = (CapturePattern(DBUS_MACHINE_ID, MACHINE_ID_CAP), CapturePattern("/etc/**"))
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read the machine-id files and ``/etc/hostname``."""
         del facts
         ids = machine_ids(ctx.tree)
@@ -145,7 +107,6 @@ class IdentityCollector:
             if hostname.present
             else Fact.absent(f"{HOSTNAME} does not exist", hostname.location)
         )
-        return {
-            "machine_id": Fact.present(ids, ids.files[ETC_MACHINE_ID].location),
-            "hostname": hostname_fact,
-        }
+        out = FactStore.one(MACHINE_ID, Fact.present(ids, ids.files[ETC_MACHINE_ID].location))
+        out.put(HOSTNAME_FACT, hostname_fact)
+        return out

@@ -10,7 +10,6 @@ Where each kernel's configuration comes from is :mod:`analyzer.collectors.kernel
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.kernel_boot import (
@@ -26,22 +25,18 @@ from analyzer.collectors.kernel_boot import (
     read_boot_config,
 )
 from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
-from analyzer.collectors.kernel_model import (
-    NO_KERNEL,
-    Kernel,
-    read_init,
-    release_key,
-)
+from analyzer.collectors.kernel_model import NO_KERNEL, read_init, release_key
 from analyzer.collectors.kernel_modules import (
     MODULE_ROOTS,
     modules_directory,
     read_modules,
 )
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
+from analyzer.facts import APPARMOR, KERNELS
+from analyzer.facts.kernel import Kernel
+from analyzer.kernel.cgroups import AppArmorState, apparmor_state, infer_hierarchy
 from analyzer.kerneldecode.image import KernelImageInfo
-from analyzer.model import Level, Location, Notification
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -91,16 +86,14 @@ def _capture() -> tuple[CapturePattern, ...]:
 
 
 class KernelsCollector:
-    """Produces ``kernels`` (a tuple of :class:`Kernel`) and ``apparmor`` (default kernel)."""
+    """Produces ``kernels`` (each :class:`~analyzer.facts.kernel.Kernel`) and ``apparmor``."""
 
     name = "kernels"
-    provides = ("kernels", "apparmor")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (KERNELS, APPARMOR)
+    requires: tuple[FactId, ...] = ()
     capture = _capture()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Discover kernels and describe each one."""
         del facts
         tree = ctx.tree
@@ -116,10 +109,9 @@ class KernelsCollector:
         releases, aliases = _releases(tree, images)
         releases.update(uki.info.uname for uki in boot.ukis if uki.info.uname)
         if not releases:
-            return {
-                "kernels": Fact.absent(NO_KERNEL),
-                "apparmor": Fact.unknown(NO_KERNEL),
-            }
+            out = FactStore.one(KERNELS, Fact.absent(NO_KERNEL))
+            out.put(APPARMOR, Fact.unknown(NO_KERNEL))
+            return out
         init = read_init(tree)
         ordered = sorted(releases, key=release_key)
         chosen = boot.default_release(ordered)
@@ -180,14 +172,16 @@ class KernelsCollector:
             )
         ordered_kernels = tuple(sorted(kernels, key=lambda k: (not k.default, k.release)))
         head = ordered_kernels[0]
-        kernels_fact = Fact.present(ordered_kernels, head.location)
+        out = FactStore.one(KERNELS, Fact.present(ordered_kernels, head.location))
+        apparmor: Fact[AppArmorState]
         if head.apparmor is not None:
             apparmor = Fact.present(head.apparmor, head.apparmor.location)
         else:
             apparmor = Fact.unknown(
                 f"no kernel configuration for {head.release}: {head.config_problem}"
             )
-        return {"kernels": kernels_fact, "apparmor": apparmor}
+        out.put(APPARMOR, apparmor)
+        return out
 
 
 def _images(tree: Tree) -> dict[str, KernelImageInfo]:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import shlex
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts, present_value
-from analyzer.model import Location, Notification
+from analyzer.facts import IMAGE_CONFIG, OS
+from analyzer.facts.image import ImageConfig
+from analyzer.facts.os import OsIdentity
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
+from analyzer.stream.elfrecord import ElfRecord
 from analyzer.stream.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -36,26 +37,6 @@ ARCHES: Mapping[int, str | tuple[str, str]] = {
     21: ("ppc64", "ppc64le"), 20: "ppc", 22: "s390x", 8: ("mips", "mips64"), 258: "loong64",
 }  # fmt: skip
 ELF_CLASS_64 = 2
-
-
-@dataclass(frozen=True, slots=True)
-class OsIdentity:
-    """What the image says it is: os-release fields, architecture and init system.
-
-    ``fields`` holds every ``KEY=value`` of os-release (unquoted); ``source`` is where it was
-    read (``None`` when neither file exists). ``architecture_source`` and ``init_evidence``
-    say how those were decided.
-    """
-
-    id: str | None
-    version_id: str | None
-    pretty_name: str | None
-    source: Location | None
-    architecture: str | None
-    architecture_source: str
-    init: str
-    init_evidence: str
-    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_os_release(lines: list[str]) -> dict[str, str]:
@@ -87,22 +68,16 @@ def arch_name(machine: int, elf_class: int, little_endian: bool) -> str:
     return name
 
 
-def _record_arch(record: Any) -> str | None:
-    machine = getattr(record, "machine", None)
-    if not isinstance(machine, int) or getattr(record, "corrupt", None):
+def _record_arch(record: object) -> str | None:
+    if not isinstance(record, ElfRecord) or record.corrupt:
         return None
-    little_endian = getattr(record, "little_endian", True)
-    return arch_name(machine, getattr(record, "elf_class", 0), little_endian)
+    return arch_name(record.machine, record.elf_class, record.little_endian)
 
 
-def architecture(tree: Tree, config: Any) -> tuple[str | None, str]:
+def architecture(tree: Tree, config: ImageConfig | None) -> tuple[str | None, str]:
     """The image's architecture and where it came from."""
-    declared = None
-    if isinstance(config, Mapping):
-        declared = config.get("Architecture", config.get("architecture"))
-    else:
-        declared = getattr(config, "architecture", None)
-    if isinstance(declared, str) and declared:
+    declared = config.architecture if config is not None else None
+    if declared:
         return declared, "image config"
     for path in WELL_KNOWN:
         try:
@@ -147,13 +122,11 @@ class OsCollector:
     """Produces the ``os`` fact (always present; unknown parts are ``None``)."""
 
     name = "os"
-    provides = ("os",)
-    requires = ("image_config",)
+    provides: tuple[FactId, ...] = (OS,)
+    requires: tuple[FactId, ...] = (IMAGE_CONFIG,)
     capture = (CapturePattern("/etc/os-release"), CapturePattern("/usr/lib/os-release"))
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read os-release, decide architecture and init."""
         del notes
         tree = ctx.tree
@@ -164,9 +137,7 @@ class OsCollector:
             if text.lines is not None:
                 fields, source = parse_os_release(text.lines), tree.location(path)
                 break
-        config = present_value(facts, "image_config")
-        config = config if config is not None else ctx.source_facts.get("image_config")
-        arch, arch_source = architecture(tree, config)
+        arch, arch_source = architecture(tree, facts.value(IMAGE_CONFIG))
         init, init_evidence = init_system(tree)
         value = OsIdentity(
             id=fields.get("ID"),
@@ -179,4 +150,4 @@ class OsCollector:
             init_evidence=init_evidence,
             fields=fields,
         )
-        return {"os": Fact.present(value, source)}
+        return FactStore.one(OS, Fact.present(value, source))

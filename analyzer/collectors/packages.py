@@ -13,11 +13,10 @@ nothing is known to be installed or not, and the package manager is what os-rele
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts, present_value
-from analyzer.model import Level, Location, Notification
+from analyzer.facts import OS, PACKAGES
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.packages.formats import DATABASES, DPKG_INFO, DPKG_STATUS_D
 from analyzer.packages.installed import Database, InstalledPackages
 from analyzer.packages.model import MANAGERS, DbFormat, Package, PackageDb
@@ -87,7 +86,7 @@ def _dpkg_programs(tree: Tree) -> dict[str, tuple[str, ...]]:
 
 
 def _guess_manager(facts: Facts) -> tuple[str | None, str]:
-    identity = present_value(facts, "os")
+    identity = facts.value(OS)
     words: list[str] = []
     if identity is not None:
         fields = getattr(identity, "fields", {})
@@ -102,19 +101,17 @@ class PackagesCollector:
     """Produces the ``packages`` fact (always present; without a database it lists none)."""
 
     name = "packages"
-    provides = ("packages",)
-    requires = ("os",)
+    provides: tuple[FactId, ...] = (PACKAGES,)
+    requires: tuple[FactId, ...] = (OS,)
     capture: tuple[CapturePattern, ...] = ()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Merge every database found; name each one that could not be read."""
         tree = ctx.tree
         found = _found(tree)
         if not found:
             manager, source = _guess_manager(facts)
-            return {"packages": Fact.present(InstalledPackages(manager, source, ()))}
+            return FactStore.one(PACKAGES, Fact.present(InstalledPackages(manager, source, ())))
         lists = _dpkg_programs(tree)
         packages: dict[str, Package] = {}
         where: dict[str, Location] = {}
@@ -138,4 +135,4 @@ class PackagesCollector:
             packages,
             where,
         )
-        return {"packages": Fact.present(value, first.location)}
+        return FactStore.one(PACKAGES, Fact.present(value, first.location))

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.facts import Facts
-from analyzer.model import Level, Outcome, RuleInfo, TargetKind
+from analyzer.model import Facts, Level, Outcome, RuleInfo, TargetKind
 from analyzer.policy.leaf import Leaf, LeafResult, Subject
 
 ALL_ROLES = ("controller", "worker")

@@ -76,7 +76,7 @@ def document(result: RunResult) -> dict[str, Any]:
         ],
         "evaluations": [_evaluation(e, result) for e in evaluations],
         "notifications": [notification(n) for n in result.notifications],
-        "facts": jsonable(result.facts),
+        "facts": jsonable(dict(result.facts.items())),
     }
 
 

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.facts import Fact
+from analyzer.facts import DISK, IMAGE_CONFIG, OS
 from analyzer.model import (
     BaselineState,
     Evaluation,
+    FactId,
     Level,
     Notification,
     PriorResult,
@@ -72,7 +73,7 @@ UNVERIFIED_CODE = "analysis.unverified"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 #: Facts about the artefact's identity carried in the run properties.
-IDENTITY_FACTS = ("os", "image_config", "disk")
+IDENTITY_FACTS: tuple[FactId, ...] = (OS, IMAGE_CONFIG, DISK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,10 +295,10 @@ def _run_properties(result: RunResult) -> dict[str, Any]:
 def _identity(result: RunResult) -> dict[str, Any]:
     """What the artefact says it is (OS, image config, disk layout), from the present facts."""
     identity: dict[str, Any] = {}
-    for name in IDENTITY_FACTS:
-        fact = result.facts.get(name)
-        if isinstance(fact, Fact) and fact.is_present:
-            identity[name] = jsonable(fact.value)
+    for key in IDENTITY_FACTS:
+        fact = result.facts.untyped(key)
+        if fact.is_present:
+            identity[key.name] = jsonable(fact.value)
     return identity
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
+from analyzer.facts.source import SourceFacts
 from analyzer.model import Notification, TargetInfo, TargetKind
 from analyzer.sources.disk import DiskSource
 from analyzer.stream.entry import LayerStream
@@ -43,9 +44,9 @@ class VmDisk:
         }
         return TargetInfo(self._path, "disk", TargetKind.VM, tuple(self._layers), properties)
 
-    def facts(self) -> Mapping[str, Any]:
+    def facts(self) -> SourceFacts:
         """Partitions and file systems."""
-        return {"disk": self._disk.facts()}
+        return SourceFacts(disk=self._disk.facts())
 
     def close(self) -> None:
         """Close the image."""

@@ -9,16 +9,19 @@ import pytest
 from builders import File, Item, Symlink
 from scenarios import build, collect
 
-from analyzer.collectors.osinfo import OsCollector, OsIdentity, arch_name, parse_os_release
-from analyzer.facts import Fact
+from analyzer.collectors.osinfo import OsCollector, arch_name, parse_os_release
+from analyzer.facts import IMAGE_CONFIG, OS
+from analyzer.facts.image import ImageConfig
+from analyzer.facts.os import OsIdentity
+from analyzer.model import Fact, FactStore
 
 EXE = File(b"#!/bin/sh\n", mode=0o755)
 BUSYBOX = Path("/bin/busybox")
 
 
-def identity(spec: dict[str, Item], facts: dict[str, Fact[object]] | None = None) -> OsIdentity:
+def identity(spec: dict[str, Item], facts: FactStore | None = None) -> OsIdentity:
     result, _ = collect(OsCollector(), build(spec), facts)
-    value: OsIdentity = result["os"].get()
+    value: OsIdentity = result.get(OS).get()
     return value
 
 
@@ -89,10 +92,8 @@ def test_init_system(spec: dict[str, Item], init: str, evidence: str) -> None:
 
 
 def test_architecture_from_the_image_config() -> None:
-    class Config:
-        architecture = "arm64"
-
-    value = identity({"bin/sh": EXE}, {"image_config": Fact.present(Config())})
+    config = ImageConfig(os="linux", architecture="arm64")
+    value = identity({"bin/sh": EXE}, FactStore.one(IMAGE_CONFIG, Fact.present(config)))
     assert (value.architecture, value.architecture_source) == ("arm64", "image config")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from report.factory import evaluation, result, rule
 
-from analyzer.collectors.identity import MachineIdFile, MachineIds
 from analyzer.diff import Change, Section, compare_runs, gating
 from analyzer.diff.render import render_markdown, render_text
-from analyzer.facts import Fact
-from analyzer.model import Level, Location, Outcome, RunResult
+from analyzer.facts import MACHINE_ID
+from analyzer.facts.identity import MachineIdFile, MachineIds
+from analyzer.model import Fact, FactStore, Level, Location, Outcome, RunResult
 
 RULES = (rule("a.rule", area="identity"), rule("b.rule", level=Level.WARNING))
 
@@ -18,7 +18,7 @@ def run(machine_id: Fact[MachineIds], *findings: tuple[str, str, Level, str]) ->
     return result(
         RULES,
         [evaluation(r, level=lv, message=m, path=p) for r, p, lv, m in findings],
-        facts={"machine_id": machine_id},
+        facts=FactStore.one(MACHINE_ID, machine_id),
     )
 
 

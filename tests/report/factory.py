@@ -14,9 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.facts import Fact
 from analyzer.model import (
     Evaluation,
+    Fact,
+    FactKey,
+    Facts,
+    FactStore,
     Level,
     Location,
     Notification,
@@ -131,7 +134,7 @@ def result(
     evaluations: Sequence[Evaluation],
     *,
     notifications: Sequence[Notification] = (),
-    facts: Mapping[str, Any] | None = None,
+    facts: Facts | None = None,
     target_info: TargetInfo | None = None,
     complete: bool = True,
 ) -> RunResult:
@@ -141,7 +144,7 @@ def result(
         rules=tuple(rules),
         evaluations=tuple(evaluations),
         notifications=tuple(notifications),
-        facts=facts or {},
+        facts=facts or FactStore(),
         profiles=("k0s",),
         roles=("controller", "worker"),
         tool_version="0.1.0",
@@ -279,7 +282,7 @@ def sample_evaluations() -> list[Evaluation]:
     ]
 
 
-def sample_facts() -> dict[str, Any]:
+def sample_facts() -> FactStore:
     """Facts of every shape: present with a nested value, absent, unknown."""
     value = SampleValue(
         flavour=Flavour.MUSL,
@@ -287,11 +290,13 @@ def sample_facts() -> dict[str, Any]:
         counts={"b": 2, "a": 1},
         where=Location("/etc/hosts", 3),
     )
-    return {
-        "name_resolution": Fact.present(value, Location("/etc/hosts")),
-        "kernel": Fact.unknown("no kernel image found in /boot"),
-        "machine_id": Fact.absent("not present", Location("/etc/machine-id")),
-    }
+    facts = FactStore.one(FactKey[SampleValue]("name_resolution"), Fact.present(value, HOSTS))
+    facts.put(FactKey[str]("kernel"), Fact.unknown("no kernel image found in /boot"))
+    facts.put(FactKey[str]("machine_id"), Fact.absent("not present", Location("/etc/machine-id")))
+    return facts
+
+
+HOSTS = Location("/etc/hosts")
 
 
 SAMPLE_NOTIFICATIONS = (

@@ -6,7 +6,7 @@ Facts:
 - ``image_arch``: an :class:`~analyzer.facts.linkage.ImageArch` (from an ``image_config``
   fact's ``architecture`` when one exists, else the PATH programs' majority machine);
 - ``linkage``: ``{real path: Linkage}`` for the programs in scope (see
-  :mod:`analyzer.collectors.linkage.scope`; ``ctx.source_facts["all_binaries"]`` widens it) and the
+  :mod:`analyzer.collectors.linkage.scope`; the ``all_binaries`` collect option widens it) and the
   libraries they pull in;
 - ``static_binaries``: a tuple of :class:`~analyzer.facts.linkage.StaticBinary` in scope;
 - ``static_nss``: those of them that cannot use NSS (not glibc: musl, Go, unknown), so they
@@ -17,14 +17,19 @@ Corrupt ELF files become notifications.
 
 from __future__ import annotations
 
-from typing import Any
-
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.linkage.loader import Closure, Loader, Obj, flavour_of
 from analyzer.collectors.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
-from analyzer.facts import Fact, Facts
+from analyzer.facts import (
+    ELF_FILES,
+    IMAGE_ARCH,
+    IMAGE_CONFIG,
+    LINKAGE,
+    STATIC_BINARIES,
+    STATIC_NSS,
+)
 from analyzer.facts.linkage import ImageArch, Interp, Linkage, StaticBinary
-from analyzer.model import Level, Location, Notification
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.elfrecord import ElfRecord
 from analyzer.vfs.tree import Tree
@@ -34,17 +39,15 @@ class LinkageCollector:
     """Produces ``elf_files``, ``image_arch``, ``linkage``, ``static_binaries``, ``static_nss``."""
 
     name = "linkage"
-    provides = ("elf_files", "image_arch", "linkage", "static_binaries", "static_nss")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (ELF_FILES, IMAGE_ARCH, LINKAGE, STATIC_BINARIES, STATIC_NSS)
+    requires: tuple[FactId, ...] = (IMAGE_CONFIG,)
     capture = (
         CapturePattern("/etc/ld.so.conf"),
         CapturePattern("/etc/ld.so.conf.d/**"),
         CapturePattern("/etc/ld-musl-*.path"),
     )
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Resolve every program in scope and the libraries it pulls in."""
         tree = ctx.tree
         files = elf_files(tree)
@@ -54,9 +57,8 @@ class LinkageCollector:
                     Notification(Level.WARNING, "elf.corrupt",
                                  f"{path}: corrupt ELF file: {record.corrupt}", Location(path))
                 )  # fmt: skip
-        candidates = programs(tree, files, bool(ctx.source_facts.get("all_binaries", False)))
-        config = facts.get("image_config")
-        arch = image_arch(candidates, config.value if config is not None else None)
+        candidates = programs(tree, files, ctx.options.all_binaries)
+        arch = image_arch(candidates, facts.value(IMAGE_CONFIG))
         problems: list[str] = []
         linkage = _link_all(tree, candidates, arch, problems)
         for problem in dict.fromkeys(problems):
@@ -71,13 +73,12 @@ class LinkageCollector:
             Fact.present(arch) if arch is not None
             else Fact.unknown("no ELF programs in the PATH directories and no image config")
         )  # fmt: skip
-        return {
-            "elf_files": Fact.present(files),
-            "image_arch": arch_fact,
-            "linkage": Fact.present(linkage),
-            "static_binaries": Fact.present(statics),
-            "static_nss": Fact.present(tuple(s for s in statics if not s.nss)),
-        }
+        out = FactStore.one(ELF_FILES, Fact.present(files))
+        out.put(IMAGE_ARCH, arch_fact)
+        out.put(LINKAGE, Fact.present(linkage))
+        out.put(STATIC_BINARIES, Fact.present(statics))
+        out.put(STATIC_NSS, Fact.present(tuple(s for s in statics if not s.nss)))
+        return out
 
 
 def _link_all(

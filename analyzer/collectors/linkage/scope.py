@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from analyzer.facts.image import ImageConfig
 from analyzer.facts.linkage import ImageArch
 from analyzer.stream.elfrecord import ElfRecord, machine_name
 from analyzer.vfs.node import Node
@@ -76,9 +77,9 @@ def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> 
     ]
 
 
-def image_arch(candidates: list[Candidate], config: object) -> ImageArch | None:
+def image_arch(candidates: list[Candidate], config: ImageConfig | None) -> ImageArch | None:
     """The image's architecture: the container config's, else the PATH programs' majority."""
-    configured = _config_arch(config)
+    configured = config.architecture if config is not None else None
     if configured is not None and configured in GOARCH_MACHINES:
         machine = GOARCH_MACHINES[configured]
         return ImageArch(machine, machine_name(machine), "image-config")
@@ -94,15 +95,6 @@ def image_arch(candidates: list[Candidate], config: object) -> ImageArch | None:
     ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
     machine, count = ranked[0]
     return ImageArch(machine, machine_name(machine), "majority", count)
-
-
-def _config_arch(config: object) -> str | None:
-    value = (
-        config.get("architecture")
-        if isinstance(config, Mapping)
-        else getattr(config, "architecture", None)
-    )
-    return value if isinstance(value, str) else None
 
 
 def privilege(node: Node) -> tuple[bool, bool, bool]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.collectors.kernel_model import Kernel
+from analyzer.facts.kernel import Kernel
 from analyzer.kernel.kconfig import Symbol
 from analyzer.model import Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.osinfo import OsIdentity
-from analyzer.collectors.services import Services, unit_name
-from analyzer.facts import Facts, present_value
-from analyzer.model import Location, Outcome
-from analyzer.packages.installed import InstalledPackages
+from analyzer.facts import OS, PACKAGES, SERVICES
+from analyzer.facts.services import Services, unit_name
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
@@ -40,7 +38,7 @@ class PackageInstalled:
     """
 
     key: ClassVar[str] = "package_installed"
-    needs: ClassVar[tuple[str, ...]] = ("packages",)
+    needs: ClassVar[tuple[FactId, ...]] = (PACKAGES,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -52,9 +50,9 @@ class PackageInstalled:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the names up in the merged package databases."""
         del subject
-        value: InstalledPackages | None = present_value(facts, "packages")
+        value = facts.value(PACKAGES)
         if value is None:
-            return unknown("packages", facts)
+            return unknown(PACKAGES, facts)
         evidence = (value.describe_databases(),)
         for name in self.names:
             if value.installed(name):
@@ -84,7 +82,7 @@ class ServiceEnabled:
     """
 
     key: ClassVar[str] = "service_enabled"
-    needs: ClassVar[tuple[str, ...]] = ("services", "os")
+    needs: ClassVar[tuple[FactId, ...]] = (SERVICES, OS)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -96,10 +94,10 @@ class ServiceEnabled:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge by the image's init system."""
         del subject
-        services: Services | None = present_value(facts, "services")
-        identity: OsIdentity | None = present_value(facts, "os")
+        services = facts.value(SERVICES)
+        identity = facts.value(OS)
         if services is None or identity is None:
-            return unknown("services" if services is None else "os", facts)
+            return unknown(SERVICES, facts) if services is None else unknown(OS, facts)
         if identity.init == "systemd":
             return self._systemd(services)
         if identity.init == "openrc":

@@ -9,13 +9,14 @@ its digest, the same string :meth:`ContainerImage.target` lists, so a finding's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from analyzer.codecs.magic import sniff
+from analyzer.facts.source import SourceFacts
 from analyzer.model import Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
-from analyzer.sources.container.config import ImageConfig
+from analyzer.sources.container.config import image_config
 from analyzer.sources.container.digest import Window, verify
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
 from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
@@ -116,9 +117,9 @@ class ContainerImage:
         )
         return TargetInfo(self._reference, self._scheme, TargetKind.CONTAINER, layers, properties)
 
-    def facts(self) -> Mapping[str, Any]:
-        """The image configuration, as ``image_config``."""
-        return {"image_config": ImageConfig.from_json(self._spec.config)}
+    def facts(self) -> SourceFacts:
+        """The image configuration."""
+        return SourceFacts(image_config=image_config(self._spec.config))
 
     def close(self) -> None:
         """Close the store (and remove its spool, if any)."""

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from containerimages import Formats, formats_fixture
 
+from analyzer.facts import IMAGE_CONFIG
+from analyzer.facts.image import ImageConfig
 from analyzer.model import Outcome, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 from analyzer.sources import open_source
-from analyzer.sources.container.config import ImageConfig
 from analyzer.vfs.build import TreeBuilder
 
 __all__ = ["formats_fixture"]
@@ -96,7 +97,7 @@ def test_container_image_gives_no_kernel_alarms(formats: Formats) -> None:
 
 def test_image_config_becomes_a_fact(formats: Formats) -> None:
     result = scan(str(formats.oci_tar))
-    fact = result.facts["image_config"]
+    fact = result.facts.get(IMAGE_CONFIG)
     config = fact.get()
     assert isinstance(config, ImageConfig)
     assert config.platform == "linux/amd64"
@@ -113,7 +114,7 @@ def test_rootfs_has_no_image_config(tmp_path: Path) -> None:
     (tmp_path / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
     result = scan(str(tmp_path))
     assert result.target.kind is TargetKind.ROOTFS
-    assert not result.facts["image_config"].is_present
+    assert not result.facts.get(IMAGE_CONFIG).is_present
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from layout_builders import ROOT_UUID, Layout, build
 __all__ = ["corpus"]
 from test_disk_end_to_end import RELEASE, comparable, scan
 
+from analyzer.facts import KERNELS, OS
 from analyzer.model import Evaluation, Level, Outcome, RunResult
 
 pytestmark = pytest.mark.skipif(
@@ -167,13 +168,13 @@ def test_amazon_bls_entry_on_the_xfs_root(scans: dict[str, Scans]) -> None:
 def test_arm64_image_architecture_and_kernel(scans: dict[str, Scans]) -> None:
     result = scans["arm64"].raw
     assert mounts(result) == {"/": "arm64.raw:part2", "/boot/efi": "arm64.raw:part1"}
-    os_fact = result.facts["os"].value
+    os_fact = result.facts.get(OS).get()
     assert (os_fact.id, os_fact.architecture) == ("debian", "arm64")
     linkage = [e for e in result.evaluations if e.rule_id.startswith("elf-linkage.")]
     assert [e for e in linkage if e.outcome is Outcome.FAIL] == []
 
 
 def test_arm64_gzip_image_is_read_as_an_arm64_kernel(scans: dict[str, Scans]) -> None:
-    (kernel,) = scans["arm64"].raw.facts["kernels"].value
+    (kernel,) = scans["arm64"].raw.facts.get(KERNELS).get()
     assert (kernel.release, kernel.image) == (RELEASE, f"/boot/vmlinuz-{RELEASE}")
     assert kernel.image_release == RELEASE
