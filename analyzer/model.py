@@ -6,13 +6,18 @@ Everything here is a frozen value: writers are pure functions of a :class:`RunRe
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Never, TypeVar
+from typing import Any, Generic, Never, TypeAlias, TypeVar
 
 T = TypeVar("T")
 V = TypeVar("V")
 T_co = TypeVar("T_co", covariant=True)
+
+#: A JSON value: what ``json.loads`` gives once checked, and what report writers build.
+JSON: TypeAlias = "Mapping[str, JSON] | Sequence[JSON] | str | int | float | bool | None"
+#: A JSON object under construction (a writer fills it key by key).
+JSONObject: TypeAlias = dict[str, JSON]
 
 
 class Level(enum.Enum):
@@ -292,7 +297,7 @@ class Evaluation:
     subject: str = ""
     discriminator: str = ""
     evidence: tuple[str, ...] = ()
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSON] = field(default_factory=dict)
     #: Set by :mod:`analyzer.triage` for a finding: its state against a baseline run.
     baseline: BaselineState | None = None
     #: Set by :mod:`analyzer.triage` for a finding a suppression entry accepts.
@@ -312,7 +317,7 @@ class TargetInfo:
     source: str
     kind: TargetKind
     layers: tuple[Mapping[str, Any], ...] = ()
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

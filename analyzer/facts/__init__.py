@@ -25,12 +25,12 @@ from analyzer.facts.names import NameResolution
 from analyzer.facts.os import OsIdentity
 from analyzer.facts.services import Services
 from analyzer.kernel.cgroups import AppArmorState
-from analyzer.model import FactId, FactKey, TargetKind
+from analyzer.model import JSON, FactId, FactKey, TargetKind
 from analyzer.packages.installed import InstalledPackages
 from analyzer.stream.elfrecord import ElfRecord
 
 TARGET: FactKey[TargetKind] = FactKey("target", "what the artefact becomes: rootfs, container, VM")
-DISK: FactKey[Mapping[str, object]] = FactKey(
+DISK: FactKey[Mapping[str, JSON]] = FactKey(
     "disk", "a VM disk's format, partitions and file systems (JSON-ready values)"
 )
 IMAGE_CONFIG: FactKey[ImageConfig] = FactKey(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.facts.image import ImageConfig
+from analyzer.model import JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,4 +18,4 @@ class SourceFacts:
     """
 
     image_config: ImageConfig | None = None
-    disk: Mapping[str, object] | None = None
+    disk: Mapping[str, JSON] | None = None

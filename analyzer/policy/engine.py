@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from analyzer.model import Evaluation, Facts, Level, Location, Notification, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, Undetermined
@@ -28,7 +27,7 @@ def select(rules: Iterable[Rule], profiles: Sequence[str], roles: Sequence[str])
     ]
 
 
-class _Fields(dict[str, Any]):
+class _Fields(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from analyzer.facts.files import FileInfo
 from analyzer.facts.kernel import Kernel
 from analyzer.facts.linkage import Linkage
-from analyzer.model import FactId, FactKey, Facts, Level, Location, Outcome
+from analyzer.model import JSON, FactId, FactKey, Facts, Level, Location, Outcome
 
 T = TypeVar("T")
 #: What a subject is about: a kernel, a binary, a file, or (``None``) the whole image.
@@ -56,7 +56,7 @@ class LeafResult:
     location: Location | None = None
     evidence: tuple[str, ...] = ()
     level: Level | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,9 @@ import json
 import math
 import posixpath
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from analyzer.model import (
+    JSON,
     BaselineState,
     Evaluation,
     Level,
@@ -58,7 +58,7 @@ def clean_text(text: str) -> str:
     return text
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> JSON:
     """Convert ``value`` into JSON-ready data (see the module docstring for the rules)."""
     if value is None or isinstance(value, bool | int):
         return value
@@ -87,7 +87,7 @@ def jsonable(value: Any) -> Any:
     return clean_text(str(value))
 
 
-def _key(key: Any) -> str:
+def _key(key: object) -> str:
     if isinstance(key, enum.Enum):
         key = key.value
     return clean_text(key if isinstance(key, str) else str(key))
@@ -130,7 +130,11 @@ def unique_rules(result_rules: Iterable[RuleInfo]) -> list[RuleInfo]:
     return list(seen.values())
 
 
-def evaluation_key(evaluation: Evaluation, rule_order: Mapping[str, int]) -> tuple[Any, ...]:
+#: A report order key: rule order, rule id, path, line, discriminator, subject, outcome, message.
+OrderKey = tuple[int, str, str, int, str, str, str, str]
+
+
+def evaluation_key(evaluation: Evaluation, rule_order: Mapping[str, int]) -> OrderKey:
     """Return the stable report order key: rule order, then path, line and discriminator."""
     location = evaluation.location
     return (

@@ -290,13 +290,15 @@ def sample_facts() -> FactStore:
         counts={"b": 2, "a": 1},
         where=Location("/etc/hosts", 3),
     )
-    facts = FactStore.one(FactKey[SampleValue]("name_resolution"), Fact.present(value, HOSTS))
-    facts.put(FactKey[str]("kernel"), Fact.unknown("no kernel image found in /boot"))
-    facts.put(FactKey[str]("machine_id"), Fact.absent("not present", Location("/etc/machine-id")))
+    facts = FactStore.one(SAMPLE_NAMES, Fact.present(value, Location("/etc/hosts")))
+    facts.put(SAMPLE_KERNEL, Fact.unknown("no kernel image found in /boot"))
+    facts.put(SAMPLE_MACHINE_ID, Fact.absent("not present", Location("/etc/machine-id")))
     return facts
 
 
-HOSTS = Location("/etc/hosts")
+SAMPLE_NAMES: FactKey[SampleValue] = FactKey("name_resolution")
+SAMPLE_KERNEL: FactKey[str] = FactKey("kernel")
+SAMPLE_MACHINE_ID: FactKey[str] = FactKey("machine_id")
 
 
 SAMPLE_NOTIFICATIONS = (

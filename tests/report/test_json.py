@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from jsonview import obj
+
 from analyzer.model import Fact, FactKey, Facts, FactStore, Location, Outcome
 from analyzer.report import json as json_report
 from analyzer.report.common import jsonable
@@ -121,7 +123,7 @@ def test_jsonable_edge_values() -> None:
         "2": "nan",
         "1": {"values": ["a", "b"], "data": "ok\\xff", "ratio": "inf"},
     }
-    assert list(jsonable(value)) == ["1", "2"]
+    assert list(obj(jsonable(value))) == ["1", "2"]
 
 
 def test_undecodable_names_are_escaped_not_fatal() -> None:
@@ -132,7 +134,8 @@ def test_undecodable_names_are_escaped_not_fatal() -> None:
 
 
 def test_fact_values_with_bare_locations() -> None:
-    facts_in = FactStore.one(FactKey[Location]("x"), Fact.present(Location("/a", 1)))
+    key: FactKey[Location] = FactKey("x")
+    facts_in = FactStore.one(key, Fact.present(Location("/a", 1)))
     run_result = result([], [], facts=facts_in)
     facts = json.loads(json_report.render(run_result))["facts"]
     assert facts["x"]["value"] == {"path": "/a", "line": 1, "access_path": None, "layer": None}
@@ -152,7 +155,8 @@ def _reversed(facts: Facts) -> FactStore:
     """The same facts written in the opposite order."""
     out = FactStore()
     for name, fact in reversed(list(facts.items())):
-        out.put(FactKey[object](name), fact)
+        key: FactKey[object] = FactKey(name)
+        out.put(key, fact)
     return out
 
 

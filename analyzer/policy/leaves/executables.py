@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from analyzer.facts import APPARMOR, EXECUTABLES, OS, PACKAGES
 from analyzer.facts.executables import Candidate, Lookup
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, JSONObject, Location, Outcome
 from analyzer.packages.providers import provider
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -82,7 +82,7 @@ def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, dict[str, Any]
 
 def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool) -> LeafResult:
     """A hit; ``named`` prefixes the name that was found (for rules with fallbacks)."""
-    properties: dict[str, Any] = {"path": found.path}
+    properties: JSONObject = {"path": found.path}
     detail = f"{lookup.name}: {found.describe()}" if named else found.describe()
     if found.chain:
         properties["chain"] = found.chain

@@ -2,53 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from analyzer.facts.image import HistoryItem, ImageConfig
+from analyzer.model import JSON
+from analyzer.sources.container.shape import Doc, obj, objs, text, texts
 
 
-def _strings(value: object) -> tuple[str, ...] | None:
+def _strings(value: JSON) -> tuple[str, ...] | None:
+    """``Entrypoint`` and ``Cmd``: an array of strings, or a single string (a shell form)."""
     if isinstance(value, list):
-        return tuple(str(item) for item in value)
+        return tuple(texts(value))
     if isinstance(value, str):
         return (value,)
     return None
 
 
-def image_config(config: Mapping[str, Any]) -> ImageConfig:
-    """Read an OCI / Docker image config document (unknown or malformed parts left out)."""
-    inner = config.get("config") or config.get("container_config") or {}
-    inner = inner if isinstance(inner, dict) else {}
-    env = _strings(inner.get("Env")) or ()
+def image_config(config: Doc) -> ImageConfig:
+    """Read an OCI / Docker image config document (checked against ``shape.CONFIG``)."""
+    inner = obj(config.get("config")) or obj(config.get("container_config"))
+    env = texts(inner.get("Env"))
     path: tuple[str, ...] | None = None
     for item in env:
         if item.startswith("PATH="):
             path = tuple(part for part in item[len("PATH=") :].split(":") if part)
-    labels = inner.get("Labels")
-    history = config.get("history")
+    labels = obj(inner.get("Labels"))
     return ImageConfig(
-        os=_text(config.get("os")),
-        architecture=_text(config.get("architecture")),
-        variant=_text(config.get("variant")),
-        env=env,
+        os=text(config.get("os")),
+        architecture=text(config.get("architecture")),
+        variant=text(config.get("variant")),
+        env=tuple(env),
         path=path,
-        user=_text(inner.get("User")) or None,
+        user=text(inner.get("User")) or None,
         entrypoint=_strings(inner.get("Entrypoint")),
         cmd=_strings(inner.get("Cmd")),
-        working_dir=_text(inner.get("WorkingDir")) or None,
-        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        working_dir=text(inner.get("WorkingDir")) or None,
+        labels={str(k): str(v) for k, v in labels.items()},
         history=tuple(
             HistoryItem(
-                _text(item.get("created_by")),
+                text(item.get("created_by")),
                 bool(item.get("empty_layer")),
-                _text(item.get("comment")),
+                text(item.get("comment")),
             )
-            for item in (history if isinstance(history, list) else [])
-            if isinstance(item, dict)
+            for item in objs(config.get("history"))
         ),
     )
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

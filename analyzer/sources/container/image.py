@@ -10,11 +10,10 @@ its digest, the same string :meth:`ContainerImage.target` lists, so a finding's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from analyzer.codecs.magic import sniff
 from analyzer.facts.source import SourceFacts
-from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.model import JSONObject, Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.container.config import image_config
 from analyzer.sources.container.digest import Window, verify
@@ -97,7 +96,7 @@ class ContainerImage:
     def target(self) -> TargetInfo:
         """The image's identity, platform and layer list."""
         spec = self._spec
-        properties: dict[str, Any] = {
+        properties: JSONObject = {
             "config_digest": spec.config_digest,
             "platform": spec.platform,
             "repo_tags": spec.repo_tags,

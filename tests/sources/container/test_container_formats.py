@@ -133,7 +133,7 @@ def test_target_identity(formats: Formats, name: str, scheme: str, tags: tuple[s
     assert target.source == scheme
     assert target.properties["config_digest"] == config_digest
     assert target.properties["platform"] == "linux/amd64"
-    assert tuple(target.properties["repo_tags"]) == tags
+    assert target.properties["repo_tags"] == tags
     assert [layer["id"] for layer in target.layers] == [
         f"sha256:{layer.digest}" for layer in formats.image.layers
     ]

@@ -19,6 +19,7 @@ import pytest
 from builders import Dir, File, Item, Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
 from disk_builders import BOOT_UUID, DISK_FORMATS, convert, have, root_and_boot_disk, time_limit
+from jsonview import arr
 from report.validate import validate_sarif
 
 from analyzer.facts import DISK
@@ -222,7 +223,7 @@ def test_boot_partition_content_is_seen_at_boot(inputs: dict[str, Any]) -> None:
     assert findings[0].location.layer == "disk.raw:part1"
     layers = [(layer["id"], layer["mountpoint"]) for layer in result.target.layers]
     assert layers == [("disk.raw:part2", "/"), ("disk.raw:part1", "/boot")]
-    systems = {f["volume"]: f for f in result.facts.get(DISK).get()["filesystems"]}  # type: ignore[attr-defined]
+    systems = {f["volume"]: f for f in arr(result.facts.get(DISK).get()["filesystems"])}
     assert (systems["part1"]["uuid"], systems["part1"]["mountpoint"]) == (BOOT_UUID, "/boot")
     assert (systems["part2"]["uuid"], systems["part2"]["mountpoint"]) == (ROOT_UUID, "/")
 
