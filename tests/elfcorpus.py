@@ -12,6 +12,7 @@ from builders import File, Item, Symlink, make_tree, to_layer
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
+from analyzer.collectors.architecture import ArchitectureCollector
 from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.model import Facts, FactStore, Notification, TargetInfo, TargetKind
@@ -102,8 +103,13 @@ def build_tree(spec: Mapping[str, Item]) -> Tree:
 def collect(
     tree: Tree, all_binaries: bool = False, facts: Facts | None = None
 ) -> tuple[FactStore, list[Notification]]:
-    """The linkage collector's facts and notifications."""
+    """The facts of the architecture and linkage collectors, and their notifications."""
     target = TargetInfo("test", "dir", TargetKind.ROOTFS)
     ctx = CollectContext(tree, target, options=CollectOptions(all_binaries=all_binaries))
     notes: list[Notification] = []
-    return LinkageCollector().collect(ctx, facts or FactStore(), notes), notes
+    known = FactStore()
+    if facts is not None:
+        known.update(facts)
+    known.update(ArchitectureCollector().collect(ctx, known, notes))
+    known.update(LinkageCollector().collect(ctx, known, notes))
+    return known, notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.collectors.accounts import AccountsCollector
+from analyzer.collectors.architecture import ArchitectureCollector
 from analyzer.collectors.base import Collector
 from analyzer.collectors.containerd import ContainerdSnippetsCollector
 from analyzer.collectors.executables import ExecutablesCollector
@@ -26,6 +27,7 @@ COLLECTORS: tuple[Collector, ...] = (
     IdentityCollector(),
     ContainerdSnippetsCollector(),
     ExecutablesCollector(),
+    ArchitectureCollector(),
     OsCollector(),
     PackagesCollector(),
     AccountsCollector(),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.initsystem import CAPTURE as INIT_CAPTURE
+from analyzer.collectors.initsystem import detect_init
 from analyzer.collectors.kernel_boot import (
     BLS_DIRS,
     EXTLINUX_CONFS,
@@ -25,7 +27,6 @@ from analyzer.collectors.kernel_boot import (
     read_boot_config,
 )
 from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
-from analyzer.collectors.kernel_model import NO_KERNEL, read_init, release_key
 from analyzer.collectors.kernel_modules import (
     MODULE_ROOTS,
     modules_directory,
@@ -50,6 +51,13 @@ IMAGE_GLOBS = (
 )
 _BOOT_NAME = re.compile(r"(?:vmlinu[xz]|bzImage|zImage|Image|config)-(.+)")
 _OSTREE_SUFFIX = re.compile(r"-[0-9a-f]{64}\Z")
+NO_KERNEL = "no kernel in this artefact: kernel requirements cannot be determined from it"
+
+
+def release_key(release: str) -> tuple[tuple[int, ...], str]:
+    """Sort key: version numbers first, then the text (so ``6.1.0-13`` < ``6.1.0-9`` is fixed)."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", release))
+    return numbers, release
 
 
 def _capture() -> tuple[CapturePattern, ...]:
@@ -71,7 +79,6 @@ def _capture() -> tuple[CapturePattern, ...]:
         KERNEL_CMDLINE,
         *EXTLINUX_CONFS,
         UPDATE_EXTLINUX,
-        "/etc/rc.conf",
     )
     modules = [
         CapturePattern(f"{root}/*/{name}", 8 << 20)
@@ -79,6 +86,7 @@ def _capture() -> tuple[CapturePattern, ...]:
         for name in ("modules.dep", "modules.builtin")
     ]
     return (
+        *INIT_CAPTURE,
         *(CapturePattern(glob, CONFIG_CAP) for glob in configs),
         *(CapturePattern(glob) for glob in small),
         *modules,
@@ -112,7 +120,7 @@ class KernelsCollector:
             out = FactStore.one(KERNELS, Fact.absent(NO_KERNEL))
             out.put(APPARMOR, Fact.unknown(NO_KERNEL))
             return out
-        init = read_init(tree)
+        init = detect_init(tree).details
         ordered = sorted(releases, key=release_key)
         chosen = boot.default_release(ordered)
         default, why = (

@@ -20,9 +20,9 @@ from analyzer.facts.files import FileIndex
 from analyzer.facts.identity import HostName, MachineIds
 from analyzer.facts.image import ImageConfig
 from analyzer.facts.kernel import Kernel, ModulesLoad
-from analyzer.facts.linkage import ImageArch, Linkage, StaticBinary
+from analyzer.facts.linkage import Linkage, StaticBinary
 from analyzer.facts.names import NameResolution
-from analyzer.facts.os import OsIdentity
+from analyzer.facts.os import ImageArch, OsIdentity
 from analyzer.facts.services import Services
 from analyzer.kernel.cgroups import AppArmorState
 from analyzer.model import JSON, FactId, FactKey, TargetKind
@@ -48,7 +48,7 @@ CONTAINERD_SNIPPETS: FactKey[Mapping[str, Snippet]] = FactKey(
 EXECUTABLES: FactKey[Executables] = FactKey("executables", "names found over the search path")
 OS: FactKey[OsIdentity] = FactKey("os", "os-release, architecture and init system")
 ELF_FILES: FactKey[Mapping[str, ElfRecord]] = FactKey("elf_files", "every ELF record by path")
-IMAGE_ARCH: FactKey[ImageArch] = FactKey("image_arch", "the machine the image's binaries target")
+IMAGE_ARCH: FactKey[ImageArch] = FactKey("image_arch", "the image's architecture, decided once")
 LINKAGE: FactKey[Mapping[str, Linkage]] = FactKey(
     "linkage", "loader emulation for every binary in scope, by real path"
 )
@@ -78,12 +78,12 @@ KEYS: tuple[FactId, ...] = (
     HOSTNAME,
     CONTAINERD_SNIPPETS,
     EXECUTABLES,
+    IMAGE_ARCH,
     OS,
     PACKAGES,
     ACCOUNTS,
     SERVICES,
     ELF_FILES,
-    IMAGE_ARCH,
     LINKAGE,
     STATIC_BINARIES,
     STATIC_NSS,

@@ -119,13 +119,3 @@ class StaticBinary:
     def nss(self) -> bool:
         """True when the binary can use glibc's NSS plugins (it is static glibc)."""
         return self.libc == "glibc"
-
-
-@dataclass(frozen=True, slots=True)
-class ImageArch:
-    """The image's architecture and where that came from (``image-config`` or ``majority``)."""
-
-    machine: int
-    name: str
-    source: str
-    votes: int = 0

@@ -2,7 +2,7 @@
 
 Subjects come from the ``kernels`` fact (see :mod:`analyzer.collectors.kernels`): the key is
 the release, the location the kernel's configuration file (else its image or modules
-directory), and the value its :class:`~analyzer.collectors.kernel_model.Kernel`. When the
+directory), and the value its :class:`~analyzer.facts.kernel.Kernel`. When the
 artefact has no kernel, the fact's reason becomes one unknown evaluation per rule.
 """
 

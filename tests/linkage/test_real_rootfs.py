@@ -17,6 +17,7 @@ from elfcorpus import Corpus
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
+from analyzer.collectors.architecture import ArchitectureCollector
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.linkage.collect import LinkageCollector
 from analyzer.facts import LINKAGE, TARGET
@@ -88,8 +89,9 @@ def _scan(
     )
     notes: list[Notification] = []
     ctx = CollectContext(tree, TargetInfo("host", "dir", TargetKind.ROOTFS))
-    facts = LinkageCollector().collect(ctx, FactStore(), notes)
-    facts.put(TARGET, Fact.present(TargetKind.ROOTFS))
+    facts = FactStore.one(TARGET, Fact.present(TargetKind.ROOTFS))
+    facts.update(ArchitectureCollector().collect(ctx, facts, notes))
+    facts.update(LinkageCollector().collect(ctx, facts, notes))
     rules = select(load_pack(RULES / "elf-linkage.yaml"), ["elf-linkage"], ["worker"])
     return evaluate(rules, facts, TargetKind.ROOTFS, notes), facts
 

@@ -3,8 +3,6 @@
 Facts:
 
 - ``elf_files``: ``{real path: ElfRecord}`` for every ELF file in the image;
-- ``image_arch``: an :class:`~analyzer.facts.linkage.ImageArch` (from an ``image_config``
-  fact's ``architecture`` when one exists, else the PATH programs' majority machine);
 - ``linkage``: ``{real path: Linkage}`` for the programs in scope (see
   :mod:`analyzer.collectors.linkage.scope`; the ``all_binaries`` collect option widens it) and the
   libraries they pull in;
@@ -19,16 +17,16 @@ from __future__ import annotations
 
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.linkage.loader import Closure, Loader, Obj, flavour_of
-from analyzer.collectors.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
+from analyzer.collectors.linkage.scope import Candidate, elf_files, privilege, programs
 from analyzer.facts import (
     ELF_FILES,
     IMAGE_ARCH,
-    IMAGE_CONFIG,
     LINKAGE,
     STATIC_BINARIES,
     STATIC_NSS,
 )
-from analyzer.facts.linkage import ImageArch, Interp, Linkage, StaticBinary
+from analyzer.facts.linkage import Interp, Linkage, StaticBinary
+from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.elfrecord import ElfRecord
@@ -36,11 +34,11 @@ from analyzer.vfs.tree import Tree
 
 
 class LinkageCollector:
-    """Produces ``elf_files``, ``image_arch``, ``linkage``, ``static_binaries``, ``static_nss``."""
+    """Produces ``elf_files``, ``linkage``, ``static_binaries`` and ``static_nss``."""
 
     name = "linkage"
-    provides: tuple[FactId, ...] = (ELF_FILES, IMAGE_ARCH, LINKAGE, STATIC_BINARIES, STATIC_NSS)
-    requires: tuple[FactId, ...] = (IMAGE_CONFIG,)
+    provides: tuple[FactId, ...] = (ELF_FILES, LINKAGE, STATIC_BINARIES, STATIC_NSS)
+    requires: tuple[FactId, ...] = (IMAGE_ARCH,)
     capture = (
         CapturePattern("/etc/ld.so.conf"),
         CapturePattern("/etc/ld.so.conf.d/**"),
@@ -58,7 +56,7 @@ class LinkageCollector:
                                  f"{path}: corrupt ELF file: {record.corrupt}", Location(path))
                 )  # fmt: skip
         candidates = programs(tree, files, ctx.options.all_binaries)
-        arch = image_arch(candidates, facts.value(IMAGE_CONFIG))
+        arch = facts.value(IMAGE_ARCH)
         problems: list[str] = []
         linkage = _link_all(tree, candidates, arch, problems)
         for problem in dict.fromkeys(problems):
@@ -69,12 +67,7 @@ class LinkageCollector:
             for entry in linkage.values()
             if entry.record.linking in ("static", "static-pie") and entry.role == "program"
         )  # fmt: skip
-        arch_fact: Fact[ImageArch] = (
-            Fact.present(arch) if arch is not None
-            else Fact.unknown("no ELF programs in the PATH directories and no image config")
-        )  # fmt: skip
         out = FactStore.one(ELF_FILES, Fact.present(files))
-        out.put(IMAGE_ARCH, arch_fact)
         out.put(LINKAGE, Fact.present(linkage))
         out.put(STATIC_BINARIES, Fact.present(statics))
         out.put(STATIC_NSS, Fact.present(tuple(s for s in statics if not s.nss)))
@@ -135,7 +128,8 @@ def _entry(
 ) -> Linkage:
     record: ElfRecord = obj.record
     setuid, setgid, caps = privilege(tree.stat(obj.path))
-    matches = None if arch is None or record.corrupt else record.machine == arch.machine
+    known = arch is not None and arch.machine is not None and not record.corrupt
+    matches = record.machine == arch.machine if known and arch is not None else None
     return Linkage(
         path=obj.path,
         names=names,

@@ -1,7 +1,7 @@
 """Leaves about kconfig symbols of one kernel: ``kconfig`` and ``module_loadable``.
 
 Each works on a ``kernel`` subject whose value is a
-:class:`~analyzer.collectors.kernel_model.Kernel`; ``=m`` only counts when the module ships
+:class:`~analyzer.facts.kernel.Kernel`; ``=m`` only counts when the module ships
 (see :func:`~analyzer.policy.leaves.kernelbase.module_result`), and a symbol the kernel's
 version cannot have gives a note saying why.
 """

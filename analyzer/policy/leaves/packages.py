@@ -98,9 +98,9 @@ class ServiceEnabled:
         identity = facts.value(OS)
         if services is None or identity is None:
             return unknown(SERVICES, facts) if services is None else unknown(OS, facts)
-        if identity.init == "systemd":
+        if identity.init is InitKind.SYSTEMD:
             return self._systemd(services)
-        if identity.init == "openrc":
+        if identity.init is InitKind.OPENRC:
             return self._openrc(services)
         detail = f"init system {identity.init} ({identity.init_evidence}): services not read"
         return LeafResult(Outcome.UNKNOWN, detail)
