@@ -37,8 +37,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "vfs": BOTTOM,
     "sources": frozenset({"codecs"}) | BOTTOM,
     "kernel": frozenset({"model", "errors"}),
-    "kerneldecode": frozenset({"codecs", "errors"}),
-    "packages": frozenset({"model", "errors"}),
+    "kerneldecode": frozenset({"codecs", "stream", "errors"}),
+    "packages": frozenset({"model", "stream", "errors"}),
     "codecs": frozenset({"errors"}),
     "facts": frozenset({"kernel", "packages", "stream", "model", "errors"}),
     "stream": frozenset({"model", "errors"}),
@@ -62,8 +62,6 @@ KNOWN: frozenset[tuple[str, str]] = frozenset(
         ("analyzer.policy.leaves.filemeta", "analyzer.collectors.files"),
         ("analyzer.policy.leaves.packages", "analyzer.collectors.osinfo"),
         ("analyzer.policy.leaves.packages", "analyzer.collectors.services"),
-        # a record type the busybox analyzer leaves on nodes, read by a collector
-        ("analyzer.collectors.executables", "analyzer.analyzers.busybox"),
     }
 )
 

@@ -17,7 +17,7 @@ from analyzer.facts import IMAGE_ARCH, IMAGE_CONFIG
 from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.elfrecord import ElfRecord, machine_name
+from analyzer.stream.elfrecord import ELF, ElfRecord, machine_name
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: Programs whose ELF machine speaks for the whole image, in order of trust.
@@ -75,8 +75,8 @@ def _record(tree: Tree, path: str) -> ElfRecord | None:
         node = tree.resolve(path).node
     except ResolveError:
         return None
-    record = node.records.get("elf") if node.is_file else None
-    return record if isinstance(record, ElfRecord) and record.corrupt is None else None
+    record = node.records.get(ELF) if node.is_file else None
+    return record if record is not None and record.corrupt is None else None
 
 
 def _majority(records: Iterable[ElfRecord], what: str) -> ImageArch | None:
@@ -115,8 +115,8 @@ def image_arch(tree: Tree, declared: str | None) -> ImageArch | None:
     found = _majority(in_path.values(), "ELF executables in the PATH directories")
     if found is not None:
         return found
-    every = (n.records.get("elf") for _, n in tree.walk() if n.is_file and n.executable)
-    return _majority((r for r in every if isinstance(r, ElfRecord)), "ELF executables")
+    every = (n.records.get(ELF) for _, n in tree.walk() if n.is_file and n.executable)
+    return _majority((r for r in every if r is not None), "ELF executables")
 
 
 class ArchitectureCollector:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 
-from analyzer.analyzers.busybox import NOT_FOUND, BusyboxApplets
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import EXECUTABLES, IMAGE_CONFIG
 from analyzer.facts.executables import (
@@ -33,6 +32,7 @@ from analyzer.facts.executables import (
     Lookup,
 )
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
+from analyzer.stream.busybox import BUSYBOX, NOT_FOUND
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.paths import basename, join, split
 from analyzer.vfs.tree import ResolveError, Tree
@@ -63,13 +63,13 @@ def examine(tree: Tree, path: str) -> Candidate:
     hops = (found.access_path, *found.hops, found.real_path) if found.chain else ()
     variants = [m.group(1) for m in (VARIANT.match(basename(h)) for h in hops) if m]
     variant = variants[-1] if variants else None
-    record = node.records.get("busybox")
+    record = node.records.get(BUSYBOX)
     name = basename(path)
     if name.startswith("busybox") or not (
-        isinstance(record, BusyboxApplets) or basename(found.real_path).startswith("busybox")
+        record is not None or basename(found.real_path).startswith("busybox")
     ):
         return Candidate(path, OK, chain, location, None, variant)
-    table = record if isinstance(record, BusyboxApplets) else NOT_FOUND
+    table = record if record is not None else NOT_FOUND
     listed = table.lists(name)
     state = Applet.UNKNOWN if listed is None else Applet.LISTED if listed else Applet.MISSING
     note = found.real_path + (f": {table.problem}" if table.problem else "")

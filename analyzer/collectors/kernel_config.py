@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from analyzer.collectors.kernel_modules import MODULE_ROOTS, MODULE_SUFFIXES
 from analyzer.kernel.kconfig import KConfig, parse
-from analyzer.kerneldecode.ikconfig import ConfigsModule
+from analyzer.kerneldecode.ikconfig import CONFIGS_MODULE, ConfigsModule
 from analyzer.kerneldecode.image import KernelImageInfo
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -40,10 +40,10 @@ def configs_module(tree: Tree, release: str) -> tuple[str | None, ConfigsModule 
         for suffix in MODULE_SUFFIXES:
             path = f"{root}/{release}/kernel/kernel/configs{suffix}"
             try:
-                record = tree.stat(path).records.get("kernel_image")
+                record = tree.stat(path).records.get(CONFIGS_MODULE)
             except ResolveError:
                 continue
-            if isinstance(record, ConfigsModule):
+            if record is not None:
                 return path, record
     return None, None
 

@@ -36,7 +36,7 @@ from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import APPARMOR, KERNELS
 from analyzer.facts.kernel import Kernel
 from analyzer.kernel.cgroups import AppArmorState, apparmor_state, infer_hierarchy
-from analyzer.kerneldecode.image import KernelImageInfo
+from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
@@ -200,8 +200,8 @@ def _images(tree: Tree) -> dict[str, KernelImageInfo]:
                 node = tree.stat(path)
             except ResolveError:
                 continue
-            record = node.records.get("kernel_image")
-            if isinstance(record, KernelImageInfo):
+            record = node.records.get(KERNEL_IMAGE)
+            if record is not None:
                 found[path] = record
     return found
 

@@ -19,7 +19,7 @@ from analyzer.facts import OS, PACKAGES
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.packages.formats import DATABASES, DPKG_INFO, DPKG_STATUS_D
 from analyzer.packages.installed import Database, InstalledPackages
-from analyzer.packages.model import MANAGERS, DbFormat, Package, PackageDb
+from analyzer.packages.model import MANAGERS, PACKAGE_DB, DbFormat, Package, PackageDb
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -38,8 +38,8 @@ def _database(tree: Tree, path: str, fmt: DbFormat) -> tuple[Database, PackageDb
         return None
     if not node.is_file:
         return None
-    record = node.records.get("packagedb")
-    if not isinstance(record, PackageDb):
+    record = node.records.get(PACKAGE_DB)
+    if record is None:
         record = PackageDb(fmt, (), "content not read during the pass")
     problem = record.problem or _wal_problem(tree, path, fmt)
     database = Database(tree.location(path), fmt, len(record.packages), problem)
@@ -76,10 +76,10 @@ def _dpkg_programs(tree: Tree) -> dict[str, tuple[str, ...]]:
     programs: dict[str, tuple[str, ...]] = {}
     for path in tree.glob(DPKG_INFO + "*.list"):
         try:
-            record = tree.stat(path).records.get("packagedb")
+            record = tree.stat(path).records.get(PACKAGE_DB)
         except ResolveError:
             continue
-        if isinstance(record, PackageDb) and record.packages:
+        if record is not None and record.packages:
             listed = record.packages[0]
             programs[listed.name] = (*programs.get(listed.name, ()), *(listed.programs or ()))
     return programs

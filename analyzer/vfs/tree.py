@@ -35,6 +35,7 @@ from analyzer.errors import ImgauditError
 from analyzer.model import Location
 from analyzer.stream.entry import Kind
 from analyzer.stream.paths import component_regex, join, split
+from analyzer.stream.records import TEXT
 from analyzer.vfs.node import Node
 
 #: Most symbolic links followed on one walk before it is called a loop (as Linux does).
@@ -182,8 +183,8 @@ class Tree:
         node = self.stat(path)
         if not node.is_file:
             raise ResolveError("not_a_file", path)
-        text = node.records.get("text")
-        if isinstance(text, bytes):
+        text = node.records.get(TEXT)
+        if text is not None:
             return text
         if node.reader is not None:
             return b"".join(node.reader())

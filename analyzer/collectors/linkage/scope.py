@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.elfrecord import ELF, ElfRecord
 from analyzer.vfs.node import Node
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -34,8 +34,8 @@ def elf_files(tree: Tree) -> dict[str, ElfRecord]:
     """Every ELF record in the tree by real path."""
     found: dict[str, ElfRecord] = {}
     for path, node in tree.walk():
-        record = node.records.get("elf") if node.is_file else None
-        if isinstance(record, ElfRecord):
+        record = node.records.get(ELF) if node.is_file else None
+        if record is not None:
             found[path] = record
     return found
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.facts import OS, PACKAGES, SERVICES
+from analyzer.facts.os import InitKind
 from analyzer.facts.services import Services, unit_name
 from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
