@@ -275,9 +275,9 @@ class PriorResult:
     message: str
     location: Location
     fingerprint: str
-    sarif_locations: tuple[Mapping[str, Any], ...] = ()
+    sarif_locations: tuple[Mapping[str, JSON], ...] = ()
     content: str | None = None
-    sarif_related: tuple[Mapping[str, Any], ...] = ()
+    sarif_related: tuple[Mapping[str, JSON], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

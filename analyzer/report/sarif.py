@@ -251,7 +251,7 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> JSONObjec
     locations = [dict(location) for location in prior.sarif_locations] or [
         physical_location(prior.location, prefix)
     ]
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "ruleId": clean_text(prior.rule_id),
         "ruleIndex": index[prior.rule_id],
         "level": prior.level.value,
