@@ -310,13 +310,30 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """Where a group of entries comes from: a container layer, a partition, or the whole input.
+
+    ``digest``, ``diff_id`` and ``created_by`` describe a container layer; ``mountpoint`` is
+    where a disk's file system is mounted (``None`` for a layer or a plain tree, which sit
+    at ``/``).
+    """
+
+    id: str
+    description: str = ""
+    digest: str | None = None
+    diff_id: str | None = None
+    created_by: str | None = None
+    mountpoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TargetInfo:
     """Identity of the scanned artefact, as shown in run properties."""
 
     reference: str
     source: str
     kind: TargetKind
-    layers: tuple[Mapping[str, Any], ...] = ()
+    layers: tuple[LayerInfo, ...] = ()
     properties: Mapping[str, JSON] = field(default_factory=dict)
 
 

@@ -25,8 +25,8 @@ from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.collectors.linkage.collect import LinkageCollector
-from analyzer.model import FactStore, Notification, TargetInfo, TargetKind
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.model import FactStore, LayerInfo, Notification, TargetInfo, TargetKind
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree

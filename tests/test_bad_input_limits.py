@@ -23,9 +23,10 @@ from memrun import measure
 
 from analyzer.analyzers.text import TRUNCATED, TextCapture, Truncated
 from analyzer.errors import LimitExceeded
+from analyzer.model import LayerInfo
 from analyzer.sources.archive import ArchiveLimits, ArchiveReader
 from analyzer.stream.capture import DEFAULT_CAP, CapturePattern
-from analyzer.stream.entry import LayerInfo, LayerStream
+from analyzer.stream.entry import LayerStream
 from analyzer.vfs.build import Limits, TreeBuilder
 
 RULE = "k0s.name-resolution.localhost"

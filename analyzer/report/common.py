@@ -33,6 +33,7 @@ from analyzer.model import (
     JSON,
     BaselineState,
     Evaluation,
+    LayerInfo,
     Level,
     Location,
     Outcome,
@@ -113,13 +114,23 @@ def layer_attribution(target: TargetInfo, location: Location) -> dict[str, str]:
     if not location.layer:
         return {}
     for layer in target.layers:
-        if layer.get("id") == location.layer:
-            return {
-                key: clean_text(str(layer[key]))
-                for key in LAYER_KEYS
-                if layer.get(key) not in (None, "")
-            }
+        if layer.id == location.layer:
+            described = layer_fields(layer)
+            return {key: str(described[key]) for key in LAYER_KEYS if key in described}
     return {"id": clean_text(location.layer)}
+
+
+def layer_fields(layer: LayerInfo) -> dict[str, str]:
+    """The fields a layer has (those unset for its kind of layer left out), as report text."""
+    values = {
+        "id": layer.id,
+        "digest": layer.digest,
+        "diff_id": layer.diff_id,
+        "created_by": layer.created_by,
+        "description": layer.description,
+        "mountpoint": layer.mountpoint,
+    }
+    return {key: clean_text(value) for key, value in values.items() if value}
 
 
 def unique_rules(result_rules: Iterable[RuleInfo]) -> list[RuleInfo]:

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 
 from analyzer.errors import SourceError
 from analyzer.facts.source import SourceFacts
-from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.model import LayerInfo, Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
-from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerStream
 
 
 class DirectoryRootfs:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from analyzer.facts.source import SourceFacts
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.model import LayerInfo, Notification, TargetInfo, TargetKind
 from analyzer.sources.disk import DiskSource
 from analyzer.stream.entry import LayerStream
 
@@ -17,7 +16,7 @@ class VmDisk:
     def __init__(self, path: str, backing_files: tuple[str, ...] = ()) -> None:
         self._path = path
         self._disk = DiskSource(path, backing_files)
-        self._layers: list[dict[str, Any]] = []
+        self._layers: list[LayerInfo] = []
 
     @property
     def notifications(self) -> list[Notification]:
@@ -27,10 +26,7 @@ class VmDisk:
     def layers(self) -> Iterator[LayerStream]:
         """The mounted file systems, root first."""
         for layer in self._disk.layers():
-            info = layer.info
-            self._layers.append(
-                {"id": info.id, "description": info.description, "mountpoint": info.mountpoint}
-            )
+            self._layers.append(layer.info)
             yield layer
 
     def target(self) -> TargetInfo:

@@ -10,7 +10,8 @@ from kernel_synth import COMPRESSORS, SAMPLE_CONFIG, arm64_image, bzimage, compr
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer, is_kernel_path
 from analyzer.kerneldecode.decompress import DecompressError, stream
 from analyzer.kerneldecode.image import KERNEL_IMAGE, inspect
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.model import LayerInfo
+from analyzer.stream.entry import Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 

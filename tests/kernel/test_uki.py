@@ -16,8 +16,8 @@ from test_kernel_rules import R, rootfs
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
 from analyzer.kerneldecode.uki import MAX_SECTION, UkiInfo, is_uki_path, parse_sections
 from analyzer.kerneldecode.uki import UKI as UKI_RECORD
-from analyzer.model import Level, Outcome
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.model import LayerInfo, Level, Outcome
+from analyzer.stream.entry import Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 UKI = f"/boot/efi/EFI/Linux/debian-{R}.efi"

@@ -25,6 +25,7 @@ from analyzer.model import (
     Evaluation,
     Fact,
     FactStore,
+    LayerInfo,
     Level,
     Notification,
     Outcome,
@@ -33,7 +34,7 @@ from analyzer.model import (
 )
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.loader import load_pack
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

@@ -20,6 +20,7 @@ from analyzer.model import (
     FactKey,
     Facts,
     FactStore,
+    LayerInfo,
     Level,
     Location,
     Notification,
@@ -33,20 +34,20 @@ from analyzer.report.common import MIN_SHARED
 
 BASE_LAYER = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 TOP_LAYER = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
-LAYERS: tuple[Mapping[str, Any], ...] = (
-    {
-        "id": BASE_LAYER,
-        "digest": BASE_LAYER,
-        "diff_id": "sha256:aaaa",
-        "created_by": "/bin/sh -c #(nop) ADD file:base in /",
-    },
-    {
-        "id": TOP_LAYER,
-        "digest": TOP_LAYER,
-        "diff_id": "sha256:bbbb",
-        "created_by": "RUN printf '127.0.0.1 localhost\\n' > /etc/hosts",
-        "description": "layer 2 of 2",
-    },
+LAYERS: tuple[LayerInfo, ...] = (
+    LayerInfo(
+        BASE_LAYER,
+        digest=BASE_LAYER,
+        diff_id="sha256:aaaa",
+        created_by="/bin/sh -c #(nop) ADD file:base in /",
+    ),
+    LayerInfo(
+        TOP_LAYER,
+        "layer 2 of 2",
+        digest=TOP_LAYER,
+        diff_id="sha256:bbbb",
+        created_by="RUN printf '127.0.0.1 localhost\\n' > /etc/hosts",
+    ),
 )
 KERNEL_NA = "the kernel belongs to the host that runs the container"
 
@@ -114,7 +115,7 @@ def target(
     *,
     source: str = "docker",
     kind: TargetKind = TargetKind.CONTAINER,
-    layers: tuple[Mapping[str, Any], ...] = LAYERS,
+    layers: tuple[LayerInfo, ...] = LAYERS,
     properties: Mapping[str, Any] | None = None,
 ) -> TargetInfo:
     """Build a target description."""

@@ -17,9 +17,10 @@ import pytest
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
+from analyzer.model import LayerInfo
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.elfrecord import ELF
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, ReadAt
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream, ReadAt
 from analyzer.stream.records import TEXT, RecordKey
 from analyzer.stream.sink import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.vfs.build import TreeBuilder

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 from analyzer.codecs.magic import sniff
 from analyzer.facts.source import SourceFacts
-from analyzer.model import JSONObject, Level, Notification, TargetInfo, TargetKind
+from analyzer.model import JSONObject, LayerInfo, Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.container.config import image_config
 from analyzer.sources.container.digest import Window, verify
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
-from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerStream
 
 
 class ContainerImage:
@@ -104,17 +104,9 @@ class ContainerImage:
         }
         if spec.manifest_digest:
             properties["manifest_digest"] = spec.manifest_digest
-        layers = tuple(
-            {
-                "id": info.id,
-                "digest": info.digest,
-                "diff_id": info.diff_id,
-                "created_by": info.created_by,
-                "description": info.description,
-            }
-            for info in self._infos
+        return TargetInfo(
+            self._reference, self._scheme, TargetKind.CONTAINER, self._infos, properties
         )
-        return TargetInfo(self._reference, self._scheme, TargetKind.CONTAINER, layers, properties)
 
     def facts(self) -> SourceFacts:
         """The image configuration."""

@@ -74,18 +74,18 @@ def test_finding_on_a_file_names_the_layer_that_added_it(formats: Formats) -> No
     assert finding.location.line == 1
     base = formats.image.layers[0]
     assert finding.location.layer == f"sha256:{base.digest}"
-    layers = {layer["id"]: layer for layer in result.target.layers}
-    assert layers[finding.location.layer]["created_by"] == "/bin/sh -c #(nop) ADD file:base in /"
-    assert layers[finding.location.layer]["diff_id"] == f"sha256:{base.diff_id}"
+    layers = {layer.id: layer for layer in result.target.layers}
+    assert layers[finding.location.layer].created_by == "/bin/sh -c #(nop) ADD file:base in /"
+    assert layers[finding.location.layer].diff_id == f"sha256:{base.diff_id}"
 
 
 def test_compressed_layer_ids_are_digests_and_diff_ids_differ(formats: Formats) -> None:
     result = scan(str(formats.oci_tar))
     middle = formats.image.layers[1]
     entry = result.target.layers[1]
-    assert entry["id"] == entry["digest"] == f"sha256:{middle.digest}"
-    assert entry["diff_id"] == f"sha256:{middle.diff_id}" != entry["digest"]
-    assert entry["created_by"] == "RUN rm /bin/mount && install tool"
+    assert entry.id == entry.digest == f"sha256:{middle.digest}"
+    assert entry.diff_id == f"sha256:{middle.diff_id}" != entry.digest
+    assert entry.created_by == "RUN rm /bin/mount && install tool"
 
 
 def test_container_image_gives_no_kernel_alarms(formats: Formats) -> None:
@@ -134,6 +134,6 @@ def test_target_identity(formats: Formats, name: str, scheme: str, tags: tuple[s
     assert target.properties["config_digest"] == config_digest
     assert target.properties["platform"] == "linux/amd64"
     assert target.properties["repo_tags"] == tags
-    assert [layer["id"] for layer in target.layers] == [
+    assert [layer.id for layer in target.layers] == [
         f"sha256:{layer.digest}" for layer in formats.image.layers
     ]

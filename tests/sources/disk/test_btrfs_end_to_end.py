@@ -141,7 +141,7 @@ def test_fedora_disk_gives_the_tarball_findings(layouts: dict[str, Any]) -> None
     result = scan(disk)
     assert comparable(result) == comparable(tarball)
     assert [n for n in result.notifications if n.level is not Level.NOTE] == []
-    layers = {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    layers = {layer.mountpoint: layer.id for layer in result.target.layers}
     assert layers == {
         "/": "fedora.raw:part3[root]",
         "/boot": "fedora.raw:part2",
@@ -160,7 +160,7 @@ def test_opensuse_disk_gives_the_tarball_findings(layouts: dict[str, Any]) -> No
     tarball, disk = layouts["opensuse"]
     result = scan(disk)
     assert comparable(result) == comparable(tarball)
-    layers = {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    layers = {layer.mountpoint: layer.id for layer in result.target.layers}
     assert layers == {
         "/": "opensuse.raw:part2[@/.snapshots/1/snapshot]",
         "/.snapshots": "opensuse.raw:part2[@/.snapshots]",

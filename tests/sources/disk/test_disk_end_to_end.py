@@ -198,7 +198,7 @@ def test_disk_format_gives_the_tarball_findings(inputs: dict[str, Any], case: st
     result = scan(image)
     assert comparable(result) == comparable(inputs["tar"])
     assert [n for n in result.notifications if n.level is not Level.NOTE] == []
-    layers = {layer["mountpoint"]: layer["description"] for layer in result.target.layers}
+    layers = {str(layer.mountpoint): layer.description for layer in result.target.layers}
     assert sorted(layers) == ["/", "/boot"]
     assert f"UUID={BOOT_UUID}" in layers["/boot"]
 
@@ -207,7 +207,7 @@ def test_disk_format_gives_the_tarball_findings(inputs: dict[str, Any], case: st
 def test_xfs_and_lvm_roots_give_the_tarball_findings(inputs: dict[str, Any], root: str) -> None:
     result = scan(inputs["disks"][root])
     assert comparable(result) == comparable(inputs["tar"])
-    descriptions = [layer["description"] for layer in result.target.layers]
+    descriptions = [layer.description for layer in result.target.layers]
     expected = "xfs" if root == "xfs" else "lv:vg0/root (ext4"
     assert expected in descriptions[0]
 
@@ -221,7 +221,7 @@ def test_boot_partition_content_is_seen_at_boot(inputs: dict[str, Any]) -> None:
     ]
     assert "CONFIG_NETFILTER_XT_MATCH_COMMENT is not set" in findings[0].message
     assert findings[0].location.layer == "disk.raw:part1"
-    layers = [(layer["id"], layer["mountpoint"]) for layer in result.target.layers]
+    layers = [(layer.id, layer.mountpoint) for layer in result.target.layers]
     assert layers == [("disk.raw:part2", "/"), ("disk.raw:part1", "/boot")]
     systems = {f["volume"]: f for f in arr(result.facts.get(DISK).get()["filesystems"])}
     assert (systems["part1"]["uuid"], systems["part1"]["mountpoint"]) == (BOOT_UUID, "/boot")

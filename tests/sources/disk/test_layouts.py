@@ -73,7 +73,7 @@ def failed(result: RunResult, rule_id: str) -> Evaluation:
 
 def mounts(result: RunResult) -> dict[str, str]:
     """Mount point -> volume id of a disk scan."""
-    return {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    return {str(layer.mountpoint): layer.id for layer in result.target.layers}
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
