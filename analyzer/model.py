@@ -5,6 +5,7 @@ Everything here is a frozen value: writers are pure functions of a :class:`RunRe
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ T_co = TypeVar("T_co", covariant=True)
 
 #: A JSON value: what ``json.loads`` gives once checked, and what report writers build.
 JSON: TypeAlias = "Mapping[str, JSON] | Sequence[JSON] | str | int | float | bool | None"
+#: A value as a YAML document gives it (safe loader): JSON's values, dates and binary data.
+YAML: TypeAlias = (
+    "Mapping[str, YAML] | Sequence[YAML] | str | bytes | int | float | bool | datetime.date | None"
+)
 #: A JSON object under construction (a writer fills it key by key).
 JSONObject: TypeAlias = dict[str, JSON]
 
