@@ -9,6 +9,7 @@ underscore, and :meth:`Kernel.summary` gives the compact form for reports.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,6 +88,15 @@ class ModulesInfo:
         return None
 
 
+class ConfigSource(enum.StrEnum):
+    """Where a kernel's configuration was read from."""
+
+    FILE = "file"
+    CONFIGS_MODULE = "configs-module"
+    IKCONFIG = "ikconfig"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class Kernel:
     """One kernel release the image carries, with everything the kernel rules need.
@@ -106,7 +116,7 @@ class Kernel:
     image_release: str | None
     image_problems: tuple[str, ...]
     config_path: str | None
-    config_source: str
+    config_source: ConfigSource
     config_searched: tuple[str, ...]
     config_problem: str
     modules: ModulesInfo | None
@@ -141,11 +151,11 @@ class Kernel:
 
     def config_evidence(self) -> str:
         """Which configuration source was used, in words."""
-        if self.config_source == "ikconfig":
+        if self.config_source is ConfigSource.IKCONFIG:
             return f"configuration embedded in {self.config_path} (IKCONFIG)"
-        if self.config_source == "configs-module":
+        if self.config_source is ConfigSource.CONFIGS_MODULE:
             return f"configuration from the configs module {self.config_path} (IKCONFIG=m)"
-        if self.config_source == "file":
+        if self.config_source is ConfigSource.FILE:
             return f"configuration from {self.config_path}"
         return self.config_problem
 

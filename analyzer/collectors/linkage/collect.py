@@ -25,7 +25,7 @@ from analyzer.facts import (
     STATIC_BINARIES,
     STATIC_NSS,
 )
-from analyzer.facts.linkage import Interp, Linkage, StaticBinary
+from analyzer.facts.linkage import Interp, Linkage, Role, StaticBinary
 from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
@@ -65,7 +65,7 @@ class LinkageCollector:
             StaticBinary(entry.path, entry.names, entry.record.linking or "static",
                          entry.record.libc, entry.record.go, entry.record.nss_linked)
             for entry in linkage.values()
-            if entry.record.linking in ("static", "static-pie") and entry.role == "program"
+            if entry.record.linking in ("static", "static-pie") and entry.role is Role.PROGRAM
         )  # fmt: skip
         out = FactStore.one(ELF_FILES, Fact.present(files))
         out.put(LINKAGE, Fact.present(linkage))
@@ -93,12 +93,12 @@ def _link_all(
             interp = Interp("none")
             if record.corrupt is not None:
                 interp = Interp("unknown", detail=f"corrupt ELF file: {record.corrupt}")
-            result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+            result[obj.path] = _entry(tree, obj, candidate.names, Role.PROGRAM, flavour, interp,
                                       Closure(), arch, None)  # fmt: skip
             continue
         interp, interp_obj = loader.interpreter(record)
         closure = loader.closure(obj, (), flavour, interp_obj)
-        result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+        result[obj.path] = _entry(tree, obj, candidate.names, Role.PROGRAM, flavour, interp,
                                   closure, arch, loader)  # fmt: skip
         for child, _ in closure.pulled:
             pulled.setdefault(child.path, (child, flavour, closure))
@@ -110,7 +110,7 @@ def _link_all(
             missing=[m for m in closure.missing if path in m.chain],
             unresolved=[u for u in closure.unresolved if u.startswith(f"{path}:")],
         )
-        result[path] = _entry(tree, child, (child.found_as,), "library", flavour,
+        result[path] = _entry(tree, child, (child.found_as,), Role.LIBRARY, flavour,
                               Interp("none"), below, arch, loader)  # fmt: skip
     return dict(sorted(result.items()))
 
@@ -119,7 +119,7 @@ def _entry(
     tree: Tree,
     obj: Obj,
     names: tuple[str, ...],
-    role: str,
+    role: Role,
     flavour: str,
     interp: Interp,
     closure: Closure,

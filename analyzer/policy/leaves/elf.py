@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.facts import IMAGE_ARCH, LINKAGE
-from analyzer.facts.linkage import INTERP_OK, Linkage
+from analyzer.facts.linkage import INTERP_OK, Linkage, Role
 from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
-ROLES = ("program", "library")
+ROLES = tuple(Role)
 
 
 def _no_params(cls_name: str, params: Any) -> None:
