@@ -12,7 +12,7 @@ from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import HOSTNAME as HOSTNAME_FACT
 from analyzer.facts import MACHINE_ID
-from analyzer.facts.identity import HostName, MachineIdFile, MachineIds
+from analyzer.facts.identity import HostName, IdState, MachineIdFile, MachineIds
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
@@ -23,19 +23,21 @@ MACHINE_ID_FILES = (ETC_MACHINE_ID, DBUS_MACHINE_ID)
 HOSTNAME = "/etc/hostname"
 #: Largest machine-id file worth keeping (a valid one is 33 bytes).
 MACHINE_ID_CAP = 4096
+#: States whose content cannot be compared with the other file's.
+UNKNOWN_CONTENT = (IdState.MISSING, IdState.UNREADABLE)
 _HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
-def classify(content: str) -> str:
+def classify(content: str) -> IdState:
     """``empty``, ``uninitialized``, ``valid`` (32 hex digits, not all zero) or ``invalid``."""
     text = content.strip()
     if not text:
-        return "empty"
+        return IdState.EMPTY
     if text == "uninitialized":
-        return "uninitialized"
+        return IdState.UNINITIALIZED
     if _HEX_ID.fullmatch(text) and text.strip("0"):
-        return "valid"
-    return "invalid"
+        return IdState.VALID
+    return IdState.INVALID
 
 
 def _read_id(tree: Tree, path: str) -> MachineIdFile:
@@ -43,10 +45,10 @@ def _read_id(tree: Tree, path: str) -> MachineIdFile:
     try:
         data = tree.read(path)
     except ResolveError as exc:
-        state = "missing" if exc.reason in ("missing", "dangling") else "unreadable"
+        state = IdState.MISSING if exc.reason in ("missing", "dangling") else IdState.UNREADABLE
         return MachineIdFile(path, state, "", tree.location(path))
     except NotCaptured:
-        return MachineIdFile(path, "unreadable", "", location)
+        return MachineIdFile(path, IdState.UNREADABLE, "", location)
     content = data.decode("utf-8", "replace").strip()
     return MachineIdFile(path, classify(content), content[:64], location)
 
@@ -64,8 +66,8 @@ def machine_ids(tree: Tree) -> MachineIds:
         relation = "link"
         link = tree.resolve(DBUS_MACHINE_ID, follow=False)
         here = Location(link.real_path, None, None, link.node.layer)
-        dbus = MachineIdFile(DBUS_MACHINE_ID, "link", dbus.content, here, relation)
-    elif dbus.state not in ("missing", "unreadable") and etc.state not in ("missing", "unreadable"):
+        dbus = MachineIdFile(DBUS_MACHINE_ID, IdState.LINK, dbus.content, here, relation)
+    elif dbus.state not in UNKNOWN_CONTENT and etc.state not in UNKNOWN_CONTENT:
         relation = "equal" if dbus.content == etc.content else "different"
         dbus = MachineIdFile(DBUS_MACHINE_ID, dbus.state, dbus.content, dbus.location, relation)
     return MachineIds({ETC_MACHINE_ID: etc, DBUS_MACHINE_ID: dbus})
@@ -94,7 +96,7 @@ class IdentityCollector:
         del facts
         ids = machine_ids(ctx.tree)
         for item in ids.files.values():
-            if item.state == "unreadable":
+            if item.state is IdState.UNREADABLE:
                 notes.append(
                     Notification(
                         Level.WARNING, "identity.unreadable", f"{item.path}: content not read",

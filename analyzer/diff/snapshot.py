@@ -14,7 +14,7 @@ from typing import TypeVar
 from analyzer.diff.model import Section
 from analyzer.facts import ELF_FILES, EXECUTABLES, HOSTNAME, KERNELS, MACHINE_ID, OS
 from analyzer.facts.executables import Executables
-from analyzer.facts.identity import HostName, MachineIds
+from analyzer.facts.identity import HostName, IdState, MachineIds
 from analyzer.facts.kernel import Kernel
 from analyzer.facts.os import OsIdentity
 from analyzer.kernel.kconfig import PREFIX, State
@@ -137,7 +137,7 @@ def _identity(sections: Sections, ids: MachineIds | None, hostname: HostName | N
     target = sections[Section.IDENTITY]
     if ids is not None:
         for path, item in sorted(ids.files.items()):
-            shown = item.content if item.state in ("valid", "invalid") else ""
+            shown = item.content if item.state in (IdState.VALID, IdState.INVALID) else ""
             text = item.state + (f" {shown}" if shown else "")
             target[path] = text + (f" ({item.relation})" if item.relation else "")
     target["hostname"] = hostname.name if hostname is not None and hostname.name else "(none)"

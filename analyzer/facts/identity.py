@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.model import Location
 
+
 #: What a machine-id file may hold, as :attr:`MachineIdFile.state`.
-STATES = ("missing", "empty", "uninitialized", "valid", "invalid", "unreadable", "link")
+class IdState(enum.StrEnum):
+    """What a machine-id file holds (``LINK``: it is a link to ``/etc/machine-id``)."""
+
+    MISSING = "missing"
+    EMPTY = "empty"
+    UNINITIALIZED = "uninitialized"
+    VALID = "valid"
+    INVALID = "invalid"
+    UNREADABLE = "unreadable"
+    LINK = "link"
+
+
+#: Every state, in the order rule packs name them.
+STATES = tuple(IdState)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +36,7 @@ class MachineIdFile:
     """
 
     path: str
-    state: str
+    state: IdState
     content: str
     location: Location
     relation: str = ""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
-from analyzer.facts.identity import STATES, HostName
+from analyzer.facts.identity import STATES, HostName, IdState
 from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -59,11 +59,11 @@ class MachineIdState:
         item = ids.files.get(subject.key)
         if item is None:
             return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a machine-id file")
-        if item.state == "link":
+        if item.state is IdState.LINK:
             detail = f"{item.path} is a link to /etc/machine-id"
-        elif item.state == "valid":
+        elif item.state is IdState.VALID:
             detail = f"{item.path} holds the machine ID {item.content}"
-        elif item.state == "invalid":
+        elif item.state is IdState.INVALID:
             detail = (
                 f"{item.path} holds {item.content!r}, which is neither empty, 'uninitialized'"
                 " nor a 32-digit hexadecimal ID"
