@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.executables import PATH_DIRS
 from analyzer.facts import IMAGE_ARCH, IMAGE_CONFIG
 from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
@@ -22,8 +23,6 @@ from analyzer.vfs.tree import ResolveError, Tree
 
 #: Programs whose ELF machine speaks for the whole image, in order of trust.
 WELL_KNOWN = ("/sbin/init", "/bin/sh", "/usr/bin/env", "/bin/busybox", "/usr/bin/ls", "/bin/ls")
-#: Directories whose programs vote when no well-known program decides.
-PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 ELF_CLASS_32, ELF_CLASS_64 = 1, 2
 #: GOARCH names and the ELF ``(e_machine, class, little-endian)`` each one means.
 GOARCH: tuple[tuple[str, int, int, bool], ...] = (

@@ -38,7 +38,7 @@ from analyzer.stream.paths import basename, join, split
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: The ``PATH`` k0s and kubelet get from systemd, OpenRC and container runtimes.
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 #: A link whose chain passes through ``iptables-nft`` or ``xtables-legacy-multi`` names its mode.
 VARIANT = re.compile(r"^(?:ip6?tables|ebtables|arptables|xtables)-(nft|legacy)(?:-multi)?$")
 
@@ -114,7 +114,7 @@ class ExecutablesCollector:
         del notes
         config = facts.value(IMAGE_CONFIG)
         from_image = config.path if config is not None else None
-        entries = from_image if from_image is not None else tuple(DEFAULT_PATH.split(":"))
+        entries = from_image if from_image is not None else PATH_DIRS
         # exec.LookPath skips empty and relative entries (Go 1.19: the current directory is
         # never searched implicitly).
         dirs = tuple(d for d in entries if d.startswith("/"))

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from analyzer.collectors.executables import PATH_DIRS
 from analyzer.stream.elfrecord import ELF, ElfRecord
 from analyzer.vfs.node import Node
 from analyzer.vfs.tree import ResolveError, Tree
 
-PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 CAPABILITY_XATTR = "security.capability"
 SETUID, SETGID = 0o4000, 0o2000
 
