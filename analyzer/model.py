@@ -5,10 +5,24 @@ Everything here is a frozen value: writers are pure functions of a :class:`RunRe
 
 from __future__ import annotations
 
+import datetime
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Never, TypeAlias, TypeVar
+
+T = TypeVar("T")
+V = TypeVar("V")
+T_co = TypeVar("T_co", covariant=True)
+
+#: A JSON value: what ``json.loads`` gives once checked, and what report writers build.
+JSON: TypeAlias = "Mapping[str, JSON] | Sequence[JSON] | str | int | float | bool | None"
+#: A value as a YAML document gives it (safe loader): JSON's values, dates and binary data.
+YAML: TypeAlias = (
+    "Mapping[str, YAML] | Sequence[YAML] | str | bytes | int | float | bool | datetime.date | None"
+)
+#: A JSON object under construction (a writer fills it key by key).
+JSONObject: TypeAlias = dict[str, JSON]
 
 
 class Level(enum.Enum):
@@ -61,6 +75,139 @@ class Location:
         if self.access_path and self.access_path != self.path:
             text = f"{self.access_path} -> {text}"
         return text
+
+
+class FactState(enum.Enum):
+    """Whether a fact was found, found missing, or could not be determined."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T_co]):
+    """One fact with the location it came from (or the reason it is absent or unknown).
+
+    A fact never pretends: "could not tell" is :attr:`FactState.UNKNOWN` with a reason, and
+    rules turn it into an unknown outcome, never into pass or fail. A fact is a read-only
+    value, so a ``Fact[dict[str, X]]`` is a ``Fact[Mapping[str, X]]``.
+    """
+
+    state: FactState
+    value: T_co | None = None
+    location: Location | None = None
+    reason: str = ""
+
+    @staticmethod
+    def present(value: V, location: Location | None = None) -> Fact[V]:
+        """A fact that was found."""
+        return Fact(FactState.PRESENT, value, location)
+
+    @staticmethod
+    def absent(reason: str = "", location: Location | None = None) -> Fact[Never]:
+        """A fact known not to hold (the file is not there, the key is not set)."""
+        return Fact(FactState.ABSENT, None, location, reason)
+
+    @staticmethod
+    def unknown(reason: str, location: Location | None = None) -> Fact[Never]:
+        """A fact that could not be determined, and why."""
+        return Fact(FactState.UNKNOWN, None, location, reason)
+
+    @property
+    def is_present(self) -> bool:
+        """True when the fact holds a value."""
+        return self.state is FactState.PRESENT
+
+    def get(self) -> T_co:
+        """The value of a present fact."""
+        if self.value is None:
+            raise ValueError(f"fact is {self.state.value}: {self.reason}")
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class FactId:
+    """The name of a fact, whatever its type: what registries and reports list."""
+
+    name: str
+    doc: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FactKey(FactId, Generic[T]):
+    """A typed key: reading ``facts.get(KEY)`` gives a ``Fact[T]`` checked by mypy.
+
+    The keys themselves are declared once, in :mod:`analyzer.facts`.
+    """
+
+
+class Facts:
+    """What the collectors learned, read through typed keys (read-only).
+
+    A key nothing wrote reads as an unknown fact ("not collected"), so a reader never needs to
+    tell "missing" from "unknown".
+    """
+
+    __slots__ = ("_facts",)
+
+    def __init__(self) -> None:
+        self._facts: dict[str, Fact[Any]] = {}
+
+    def get(self, key: FactKey[T]) -> Fact[T]:
+        """The fact stored under ``key`` (unknown when nothing produced it)."""
+        fact: Fact[T] | None = self._facts.get(key.name)
+        return fact if fact is not None else Fact.unknown(f"{key.name} not determined")
+
+    def value(self, key: FactKey[T]) -> T | None:
+        """The value of a present fact, else ``None`` (absent, unknown or not collected)."""
+        fact = self.get(key)
+        return fact.value if fact.is_present else None
+
+    def __contains__(self, key: FactId) -> bool:
+        return key.name in self._facts
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def names(self) -> tuple[str, ...]:
+        """Names of the facts held, in the order they were written."""
+        return tuple(self._facts)
+
+    def untyped(self, key: FactId) -> Fact[object]:
+        """The fact under ``key`` for a reader that does not use the value's type (reports)."""
+        fact: Fact[object] | None = self._facts.get(key.name)
+        return fact if fact is not None else Fact.unknown(f"{key.name} not determined")
+
+    def items(self) -> Iterator[tuple[str, Fact[object]]]:
+        """``(name, fact)`` pairs in the order they were written, for reports."""
+        return iter(self._facts.items())
+
+
+class FactStore(Facts):
+    """:class:`Facts` that collectors write, one typed key at a time."""
+
+    __slots__ = ()
+
+    @classmethod
+    def one(cls, key: FactKey[T], fact: Fact[T]) -> FactStore:
+        """A store holding one fact (what a collector of a single fact returns)."""
+        store = cls()
+        store.put(key, fact)
+        return store
+
+    def put(self, key: FactKey[T], fact: Fact[T]) -> None:
+        """Store ``fact`` under ``key`` (a later write of the same key replaces it)."""
+        self._facts[key.name] = fact
+
+    def update(self, other: Facts) -> None:
+        """Take every fact of ``other``."""
+        self._facts.update(other._facts)
+
+    def fail(self, keys: tuple[FactId, ...], reason: str) -> None:
+        """Mark ``keys`` unknown with ``reason`` (a collector that crashed)."""
+        for key in keys:
+            self._facts[key.name] = Fact.unknown(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +280,9 @@ class PriorResult:
     message: str
     location: Location
     fingerprint: str
-    sarif_locations: tuple[Mapping[str, Any], ...] = ()
+    sarif_locations: tuple[Mapping[str, JSON], ...] = ()
     content: str | None = None
-    sarif_related: tuple[Mapping[str, Any], ...] = ()
+    sarif_related: tuple[Mapping[str, JSON], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +302,7 @@ class Evaluation:
     subject: str = ""
     discriminator: str = ""
     evidence: tuple[str, ...] = ()
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSON] = field(default_factory=dict)
     #: Set by :mod:`analyzer.triage` for a finding: its state against a baseline run.
     baseline: BaselineState | None = None
     #: Set by :mod:`analyzer.triage` for a finding a suppression entry accepts.
@@ -168,14 +315,31 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """Where a group of entries comes from: a container layer, a partition, or the whole input.
+
+    ``digest``, ``diff_id`` and ``created_by`` describe a container layer; ``mountpoint`` is
+    where a disk's file system is mounted (``None`` for a layer or a plain tree, which sit
+    at ``/``).
+    """
+
+    id: str
+    description: str = ""
+    digest: str | None = None
+    diff_id: str | None = None
+    created_by: str | None = None
+    mountpoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TargetInfo:
     """Identity of the scanned artefact, as shown in run properties."""
 
     reference: str
     source: str
     kind: TargetKind
-    layers: tuple[Mapping[str, Any], ...] = ()
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    layers: tuple[LayerInfo, ...] = ()
+    properties: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +350,7 @@ class RunResult:
     rules: tuple[RuleInfo, ...]
     evaluations: tuple[Evaluation, ...]
     notifications: tuple[Notification, ...]
-    facts: Mapping[str, Any]
+    facts: Facts
     profiles: tuple[str, ...]
     roles: tuple[str, ...]
     tool_version: str

@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from analyzer.analyzers import ANALYZERS
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors import COLLECTORS
-from analyzer.collectors.base import CollectContext
+from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.errors import UsageError
-from analyzer.facts import Fact
-from analyzer.model import Evaluation, Level, Notification, RunResult
+from analyzer.model import Evaluation, FactStore, Level, Notification, RunResult
 from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs, tool_version
@@ -120,11 +118,11 @@ def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str,
     report = PassReport()
     tree = TreeBuilder(_analyzers(), report=report, progress=tell).build(source.layers())
     target = source.target()
-    source_facts = {**source.facts(), "all_binaries": config.all_binaries}
     notes: list[Notification] = []
     tell(Progress(Stage.COLLECTING, report.entries, report.file_bytes))
-    ctx = CollectContext(tree, target, source_facts)
-    facts: dict[str, Fact[Any]] = {}
+    options = CollectOptions(all_binaries=config.all_binaries)
+    ctx = CollectContext(tree, target, source.facts(), options)
+    facts = FactStore()
     for collector in COLLECTORS:
         try:
             facts.update(collector.collect(ctx, facts, notes))
@@ -132,8 +130,7 @@ def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str,
             notes.append(
                 Notification(Level.ERROR, "collector.crashed", f"{collector.name}: {exc!r}")
             )
-            for name in collector.provides:
-                facts[name] = Fact.unknown(f"{collector.name} collector failed: {exc}")
+            facts.fail(collector.provides, f"{collector.name} collector failed: {exc}")
 
     tell(Progress(Stage.EVALUATING, report.entries, report.file_bytes))
     evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]

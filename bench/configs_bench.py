@@ -94,6 +94,7 @@ def rootfs(modules: Path, suffix: str, loads: bool) -> Path:
 def check(target: Path, module: str, expected: str, loads: bool) -> list[str]:
     """Scan in process; return what did not hold."""
     sys.path.insert(0, str(ROOT))
+    from analyzer.facts import KERNELS
     from analyzer.pipeline import Config, analyze
 
     result = analyze(Config(str(target), role="worker"))
@@ -105,7 +106,7 @@ def check(target: Path, module: str, expected: str, loads: bool) -> list[str]:
         - {f"{e.rule_id} (pass)" for e in kconfig}
     )
     runtime = [e for e in result.evaluations if e.rule_id == RUNTIME]
-    kernels = result.facts["kernels"].value or ()
+    kernels = result.facts.value(KERNELS) or ()
     config = kernels[0].config if kernels else None
     print(f"  {module}: {len(kconfig)} kconfig rules, {len(at_module)} located at the module,"
           f" {len(unknown)} unknown; not passing: {', '.join(failed) or 'none'}")  # fmt: skip

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
-from analyzer.collectors.base import CollectContext
+from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.collectors.linkage.collect import LinkageCollector
-from analyzer.model import Notification, TargetInfo, TargetKind
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.model import FactStore, LayerInfo, Notification, TargetInfo, TargetKind
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
@@ -139,10 +139,10 @@ def main(argv: list[str]) -> int:
         f"reading + ELF analysis is {share:.0%} of the pass"
     )
     target = TargetInfo("bench", "dir", TargetKind.ROOTFS)
-    ctx = CollectContext(tree, target, {"all_binaries": True})
+    ctx = CollectContext(tree, target, options=CollectOptions(all_binaries=True))
     notes: list[Notification] = []
     started = time.perf_counter()
-    LinkageCollector().collect(ctx, {}, notes)
+    LinkageCollector().collect(ctx, FactStore(), notes)
     linkage = time.perf_counter() - started
     print(
         f"linkage:  all {count} ELF files resolved in {linkage:.3f} s = "

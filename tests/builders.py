@@ -18,7 +18,8 @@ from typing import Any
 import libarchive
 from libarchive import ffi
 
-from analyzer.stream.entry import Blocks, Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.model import LayerInfo
+from analyzer.stream.entry import Blocks, Entry, Kind, LayerStream, no_data
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from builders import File, Item, Symlink, make_tree, to_layer
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
-from analyzer.collectors.base import CollectContext
+from analyzer.collectors.architecture import ArchitectureCollector
+from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.collectors.linkage.collect import LinkageCollector
-from analyzer.facts import Fact
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.model import Facts, FactStore, Notification, TargetInfo, TargetKind
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
@@ -101,11 +101,15 @@ def build_tree(spec: Mapping[str, Item]) -> Tree:
 
 
 def collect(
-    tree: Tree, all_binaries: bool = False, facts: Mapping[str, Fact[Any]] | None = None
-) -> tuple[dict[str, Fact[Any]], list[Notification]]:
-    """The linkage collector's facts and notifications."""
-    ctx = CollectContext(
-        tree, TargetInfo("test", "dir", TargetKind.ROOTFS), {"all_binaries": all_binaries}
-    )
+    tree: Tree, all_binaries: bool = False, facts: Facts | None = None
+) -> tuple[FactStore, list[Notification]]:
+    """The facts of the architecture and linkage collectors, and their notifications."""
+    target = TargetInfo("test", "dir", TargetKind.ROOTFS)
+    ctx = CollectContext(tree, target, options=CollectOptions(all_binaries=all_binaries))
     notes: list[Notification] = []
-    return LinkageCollector().collect(ctx, facts or {}, notes), notes
+    known = FactStore()
+    if facts is not None:
+        known.update(facts)
+    known.update(ArchitectureCollector().collect(ctx, known, notes))
+    known.update(LinkageCollector().collect(ctx, known, notes))
+    return known, notes

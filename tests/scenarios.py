@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from builders import Item, make_tree, to_dir, to_layer, to_tar
 
@@ -12,8 +11,16 @@ from analyzer.analyzers import ANALYZERS
 from analyzer.analyzers.text import TextCapture
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext, Collector
-from analyzer.facts import Fact
-from analyzer.model import Evaluation, Notification, Outcome, RunResult, TargetInfo, TargetKind
+from analyzer.model import (
+    Evaluation,
+    Facts,
+    FactStore,
+    Notification,
+    Outcome,
+    RunResult,
+    TargetInfo,
+    TargetKind,
+)
 from analyzer.pipeline import Config, analyze
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.build import TreeBuilder
@@ -64,10 +71,10 @@ def only(result: RunResult, rule_id: str) -> Evaluation:
 def collect(
     collector: Collector,
     tree: Tree,
-    facts: Mapping[str, Fact[Any]] | None = None,
+    facts: Facts | None = None,
     kind: TargetKind = TargetKind.ROOTFS,
-) -> tuple[dict[str, Fact[Any]], list[Notification]]:
+) -> tuple[FactStore, list[Notification]]:
     """Run one collector on a tree; returns its facts and notifications."""
     notes: list[Notification] = []
     ctx = CollectContext(tree, TargetInfo("test", "test", kind))
-    return collector.collect(ctx, dict(facts or {}), notes), notes
+    return collector.collect(ctx, facts or FactStore(), notes), notes

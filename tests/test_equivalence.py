@@ -23,8 +23,8 @@ import pytest
 from builders import File, Hardlink, Item, Symlink, make_tree, to_dir, to_tar
 from disk_builders import DISK_FORMATS, convert, to_disk
 
-from analyzer.facts import FactState
-from analyzer.model import Outcome, RunResult
+from analyzer.facts import NAME_RESOLUTION
+from analyzer.model import FactState, Outcome, RunResult
 from analyzer.pipeline import Config, analyze
 from analyzer.report import FORMATS, ReportOptions
 
@@ -195,4 +195,4 @@ def test_a_stream_says_unknown_where_a_link_leaves_the_captured_paths(
     assert localhost.message == (
         "/etc/hosts: content not captured (over the capture cap, or a link out of /etc)"
     )
-    assert result.facts["name_resolution"].state is FactState.UNKNOWN
+    assert result.facts.get(NAME_RESOLUTION).state is FactState.UNKNOWN

@@ -37,10 +37,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "vfs": BOTTOM,
     "sources": frozenset({"codecs"}) | BOTTOM,
     "kernel": frozenset({"model", "errors"}),
-    "kerneldecode": frozenset({"codecs", "errors"}),
-    "packages": frozenset({"model", "errors"}),
+    "kerneldecode": frozenset({"codecs", "stream", "errors"}),
+    "packages": frozenset({"model", "stream", "errors"}),
     "codecs": frozenset({"errors"}),
-    "facts": frozenset({"kernel", "stream", "model", "errors"}),
+    "facts": frozenset({"kernel", "packages", "stream", "model", "errors"}),
     "stream": frozenset({"model", "errors"}),
     "model": frozenset({"errors"}),
     "errors": frozenset(),
@@ -53,29 +53,15 @@ COMPONENTS: dict[str, str] = {
     "analyzer.cli": "cli",
     **{f"analyzer.{name}": name for name in ALLOWED if name not in ("analyzer", "cli")},
 }
-#: Imports against the order still present: fact value types policy reads from the collector
-#: modules that define them. An entry goes once its types live beside the fact keys.
+#: Imports against the order still present: value types of the package facts that policy
+#: reads from the collectors defining them, and a record type a collector reads.
 KNOWN: frozenset[tuple[str, str]] = frozenset(
     {
-        ("analyzer.policy.filesubjects", "analyzer.collectors.files"),
-        ("analyzer.policy.kernels", "analyzer.collectors.kernel_model"),
-        ("analyzer.policy.leaves.executables", "analyzer.collectors.executables"),
-        ("analyzer.policy.leaves.files", "analyzer.collectors.containerd"),
-        ("analyzer.policy.leaves.files", "analyzer.collectors.files"),
-        ("analyzer.policy.leaves.identity", "analyzer.collectors.identity"),
-        ("analyzer.policy.leaves.identity", "analyzer.collectors.names"),
-        ("analyzer.policy.leaves.kconfig", "analyzer.collectors.kernel_model"),
-        ("analyzer.policy.leaves.kconfigruntime", "analyzer.collectors.kernel_model"),
-        ("analyzer.policy.leaves.kconfigruntime", "analyzer.collectors.modulesload"),
-        ("analyzer.policy.leaves.kernelbase", "analyzer.collectors.kernel_model"),
-        ("analyzer.policy.leaves.names", "analyzer.collectors.names"),
         ("analyzer.policy.leaves.executables", "analyzer.collectors.osinfo"),
         ("analyzer.policy.leaves.filemeta", "analyzer.collectors.accounts"),
         ("analyzer.policy.leaves.filemeta", "analyzer.collectors.files"),
         ("analyzer.policy.leaves.packages", "analyzer.collectors.osinfo"),
         ("analyzer.policy.leaves.packages", "analyzer.collectors.services"),
-        # a record type the busybox analyzer leaves on nodes, read by a collector
-        ("analyzer.collectors.executables", "analyzer.analyzers.busybox"),
     }
 )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from analyzer import facts
 from analyzer.collectors import COLLECTORS
+from analyzer.model import FactId, FactKey
 from analyzer.pipeline import load_all_rules
 from analyzer.policy.leaves import LEAVES
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, When
-
-#: Facts that come from the pipeline itself rather than from a collector.
-PIPELINE_FACTS: frozenset[str] = frozenset()
 
 
 def _leaves(check: Check) -> list[LeafCheck]:
@@ -24,18 +23,35 @@ def _leaves(check: Check) -> list[LeafCheck]:
 
 
 def test_every_fact_a_leaf_needs_is_provided_by_a_collector() -> None:
-    provided = {name for collector in COLLECTORS for name in collector.provides} | PIPELINE_FACTS
+    provided = {key for collector in COLLECTORS for key in collector.provides}
     missing = {(leaf.key, need) for leaf in LEAVES for need in leaf.needs if need not in provided}
     assert missing == set()
 
 
 def test_no_fact_is_provided_twice() -> None:
-    names = [name for collector in COLLECTORS for name in collector.provides]
-    assert len(names) == len(set(names))
+    keys = [key for collector in COLLECTORS for key in collector.provides]
+    assert len(keys) == len(set(keys))
+
+
+def test_every_declared_fact_key_is_listed_once_with_a_unique_name() -> None:
+    declared = [v for v in vars(facts).values() if isinstance(v, FactKey)]
+    assert sorted(k.name for k in declared) == sorted(k.name for k in facts.KEYS)
+    assert len({k.name for k in facts.KEYS}) == len(facts.KEYS)
+    assert all(key.doc for key in facts.KEYS)
+
+
+def test_every_fact_key_is_produced_by_exactly_one_collector() -> None:
+    provided = [key for collector in COLLECTORS for key in collector.provides]
+    assert sorted(k.name for k in provided) == sorted(k.name for k in facts.KEYS)
+
+
+def test_source_provided_facts_come_from_the_collectors_of_the_source() -> None:
+    target = {c.name for c in COLLECTORS if set(c.provides) <= set(facts.SOURCE_KEYS)}
+    assert target == {"target", "disk", "image_config"}
 
 
 def test_collectors_only_read_facts_of_collectors_before_them() -> None:
-    seen: set[str] = set()
+    seen: set[FactId] = set()
     for collector in COLLECTORS:
         assert set(collector.requires) <= seen, collector.name
         seen.update(collector.provides)

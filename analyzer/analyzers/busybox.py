@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 
+from analyzer.stream.busybox import BUSYBOX, NOT_FOUND, BusyboxApplets
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.paths import basename
 from analyzer.stream.sink import Sink
@@ -24,18 +24,6 @@ ANCHOR = b"[\0[[\0"
 MAX_TABLE_BYTES = 64 * 1024
 #: What an applet name may contain.
 _NAME = re.compile(rb"[\[\w.+-]+\Z")
-
-
-@dataclass(frozen=True, slots=True)
-class BusyboxApplets:
-    """The applets a busybox binary lists (``applets`` is empty with a ``problem``)."""
-
-    applets: frozenset[str] = frozenset()
-    problem: str = ""
-
-    def lists(self, name: str) -> bool | None:
-        """True or False when the table was read, ``None`` when it was not."""
-        return None if self.problem else name in self.applets
 
 
 def parse_table(table: bytes) -> BusyboxApplets:
@@ -57,9 +45,6 @@ def applets_in(data: bytes) -> BusyboxApplets:
     if start < 0:
         return NOT_FOUND
     return parse_table(data[start : start + MAX_TABLE_BYTES])
-
-
-NOT_FOUND = BusyboxApplets(problem="no applet table ('[', '[[', ...) found in the binary")
 
 
 class _Scan:
@@ -90,7 +75,7 @@ class _Scan:
 class BusyboxAnalyzer:
     """Per-file analyzer producing ``records["busybox"]`` for files named ``busybox*``."""
 
-    name = "busybox"
+    name = BUSYBOX.name
 
     def wants(self, path: str, size: int) -> bool:
         """Files whose name starts with ``busybox``."""

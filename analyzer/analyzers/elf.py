@@ -43,6 +43,7 @@ from analyzer.stream.elfrecord import (
     DT_STRSZ,
     DT_STRTAB,
     DT_VERNEED,
+    ELF,
     PF_W,
     PF_X,
     PT_DYNAMIC,
@@ -236,9 +237,9 @@ class ElfSink:
 
 
 class ElfAnalyzer:
-    """Per-file analyzer keeping an :class:`ElfRecord` as ``records["elf"]``."""
+    """Per-file analyzer keeping an :class:`ElfRecord` as its ``ELF`` record."""
 
-    name = "elf"
+    name = ELF.name
 
     def __init__(self, prefix_cap: int = DEFAULT_PREFIX_CAP) -> None:
         self._prefix_cap = prefix_cap

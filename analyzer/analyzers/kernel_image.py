@@ -4,7 +4,8 @@ It looks at ``vmlinuz*``, ``vmlinux*``, ``bzImage*``, ``Image*`` and ``zImage*``
 kernels live (``/boot``, ``/lib/modules/R/``, ``/usr/lib/modules/R/``, ``/usr/lib/ostree-boot``,
 ``/usr/lib/kernel``), keeps the file's bytes only until it ends (at most
 :data:`MAX_IMAGE_BYTES`), and stores a :class:`~analyzer.kerneldecode.image.KernelImageInfo` as
-``records["kernel_image"]``. A file it cannot read gives a record whose ``problems`` say why.
+its ``KERNEL_IMAGE`` record (``CONFIGS_MODULE``, ``UKI`` for those files). A file it cannot
+read gives a record whose ``problems`` say why.
 
 Unified kernel images (``EFI/Linux/*.efi``, see :mod:`analyzer.kerneldecode.uki`) are read as they
 stream past instead: only their headers, small text sections and the ``.linux`` kernel are
@@ -24,7 +25,7 @@ from analyzer.kerneldecode.ikconfig import (
     configs_module_compression,
     read_configs_module,
 )
-from analyzer.kerneldecode.image import KernelImageInfo, inspect
+from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo, inspect
 from analyzer.kerneldecode.uki import UkiReader, is_uki_path
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.sink import Sink
@@ -103,9 +104,9 @@ class _TooLarge:
 
 
 class KernelImageAnalyzer:
-    """Per-file analyzer producing ``records["kernel_image"]``."""
+    """Per-file analyzer producing its ``KERNEL_IMAGE`` (or ``CONFIGS_MODULE``, ``UKI``) record."""
 
-    name = "kernel_image"
+    name = KERNEL_IMAGE.name
 
     def wants(self, path: str, size: int) -> bool:
         """Kernel image names in kernel directories, UKIs, and each release's ``configs.ko``."""

@@ -10,7 +10,7 @@ over its limit, or in a format that is recognised but not parsed, gives a record
 from __future__ import annotations
 
 from analyzer.packages.formats import UNREAD, format_of, limit, parse, unread
-from analyzer.packages.model import DbFormat, PackageDb
+from analyzer.packages.model import PACKAGE_DB, DbFormat, PackageDb
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.sink import Ready, Sink
 
@@ -37,7 +37,7 @@ class _Database:
 class PackageDbAnalyzer:
     """Per-file analyzer producing ``records["packagedb"]``."""
 
-    name = "packagedb"
+    name = PACKAGE_DB.name
 
     def wants(self, path: str, size: int) -> bool:
         """Package database paths only."""

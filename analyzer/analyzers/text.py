@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.paths import glob_regex
+from analyzer.stream.records import TEXT, RecordKey
 from analyzer.stream.sink import Sink
 
 
@@ -18,6 +19,10 @@ class Truncated:
 
     size: int
     cap: int
+
+
+#: The record of a declared file that was over its cap (its bytes are not kept).
+TRUNCATED: RecordKey[Truncated] = RecordKey(TEXT.name, Truncated)
 
 
 class _Collect:
@@ -55,9 +60,9 @@ def _compile(glob: str) -> re.Pattern[str]:
 
 
 class TextCapture:
-    """Keeps declared files' bytes as ``records["text"]`` (a :class:`Truncated` when too big)."""
+    """Keeps declared files' bytes as its ``TEXT`` record (a :class:`Truncated` when too big)."""
 
-    name = "text"
+    name = TEXT.name
 
     def __init__(self, patterns: Iterable[CapturePattern]) -> None:
         self._patterns = [(_compile(p.glob), p.cap) for p in patterns]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.collectors.accounts import AccountsCollector
+from analyzer.collectors.architecture import ArchitectureCollector
 from analyzer.collectors.base import Collector
 from analyzer.collectors.containerd import ContainerdSnippetsCollector
 from analyzer.collectors.executables import ExecutablesCollector
@@ -15,17 +16,18 @@ from analyzer.collectors.names import NameResolutionCollector
 from analyzer.collectors.osinfo import OsCollector
 from analyzer.collectors.packages import PackagesCollector
 from analyzer.collectors.services import ServicesCollector
-from analyzer.collectors.target import DISK_LAYOUT, IMAGE_CONFIG, TargetCollector
+from analyzer.collectors.target import DISK_COLLECTOR, IMAGE_CONFIG_COLLECTOR, TargetCollector
 
 COLLECTORS: tuple[Collector, ...] = (
     TargetCollector(),
-    DISK_LAYOUT,
-    IMAGE_CONFIG,
+    DISK_COLLECTOR,
+    IMAGE_CONFIG_COLLECTOR,
     NameResolutionCollector(),
     FileIndexCollector(),
     IdentityCollector(),
     ContainerdSnippetsCollector(),
     ExecutablesCollector(),
+    ArchitectureCollector(),
     OsCollector(),
     PackagesCollector(),
     AccountsCollector(),

@@ -8,52 +8,16 @@ names unknown (``None``), so a rule can tell "no such group" from "cannot tell".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.model import Location, Notification
+from analyzer.facts import ACCOUNTS
+from analyzer.facts.accounts import Accounts, IdTable
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import Tree
 
 PASSWD = "/etc/passwd"
 GROUP = "/etc/group"
-
-
-@dataclass(frozen=True, slots=True)
-class IdTable:
-    """Names and IDs of one file (``names`` is ``None`` when the file was not read)."""
-
-    path: str
-    names: Mapping[str, int] | None
-    location: Location | None = None
-    problem: str = ""
-    by_id: Mapping[int, str] = field(default_factory=dict)
-
-    def id_of(self, name: str) -> int | None:
-        """The ID of ``name`` (``None``: unknown name or unread file)."""
-        return None if self.names is None else self.names.get(name)
-
-    def name_of(self, number: int) -> str | None:
-        """The first name with ID ``number``."""
-        return self.by_id.get(number)
-
-
-@dataclass(frozen=True, slots=True)
-class Accounts:
-    """The image's users and groups."""
-
-    users: IdTable
-    groups: IdTable
-
-    def owner(self, uid: int, gid: int) -> str:
-        """``root:shadow``, or the numbers where a name is not known (``0:42``)."""
-        user = self.users.name_of(uid)
-        group = self.groups.name_of(gid)
-        return f"{user if user is not None else uid}:{group if group is not None else gid}"
 
 
 def parse_ids(lines: list[str]) -> tuple[dict[str, int], dict[int, str]]:
@@ -86,14 +50,12 @@ class AccountsCollector:
     """Produces the ``accounts`` fact (always present; unread files give unknown names)."""
 
     name = "accounts"
-    provides = ("accounts",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (ACCOUNTS,)
+    requires: tuple[FactId, ...] = ()
     capture = (CapturePattern(PASSWD), CapturePattern(GROUP))
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read both files."""
         del facts, notes
         value = Accounts(read_table(ctx.tree, PASSWD), read_table(ctx.tree, GROUP))
-        return {"accounts": Fact.present(value)}
+        return FactStore.one(ACCOUNTS, Fact.present(value))

@@ -1,33 +1,46 @@
-"""The collector protocol: query the tree (never the host) and produce named facts.
+"""The collector protocol: query the tree (never the host) and produce typed facts.
 
 Collectors run in the order of :data:`analyzer.collectors.COLLECTORS`; a collector may read
-facts produced by those before it (``requires``). A collector that raises is isolated: its
-facts become unknown and the run records a notification.
+facts produced by those before it (``requires``) and writes its own with the keys of
+:mod:`analyzer.facts`. A collector that raises is isolated: its facts become unknown and the
+run records a notification.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-from analyzer.facts import Fact, Facts
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.facts.source import SourceFacts
+from analyzer.model import FactId, Facts, FactStore, Notification, TargetInfo, TargetKind
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import Tree
 
 
+@dataclass(frozen=True, slots=True)
+class CollectOptions:
+    """How the user asked collectors to work.
+
+    ``all_binaries`` puts every loadable ELF file in linkage scope, not only the programs
+    found in the PATH directories and the privileged ones.
+    """
+
+    all_binaries: bool = False
+
+
 @dataclass(frozen=True)
 class CollectContext:
-    """What a collector may look at: the tree, the target's identity, and source metadata.
+    """What a collector may look at: the tree, the target's identity, source metadata, options.
 
-    ``source_facts`` carries what the source itself knows (image config for container images,
-    partitions for disks), keyed by name.
+    ``source`` carries what the source itself knows (image config for container images, the
+    layout of disks); only the collectors of :mod:`analyzer.collectors.target` read it, every
+    other collector reads their facts.
     """
 
     tree: Tree
     target: TargetInfo
-    source_facts: Mapping[str, Any] = field(default_factory=dict)
+    source: SourceFacts = field(default_factory=SourceFacts)
+    options: CollectOptions = field(default_factory=CollectOptions)
 
     @property
     def is_container(self) -> bool:
@@ -43,18 +56,16 @@ class Collector(Protocol):
         """Short name, used in notifications."""
 
     @property
-    def provides(self) -> tuple[str, ...]:
-        """Names of the facts this collector returns (always all of them)."""
+    def provides(self) -> tuple[FactId, ...]:
+        """Keys of the facts this collector returns (always all of them)."""
 
     @property
-    def requires(self) -> tuple[str, ...]:
+    def requires(self) -> tuple[FactId, ...]:
         """Facts from earlier collectors that this one reads."""
 
     @property
     def capture(self) -> tuple[CapturePattern, ...]:
         """Files whose content the pass must keep for this collector."""
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Return every fact in ``provides``; append anything skipped to ``notes``."""

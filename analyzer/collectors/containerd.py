@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts
-from analyzer.model import Location, Notification
+from analyzer.facts import CONTAINERD_SNIPPETS
+from analyzer.facts.containerd import Snippet, SnippetProblem
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -26,24 +25,6 @@ _AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _VERSION_KEY = re.compile(r"^\s*version\s*=")
 _HEADER = re.compile(r"^\s*\[")
 _CRI = re.compile(r"""["']io\.containerd\.grpc\.v1\.cri["']""")
-
-
-@dataclass(frozen=True, slots=True)
-class SnippetProblem:
-    """Why k0s would reject a snippet, and where (the location's line is ``None`` when unknown)."""
-
-    message: str
-    location: Location
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """One snippet: its location and problems; ``readable`` is false when its bytes were lost."""
-
-    path: str
-    location: Location
-    readable: bool
-    problems: tuple[SnippetProblem, ...] = ()
 
 
 def check_snippet(tree: Tree, path: str, text: str) -> tuple[SnippetProblem, ...]:
@@ -87,13 +68,11 @@ class ContainerdSnippetsCollector:
     """Produces the ``containerd_snippets`` fact: every snippet by path (possibly none)."""
 
     name = "containerd-snippets"
-    provides = ("containerd_snippets",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (CONTAINERD_SNIPPETS,)
+    requires: tuple[FactId, ...] = ()
     capture = (CapturePattern(SNIPPETS),)
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read and check each snippet."""
         del facts, notes
         tree = ctx.tree
@@ -107,4 +86,4 @@ class ContainerdSnippetsCollector:
                 continue
             text = data.decode("utf-8", "replace")
             snippets[path] = Snippet(path, location, True, check_snippet(tree, path, text))
-        return {"containerd_snippets": Fact.present(snippets)}
+        return FactStore.one(CONTAINERD_SNIPPETS, Fact.present(snippets))

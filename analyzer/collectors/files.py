@@ -2,8 +2,9 @@
 
 Rules whose subject is ``file: GLOB ...`` (see :mod:`analyzer.policy.subjects`) are evaluated
 once per object that matches one of their globs. The index answers those globs and describes
-each match as a :class:`FileInfo`: its kind, size, mode, link target and where links lead.
-Only metadata is described; content stays with the collectors that declared it.
+each match as a :class:`~analyzer.facts.files.FileInfo`: its kind, size, mode, link target
+and where links lead. Only metadata is described; content stays with the collectors that
+declared it.
 """
 
 from __future__ import annotations
@@ -11,66 +12,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts
-from analyzer.model import Location, Notification
+from analyzer.facts import FILES
+from analyzer.facts.files import FileInfo
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 
 @dataclass(frozen=True, slots=True)
-class FileInfo:
-    """One object of the tree as a rule about files sees it.
-
-    ``kind`` is the object's own kind (``file``, ``dir``, ``symlink``, ``char`` ...);
-    ``target_kind`` the kind a link leads to (``None`` when it leads nowhere, with the reason in
-    ``problem``); ``entries`` the number of names in a directory (itself or the one a link
-    leads to); ``chain`` the link chain as text when links were followed. ``uid``, ``gid`` and
-    ``target_mode`` describe where a link leads (``target_mode`` is ``None`` for other kinds).
-    """
-
-    path: str
-    kind: str
-    size: int
-    mode: int
-    location: Location
-    link: str | None = None
-    target_kind: str | None = None
-    entries: int = 0
-    chain: str = ""
-    problem: str = ""
-    uid: int = 0
-    gid: int = 0
-    target_mode: int | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        """True for an empty regular file, an empty directory, or a link to one of those."""
-        kind = self.target_kind or self.kind
-        if kind == "file":
-            return self.size == 0
-        if kind == "dir":
-            return self.entries == 0
-        return False
-
-    def describe(self) -> str:
-        """``/etc/ssh/ssh_host_rsa_key (file, 2602 bytes)`` or a link with its target."""
-        if self.kind == "symlink":
-            where = f" ({self.problem})" if self.problem else ""
-            return f"{self.path} -> {self.link}{where}"
-        if self.kind == "dir":
-            noun = "entry" if self.entries == 1 else "entries"
-            return f"{self.path} (directory, {self.entries} {noun})"
-        if self.kind == "file":
-            return f"{self.path} ({self.size} bytes)"
-        return f"{self.path} ({self.kind})"
-
-
-@dataclass(frozen=True, slots=True)
-class FileIndex:
-    """Glob and look-up over the tree; renders as an empty object in reports."""
+class TreeFileIndex:
+    """The :class:`~analyzer.facts.files.FileIndex` of a tree; renders as an empty object."""
 
     _tree: Tree = field(repr=False)
 
@@ -117,13 +70,11 @@ class FileIndexCollector:
     """Produces the ``files`` fact (always present)."""
 
     name = "files"
-    provides = ("files",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (FILES,)
+    requires: tuple[FactId, ...] = ()
     capture: tuple[CapturePattern, ...] = ()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Wrap the tree."""
         del facts, notes
-        return {"files": Fact.present(FileIndex(ctx.tree))}
+        return FactStore.one(FILES, Fact.present(TreeFileIndex(ctx.tree)))

@@ -7,14 +7,13 @@ ID or a build host's name hands the same identity to every clone.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.model import Level, Location, Notification
+from analyzer.facts import HOSTNAME as HOSTNAME_FACT
+from analyzer.facts import MACHINE_ID
+from analyzer.facts.identity import HostName, IdState, MachineIdFile, MachineIds
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -24,54 +23,21 @@ MACHINE_ID_FILES = (ETC_MACHINE_ID, DBUS_MACHINE_ID)
 HOSTNAME = "/etc/hostname"
 #: Largest machine-id file worth keeping (a valid one is 33 bytes).
 MACHINE_ID_CAP = 4096
+#: States whose content cannot be compared with the other file's.
+UNKNOWN_CONTENT = (IdState.MISSING, IdState.UNREADABLE)
 _HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
-#: What a machine-id file may hold, as :attr:`MachineIdFile.state`.
-STATES = ("missing", "empty", "uninitialized", "valid", "invalid", "unreadable", "link")
 
 
-@dataclass(frozen=True, slots=True)
-class MachineIdFile:
-    """One machine-id file: its state, content (trimmed) and relation to ``/etc/machine-id``.
-
-    ``state`` is one of :data:`STATES`; ``link`` means the file is a link to
-    ``/etc/machine-id``. ``relation`` (for the D-Bus copy) is ``link``, ``equal``,
-    ``different`` or empty when there is nothing to compare.
-    """
-
-    path: str
-    state: str
-    content: str
-    location: Location
-    relation: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MachineIds:
-    """Both machine-id files, by path."""
-
-    files: Mapping[str, MachineIdFile]
-
-
-@dataclass(frozen=True, slots=True)
-class HostName:
-    """``/etc/hostname``: the name on its first non-comment line (``""`` when empty)."""
-
-    path: str
-    present: bool
-    name: str
-    location: Location
-
-
-def classify(content: str) -> str:
+def classify(content: str) -> IdState:
     """``empty``, ``uninitialized``, ``valid`` (32 hex digits, not all zero) or ``invalid``."""
     text = content.strip()
     if not text:
-        return "empty"
+        return IdState.EMPTY
     if text == "uninitialized":
-        return "uninitialized"
+        return IdState.UNINITIALIZED
     if _HEX_ID.fullmatch(text) and text.strip("0"):
-        return "valid"
-    return "invalid"
+        return IdState.VALID
+    return IdState.INVALID
 
 
 def _read_id(tree: Tree, path: str) -> MachineIdFile:
@@ -79,10 +45,10 @@ def _read_id(tree: Tree, path: str) -> MachineIdFile:
     try:
         data = tree.read(path)
     except ResolveError as exc:
-        state = "missing" if exc.reason in ("missing", "dangling") else "unreadable"
+        state = IdState.MISSING if exc.reason in ("missing", "dangling") else IdState.UNREADABLE
         return MachineIdFile(path, state, "", tree.location(path))
     except NotCaptured:
-        return MachineIdFile(path, "unreadable", "", location)
+        return MachineIdFile(path, IdState.UNREADABLE, "", location)
     content = data.decode("utf-8", "replace").strip()
     return MachineIdFile(path, classify(content), content[:64], location)
 
@@ -100,8 +66,8 @@ def machine_ids(tree: Tree) -> MachineIds:
         relation = "link"
         link = tree.resolve(DBUS_MACHINE_ID, follow=False)
         here = Location(link.real_path, None, None, link.node.layer)
-        dbus = MachineIdFile(DBUS_MACHINE_ID, "link", dbus.content, here, relation)
-    elif dbus.state not in ("missing", "unreadable") and etc.state not in ("missing", "unreadable"):
+        dbus = MachineIdFile(DBUS_MACHINE_ID, IdState.LINK, dbus.content, here, relation)
+    elif dbus.state not in UNKNOWN_CONTENT and etc.state not in UNKNOWN_CONTENT:
         relation = "equal" if dbus.content == etc.content else "different"
         dbus = MachineIdFile(DBUS_MACHINE_ID, dbus.state, dbus.content, dbus.location, relation)
     return MachineIds({ETC_MACHINE_ID: etc, DBUS_MACHINE_ID: dbus})
@@ -121,18 +87,16 @@ class IdentityCollector:
     """Produces the ``machine_id`` and ``hostname`` facts."""
 
     name = "identity"
-    provides = ("machine_id", "hostname")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (MACHINE_ID, HOSTNAME_FACT)
+    requires: tuple[FactId, ...] = ()
     capture = (CapturePattern(DBUS_MACHINE_ID, MACHINE_ID_CAP), CapturePattern("/etc/**"))
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read the machine-id files and ``/etc/hostname``."""
         del facts
         ids = machine_ids(ctx.tree)
         for item in ids.files.values():
-            if item.state == "unreadable":
+            if item.state is IdState.UNREADABLE:
                 notes.append(
                     Notification(
                         Level.WARNING, "identity.unreadable", f"{item.path}: content not read",
@@ -145,7 +109,6 @@ class IdentityCollector:
             if hostname.present
             else Fact.absent(f"{HOSTNAME} does not exist", hostname.location)
         )
-        return {
-            "machine_id": Fact.present(ids, ids.files[ETC_MACHINE_ID].location),
-            "hostname": hostname_fact,
-        }
+        out = FactStore.one(MACHINE_ID, Fact.present(ids, ids.files[ETC_MACHINE_ID].location))
+        out.put(HOSTNAME_FACT, hostname_fact)
+        return out

@@ -29,7 +29,7 @@ from analyzer.kernel.cmdline import (
     parse_update_extlinux,
     split_params,
 )
-from analyzer.kerneldecode.uki import UkiInfo
+from analyzer.kerneldecode.uki import UKI, UkiInfo
 from analyzer.vfs.tree import ResolveError, Tree
 
 GRUB_DEFAULTS = "/etc/default/grub"
@@ -69,10 +69,10 @@ def read_ukis(tree: Tree) -> tuple[UkiEntry, ...]:
     for pattern in UKI_GLOBS:
         for path in tree.glob(pattern):
             try:
-                record = tree.stat(path).records.get("kernel_image")
+                record = tree.stat(path).records.get(UKI)
             except ResolveError:
                 continue
-            if isinstance(record, UkiInfo):
+            if record is not None:
                 params = split_params(record.cmdline or "", path, None, "uki")
                 found.append(UkiEntry(path, record, tuple(params)))
     return tuple(found)

@@ -9,8 +9,9 @@ in a UKI's ``.linux`` section (``CONFIG_IKCONFIG=y``).
 from __future__ import annotations
 
 from analyzer.collectors.kernel_modules import MODULE_ROOTS, MODULE_SUFFIXES
+from analyzer.facts.kernel import ConfigSource
 from analyzer.kernel.kconfig import KConfig, parse
-from analyzer.kerneldecode.ikconfig import ConfigsModule
+from analyzer.kerneldecode.ikconfig import CONFIGS_MODULE, ConfigsModule
 from analyzer.kerneldecode.image import KernelImageInfo
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -40,10 +41,10 @@ def configs_module(tree: Tree, release: str) -> tuple[str | None, ConfigsModule 
         for suffix in MODULE_SUFFIXES:
             path = f"{root}/{release}/kernel/kernel/configs{suffix}"
             try:
-                record = tree.stat(path).records.get("kernel_image")
+                record = tree.stat(path).records.get(CONFIGS_MODULE)
             except ResolveError:
                 continue
-            if isinstance(record, ConfigsModule):
+            if record is not None:
                 return path, record
     return None, None
 
@@ -54,7 +55,7 @@ def find_config(
     aliases: tuple[str, ...],
     module: tuple[str | None, ConfigsModule | None],
     kernel_image: tuple[str | None, KernelImageInfo | None],
-) -> tuple[KConfig | None, str | None, str, tuple[str, ...], str]:
+) -> tuple[KConfig | None, str | None, ConfigSource, tuple[str, ...], str]:
     """The configuration, its path, its kind, and what was tried.
 
     The kind is ``file``, ``configs-module`` (``configs.ko``), ``ikconfig`` (embedded in the
@@ -68,20 +69,32 @@ def find_config(
         try:
             data = tree.read(path)
         except (ResolveError, NotCaptured):
-            return None, path, "none", tuple(searched), f"{path} exists but could not be read"
+            return (
+                None,
+                path,
+                ConfigSource.NONE,
+                tuple(searched),
+                f"{path} exists but could not be read",
+            )
         text = data.decode("utf-8", "replace")
-        return parse(text.splitlines()), path, "file", tuple(searched), ""
+        return parse(text.splitlines()), path, ConfigSource.FILE, tuple(searched), ""
     module_path, configs = module
     if module_path is not None and configs is not None:
         searched.append(f"{module_path} (IKCONFIG module)")
         if configs.config is not None:
             config = parse(configs.config.splitlines())
-            return config, module_path, "configs-module", tuple(searched), ""
+            return config, module_path, ConfigSource.CONFIGS_MODULE, tuple(searched), ""
     image_path, image = kernel_image
     if image is not None and image.config is not None and image_path is not None:
         searched.append(f"{image_path} (IKCONFIG)")
-        return parse(image.config.splitlines()), image_path, "ikconfig", tuple(searched), ""
+        return (
+            parse(image.config.splitlines()),
+            image_path,
+            ConfigSource.IKCONFIG,
+            tuple(searched),
+            "",
+        )
     if image_path is not None:
         searched.append(f"{image_path} (IKCONFIG)")
     problem = f"no kernel config found for {release} in {', '.join(searched)}"
-    return None, None, "none", tuple(searched), problem
+    return None, None, ConfigSource.NONE, tuple(searched), problem

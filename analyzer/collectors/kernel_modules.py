@@ -13,10 +13,9 @@ Module names are normalised the way ``modprobe`` does (``-`` and ``_`` are the s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from analyzer.collectors.textfiles import read_lines
+from analyzer.facts.kernel import ListedMissing, ModulesInfo, normalise
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: Suffixes of module files: plain, and compressed by ``CONFIG_MODULE_COMPRESS_*``.
@@ -26,78 +25,10 @@ _MODULE_NAME = re.compile(r"([^/]+?)\.ko(?:\.(?:xz|zst|gz))?\Z")
 _SUFFIX = re.compile(r"\.ko(?:\.(?:xz|zst|gz))?\Z")
 
 
-def normalise(name: str) -> str:
-    """A module name as ``modprobe`` compares it."""
-    return name.replace("-", "_")
-
-
 def module_name(path: str) -> str | None:
     """``kernel/net/netfilter/xt_REDIRECT.ko.xz`` gives ``xt_REDIRECT``."""
     match = _MODULE_NAME.search(path.rsplit("/", 1)[-1])
     return normalise(match.group(1)) if match else None
-
-
-@dataclass(frozen=True, slots=True)
-class ListedMissing:
-    """A module ``modules.dep`` lists (``listed``, at ``line``) whose file is not in the image."""
-
-    name: str
-    listed: str
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ModulesInfo:
-    """The modules tree of one release: where it is, what ships, what is built in.
-
-    ``directory`` is the in-image path (``/lib/modules/R``); ``sources`` the files and
-    directories that were read. The name sets (module files found, ``modules.builtin``
-    entries, ``modules.dep`` entries without a file) are kept out of JSON reports; their sizes
-    are the public ``shipped_count``, ``builtin_count`` and ``missing_count``.
-    """
-
-    release: str
-    directory: str
-    sources: tuple[str, ...]
-    shipped_count: int
-    builtin_count: int
-    missing_count: int
-    _shipped: frozenset[str]
-    _builtin: frozenset[str]
-    _missing: tuple[ListedMissing, ...] = ()
-
-    @property
-    def shipped_names(self) -> frozenset[str]:
-        """The (normalised) names of the module files the image ships."""
-        return self._shipped
-
-    @property
-    def dep_path(self) -> str:
-        """``/lib/modules/R/modules.dep``."""
-        return f"{self.directory}/modules.dep"
-
-    def ships(self, names: Iterable[str]) -> str | None:
-        """The first of ``names`` whose module file is in the image, or ``None``."""
-        for name in names:
-            if normalise(name) in self._shipped:
-                return name
-        return None
-
-    def builds_in(self, names: Iterable[str]) -> str | None:
-        """The first of ``names`` listed in ``modules.builtin``, or ``None``."""
-        for name in names:
-            if normalise(name) in self._builtin:
-                return name
-        return None
-
-    def listed_missing(self, names: Iterable[str]) -> ListedMissing | None:
-        """The first of ``names`` that ``modules.dep`` lists but whose file is missing."""
-        wanted = [normalise(name) for name in names]
-        for name in wanted:
-            for entry in self._missing:
-                if entry.name == name:
-                    return entry
-        return None
 
 
 def modules_directory(tree: Tree, release: str) -> str | None:

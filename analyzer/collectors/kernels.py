@@ -10,9 +10,10 @@ Where each kernel's configuration comes from is :mod:`analyzer.collectors.kernel
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.initsystem import CAPTURE as INIT_CAPTURE
+from analyzer.collectors.initsystem import detect_init
 from analyzer.collectors.kernel_boot import (
     BLS_DIRS,
     EXTLINUX_CONFS,
@@ -26,22 +27,17 @@ from analyzer.collectors.kernel_boot import (
     read_boot_config,
 )
 from analyzer.collectors.kernel_config import CONFIG_CAP, configs_module, find_config, k0s_config
-from analyzer.collectors.kernel_model import (
-    NO_KERNEL,
-    Kernel,
-    read_init,
-    release_key,
-)
 from analyzer.collectors.kernel_modules import (
     MODULE_ROOTS,
     modules_directory,
     read_modules,
 )
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.kernel.cgroups import apparmor_state, infer_hierarchy
-from analyzer.kerneldecode.image import KernelImageInfo
-from analyzer.model import Level, Location, Notification
+from analyzer.facts import APPARMOR, KERNELS
+from analyzer.facts.kernel import Kernel
+from analyzer.kernel.cgroups import AppArmorState, apparmor_state, infer_hierarchy
+from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -55,6 +51,13 @@ IMAGE_GLOBS = (
 )
 _BOOT_NAME = re.compile(r"(?:vmlinu[xz]|bzImage|zImage|Image|config)-(.+)")
 _OSTREE_SUFFIX = re.compile(r"-[0-9a-f]{64}\Z")
+NO_KERNEL = "no kernel in this artefact: kernel requirements cannot be determined from it"
+
+
+def release_key(release: str) -> tuple[tuple[int, ...], str]:
+    """Sort key: version numbers first, then the text (so ``6.1.0-13`` < ``6.1.0-9`` is fixed)."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", release))
+    return numbers, release
 
 
 def _capture() -> tuple[CapturePattern, ...]:
@@ -76,7 +79,6 @@ def _capture() -> tuple[CapturePattern, ...]:
         KERNEL_CMDLINE,
         *EXTLINUX_CONFS,
         UPDATE_EXTLINUX,
-        "/etc/rc.conf",
     )
     modules = [
         CapturePattern(f"{root}/*/{name}", 8 << 20)
@@ -84,6 +86,7 @@ def _capture() -> tuple[CapturePattern, ...]:
         for name in ("modules.dep", "modules.builtin")
     ]
     return (
+        *INIT_CAPTURE,
         *(CapturePattern(glob, CONFIG_CAP) for glob in configs),
         *(CapturePattern(glob) for glob in small),
         *modules,
@@ -91,16 +94,14 @@ def _capture() -> tuple[CapturePattern, ...]:
 
 
 class KernelsCollector:
-    """Produces ``kernels`` (a tuple of :class:`Kernel`) and ``apparmor`` (default kernel)."""
+    """Produces ``kernels`` (each :class:`~analyzer.facts.kernel.Kernel`) and ``apparmor``."""
 
     name = "kernels"
-    provides = ("kernels", "apparmor")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (KERNELS, APPARMOR)
+    requires: tuple[FactId, ...] = ()
     capture = _capture()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Discover kernels and describe each one."""
         del facts
         tree = ctx.tree
@@ -116,11 +117,10 @@ class KernelsCollector:
         releases, aliases = _releases(tree, images)
         releases.update(uki.info.uname for uki in boot.ukis if uki.info.uname)
         if not releases:
-            return {
-                "kernels": Fact.absent(NO_KERNEL),
-                "apparmor": Fact.unknown(NO_KERNEL),
-            }
-        init = read_init(tree)
+            out = FactStore.one(KERNELS, Fact.absent(NO_KERNEL))
+            out.put(APPARMOR, Fact.unknown(NO_KERNEL))
+            return out
+        init = detect_init(tree).details
         ordered = sorted(releases, key=release_key)
         chosen = boot.default_release(ordered)
         default, why = (
@@ -180,14 +180,16 @@ class KernelsCollector:
             )
         ordered_kernels = tuple(sorted(kernels, key=lambda k: (not k.default, k.release)))
         head = ordered_kernels[0]
-        kernels_fact = Fact.present(ordered_kernels, head.location)
+        out = FactStore.one(KERNELS, Fact.present(ordered_kernels, head.location))
+        apparmor: Fact[AppArmorState]
         if head.apparmor is not None:
             apparmor = Fact.present(head.apparmor, head.apparmor.location)
         else:
             apparmor = Fact.unknown(
                 f"no kernel configuration for {head.release}: {head.config_problem}"
             )
-        return {"kernels": kernels_fact, "apparmor": apparmor}
+        out.put(APPARMOR, apparmor)
+        return out
 
 
 def _images(tree: Tree) -> dict[str, KernelImageInfo]:
@@ -198,8 +200,8 @@ def _images(tree: Tree) -> dict[str, KernelImageInfo]:
                 node = tree.stat(path)
             except ResolveError:
                 continue
-            record = node.records.get("kernel_image")
-            if isinstance(record, KernelImageInfo):
+            record = node.records.get(KERNEL_IMAGE)
+            if record is not None:
                 found[path] = record
     return found
 

@@ -15,16 +15,14 @@ Sources:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.kernel_modules import normalise
 from analyzer.collectors.names import WANTS_DIRS
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts
+from analyzer.facts import MODULES_LOAD
+from analyzer.facts.kernel import LoadEntry, ModulesLoad, normalise
 from analyzer.kernel.cmdline import shell_assignment
-from analyzer.model import Location, Notification
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -41,28 +39,6 @@ OPENRC_MODULES = "/etc/conf.d/modules"
 _EXEC = re.compile(r"\s*Exec(?:Start|StartPre|StartPost)\s*=\s*(.*)")
 _MODPROBE = re.compile(r"(?:^|[\s/;&|\"'])modprobe((?:\s+-[-\w=]+)*)((?:\s+[\w-]+)+)")
 _OPENRC_VAR = re.compile(r"modules(?:_[\w.]+)?\Z")
-
-
-@dataclass(frozen=True, slots=True)
-class LoadEntry:
-    """A module loaded at boot (name as ``modprobe`` compares it), where, and by what."""
-
-    module: str
-    location: Location
-    how: str
-
-
-@dataclass(frozen=True, slots=True)
-class ModulesLoad:
-    """Every module the image loads at boot, and the files that were read."""
-
-    entries: tuple[LoadEntry, ...]
-    sources: tuple[str, ...]
-
-    def find(self, name: str) -> LoadEntry | None:
-        """The first entry that loads ``name``."""
-        wanted = normalise(name)
-        return next((entry for entry in self.entries if entry.module == wanted), None)
 
 
 def _comment_free(line: str) -> str:
@@ -140,11 +116,11 @@ def _units(tree: Tree) -> tuple[list[LoadEntry], list[str]]:
 
 
 class ModulesLoadCollector:
-    """Produces ``modules_load`` (a :class:`ModulesLoad`)."""
+    """Produces ``modules_load`` (a :class:`~analyzer.facts.kernel.ModulesLoad`)."""
 
     name = "modules-load"
-    provides = ("modules_load",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (MODULES_LOAD,)
+    requires: tuple[FactId, ...] = ()
     capture = (
         *(CapturePattern(f"{directory}/*.conf") for directory in LOAD_DIRS),
         CapturePattern(ETC_MODULES),
@@ -153,9 +129,7 @@ class ModulesLoadCollector:
         *(CapturePattern(f"{directory}/*.wants/*") for directory in WANTS_DIRS),
     )
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read every source of boot-time module loading."""
         del facts, notes
         tree = ctx.tree
@@ -174,4 +148,5 @@ class ModulesLoadCollector:
         unit_entries, units = _units(tree)
         entries += unit_entries
         sources += units
-        return {"modules_load": Fact.present(ModulesLoad(tuple(entries), tuple(sources)))}
+        value = ModulesLoad(tuple(entries), tuple(sources))
+        return FactStore.one(MODULES_LOAD, Fact.present(value))

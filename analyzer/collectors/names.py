@@ -9,13 +9,11 @@ fact keeps every ``/etc/hosts`` line with its location (layer included), whether
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import NOT_CAPTURED, read_lines
-from analyzer.facts import Fact, Facts
-from analyzer.model import Location, Notification
+from analyzer.facts import NAME_RESOLUTION
+from analyzer.facts.names import HostsEntry, NameResolution
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -32,62 +30,22 @@ WANTS_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/sy
 NSS_PLUGINS = ("myhostname", "resolve", "mymachines")
 
 
-@dataclass(frozen=True, slots=True)
-class HostsEntry:
-    """One ``/etc/hosts`` line: its address, names and location."""
-
-    line: int
-    address: str
-    names: tuple[str, ...]
-    location: Location | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NameResolution:
-    """How ``localhost`` would resolve for a static binary, with the evidence.
-
-    ``resolved`` is ``enabled``, ``disabled``, ``masked`` or ``not installed``;
-    ``resolved_enabled`` is the same as a tri-state (``None`` never occurs today, kept for
-    sources that cannot tell). ``resolved_evidence`` names the link that decided it.
-    """
-
-    hosts_path: str
-    hosts_present: bool
-    localhost: tuple[HostsEntry, ...]
-    nameservers: tuple[str, ...]
-    resolv_link: str | None
-    stub_resolver: bool
-    resolved_enabled: bool | None
-    nsswitch_hosts: str | None
-    nsswitch_line: int | None
-    nss_plugins: tuple[str, ...]
-    hosts_entries: tuple[HostsEntry, ...] = ()
-    hosts_location: Location | None = None
-    resolv_location: Location | None = None
-    nsswitch_location: Location | None = None
-    resolved: str = "not installed"
-    resolved_evidence: str = ""
-    hosts_problem: str = ""
-
-
 class NameResolutionCollector:
     """Produces the ``name_resolution`` fact."""
 
     name = "name-resolution"
-    provides = ("name_resolution",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (NAME_RESOLUTION,)
+    requires: tuple[FactId, ...] = ()
     capture = (CapturePattern("/etc/**"),)
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read hosts, resolv.conf, nsswitch.conf and the resolved unit links."""
         del facts, notes
         tree = ctx.tree
         hosts = read_lines(tree, HOSTS)
         if hosts.problem == NOT_CAPTURED:
             reason = f"{HOSTS}: {NOT_CAPTURED} (over the capture cap, or a link out of /etc)"
-            return {"name_resolution": Fact.unknown(reason, tree.location(HOSTS))}
+            return FactStore.one(NAME_RESOLUTION, Fact.unknown(reason, tree.location(HOSTS)))
         all_entries = tuple(
             HostsEntry(number, words[0], tuple(words[1:]), tree.location(HOSTS, number))
             for number, words in _words(hosts.lines or [])
@@ -127,7 +85,7 @@ class NameResolutionCollector:
             resolved=state,
             resolved_evidence=why,
         )
-        return {"name_resolution": Fact.present(value, tree.location(HOSTS))}
+        return FactStore.one(NAME_RESOLUTION, Fact.present(value, tree.location(HOSTS)))
 
 
 def _words(lines: list[str]) -> list[tuple[int, list[str]]]:

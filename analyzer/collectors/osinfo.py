@@ -1,61 +1,21 @@
 """Operating-system identity: ``os-release``, architecture and init system (the ``os`` fact).
 
 ``/etc/os-release`` is read first and ``/usr/lib/os-release`` is the fallback, as
-os-release(5) prescribes. The architecture comes from the image configuration when there is
-one, else from the ELF records of well-known programs, else from the most common machine among
-all ELF executables. The init system is systemd when ``/sbin/init`` leads to systemd or
-systemd's binary exists, OpenRC when ``/sbin/openrc`` exists, ``other`` for another
-``/sbin/init``, and ``none`` without any.
+os-release(5) prescribes (:data:`~analyzer.facts.os.OS_RELEASE`). The architecture is the
+``image_arch`` fact (:mod:`.architecture`), the init system is :func:`.initsystem.detect_init`.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
+from analyzer.collectors.initsystem import detect_init
 from analyzer.collectors.textfiles import read_lines
-from analyzer.facts import Fact, Facts, present_value
-from analyzer.model import Location, Notification
+from analyzer.facts import IMAGE_ARCH, OS
+from analyzer.facts.os import OS_RELEASE, OsIdentity
+from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.paths import basename
-from analyzer.vfs.tree import ResolveError, Tree
-
-OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
-#: Programs whose ELF machine speaks for the whole image, in order of trust.
-WELL_KNOWN = ("/sbin/init", "/bin/sh", "/usr/bin/env", "/bin/busybox", "/usr/bin/ls", "/bin/ls")
-SYSTEMD = ("/lib/systemd/systemd", "/usr/lib/systemd/systemd")
-OPENRC = ("/sbin/openrc",)
-#: ELF ``e_machine`` -> architecture name in the image-config (GOARCH) vocabulary; a tuple
-#: maps (32-bit, 64-bit) or, for ppc64, (big-endian, little-endian).
-ARCHES: Mapping[int, str | tuple[str, str]] = {
-    3: "386", 62: "amd64", 40: "arm", 183: "arm64", 243: ("riscv32", "riscv64"),
-    21: ("ppc64", "ppc64le"), 20: "ppc", 22: "s390x", 8: ("mips", "mips64"), 258: "loong64",
-}  # fmt: skip
-ELF_CLASS_64 = 2
-
-
-@dataclass(frozen=True, slots=True)
-class OsIdentity:
-    """What the image says it is: os-release fields, architecture and init system.
-
-    ``fields`` holds every ``KEY=value`` of os-release (unquoted); ``source`` is where it was
-    read (``None`` when neither file exists). ``architecture_source`` and ``init_evidence``
-    say how those were decided.
-    """
-
-    id: str | None
-    version_id: str | None
-    pretty_name: str | None
-    source: Location | None
-    architecture: str | None
-    architecture_source: str
-    init: str
-    init_evidence: str
-    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_os_release(lines: list[str]) -> dict[str, str]:
@@ -76,84 +36,15 @@ def parse_os_release(lines: list[str]) -> dict[str, str]:
     return fields
 
 
-def arch_name(machine: int, elf_class: int, little_endian: bool) -> str:
-    """``amd64`` for EM_X86_64; ``EM_<n>`` for machines not in :data:`ARCHES`."""
-    name = ARCHES.get(machine)
-    if name is None:
-        return f"EM_{machine}"
-    if isinstance(name, tuple):
-        pick = little_endian if machine == 21 else elf_class == ELF_CLASS_64
-        return name[1] if pick else name[0]
-    return name
-
-
-def _record_arch(record: Any) -> str | None:
-    machine = getattr(record, "machine", None)
-    if not isinstance(machine, int) or getattr(record, "corrupt", None):
-        return None
-    little_endian = getattr(record, "little_endian", True)
-    return arch_name(machine, getattr(record, "elf_class", 0), little_endian)
-
-
-def architecture(tree: Tree, config: Any) -> tuple[str | None, str]:
-    """The image's architecture and where it came from."""
-    declared = None
-    if isinstance(config, Mapping):
-        declared = config.get("Architecture", config.get("architecture"))
-    else:
-        declared = getattr(config, "architecture", None)
-    if isinstance(declared, str) and declared:
-        return declared, "image config"
-    for path in WELL_KNOWN:
-        try:
-            found = tree.resolve(path)
-        except ResolveError:
-            continue
-        arch = _record_arch(found.node.records.get("elf"))
-        if arch is not None:
-            return arch, f"ELF {found.real_path}"
-    counts: Counter[str] = Counter()
-    for _, node in tree.walk():
-        if node.is_file and node.executable:
-            arch = _record_arch(node.records.get("elf"))
-            if arch is not None:
-                counts[arch] += 1
-    if counts:
-        arch, number = counts.most_common(1)[0]
-        return arch, f"most common among {sum(counts.values())} ELF executables ({number})"
-    return None, "no ELF executable with a known machine"
-
-
-def init_system(tree: Tree) -> tuple[str, str]:
-    """``systemd``, ``openrc``, ``other`` or ``none``, with the evidence."""
-    try:
-        init = tree.resolve("/sbin/init")
-    except ResolveError:
-        init = None
-    if init is not None and basename(init.real_path) == "systemd":
-        return "systemd", init.describe_chain()
-    for path in SYSTEMD:
-        if tree.exists(path):
-            return "systemd", path
-    for path in OPENRC:
-        if tree.exists(path):
-            return "openrc", path
-    if init is not None:
-        return "other", init.describe_chain()
-    return "none", "no /sbin/init, systemd or OpenRC"
-
-
 class OsCollector:
     """Produces the ``os`` fact (always present; unknown parts are ``None``)."""
 
     name = "os"
-    provides = ("os",)
-    requires = ("image_config",)
-    capture = (CapturePattern("/etc/os-release"), CapturePattern("/usr/lib/os-release"))
+    provides: tuple[FactId, ...] = (OS,)
+    requires: tuple[FactId, ...] = (IMAGE_ARCH,)
+    capture = tuple(CapturePattern(path) for path in OS_RELEASE)
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Read os-release, decide architecture and init."""
         del notes
         tree = ctx.tree
@@ -164,19 +55,17 @@ class OsCollector:
             if text.lines is not None:
                 fields, source = parse_os_release(text.lines), tree.location(path)
                 break
-        config = present_value(facts, "image_config")
-        config = config if config is not None else ctx.source_facts.get("image_config")
-        arch, arch_source = architecture(tree, config)
-        init, init_evidence = init_system(tree)
+        arch = facts.get(IMAGE_ARCH)
+        init = detect_init(tree)
         value = OsIdentity(
             id=fields.get("ID"),
             version_id=fields.get("VERSION_ID"),
             pretty_name=fields.get("PRETTY_NAME"),
             source=source,
-            architecture=arch,
-            architecture_source=arch_source,
-            init=init,
-            init_evidence=init_evidence,
+            architecture=arch.value.goarch if arch.value is not None else None,
+            architecture_source=arch.value.source if arch.value is not None else arch.reason,
+            init=init.kind,
+            init_evidence=init.evidence,
             fields=fields,
         )
-        return {"os": Fact.present(value, source)}
+        return FactStore.one(OS, Fact.present(value, source))

@@ -13,14 +13,13 @@ nothing is known to be installed or not, and the package manager is what os-rele
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts, present_value
-from analyzer.model import Level, Location, Notification
+from analyzer.facts import OS, PACKAGES
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.packages.formats import DATABASES, DPKG_INFO, DPKG_STATUS_D
 from analyzer.packages.installed import Database, InstalledPackages
-from analyzer.packages.model import MANAGERS, DbFormat, Package, PackageDb
+from analyzer.packages.model import MANAGERS, PACKAGE_DB, DbFormat, Package, PackageDb
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -39,8 +38,8 @@ def _database(tree: Tree, path: str, fmt: DbFormat) -> tuple[Database, PackageDb
         return None
     if not node.is_file:
         return None
-    record = node.records.get("packagedb")
-    if not isinstance(record, PackageDb):
+    record = node.records.get(PACKAGE_DB)
+    if record is None:
         record = PackageDb(fmt, (), "content not read during the pass")
     problem = record.problem or _wal_problem(tree, path, fmt)
     database = Database(tree.location(path), fmt, len(record.packages), problem)
@@ -77,17 +76,17 @@ def _dpkg_programs(tree: Tree) -> dict[str, tuple[str, ...]]:
     programs: dict[str, tuple[str, ...]] = {}
     for path in tree.glob(DPKG_INFO + "*.list"):
         try:
-            record = tree.stat(path).records.get("packagedb")
+            record = tree.stat(path).records.get(PACKAGE_DB)
         except ResolveError:
             continue
-        if isinstance(record, PackageDb) and record.packages:
+        if record is not None and record.packages:
             listed = record.packages[0]
             programs[listed.name] = (*programs.get(listed.name, ()), *(listed.programs or ()))
     return programs
 
 
 def _guess_manager(facts: Facts) -> tuple[str | None, str]:
-    identity = present_value(facts, "os")
+    identity = facts.value(OS)
     words: list[str] = []
     if identity is not None:
         fields = getattr(identity, "fields", {})
@@ -102,19 +101,17 @@ class PackagesCollector:
     """Produces the ``packages`` fact (always present; without a database it lists none)."""
 
     name = "packages"
-    provides = ("packages",)
-    requires = ("os",)
+    provides: tuple[FactId, ...] = (PACKAGES,)
+    requires: tuple[FactId, ...] = (OS,)
     capture: tuple[CapturePattern, ...] = ()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Merge every database found; name each one that could not be read."""
         tree = ctx.tree
         found = _found(tree)
         if not found:
             manager, source = _guess_manager(facts)
-            return {"packages": Fact.present(InstalledPackages(manager, source, ()))}
+            return FactStore.one(PACKAGES, Fact.present(InstalledPackages(manager, source, ())))
         lists = _dpkg_programs(tree)
         packages: dict[str, Package] = {}
         where: dict[str, Location] = {}
@@ -138,4 +135,4 @@ class PackagesCollector:
             packages,
             where,
         )
-        return {"packages": Fact.present(value, first.location)}
+        return FactStore.one(PACKAGES, Fact.present(value, first.location))

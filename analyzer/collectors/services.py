@@ -9,13 +9,10 @@ services linked in ``/etc/runlevels/LEVEL/``. A unit name without a type means `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from analyzer.collectors.base import CollectContext
-from analyzer.facts import Fact, Facts
-from analyzer.model import Location, Notification
+from analyzer.facts import SERVICES
+from analyzer.facts.services import Services
+from analyzer.model import Fact, FactId, Facts, FactStore, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
@@ -24,21 +21,6 @@ from analyzer.vfs.tree import ResolveError, Tree
 UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
 RUNLEVELS = "/etc/runlevels"
 MASK_TARGET = "/dev/null"
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """Enablement links by unit name (``sshd.service``), masks, unit files, OpenRC runlevels."""
-
-    enabled: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)
-    masked: Mapping[str, Location] = field(default_factory=dict)
-    units: Mapping[str, Location] = field(default_factory=dict)
-    runlevels: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)
-
-
-def unit_name(name: str) -> str:
-    """``sshd`` -> ``sshd.service``; names with a type are kept."""
-    return name if "." in name else f"{name}.service"
 
 
 def _is_mask(tree: Tree, path: str) -> bool:
@@ -88,13 +70,11 @@ class ServicesCollector:
     """Produces the ``services`` fact (always present; read from links, no content needed)."""
 
     name = "services"
-    provides = ("services",)
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (SERVICES,)
+    requires: tuple[FactId, ...] = ()
     capture: tuple[CapturePattern, ...] = ()
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Collect systemd links, masks and units, and OpenRC runlevels."""
         del facts, notes
         enabled, masked, units = systemd(ctx.tree)
@@ -105,4 +85,4 @@ class ServicesCollector:
             units,
             {name: tuple(found) for name, found in levels.items()},
         )
-        return {"services": Fact.present(value)}
+        return FactStore.one(SERVICES, Fact.present(value))

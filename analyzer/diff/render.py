@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
 
 from analyzer.diff.model import Change, Diff, FindingChange, Section
-from analyzer.model import Evaluation, TargetInfo
+from analyzer.model import Evaluation, JSONObject, TargetInfo
 from analyzer.report.common import clean_text, plural
 from analyzer.report.json import location
 from analyzer.report.markdown import code, md
@@ -125,7 +124,7 @@ def render_markdown(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
-def document(diff: Diff) -> dict[str, Any]:
+def document(diff: Diff) -> JSONObject:
     """The JSON document of ``diff`` (schema :data:`SCHEMA`)."""
     return {
         "schema": SCHEMA,
@@ -147,7 +146,7 @@ def document(diff: Diff) -> dict[str, Any]:
     }
 
 
-def _target_json(target: TargetInfo) -> dict[str, Any]:
+def _target_json(target: TargetInfo) -> JSONObject:
     return {
         "reference": clean_text(target.reference),
         "source": clean_text(target.source),
@@ -155,9 +154,9 @@ def _target_json(target: TargetInfo) -> dict[str, Any]:
     }
 
 
-def _finding_json(change: FindingChange) -> dict[str, Any]:
+def _finding_json(change: FindingChange) -> JSONObject:
     finding = change.finding
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "kind": change.kind,
         "rule_id": clean_text(finding.rule_id),
         "level": finding.level.value,

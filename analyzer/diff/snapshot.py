@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
-from analyzer.collectors.executables import Executables
-from analyzer.collectors.identity import HostName, MachineIds
-from analyzer.collectors.kernel_model import Kernel
-from analyzer.collectors.osinfo import OsIdentity
 from analyzer.diff.model import Section
-from analyzer.facts import Fact, FactState
+from analyzer.facts import ELF_FILES, EXECUTABLES, HOSTNAME, KERNELS, MACHINE_ID, OS
+from analyzer.facts.executables import Executables
+from analyzer.facts.identity import HostName, IdState, MachineIds
+from analyzer.facts.kernel import Kernel
+from analyzer.facts.os import OsIdentity
 from analyzer.kernel.kconfig import PREFIX, State
-from analyzer.model import Evaluation, Outcome, RunResult
+from analyzer.model import Evaluation, FactKey, FactState, Outcome, RunResult
 from analyzer.stream.elfrecord import ElfRecord
 
 #: Rule areas whose outcomes make the clone-hygiene section.
@@ -29,6 +29,7 @@ OS_FIELDS = ("ID", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME", "BUILD_ID", 
 HARDENING = ("pie", "relro", "nx", "canary", "fortify", "bind_now")
 
 Sections = dict[Section, dict[str, str]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +51,22 @@ def snapshot(result: RunResult) -> Snapshot:
     undecided: dict[Section, str] = {}
     facts = result.facts
 
-    def value(name: str, *covers: Section) -> Any:
-        fact = facts.get(name)
-        if isinstance(fact, Fact) and fact.state is FactState.UNKNOWN:
-            for section in covers:
-                undecided.setdefault(section, f"{name}: {fact.reason}")
+    def value(key: FactKey[T], *covers: Section) -> T | None:
+        if key not in facts:
             return None
-        return fact.value if isinstance(fact, Fact) and fact.is_present else None
+        fact = facts.get(key)
+        if fact.state is FactState.UNKNOWN:
+            for section in covers:
+                undecided.setdefault(section, f"{key.name}: {fact.reason}")
+            return None
+        return fact.value if fact.is_present else None
 
-    _os(sections, value("os", Section.OS))
+    _os(sections, value(OS, Section.OS))
     kernel_sections = (Section.KERNEL, Section.KERNEL_CONFIG, Section.MODULES)
-    _kernels(sections, value("kernels", *kernel_sections) or ())
-    _executables(sections, value("executables", Section.EXECUTABLES))
-    _identity(sections, value("machine_id", Section.IDENTITY), value("hostname"))
-    _elf(sections, value("elf_files", Section.ELF_LINKAGE, Section.ELF_HARDENING) or {})
+    _kernels(sections, value(KERNELS, *kernel_sections) or ())
+    _executables(sections, value(EXECUTABLES, Section.EXECUTABLES))
+    _identity(sections, value(MACHINE_ID, Section.IDENTITY), value(HOSTNAME))
+    _elf(sections, value(ELF_FILES, Section.ELF_LINKAGE, Section.ELF_HARDENING) or {})
     areas = {rule.id: rule.area for rule in result.rules}
     for evaluation in result.evaluations:
         if areas.get(evaluation.rule_id) in HYGIENE_AREAS:
@@ -134,7 +137,7 @@ def _identity(sections: Sections, ids: MachineIds | None, hostname: HostName | N
     target = sections[Section.IDENTITY]
     if ids is not None:
         for path, item in sorted(ids.files.items()):
-            shown = item.content if item.state in ("valid", "invalid") else ""
+            shown = item.content if item.state in (IdState.VALID, IdState.INVALID) else ""
             text = item.state + (f" {shown}" if shown else "")
             target[path] = text + (f" ({item.relation})" if item.relation else "")
     target["hostname"] = hostname.name if hostname is not None and hostname.name else "(none)"

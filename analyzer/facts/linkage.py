@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from analyzer.model import Location
 from analyzer.stream.elfrecord import ElfRecord
+
+
+class Role(enum.StrEnum):
+    """Why a binary is in linkage scope.
+
+    A program is in a PATH directory, privileged, or any ELF with ``--all-binaries``; a library
+    is pulled in by a program.
+    """
+
+    PROGRAM = "program"
+    LIBRARY = "library"
+
 
 #: Interpreter statuses: ``ok``, ``none`` (static, static-pie, or a library), ``unknown``,
 #: ``missing``, ``dangling``, ``loop``, ``not-a-file``, ``not-elf``, ``wrong-arch``, ``relative``.
@@ -79,7 +92,7 @@ class Linkage:
 
     path: str
     names: tuple[str, ...]
-    role: str
+    role: Role
     record: ElfRecord
     location: Location
     flavour: str
@@ -119,13 +132,3 @@ class StaticBinary:
     def nss(self) -> bool:
         """True when the binary can use glibc's NSS plugins (it is static glibc)."""
         return self.libc == "glibc"
-
-
-@dataclass(frozen=True, slots=True)
-class ImageArch:
-    """The image's architecture and where that came from (``image-config`` or ``majority``)."""
-
-    machine: int
-    name: str
-    source: str
-    votes: int = 0

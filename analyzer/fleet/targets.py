@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from analyzer.errors import UsageError
-from analyzer.model import Level, Notification
+from analyzer.model import JSON, Level, Notification
 
 PACKER_SCHEME = "packer-manifest:"
 STDIN = "-"
@@ -118,9 +117,9 @@ def _read_text(path: Path) -> str:
         raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
-def _json_object(text: str, name: str) -> dict[str, Any]:
+def _json_object(text: str, name: str) -> dict[str, JSON]:
     try:
-        document = json.loads(text)
+        document: JSON = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{name}: invalid JSON: line {exc.lineno}: {exc.msg}") from exc
     if not isinstance(document, dict):
@@ -134,7 +133,7 @@ def packer_targets(name: str, notes: list[Notification]) -> list[Planned]:
     return _packer(_json_object(_read_text(path), name), path, notes)
 
 
-def _packer(document: dict[str, Any], path: Path, notes: list[Notification]) -> list[Planned]:
+def _packer(document: Mapping[str, JSON], path: Path, notes: list[Notification]) -> list[Planned]:
     """Files of the builds whose ``packer_run_uuid`` is ``last_run_uuid``.
 
     Relative file names are taken from the manifest's directory (Packer writes them relative
@@ -215,6 +214,6 @@ def oci_targets(layout: Path, notes: list[Notification]) -> list[Planned]:
     return planned
 
 
-def _attestation(descriptor: dict[str, Any]) -> bool:
+def _attestation(descriptor: Mapping[str, JSON]) -> bool:
     annotations = descriptor.get("annotations")
     return isinstance(annotations, dict) and bool(annotations.get("vnd.docker.reference.type"))

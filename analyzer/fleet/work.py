@@ -14,26 +14,26 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
 
 from analyzer.errors import ImgauditError
-from analyzer.facts import Fact
+from analyzer.facts import FILES
+from analyzer.facts.files import NO_FILES
 from analyzer.fleet.model import TargetReport
-from analyzer.model import RunResult
+from analyzer.model import Fact, FactStore, RunResult
 from analyzer.pipeline import Config, analyze
-from analyzer.report.common import jsonable
 
 
 def portable(result: RunResult) -> RunResult:
     """``result`` without the views over the in-memory tree, so that it pickles small.
 
-    A fact value whose report form is empty (the ``files`` index: a view over the whole tree)
-    is replaced by an empty mapping, which renders the same; every other fact is kept.
+    The ``files`` index (a view over the whole tree) is replaced by a detached one, which
+    renders the same; every other fact is kept.
     """
-    facts: dict[str, Any] = dict(result.facts)
-    for name, fact in result.facts.items():
-        if isinstance(fact, Fact) and fact.value is not None and jsonable(fact.value) == {}:
-            facts[name] = Fact(fact.state, {}, fact.location, fact.reason)
+    facts = FactStore()
+    facts.update(result.facts)
+    index = result.facts.get(FILES)
+    if index.is_present:
+        facts.put(FILES, Fact(index.state, NO_FILES, index.location, index.reason))
     return dataclasses.replace(result, facts=facts)
 
 

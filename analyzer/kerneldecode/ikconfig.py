@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from analyzer.kerneldecode.decompress import DecompressError, stream
 from analyzer.kerneldecode.image import embedded_config
+from analyzer.stream.records import RecordKey
 
 #: Largest ``configs.ko`` read (a real one is 40-200 KiB), and its largest decompressed size.
 MAX_MODULE_BYTES = 8 << 20
@@ -61,3 +62,7 @@ def read_configs_module(data: bytes, compression: str) -> ConfigsModule:
     found = _VERMAGIC.search(raw)
     vermagic = found.group(1).decode("ascii") if found else None
     return ConfigsModule(compression, config, vermagic, problems)
+
+
+#: The kernel-image analyzer's record of a ``configs.ko``.
+CONFIGS_MODULE: RecordKey[ConfigsModule] = RecordKey("kernel_image", ConfigsModule)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from analyzer.codecs.magic import magics, sniff
 from analyzer.kerneldecode.decompress import CHUNK, DecompressError, stream
+from analyzer.stream.records import RecordKey
 
 #: Most decompressed kernel bytes looked at per payload.
 MAX_OUTPUT = 128 << 20
@@ -267,3 +268,7 @@ def inspect(data: bytes) -> KernelImageInfo:
     if not problems:
         problems.append("no kernel payload found")
     return KernelImageInfo(fmt, None, None, None, header, None, tuple(problems))
+
+
+#: The kernel-image analyzer's record of a kernel image.
+KERNEL_IMAGE: RecordKey[KernelImageInfo] = RecordKey("kernel_image", KernelImageInfo)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
 from analyzer.kerneldecode.image import KernelImageInfo, inspect
+from analyzer.stream.records import RecordKey
 
 #: The text sections kept, by name.
 WANTED = (".cmdline", ".uname", ".osrel")
@@ -241,3 +242,7 @@ def _inspect(data: bytes) -> KernelImageInfo:
         return inspect(data)
     except Exception as exc:  # noqa: BLE001 - a hostile image must not stop the pass
         return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {exc!r}",))
+
+
+#: The kernel-image analyzer's record of a unified kernel image.
+UKI: RecordKey[UkiInfo] = RecordKey("kernel_image", UkiInfo)

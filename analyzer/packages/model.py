@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from analyzer.stream.records import RecordKey
+
 #: Directories whose files a package record keeps (programs a search of ``PATH`` can find).
 PROGRAM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/")
 
@@ -74,3 +76,7 @@ def programs(paths: list[str]) -> tuple[str, ...]:
         if p.startswith(PROGRAM_DIRS) and "/" not in p[p.index("bin/") + len("bin/") :]
     }
     return tuple(sorted(keep))
+
+
+#: The package-database analyzer's record of a database file.
+PACKAGE_DB: RecordKey[PackageDb] = RecordKey("packagedb", PackageDb)

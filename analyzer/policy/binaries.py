@@ -7,17 +7,16 @@ is its :class:`~analyzer.facts.linkage.Linkage`.
 
 from __future__ import annotations
 
-from analyzer.facts import Facts
-from analyzer.facts.linkage import Linkage
-from analyzer.policy.leaf import Subject
+from analyzer.facts import LINKAGE
+from analyzer.model import Facts
+from analyzer.policy.leaf import Subject, Undetermined
 
 
-def binary_subjects(facts: Facts) -> list[Subject] | str:
-    """Every binary in scope, sorted by path; ``"linkage"`` when the fact is not present."""
-    fact = facts.get("linkage")
-    if fact is None or not fact.is_present:
-        return "linkage"
-    entries: dict[str, Linkage] = fact.get()
+def binary_subjects(facts: Facts) -> list[Subject] | Undetermined:
+    """Every binary in scope, sorted by path; why not when the fact is not present."""
+    entries = facts.value(LINKAGE)
+    if entries is None:
+        return Undetermined.of(LINKAGE, facts)
     return [
         Subject("binary", path, entry.location, entry) for path, entry in sorted(entries.items())
     ]

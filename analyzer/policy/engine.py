@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from analyzer.facts import Facts
-from analyzer.model import Evaluation, Level, Location, Notification, Outcome, TargetKind
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.model import Evaluation, Facts, Level, Location, Notification, Outcome, TargetKind
+from analyzer.policy.leaf import LeafResult, Subject, Undetermined
 from analyzer.policy.rule import Rule
 from analyzer.policy.subjects import no_subjects, subjects_for
 
@@ -29,7 +27,7 @@ def select(rules: Iterable[Rule], profiles: Sequence[str], roles: Sequence[str])
     ]
 
 
-class _Fields(dict[str, Any]):
+class _Fields(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -69,11 +67,9 @@ def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluat
                        properties={"reason": reason})
         ]  # fmt: skip
     subjects = subjects_for(rule.subject, facts)
-    if isinstance(subjects, str):
-        fact = facts.get(subjects)
-        reason = fact.reason if fact is not None and fact.reason else f"no {subjects} found"
-        location = fact.location if fact is not None and fact.location else Location("/")
-        return [Evaluation(rule.id, Outcome.UNKNOWN, rule.level, reason, location)]
+    if isinstance(subjects, Undetermined):
+        location = subjects.location or Location("/")
+        return [Evaluation(rule.id, Outcome.UNKNOWN, rule.level, subjects.reason, location)]
     if not subjects:
         outcome, message, location = no_subjects(rule.subject)
         return [Evaluation(rule.id, outcome, rule.level, message, location)]

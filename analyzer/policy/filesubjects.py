@@ -6,18 +6,15 @@ A rule names its globs in the subject itself::
 
 Globs are separated by white space and follow :meth:`analyzer.vfs.tree.Tree.glob` (``*``
 within a component, ``**`` across components). Each match becomes a :class:`Subject` whose
-``key`` is the path, whose ``value`` is its :class:`~analyzer.collectors.files.FileInfo` and
+``key`` is the path, whose ``value`` is its :class:`~analyzer.facts.files.FileInfo` and
 whose location is the object itself (its layer included). No match means no evaluation.
 """
 
 from __future__ import annotations
 
-from analyzer.collectors.files import FileIndex
-from analyzer.facts import Facts, present_value
-from analyzer.policy.leaf import Subject
-
-#: The fact the ``file`` subjects are listed from.
-FILES_FACT = "files"
+from analyzer.facts import FILES
+from analyzer.model import Facts
+from analyzer.policy.leaf import Subject, Undetermined
 
 
 def parse_globs(param: str) -> tuple[str, ...]:
@@ -31,11 +28,11 @@ def parse_globs(param: str) -> tuple[str, ...]:
     return globs
 
 
-def file_subjects(param: str, facts: Facts) -> list[Subject] | str:
-    """Every object matching the globs in ``param``, or ``files`` when the index is missing."""
-    index: FileIndex | None = present_value(facts, FILES_FACT)
+def file_subjects(param: str, facts: Facts) -> list[Subject] | Undetermined:
+    """Every object matching the globs in ``param``, or why not when the index is missing."""
+    index = facts.value(FILES)
     if index is None:
-        return FILES_FACT
+        return Undetermined.of(FILES, facts)
     return [
         Subject("file", info.path, info.location, info) for info in index.match(parse_globs(param))
     ]

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from analyzer.facts import Facts
-from analyzer.model import Level, Location, Outcome
+from analyzer.facts.files import FileInfo
+from analyzer.facts.kernel import Kernel
+from analyzer.facts.linkage import Linkage
+from analyzer.model import JSON, FactId, FactKey, Facts, Level, Location, Outcome
+
+T = TypeVar("T")
+#: What a subject is about: a kernel, a binary, a file, or (``None``) the whole image.
+SubjectValue = Kernel | Linkage | FileInfo | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +33,14 @@ class Subject:
     kind: str
     key: str
     location: Location
-    value: Any = None
+    value: SubjectValue = None
+
+
+def file_of(subject: Subject) -> FileInfo:
+    """The subject's :class:`~analyzer.facts.files.FileInfo` (a ``TypeError`` for any other)."""
+    if not isinstance(subject.value, FileInfo):
+        raise TypeError(f"subject {subject.key!r} is not a file")
+    return subject.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +56,28 @@ class LeafResult:
     location: Location | None = None
     evidence: tuple[str, ...] = ()
     level: Level | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Undetermined:
+    """Why a rule's subjects cannot be listed: the fact they come from is not present."""
+
+    reason: str
+    location: Location | None = None
+
+    @classmethod
+    def of(cls, key: FactKey[T], facts: Facts) -> Undetermined:
+        """From the fact under ``key`` (absent or unknown), with its reason and location."""
+        fact = facts.get(key)
+        return cls(fact.reason or f"no {key.name} found", fact.location)
 
 
 class Leaf(Protocol):
     """A check leaf: a class whose ``parse`` builds a ready-to-evaluate instance."""
 
     key: ClassVar[str]
-    needs: ClassVar[tuple[str, ...]]
+    needs: ClassVar[tuple[FactId, ...]]
     subjects: ClassVar[tuple[str, ...]]
 
     @classmethod
@@ -61,8 +88,8 @@ class Leaf(Protocol):
         """Evaluate on one subject."""
 
 
-def unknown(fact_name: str, facts: Facts) -> LeafResult:
+def unknown(key: FactKey[T], facts: Facts) -> LeafResult:
     """The result for a leaf whose fact is not present: unknown, with the fact's reason."""
-    fact = facts.get(fact_name)
-    reason = fact.reason if fact is not None and fact.reason else f"{fact_name} not determined"
-    return LeafResult(Outcome.UNKNOWN, reason, fact.location if fact else None)
+    fact = facts.get(key)
+    reason = fact.reason or f"{key.name} not determined"
+    return LeafResult(Outcome.UNKNOWN, reason, fact.location)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from analyzer.facts import Facts
-from analyzer.model import Level, Outcome, RuleInfo, TargetKind
+from analyzer.model import Facts, JSONObject, Level, Outcome, RuleInfo, TargetKind
 from analyzer.policy.leaf import Leaf, LeafResult, Subject
 
 ALL_ROLES = ("controller", "worker")
@@ -115,7 +113,7 @@ def _merge(results: list[LeafResult], outcome: Outcome, joiner: str) -> LeafResu
     levels = [r.level for r in results]
     level = None if None in levels else max(levels, key=lambda lv: lv.rank if lv else 0)
     location = next((r.location for r in results if r.location is not None), None)
-    properties: dict[str, Any] = {}
+    properties: JSONObject = {}
     for result in results:
         properties.update(result.properties)
     return LeafResult(

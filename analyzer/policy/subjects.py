@@ -1,7 +1,7 @@
 """Subject kinds: what one evaluation of a rule is about, and where to find them in the facts.
 
 ``image`` is the whole artefact (one subject). Other kinds enumerate a fact's items. A
-provider returns the subjects, or the name of the fact that made them undeterminable.
+provider returns the subjects, or why they cannot be listed (:class:`~.leaf.Undetermined`).
 Parametrised kinds (``file: GLOB ...``, :mod:`analyzer.policy.filesubjects`) take the text
 after the colon from the rule.
 """
@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzer.facts import Facts
-from analyzer.model import Location, Outcome
+from analyzer.model import Facts, Location, Outcome
 from analyzer.policy.binaries import binary_subjects
 from analyzer.policy.filesubjects import file_subjects, parse_globs
 from analyzer.policy.kernels import kernel_subjects
-from analyzer.policy.leaf import Subject
+from analyzer.policy.leaf import Subject, Undetermined
 from analyzer.stream.paths import parent
 
-#: Returns the subjects, or a string naming the missing fact when they cannot be listed.
-SubjectProvider = Callable[[Facts], list[Subject] | str]
+#: Returns the subjects, or why they cannot be listed (their fact is not present).
+SubjectProvider = Callable[[Facts], list[Subject] | Undetermined]
 
 
-def image_subjects(facts: Facts) -> list[Subject] | str:
+def image_subjects(facts: Facts) -> list[Subject] | Undetermined:
     """The artefact itself: one subject at the image root."""
     del facts
     return [Subject("image", "", Location("/"))]
@@ -34,8 +33,8 @@ SUBJECTS: dict[str, SubjectProvider] = {
     "kernel": kernel_subjects,
 }
 
-#: Returns the subjects for the rule's parameter (``file: GLOB ...``), or the missing fact's name.
-ParamSubjectProvider = Callable[[str, Facts], list[Subject] | str]
+#: Returns the subjects for the rule's parameter (``file: GLOB ...``), or why not.
+ParamSubjectProvider = Callable[[str, Facts], list[Subject] | Undetermined]
 
 #: Subject kinds whose rules name a parameter after a colon, e.g. ``file: /etc/machine-id``.
 PARAMETRISED: dict[str, ParamSubjectProvider] = {
@@ -79,7 +78,7 @@ def no_subjects(spec: str) -> tuple[Outcome, str, Location]:
     return Outcome.NOT_APPLICABLE, f"no {kind.strip()} to check", Location("/")
 
 
-def subjects_for(spec: str, facts: Facts) -> list[Subject] | str:
+def subjects_for(spec: str, facts: Facts) -> list[Subject] | Undetermined:
     """The subjects of a rule whose subject is ``spec``."""
     kind, _, param = spec.partition(":")
     kind = kind.strip()

@@ -28,11 +28,12 @@ import json
 import math
 import posixpath
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from analyzer.model import (
+    JSON,
     BaselineState,
     Evaluation,
+    LayerInfo,
     Level,
     Location,
     Outcome,
@@ -58,7 +59,7 @@ def clean_text(text: str) -> str:
     return text
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> JSON:
     """Convert ``value`` into JSON-ready data (see the module docstring for the rules)."""
     if value is None or isinstance(value, bool | int):
         return value
@@ -87,7 +88,7 @@ def jsonable(value: Any) -> Any:
     return clean_text(str(value))
 
 
-def _key(key: Any) -> str:
+def _key(key: object) -> str:
     if isinstance(key, enum.Enum):
         key = key.value
     return clean_text(key if isinstance(key, str) else str(key))
@@ -113,13 +114,23 @@ def layer_attribution(target: TargetInfo, location: Location) -> dict[str, str]:
     if not location.layer:
         return {}
     for layer in target.layers:
-        if layer.get("id") == location.layer:
-            return {
-                key: clean_text(str(layer[key]))
-                for key in LAYER_KEYS
-                if layer.get(key) not in (None, "")
-            }
+        if layer.id == location.layer:
+            described = layer_fields(layer)
+            return {key: str(described[key]) for key in LAYER_KEYS if key in described}
     return {"id": clean_text(location.layer)}
+
+
+def layer_fields(layer: LayerInfo) -> dict[str, str]:
+    """The fields a layer has (those unset for its kind of layer left out), as report text."""
+    values = {
+        "id": layer.id,
+        "digest": layer.digest,
+        "diff_id": layer.diff_id,
+        "created_by": layer.created_by,
+        "description": layer.description,
+        "mountpoint": layer.mountpoint,
+    }
+    return {key: clean_text(value) for key, value in values.items() if value}
 
 
 def unique_rules(result_rules: Iterable[RuleInfo]) -> list[RuleInfo]:
@@ -130,7 +141,11 @@ def unique_rules(result_rules: Iterable[RuleInfo]) -> list[RuleInfo]:
     return list(seen.values())
 
 
-def evaluation_key(evaluation: Evaluation, rule_order: Mapping[str, int]) -> tuple[Any, ...]:
+#: A report order key: rule order, rule id, path, line, discriminator, subject, outcome, message.
+OrderKey = tuple[int, str, str, int, str, str, str, str]
+
+
+def evaluation_key(evaluation: Evaluation, rule_order: Mapping[str, int]) -> OrderKey:
     """Return the stable report order key: rule order, then path, line and discriminator."""
     location = evaluation.location
     return (

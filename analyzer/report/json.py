@@ -18,6 +18,7 @@ from analyzer.report.common import (
     counts,
     jsonable,
     layer_attribution,
+    layer_fields,
     sorted_evaluations,
     unique_rules,
     unverified_counts,
@@ -54,7 +55,7 @@ def document(result: RunResult) -> dict[str, Any]:
             "reference": clean_text(result.target.reference),
             "source": clean_text(result.target.source),
             "kind": result.target.kind.value,
-            "layers": jsonable(list(result.target.layers)),
+            "layers": jsonable([layer_fields(layer) for layer in result.target.layers]),
             "properties": jsonable(result.target.properties),
         },
         "profiles": jsonable(list(result.profiles)),
@@ -76,7 +77,7 @@ def document(result: RunResult) -> dict[str, Any]:
         ],
         "evaluations": [_evaluation(e, result) for e in evaluations],
         "notifications": [notification(n) for n in result.notifications],
-        "facts": jsonable(result.facts),
+        "facts": jsonable(dict(result.facts.items())),
     }
 
 

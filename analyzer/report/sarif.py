@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from analyzer.facts import Fact
+from analyzer.facts import DISK, IMAGE_CONFIG, OS
 from analyzer.model import (
     BaselineState,
     Evaluation,
+    FactId,
+    JSONObject,
     Level,
     Notification,
     PriorResult,
@@ -34,6 +36,7 @@ from analyzer.report.common import (
     clean_text,
     jsonable,
     layer_attribution,
+    layer_fields,
     normalise_path,
     sorted_evaluations,
     unique_rules,
@@ -72,7 +75,7 @@ UNVERIFIED_CODE = "analysis.unverified"
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 #: Facts about the artefact's identity carried in the run properties.
-IDENTITY_FACTS = ("os", "image_config", "disk")
+IDENTITY_FACTS: tuple[FactId, ...] = (OS, IMAGE_CONFIG, DISK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,15 @@ def render(result: RunResult, options: SarifOptions | None = None) -> str:
     )
 
 
-def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
+def sarif_log(result: RunResult, options: SarifOptions) -> JSONObject:
     """Build the SARIF log of ``result`` as a JSON-ready dict."""
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [sarif_run(result, options)]}
+
+
+def sarif_run(
+    result: RunResult, options: SarifOptions, extra: Sequence[JSONObject] = ()
+) -> JSONObject:
+    """The one SARIF run of ``result``; ``extra`` notifications follow its own."""
     rules = unique_rules(result.rules)
     known = {rule.id for rule in rules}
     findings = sorted_evaluations(result.findings, rules)
@@ -113,11 +123,11 @@ def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
     if len(findings) > MAX_RESULTS:
         notifications.append(_capped(len(findings)))
         findings = _most_severe(findings, MAX_RESULTS)
-    driver: dict[str, Any] = {"name": TOOL_NAME, "semanticVersion": result.tool_version}
+    driver: JSONObject = {"name": TOOL_NAME, "semanticVersion": result.tool_version}
     if options.information_uri:
         driver["informationUri"] = options.information_uri
     driver["rules"] = [_descriptor(rule) for rule in rules]
-    run: dict[str, Any] = {
+    run: JSONObject = {
         "tool": {"driver": driver},
         "automationDetails": {"id": clean_text(category(result.target, options.category))},
         "originalUriBaseIds": {URI_BASE_ID: base_uri_definition(options.uri_prefix)},
@@ -127,13 +137,14 @@ def sarif_log(result: RunResult, options: SarifOptions) -> dict[str, Any]:
                 "toolExecutionNotifications": [
                     *(notification(n, options.uri_prefix) for n in notifications),
                     *_unverified(result),
+                    *extra,
                 ],
             }
         ],
         "results": _results(findings, index, options.uri_prefix, result),
         "properties": _run_properties(result),
     }
-    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+    return run
 
 
 def camel_name(rule: RuleInfo) -> str:
@@ -150,11 +161,11 @@ def tags(rule: RuleInfo) -> list[str]:
     return unique[:MAX_TAGS]
 
 
-def _descriptor(rule: RuleInfo) -> dict[str, Any]:
+def _descriptor(rule: RuleInfo) -> JSONObject:
     title = clean_text(rule.title.strip() or rule.id)
     description = clean_text(rule.description.strip() or title)
     help_markdown = clean_text(rule.help_markdown.strip() or description)
-    properties: dict[str, Any] = {"tags": tags(rule), "precision": DEFAULT_PRECISION}
+    properties: JSONObject = {"tags": tags(rule), "precision": DEFAULT_PRECISION}
     if rule.security_severity is not None:
         properties["security-severity"] = str(rule.security_severity)
     else:
@@ -188,10 +199,10 @@ def _placeholder_rule(rule_id: str, level: Level) -> RuleInfo:
 
 def _results(
     findings: list[Evaluation], index: dict[str, int], prefix: str, result: RunResult
-) -> list[dict[str, Any]]:
-    results = []
+) -> list[JSONObject]:
+    results: list[JSONObject] = []
     for evaluation, line_hash in zip(findings, line_hashes(findings), strict=True):
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "ruleId": clean_text(evaluation.rule_id),
             "ruleIndex": index[evaluation.rule_id],
             "level": evaluation.level.value,
@@ -219,9 +230,9 @@ def message_text(message: str, rule_id: str) -> str:
     return clean_text(message.strip() or rule_id)
 
 
-def suppression(entry: Suppression) -> dict[str, Any]:
+def suppression(entry: Suppression) -> JSONObject:
     """The SARIF ``suppression`` of a finding an entry of a suppression file accepts."""
-    properties: dict[str, Any] = {
+    properties: JSONObject = {
         "rule": clean_text(entry.rule),
         "path": clean_text(entry.path),
         "source": clean_text(entry.source.describe()),
@@ -236,12 +247,12 @@ def suppression(entry: Suppression) -> dict[str, Any]:
     }
 
 
-def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str, Any]:
+def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> JSONObject:
     """A finding of the baseline run that this run no longer has, carried over as ``absent``."""
     locations = [dict(location) for location in prior.sarif_locations] or [
         physical_location(prior.location, prefix)
     ]
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "ruleId": clean_text(prior.rule_id),
         "ruleIndex": index[prior.rule_id],
         "level": prior.level.value,
@@ -256,9 +267,9 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> dict[str,
     return body
 
 
-def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:
+def _result_properties(evaluation: Evaluation, result: RunResult) -> JSONObject:
     location = evaluation.location
-    properties: dict[str, Any] = {"path": clean_text(normalise_path(location.path))}
+    properties: JSONObject = {"path": clean_text(normalise_path(location.path))}
     if location.access_path and location.access_path != location.path:
         properties["accessPath"] = clean_text(location.access_path)
     if evaluation.subject:
@@ -273,7 +284,7 @@ def _result_properties(evaluation: Evaluation, result: RunResult) -> dict[str, A
     return properties
 
 
-def _run_properties(result: RunResult) -> dict[str, Any]:
+def _run_properties(result: RunResult) -> JSONObject:
     target = result.target
     return {
         "target": {
@@ -282,7 +293,7 @@ def _run_properties(result: RunResult) -> dict[str, Any]:
             "kind": target.kind.value,
             "properties": jsonable(target.properties),
         },
-        "layers": jsonable(list(target.layers)),
+        "layers": jsonable([layer_fields(layer) for layer in target.layers]),
         "profiles": jsonable(list(result.profiles)),
         "roles": jsonable(list(result.roles)),
         "complete": result.complete,
@@ -291,19 +302,19 @@ def _run_properties(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _identity(result: RunResult) -> dict[str, Any]:
+def _identity(result: RunResult) -> JSONObject:
     """What the artefact says it is (OS, image config, disk layout), from the present facts."""
-    identity: dict[str, Any] = {}
-    for name in IDENTITY_FACTS:
-        fact = result.facts.get(name)
-        if isinstance(fact, Fact) and fact.is_present:
-            identity[name] = jsonable(fact.value)
+    identity: JSONObject = {}
+    for key in IDENTITY_FACTS:
+        fact = result.facts.untyped(key)
+        if fact.is_present:
+            identity[key.name] = jsonable(fact.value)
     return identity
 
 
-def notification(note: Notification, prefix: str) -> dict[str, Any]:
+def notification(note: Notification, prefix: str) -> JSONObject:
     """A ``toolExecutionNotifications`` entry for ``note`` (its location under ``prefix``)."""
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "level": note.level.value,
         "message": {"text": clean_text(note.message.strip() or note.code)},
         "descriptor": {"id": clean_text(note.code)},
@@ -313,7 +324,7 @@ def notification(note: Notification, prefix: str) -> dict[str, Any]:
     return body
 
 
-def _unverified(result: RunResult) -> list[dict[str, Any]]:
+def _unverified(result: RunResult) -> list[JSONObject]:
     """One notification naming the rules whose error- or warning-level checks stayed unknown."""
     text = unverified_text(result)
     if not text:

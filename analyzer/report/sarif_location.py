@@ -14,10 +14,9 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import quote
 
-from analyzer.model import Evaluation, Location, TargetInfo
+from analyzer.model import Evaluation, JSONObject, Location, TargetInfo
 from analyzer.report.common import clean_text, normalise_path
 
 #: The ``uriBaseId`` of every in-image artifact location.
@@ -53,7 +52,7 @@ def artifact_uri(path: str, prefix: str = DEFAULT_URI_PREFIX) -> str:
     return f"{head}/{_encode(relative)}"
 
 
-def base_uri_definition(prefix: str = DEFAULT_URI_PREFIX) -> dict[str, Any]:
+def base_uri_definition(prefix: str = DEFAULT_URI_PREFIX) -> JSONObject:
     """Return the ``run.originalUriBaseIds`` entry for :data:`URI_BASE_ID`."""
     return {
         "uri": "./",
@@ -66,7 +65,7 @@ def base_uri_definition(prefix: str = DEFAULT_URI_PREFIX) -> dict[str, Any]:
     }
 
 
-def physical_location(location: Location, prefix: str) -> dict[str, Any]:
+def physical_location(location: Location, prefix: str) -> JSONObject:
     """Build a SARIF ``location`` with one ``physicalLocation`` and a region (line 1 if unknown)."""
     line = location.line if location.line and location.line > 0 else 1
     return {

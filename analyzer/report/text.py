@@ -199,9 +199,7 @@ class _Writer:
         props = target.properties
         if target.kind is TargetKind.VM:
             disk = f"{props.get('format', '?')}, {props.get('partition_table') or 'no table'}"
-            mounts = [
-                safe(str(layer.get("description", layer.get("id")))) for layer in target.layers
-            ]
+            mounts = [safe(layer.description or layer.id) for layer in target.layers]
             lines = [f"Disk: {safe(disk)}", *(f"  {mount}" for mount in mounts)]
             root = props.get("root")
             if isinstance(root, dict) and root.get("heuristic"):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from analyzer.facts.source import SourceFacts
 from analyzer.model import Notification, TargetInfo
 from analyzer.stream.entry import LayerStream
 
@@ -37,7 +38,7 @@ class Source(Protocol):
     def target(self) -> TargetInfo:
         """Identity of the artefact."""
 
-    def facts(self) -> Mapping[str, Any]:
+    def facts(self) -> SourceFacts:
         """What the source itself knows (image config, partitions, ...)."""
 
     def close(self) -> None:

@@ -14,14 +14,13 @@ import stat
 from collections.abc import Iterator
 
 from analyzer.errors import SourceError
-from analyzer.model import Level, Notification
+from analyzer.model import LayerInfo, Level, Notification
 from analyzer.stream.entry import (
     BLOCK_SIZE,
     Blocks,
     Entry,
     Gate,
     Kind,
-    LayerInfo,
     LayerStream,
     no_data,
 )

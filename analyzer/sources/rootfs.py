@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from analyzer.errors import SourceError
-from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.facts.source import SourceFacts
+from analyzer.model import LayerInfo, Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
-from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerStream
 
 
 class DirectoryRootfs:
@@ -34,9 +34,9 @@ class DirectoryRootfs:
         """A rootfs named by its path."""
         return TargetInfo(self._path, "dir", TargetKind.ROOTFS)
 
-    def facts(self) -> Mapping[str, Any]:
+    def facts(self) -> SourceFacts:
         """Nothing beyond the tree."""
-        return {}
+        return SourceFacts()
 
     def close(self) -> None:
         """Refuse later reads of the directory's files."""
@@ -81,9 +81,9 @@ class StreamRootfs:
         """A rootfs named by its label."""
         return TargetInfo(self._label, "tar", TargetKind.ROOTFS)
 
-    def facts(self) -> Mapping[str, Any]:
+    def facts(self) -> SourceFacts:
         """Nothing beyond the tree."""
-        return {}
+        return SourceFacts()
 
     def close(self) -> None:
         """Stop reading (frees the archive handle)."""

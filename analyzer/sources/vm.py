@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.facts.source import SourceFacts
+from analyzer.model import LayerInfo, Notification, TargetInfo, TargetKind
 from analyzer.sources.disk import DiskSource
 from analyzer.stream.entry import LayerStream
 
@@ -16,7 +16,7 @@ class VmDisk:
     def __init__(self, path: str, backing_files: tuple[str, ...] = ()) -> None:
         self._path = path
         self._disk = DiskSource(path, backing_files)
-        self._layers: list[dict[str, Any]] = []
+        self._layers: list[LayerInfo] = []
 
     @property
     def notifications(self) -> list[Notification]:
@@ -26,10 +26,7 @@ class VmDisk:
     def layers(self) -> Iterator[LayerStream]:
         """The mounted file systems, root first."""
         for layer in self._disk.layers():
-            info = layer.info
-            self._layers.append(
-                {"id": info.id, "description": info.description, "mountpoint": info.mountpoint}
-            )
+            self._layers.append(layer.info)
             yield layer
 
     def target(self) -> TargetInfo:
@@ -43,9 +40,9 @@ class VmDisk:
         }
         return TargetInfo(self._path, "disk", TargetKind.VM, tuple(self._layers), properties)
 
-    def facts(self) -> Mapping[str, Any]:
+    def facts(self) -> SourceFacts:
         """Partitions and file systems."""
-        return {"disk": self._disk.facts()}
+        return SourceFacts(disk=self._disk.facts())
 
     def close(self) -> None:
         """Close the image."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from analyzer.stream.records import RecordKey
+
 PT_LOAD = 1
 PT_DYNAMIC = 2
 PT_INTERP = 3
@@ -135,3 +137,7 @@ class ElfRecord:
         if self.rpath is None or self.runpath is None:
             return None
         return bool(self.rpath or self.runpath)
+
+
+#: The ELF analyzer's record of a file.
+ELF: RecordKey[ElfRecord] = RecordKey("elf", ElfRecord)

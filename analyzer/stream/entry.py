@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from analyzer.errors import ClosedSourceError
+from analyzer.model import LayerInfo
 
 #: Block size used by every reader when it streams file data.
 BLOCK_SIZE = 64 * 1024
@@ -126,18 +127,6 @@ class BytesData:
     def read_at(self, offset: int, size: int) -> bytes:
         """A slice of the bytes."""
         return self._data[max(offset, 0) : max(offset, 0) + max(size, 0)]
-
-
-@dataclass(frozen=True, slots=True)
-class LayerInfo:
-    """Where a group of entries comes from: a container layer, a partition, or the whole input."""
-
-    id: str
-    description: str = ""
-    digest: str | None = None
-    diff_id: str | None = None
-    created_by: str | None = None
-    mountpoint: str = "/"
 
 
 @dataclass(frozen=True, slots=True)

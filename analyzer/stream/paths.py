@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+#: Most symbolic links followed on one walk before it is called a loop (as Linux does): the
+#: one link policy of the tree, the disk file-system readers and the image-layout readers.
+MAX_HOPS = 40
+
 
 def split(path: str) -> list[str]:
     """Split a path into its components, dropping empty and ``.`` parts (``..`` is kept)."""

@@ -15,10 +15,17 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.errors import UsageError
-from analyzer.model import BaselineState, Evaluation, Level, Location, PriorResult, RunResult
+from analyzer.model import (
+    JSON,
+    BaselineState,
+    Evaluation,
+    Level,
+    Location,
+    PriorResult,
+    RunResult,
+)
 from analyzer.report.common import evaluation_key, unique_rules
 from analyzer.report.sarif import LINE_HASH_KEY, TOOL_NAME, message_text
 from analyzer.report.sarif_location import CONTENT_KEY, category, content_hash, line_hashes
@@ -58,7 +65,7 @@ def read_baseline(path: str) -> Baseline:
     """
     text = read_text(path, "baseline")
     try:
-        doc = json.loads(text)
+        doc: JSON = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{path}: the baseline is not JSON ({exc})") from exc
     runs: dict[str, Mapping[str, PriorResult]] = {}
@@ -78,24 +85,27 @@ def read_baseline(path: str) -> Baseline:
     return Baseline(path, runs)
 
 
-def _runs(doc: Any, path: str) -> list[Mapping[str, Any]]:
+def _runs(doc: JSON, path: str) -> list[dict[str, JSON]]:
     if not isinstance(doc, dict) or doc.get("version") != SARIF_VERSION:
         raise UsageError(f"{path}: the baseline is not a SARIF {SARIF_VERSION} log")
     runs = doc.get("runs")
-    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
+    if not isinstance(runs, list) or not runs:
         raise UsageError(f"{path}: the baseline has no runs")
-    if any(_driver(r) != TOOL_NAME for r in runs):
+    objects = [run for run in runs if isinstance(run, dict)]
+    if len(objects) != len(runs):
+        raise UsageError(f"{path}: the baseline has no runs")
+    if any(_driver(r) != TOOL_NAME for r in objects):
         raise UsageError(f"{path}: the baseline was not written by {TOOL_NAME}")
-    return runs
+    return objects
 
 
-def _driver(run: Mapping[str, Any]) -> Any:
+def _driver(run: Mapping[str, JSON]) -> JSON:
     tool = run.get("tool")
     driver = tool.get("driver") if isinstance(tool, dict) else None
     return driver.get("name") if isinstance(driver, dict) else None
 
 
-def _prior(body: Any, where: str) -> PriorResult | None:
+def _prior(body: JSON, where: str) -> PriorResult | None:
     """One previous result (``None`` for one that was already absent in that run)."""
     if not isinstance(body, dict):
         raise UsageError(f"{where} is not an object")
@@ -134,14 +144,17 @@ def _prior(body: Any, where: str) -> PriorResult | None:
     )
 
 
-def _objects(body: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+def _objects(body: Mapping[str, JSON], key: str, where: str) -> list[Mapping[str, JSON]]:
     items = body.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+    if not isinstance(items, list):
         raise UsageError(f"{where}: {key} is not a list of objects")
-    return items
+    objects: list[Mapping[str, JSON]] = [item for item in items if isinstance(item, dict)]
+    if len(objects) != len(items):
+        raise UsageError(f"{where}: {key} is not a list of objects")
+    return objects
 
 
-def _line(locations: Sequence[Mapping[str, Any]]) -> int | None:
+def _line(locations: Sequence[Mapping[str, JSON]]) -> int | None:
     physical = locations[0].get("physicalLocation") if locations else None
     region = physical.get("region") if isinstance(physical, dict) else None
     line = region.get("startLine") if isinstance(region, dict) else None

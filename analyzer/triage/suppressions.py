@@ -19,10 +19,17 @@ import dataclasses
 import datetime
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
-from typing import Any
 
 from analyzer.errors import UsageError
-from analyzer.model import Evaluation, Level, Location, Notification, RunResult, Suppression
+from analyzer.model import (
+    YAML,
+    Evaluation,
+    Level,
+    Location,
+    Notification,
+    RunResult,
+    Suppression,
+)
 from analyzer.policy.yamlsrc import line_of, load
 from analyzer.report.common import normalise_path
 from analyzer.triage.textfile import read_text
@@ -56,7 +63,7 @@ def load_suppressions(path: str) -> tuple[Suppression, ...]:
     return tuple(_entry(item, path, line_of(doc, 1)) for item in entries)
 
 
-def _entry(item: Any, path: str, parent_line: int) -> Suppression:
+def _entry(item: YAML, path: str, parent_line: int) -> Suppression:
     line = line_of(item, parent_line)
     where = f"{path}:{line}"
     if not isinstance(item, dict):
@@ -79,7 +86,7 @@ def _entry(item: Any, path: str, parent_line: int) -> Suppression:
     )
 
 
-def _expiry(value: Any, where: str) -> str | None:
+def _expiry(value: YAML, where: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime.datetime):

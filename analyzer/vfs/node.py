@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from analyzer.stream.entry import Blocks, Kind
+from analyzer.stream.records import NO_RECORDS, Records
 
-#: The empty mapping nodes share for no xattrs and no records (typed read-only; a plain dict
-#: so that trees pickle, as fleet workers send them).
-_NOTHING: Mapping[str, Any] = {}
+#: The empty mapping nodes share for no xattrs (typed read-only; a plain dict so that trees
+#: pickle, as fleet workers send them).
+_NOTHING: Mapping[str, bytes] = {}
 #: Modes that mean "executable by someone".
 EXEC_BITS = 0o111
 
@@ -17,13 +17,13 @@ EXEC_BITS = 0o111
 class Node:
     """A file-system object. Mutable only while the tree is being built.
 
-    ``records`` holds what per-file analyzers kept (``"text"``, ``"elf"``, ``"kernel_image"``);
-    hard links share it with their target; :meth:`keep` adds to it. ``reader`` re-reads the
-    data for sources with random access; it is ``None`` for streamed archives.
+    ``records`` holds what per-file analyzers kept (``"text"``, ``"elf"``, ``"kernel_image"``),
+    read through typed keys; hard links share it with their target; :meth:`keep` adds to it.
+    ``reader`` re-reads the data for sources with random access (``None`` for archives).
 
     A node is the unit of the tree's memory (the entry cap of :class:`~analyzer.vfs.build.Limits`
     is derived from its size), so what most nodes lack costs nothing: no xattrs and no records
-    share one empty mapping, and only directories get a ``children`` dict up front.
+    share one empty value each, and only directories get a ``children`` dict up front.
     """
 
     __slots__ = (
@@ -66,7 +66,7 @@ class Node:
         self.layer = layer
         self.layer_index = layer_index
         self._children: dict[str, Node] | None = {} if kind is Kind.DIR else None
-        self._records: dict[str, Any] | None = None
+        self._records: Records | None = None
         self.reader: Blocks | None = None
 
     @property
@@ -78,15 +78,15 @@ class Node:
         return children
 
     @property
-    def records(self) -> Mapping[str, Any]:
-        """What per-file analyzers kept, by analyzer name."""
-        return self._records if self._records is not None else _NOTHING
+    def records(self) -> Records:
+        """What per-file analyzers kept, read with a :class:`~analyzer.stream.records.RecordKey`."""
+        return self._records if self._records is not None else NO_RECORDS
 
-    def keep(self, name: str, record: Any) -> None:
+    def keep(self, name: str, record: object) -> None:
         """Store analyzer ``name``'s record (seen by every hard link to this file)."""
         if self._records is None:
-            self._records = {}
-        self._records[name] = record
+            self._records = Records()
+        self._records.keep(name, record)
 
     @property
     def is_dir(self) -> bool:
@@ -123,7 +123,7 @@ class Node:
             layer_index,
         )
         if self._records is None:
-            self._records = {}
+            self._records = Records()
         twin._records = self._records
         twin.reader = self.reader
         return twin

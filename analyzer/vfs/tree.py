@@ -6,7 +6,7 @@ Contract (every method takes an absolute in-image path; relative paths are taken
   followed, a link in the last component is not.
 - ``stat(path)`` and ``resolve(path)`` follow every link, the last component included.
   Absolute link targets are resolved against the image root, ``..`` stops at ``/``, and more
-  than :data:`MAX_HOPS` links on one walk is a loop.
+  than :data:`~analyzer.stream.paths.MAX_HOPS` links on one walk is a loop.
 - ``readlink(path)`` returns a symlink's stored target, unresolved.
 - ``listdir(path)`` follows links and returns the sorted names in a directory.
 - ``glob(pattern)`` returns sorted access paths (as asked, not resolved) of every object whose
@@ -34,12 +34,9 @@ from dataclasses import dataclass
 from analyzer.errors import ImgauditError
 from analyzer.model import Location
 from analyzer.stream.entry import Kind
-from analyzer.stream.paths import component_regex, join, split
+from analyzer.stream.paths import MAX_HOPS, component_regex, join, split
+from analyzer.stream.records import TEXT
 from analyzer.vfs.node import Node
-
-#: Most symbolic links followed on one walk before it is called a loop (as Linux does).
-MAX_HOPS = 40
-
 
 _Chain = list[tuple[str, str]]
 
@@ -182,8 +179,8 @@ class Tree:
         node = self.stat(path)
         if not node.is_file:
             raise ResolveError("not_a_file", path)
-        text = node.records.get("text")
-        if isinstance(text, bytes):
+        text = node.records.get(TEXT)
+        if text is not None:
             return text
         if node.reader is not None:
             return b"".join(node.reader())

@@ -10,11 +10,11 @@ import pytest
 from analyzer.analyzers.busybox import (
     ANCHOR,
     MAX_TABLE_BYTES,
-    NOT_FOUND,
     BusyboxAnalyzer,
     applets_in,
     parse_table,
 )
+from analyzer.stream.busybox import NOT_FOUND
 
 BUSYBOX = Path("/bin/busybox")
 pytestmark = pytest.mark.skipif(not BUSYBOX.is_file(), reason="busybox-static is not installed")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from builders import File, Item, Symlink
 from scenarios import build, collect
 
-from analyzer.collectors.accounts import Accounts, AccountsCollector
-from analyzer.collectors.services import Services, ServicesCollector
+from analyzer.collectors.accounts import AccountsCollector
+from analyzer.collectors.services import ServicesCollector
+from analyzer.facts import ACCOUNTS, SERVICES
+from analyzer.facts.accounts import Accounts
+from analyzer.facts.services import Services
 
 PASSWD = "root:x:0:0:root:/root:/bin/bash\nsshd:x:105:65534::/run/sshd:/usr/sbin/nologin\n"
 GROUP = "root:x:0:\nshadow:x:42:\n# comment\nbad line\nwheel:x:notanumber:\nstaff:x:42:\n"
@@ -15,15 +18,13 @@ GROUP = "root:x:0:\nshadow:x:42:\n# comment\nbad line\nwheel:x:notanumber:\nstaf
 def accounts(spec: dict[str, Item]) -> Accounts:
     result, notes = collect(AccountsCollector(), build(spec))
     assert notes == []
-    value: Accounts = result["accounts"].get()
-    return value
+    return result.get(ACCOUNTS).get()
 
 
 def services(spec: dict[str, Item]) -> Services:
     result, notes = collect(ServicesCollector(), build(spec))
     assert notes == []
-    value: Services = result["services"].get()
-    return value
+    return result.get(SERVICES).get()
 
 
 def test_names_come_from_the_image_files() -> None:

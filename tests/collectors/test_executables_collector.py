@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from builders import Dir, File, Hardlink, Item, Symlink
 from scenarios import build, collect
 
-from analyzer.collectors.executables import (
+from analyzer.collectors.executables import ExecutablesCollector
+from analyzer.facts import EXECUTABLES, IMAGE_CONFIG
+from analyzer.facts.executables import (
     DANGLING,
     DIRECTORY,
     LOOP,
     NOT_EXECUTABLE,
     Applet,
     Executables,
-    ExecutablesCollector,
 )
-from analyzer.facts import Fact
+from analyzer.facts.image import ImageConfig
+from analyzer.model import Fact, FactStore
+from analyzer.sources.container.config import image_config
 
 EXE = File(b"#!/bin/sh\n", mode=0o755)
 BUSYBOX = Path("/bin/busybox")
@@ -30,10 +32,10 @@ def real_busybox() -> File:
     return File(BUSYBOX.read_bytes(), mode=0o755)
 
 
-def lookup(spec: dict[str, Item], facts: dict[str, Fact[Any]] | None = None) -> Executables:
+def lookup(spec: dict[str, Item], facts: FactStore | None = None) -> Executables:
     result, notes = collect(ExecutablesCollector(), build(spec), facts)
     assert notes == []
-    value: Executables = result["executables"].get()
+    value: Executables = result.get(EXECUTABLES).get()
     return value
 
 
@@ -168,24 +170,20 @@ def test_plain_iptables_binary_has_no_mode() -> None:
     assert found is not None and found.variant is None
 
 
+def config_facts(fact: Fact[ImageConfig]) -> FactStore:
+    return FactStore.one(IMAGE_CONFIG, fact)
+
+
 def test_image_config_path_replaces_the_default() -> None:
-    config = Fact.present({"Env": ["HOME=/root", "PATH=/opt/tools:relative"]})
-    value = lookup({"opt/tools/mount": EXE, "bin/umount": EXE}, {"image_config": config})
+    config = image_config({"config": {"Env": ["HOME=/root", "PATH=/opt/tools:relative"]}})
+    value = lookup({"opt/tools/mount": EXE, "bin/umount": EXE}, config_facts(Fact.present(config)))
     assert value.search_path == ("/opt/tools",)
     assert value.path_source == "image config Env"
     assert value.lookup("mount").found is not None
     assert value.lookup("umount").found is None
 
 
-def test_image_config_as_an_object_with_env() -> None:
-    class Config:
-        env = ("PATH=/opt/tools",)
-
-    value = lookup({"opt/tools/mount": EXE}, {"image_config": Fact.present(Config())})
-    assert value.search_path == ("/opt/tools",)
-
-
 def test_unknown_image_config_falls_back_to_the_default_path() -> None:
-    value = lookup({"bin/mount": EXE}, {"image_config": Fact.unknown("no config")})
+    value = lookup({"bin/mount": EXE}, config_facts(Fact.unknown("no config")))
     assert value.path_source == "default"
     assert value.lookup("mount").found is not None

@@ -6,7 +6,9 @@ import pytest
 from builders import Item, Symlink
 from scenarios import build, collect
 
-from analyzer.collectors.identity import IdentityCollector, MachineIds, classify
+from analyzer.collectors.identity import IdentityCollector, classify
+from analyzer.facts import MACHINE_ID
+from analyzer.facts.identity import MachineIds
 
 ID = "0123456789abcdef0123456789abcdef"
 
@@ -25,7 +27,7 @@ def test_classify(content: str, state: str) -> None:
 
 def ids(spec: dict[str, Item]) -> MachineIds:
     result, _ = collect(IdentityCollector(), build(spec))
-    value: MachineIds = result["machine_id"].get()
+    value: MachineIds = result.get(MACHINE_ID).get()
     return value
 
 
@@ -58,7 +60,7 @@ def test_equal_and_different_copies() -> None:
 
 def test_machine_id_directory_is_unreadable_with_a_notification() -> None:
     result, notes = collect(IdentityCollector(), build({"etc/machine-id/x": "y"}))
-    value: MachineIds = result["machine_id"].get()
+    value: MachineIds = result.get(MACHINE_ID).get()
     assert value.files["/etc/machine-id"].state == "unreadable"
     assert [(n.code, n.message) for n in notes] == [
         ("identity.unreadable", "/etc/machine-id: content not read")

@@ -9,17 +9,26 @@ import pytest
 from builders import File, Item, Symlink
 from scenarios import build, collect
 
-from analyzer.collectors.osinfo import OsCollector, OsIdentity, arch_name, parse_os_release
-from analyzer.facts import Fact
+from analyzer.collectors.architecture import ArchitectureCollector, arch_name, goarch_machine
+from analyzer.collectors.initsystem import detect_init
+from analyzer.collectors.osinfo import OsCollector, parse_os_release
+from analyzer.facts import IMAGE_ARCH, IMAGE_CONFIG, OS
+from analyzer.facts.image import ImageConfig
+from analyzer.facts.os import InitKind, OsIdentity
+from analyzer.model import Fact, FactStore
 
 EXE = File(b"#!/bin/sh\n", mode=0o755)
 BUSYBOX = Path("/bin/busybox")
 
 
-def identity(spec: dict[str, Item], facts: dict[str, Fact[object]] | None = None) -> OsIdentity:
-    result, _ = collect(OsCollector(), build(spec), facts)
-    value: OsIdentity = result["os"].get()
-    return value
+def identity(spec: dict[str, Item], facts: FactStore | None = None) -> OsIdentity:
+    """The ``os`` fact, after the architecture collector it reads."""
+    tree = build(spec)
+    known = facts or FactStore()
+    arch, _ = collect(ArchitectureCollector(), tree, known)
+    known.update(arch)
+    result, _ = collect(OsCollector(), tree, known)
+    return result.get(OS).get()
 
 
 def test_etc_os_release_wins_over_the_fallback() -> None:
@@ -77,22 +86,30 @@ def test_no_os_release() -> None:
         ),
         ({"usr/lib/systemd/systemd": EXE}, "systemd", "/usr/lib/systemd/systemd"),
         ({"sbin/openrc": EXE, "sbin/init": EXE}, "openrc", "/sbin/openrc"),
+        ({"usr/sbin/openrc-run": EXE, "sbin/init": EXE}, "openrc", "/usr/sbin/openrc-run"),
         ({"bin/busybox": EXE, "sbin/init": Symlink("../bin/busybox")}, "other",
          "/sbin/init -> /bin/busybox"),
         ({"bin/sh": EXE}, "none", "no /sbin/init, systemd or OpenRC"),
     ],
-    ids=["systemd-link", "systemd-binary", "openrc", "busybox-init", "none"],
+    ids=["systemd-link", "systemd-binary", "openrc", "openrc-run", "busybox-init", "none"],
 )  # fmt: skip
 def test_init_system(spec: dict[str, Item], init: str, evidence: str) -> None:
     value = identity(spec)
     assert (value.init, value.init_evidence) == (init, evidence)
 
 
-def test_architecture_from_the_image_config() -> None:
-    class Config:
-        architecture = "arm64"
+def test_the_cgroup_details_come_from_the_same_detection() -> None:
+    found = detect_init(
+        build({"usr/sbin/openrc-run": EXE, "etc/rc.conf": 'rc_cgroup_mode="hybrid"\n'})
+    )
+    assert (found.kind, found.details.openrc) == (InitKind.OPENRC, True)
+    assert found.details.rc_cgroup_mode is not None
+    assert (found.details.rc_cgroup_mode.value, found.details.rc_cgroup_mode.line) == ("hybrid", 1)
 
-    value = identity({"bin/sh": EXE}, {"image_config": Fact.present(Config())})
+
+def test_architecture_from_the_image_config() -> None:
+    config = ImageConfig(os="linux", architecture="arm64")
+    value = identity({"bin/sh": EXE}, FactStore.one(IMAGE_CONFIG, Fact.present(config)))
     assert (value.architecture, value.architecture_source) == ("arm64", "image config")
 
 
@@ -109,6 +126,24 @@ def test_architecture_from_an_elf_file() -> None:
 def test_no_elf_no_architecture() -> None:
     value = identity({"bin/sh": EXE})
     assert value.architecture is None
+    assert value.architecture_source == (
+        "no image config and no ELF executable with a known machine"
+    )
+
+
+def test_an_architecture_no_table_knows_is_kept_as_declared() -> None:
+    config = ImageConfig(os="linux", architecture="wasm")
+    facts = FactStore.one(IMAGE_CONFIG, Fact.present(config))
+    arch, _ = collect(ArchitectureCollector(), build({"bin/sh": EXE}), facts)
+    found = arch.get(IMAGE_ARCH).get()
+    assert (found.goarch, found.machine, found.source) == ("wasm", None, "image config")
+
+
+def test_goarch_names_and_elf_machines_come_from_one_table() -> None:
+    assert goarch_machine("arm64") == 183
+    assert goarch_machine("mips64le") == 8
+    assert arch_name(8, 2, True) == "mips64le"
+    assert arch_name(3, 1, True) == "386"
 
 
 def test_arch_names() -> None:

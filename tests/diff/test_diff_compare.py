@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from report.factory import evaluation, result, rule
 
-from analyzer.collectors.identity import MachineIdFile, MachineIds
 from analyzer.diff import Change, Section, compare_runs, gating
 from analyzer.diff.render import render_markdown, render_text
-from analyzer.facts import Fact
-from analyzer.model import Level, Location, Outcome, RunResult
+from analyzer.facts import MACHINE_ID
+from analyzer.facts.identity import IdState, MachineIdFile, MachineIds
+from analyzer.model import Fact, FactStore, Level, Location, Outcome, RunResult
 
 RULES = (rule("a.rule", area="identity"), rule("b.rule", level=Level.WARNING))
 
@@ -18,11 +18,11 @@ def run(machine_id: Fact[MachineIds], *findings: tuple[str, str, Level, str]) ->
     return result(
         RULES,
         [evaluation(r, level=lv, message=m, path=p) for r, p, lv, m in findings],
-        facts={"machine_id": machine_id},
+        facts=FactStore.one(MACHINE_ID, machine_id),
     )
 
 
-def ids(state: str, content: str = "") -> Fact[MachineIds]:
+def ids(state: IdState, content: str = "") -> Fact[MachineIds]:
     """A machine-id fact whose ``/etc/machine-id`` is in ``state``."""
     where = Location("/etc/machine-id", 1)
     return Fact.present(MachineIds({"/etc/machine-id": MachineIdFile(
@@ -30,9 +30,11 @@ def ids(state: str, content: str = "") -> Fact[MachineIds]:
 
 
 def test_findings_new_fixed_changed_and_the_gate() -> None:
-    old = run(ids("empty"), ("a.rule", "/x", Level.ERROR, "m"), ("b.rule", "/y", Level.NOTE, "n"))
+    old = run(
+        ids(IdState.EMPTY), ("a.rule", "/x", Level.ERROR, "m"), ("b.rule", "/y", Level.NOTE, "n")
+    )
     new = run(
-        ids("valid", "ab" * 16),
+        ids(IdState.VALID, "ab" * 16),
         ("b.rule", "/y", Level.WARNING, "n2"),
         ("b.rule", "/z", Level.NOTE, "z"),
     )
@@ -57,7 +59,7 @@ def test_findings_new_fixed_changed_and_the_gate() -> None:
 
 
 def test_an_unknown_fact_is_not_compared() -> None:
-    old = run(ids("empty"))
+    old = run(ids(IdState.EMPTY))
     new = run(Fact.unknown("the root file system was not found"))
     diff = compare_runs(old, new)
     assert diff.in_section(Section.IDENTITY) == ()

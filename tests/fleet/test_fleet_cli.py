@@ -18,7 +18,16 @@ from fleetbuild import PROFILES, build_fleet
 
 from analyzer.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, fleet_exit_code
 from analyzer.fleet.model import FleetResult, TargetReport
-from analyzer.model import Evaluation, Level, Location, Outcome, RunResult, TargetInfo, TargetKind
+from analyzer.model import (
+    Evaluation,
+    FactStore,
+    Level,
+    Location,
+    Outcome,
+    RunResult,
+    TargetInfo,
+    TargetKind,
+)
 from analyzer.pipeline import TOOL_VERSION, Config, analyze
 from analyzer.report import FORMATS, ReportOptions
 
@@ -102,7 +111,7 @@ def test_a_bad_fleet_request_is_one_line_before_any_scan(
 def _report(reference: str, *, findings: bool, complete: bool = True) -> TargetReport:
     failed = Evaluation("r", Outcome.FAIL, Level.ERROR, "bad", Location("/etc/hosts"))
     target = TargetInfo(reference, "dir", TargetKind.ROOTFS)
-    result = RunResult(target, (), (), (), {}, (), (), TOOL_VERSION, complete)
+    result = RunResult(target, (), (), (), FactStore(), (), (), TOOL_VERSION, complete)
     if findings:
         result = dataclasses.replace(result, evaluations=(failed,))
     return TargetReport(reference, result)

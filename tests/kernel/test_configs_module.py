@@ -13,8 +13,8 @@ from scenarios import build, collect, evaluations, only, scan
 from test_kernel_rules import SYSTEMD, R, debian_config
 
 from analyzer.collectors.kernels import KernelsCollector
-from analyzer.facts import Fact
-from analyzer.model import Level, Outcome
+from analyzer.facts import MODULES_LOAD
+from analyzer.model import Fact, Level, Outcome
 from analyzer.policy.kernels import kernel_subjects
 from analyzer.policy.leaves.kconfigruntime import KernelConfigRuntime
 from analyzer.report.sarif import render
@@ -201,7 +201,7 @@ def test_uki_linux_section_gives_release_and_config(tmp_path: Path) -> None:
 
 def test_unreadable_boot_module_lists_make_the_runtime_check_unknown() -> None:
     facts, _ = collect(KernelsCollector(), build(modules_only()))
-    facts["modules_load"] = Fact.unknown("modules-load collector failed: boom")
+    facts.put(MODULES_LOAD, Fact.unknown("modules-load collector failed: boom"))
     subjects = kernel_subjects(facts)
     assert isinstance(subjects, list)
     result = KernelConfigRuntime().evaluate(facts, subjects[0])

@@ -9,9 +9,10 @@ from kernel_synth import bzimage, compress, vmlinux
 from scenarios import build
 
 from analyzer.collectors.base import CollectContext
-from analyzer.collectors.kernel_model import Kernel
 from analyzer.collectors.kernels import KernelsCollector
-from analyzer.model import Notification, TargetInfo, TargetKind
+from analyzer.facts import KERNELS
+from analyzer.facts.kernel import Kernel
+from analyzer.model import FactStore, Notification, TargetInfo, TargetKind
 
 OLD, NEW = "6.1.0-9-amd64", "6.1.0-13-amd64"
 GRUB_CFG = f"""\
@@ -34,7 +35,7 @@ def kernels(spec: Mapping[str, Item]) -> tuple[tuple[Kernel, ...], list[Notifica
     tree = build(spec)
     notes: list[Notification] = []
     ctx = CollectContext(tree, TargetInfo("t", "dir", TargetKind.ROOTFS))
-    fact = KernelsCollector().collect(ctx, {}, notes)["kernels"]
+    fact = KernelsCollector().collect(ctx, FactStore(), notes).get(KERNELS)
     return fact.get(), notes
 
 

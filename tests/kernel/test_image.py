@@ -9,8 +9,9 @@ from kernel_synth import COMPRESSORS, SAMPLE_CONFIG, arm64_image, bzimage, compr
 
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer, is_kernel_path
 from analyzer.kerneldecode.decompress import DecompressError, stream
-from analyzer.kerneldecode.image import KernelImageInfo, inspect
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.kerneldecode.image import KERNEL_IMAGE, inspect
+from analyzer.model import LayerInfo
+from analyzer.stream.entry import Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 
@@ -116,7 +117,7 @@ def test_analyzer_records_the_image_during_the_pass() -> None:
     entry = Entry("boot/vmlinuz-6.1.0-99-amd64", Kind.FILE, size=len(data))
     layer = LayerStream(LayerInfo("test"), iter([(entry, blocks)]))  # type: ignore[list-item]
     tree = TreeBuilder([KernelImageAnalyzer()]).build([layer])
-    record = tree.stat("/boot/vmlinuz-6.1.0-99-amd64").records["kernel_image"]
-    assert isinstance(record, KernelImageInfo)
+    record = tree.stat("/boot/vmlinuz-6.1.0-99-amd64").records.get(KERNEL_IMAGE)
+    assert record is not None
     assert record.release == "6.1.0-99-amd64"
     assert record.config == SAMPLE_CONFIG

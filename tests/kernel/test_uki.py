@@ -15,8 +15,9 @@ from test_kernel_rules import R, rootfs
 
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
 from analyzer.kerneldecode.uki import MAX_SECTION, UkiInfo, is_uki_path, parse_sections
-from analyzer.model import Level, Outcome
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream
+from analyzer.kerneldecode.uki import UKI as UKI_RECORD
+from analyzer.model import LayerInfo, Level, Outcome
+from analyzer.stream.entry import Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 UKI = f"/boot/efi/EFI/Linux/debian-{R}.efi"
@@ -42,8 +43,8 @@ def read(data: bytes, block: int = 4096, path: str = UKI) -> UkiInfo:
     entry = Entry(path.lstrip("/"), Kind.FILE, size=len(data))
     layer = LayerStream(LayerInfo("test"), iter([(entry, blocks)]))  # type: ignore[list-item]
     tree = TreeBuilder([KernelImageAnalyzer()]).build([layer])
-    record = tree.stat(path).records.get("kernel_image")
-    if not isinstance(record, UkiInfo):
+    record = tree.stat(path).records.get(UKI_RECORD)
+    if record is None:
         raise AssertionError(f"no UKI record for {path}: {record!r}")
     return record
 
@@ -174,8 +175,9 @@ def test_reading_stops_after_the_kernel_section() -> None:
 
     entry = Entry(UKI.lstrip("/"), Kind.FILE, size=len(data))
     layer = LayerStream(LayerInfo("test"), iter([(entry, blocks)]))
-    record = TreeBuilder([KernelImageAnalyzer()]).build([layer]).stat(UKI).records["kernel_image"]
-    assert isinstance(record, UkiInfo)
+    tree = TreeBuilder([KernelImageAnalyzer()]).build([layer])
+    record = tree.stat(UKI).records.get(UKI_RECORD)
+    assert record is not None
     assert record.uname == R and record.problems == ()
     linux = next(s for s in parse_sections(data) or () if s.name == ".linux")
     assert len(pulled) == -(-(linux.offset + linux.size) // 4096), "the .initrd was read"

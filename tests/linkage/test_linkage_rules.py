@@ -8,8 +8,8 @@ from typing import Any
 from builders import File, Item, Symlink
 from elfcorpus import MUSL_LIBC, Corpus, build_tree, collect, debian_base, exe
 
-from analyzer.facts import Fact
-from analyzer.model import Evaluation, Level, Outcome, TargetKind
+from analyzer.facts import LINKAGE, STATIC_NSS, TARGET
+from analyzer.model import Evaluation, Fact, Level, Outcome, TargetKind
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.loader import load_pack
 
@@ -24,8 +24,8 @@ def run(spec: dict[str, Item], profile: str, **kw: Any) -> list[Evaluation]:
         else load_pack(RULES / "elf-linkage.yaml")
     )
     chosen = select(rules, [profile], ["controller", "worker"])
-    all_facts: dict[str, Fact[Any]] = {**facts, "target": Fact.present(TargetKind.ROOTFS)}
-    return evaluate(chosen, all_facts, TargetKind.ROOTFS, notes)
+    facts.put(TARGET, Fact.present(TargetKind.ROOTFS))
+    return evaluate(chosen, facts, TargetKind.ROOTFS, notes)
 
 
 def findings(evals: list[Evaluation], min_level: Level = Level.NOTE) -> list[tuple[str, str, str]]:
@@ -145,7 +145,7 @@ def test_wrong_class_candidate_is_skipped(corpus: Corpus) -> None:
     spec["usr/lib/private/libdep.so.1"] = exe(corpus / "hello-arm64")
     spec["usr/lib/x86_64-linux-gnu/libdep.so.1"] = exe(corpus / "private" / "libdep.so.1")
     facts, _ = collect(build_tree(spec))
-    entry = facts["linkage"].get()["/usr/bin/rpath-app"]
+    entry = facts.get(LINKAGE).get()["/usr/bin/rpath-app"]
     assert ("libdep.so.1", "/usr/lib/x86_64-linux-gnu/libdep.so.1") in entry.libraries
     assert entry.missing == ()
 
@@ -176,7 +176,7 @@ def test_static_nss_fact_and_glibc_note(corpus: Corpus) -> None:
         "usr/sbin/ldconfig": exe(corpus / "nss-static"),
     }
     facts, _ = collect(build_tree(spec))
-    assert [s.path for s in facts["static_nss"].get()] == ["/usr/bin/musl-static"]
+    assert [s.path for s in facts.get(STATIC_NSS).get()] == ["/usr/bin/musl-static"]
     assert findings(run(spec, "elf-linkage")) == [
         (
             "elf.static.glibc-nss",
@@ -233,4 +233,4 @@ def test_corrupt_elf_is_a_notification(corpus: Corpus) -> None:
         ("elf.corrupt", "/usr/bin/broken")
     ]
     assert "extends past the end of the file" in notes[0].message
-    assert facts["linkage"].get()["/usr/bin/broken"].interp.status == "unknown"
+    assert facts.get(LINKAGE).get()["/usr/bin/broken"].interp.status == "unknown"

@@ -12,19 +12,29 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from elfcorpus import Corpus
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
+from analyzer.collectors.architecture import ArchitectureCollector
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.linkage.collect import LinkageCollector
-from analyzer.facts import Fact
-from analyzer.model import Evaluation, Level, Notification, Outcome, TargetInfo, TargetKind
+from analyzer.facts import LINKAGE, TARGET
+from analyzer.model import (
+    Evaluation,
+    Fact,
+    FactStore,
+    LayerInfo,
+    Level,
+    Notification,
+    Outcome,
+    TargetInfo,
+    TargetKind,
+)
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.loader import load_pack
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream
 from analyzer.vfs.build import TreeBuilder
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -73,17 +83,16 @@ def _host(skip: str | None, extra: dict[str, Path]) -> Iterator[tuple[Entry, Blo
 
 def _scan(
     skip: str | None = None, extra: dict[str, Path] | None = None
-) -> tuple[list[Evaluation], dict[str, Any]]:
+) -> tuple[list[Evaluation], FactStore]:
     builder = TreeBuilder([TextCapture(LinkageCollector.capture), ElfAnalyzer()])
     tree = builder.build(
         [LayerStream(LayerInfo("host"), _host(skip, extra or {}), random_access=True)]
     )
     notes: list[Notification] = []
-    ctx = CollectContext(tree, TargetInfo("host", "dir", TargetKind.ROOTFS), {})
-    facts: dict[str, Fact[Any]] = {
-        **LinkageCollector().collect(ctx, {}, notes),
-        "target": Fact.present(TargetKind.ROOTFS),
-    }
+    ctx = CollectContext(tree, TargetInfo("host", "dir", TargetKind.ROOTFS))
+    facts = FactStore.one(TARGET, Fact.present(TargetKind.ROOTFS))
+    facts.update(ArchitectureCollector().collect(ctx, facts, notes))
+    facts.update(LinkageCollector().collect(ctx, facts, notes))
     rules = select(load_pack(RULES / "elf-linkage.yaml"), ["elf-linkage"], ["worker"])
     return evaluate(rules, facts, TargetKind.ROOTFS, notes), facts
 
@@ -98,7 +107,7 @@ def _serious(evals: list[Evaluation]) -> list[tuple[str, str, str]]:
 
 def test_host_rootfs_is_quiet() -> None:
     evals, facts = _scan()
-    assert len(facts["linkage"].get()) > 100, "the host tree must hold real binaries"
+    assert len(facts.get(LINKAGE).get()) > 100, "the host tree must hold real binaries"
     assert _serious(evals) == []
 
 
@@ -120,7 +129,7 @@ def test_removed_library_reports_its_direct_users() -> None:
     soname = REMOVED.rsplit("/", 1)[1]
     direct = sorted(
         path
-        for path, entry in facts["linkage"].get().items()
+        for path, entry in facts.get(LINKAGE).get().items()
         if entry.record.needed and soname in entry.record.needed
     )
     assert direct, "some host binary must need libselinux.so.1"

@@ -7,14 +7,15 @@ from scenarios import build, collect
 
 from analyzer.collectors.osinfo import OsCollector
 from analyzer.collectors.packages import PackagesCollector
+from analyzer.facts import PACKAGES
 from analyzer.packages.installed import InstalledPackages
 
 
 def packages(spec: dict[str, Item]) -> tuple[InstalledPackages, list[str]]:
     tree = build(spec)
-    facts, _ = collect(OsCollector(), tree, {"image_config": None})  # type: ignore[dict-item]
+    facts, _ = collect(OsCollector(), tree)
     result, notes = collect(PackagesCollector(), tree, facts)
-    value: InstalledPackages = result["packages"].get()
+    value = result.get(PACKAGES).get()
     return value, [f"{n.level.value} {n.code} {n.message}" for n in notes]
 
 

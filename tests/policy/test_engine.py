@@ -5,8 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from analyzer.facts import Facts
-from analyzer.model import Level, Location, Notification, Outcome, RuleInfo, TargetKind
+from analyzer.model import (
+    FactId,
+    Facts,
+    FactStore,
+    Level,
+    Location,
+    Notification,
+    Outcome,
+    RuleInfo,
+    TargetKind,
+)
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, Rule, When
@@ -19,7 +28,7 @@ class Fixed:
     """A leaf with a fixed result, to exercise the combinators."""
 
     key: ClassVar[str] = "fixed"
-    needs: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[tuple[FactId, ...]] = ()
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     outcome: Outcome
     detail: str
@@ -39,7 +48,7 @@ class Fixed:
 @dataclass(frozen=True)
 class Crashing:
     key: ClassVar[str] = "crash"
-    needs: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[tuple[FactId, ...]] = ()
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
@@ -58,7 +67,7 @@ NA = LeafCheck(Fixed(Outcome.NOT_APPLICABLE, "n"))
 
 
 def run(check: Check) -> LeafResult:
-    return check.evaluate({}, SUBJECT)
+    return check.evaluate(FactStore(), SUBJECT)
 
 
 def test_all_of_fails_on_any_failure_and_explains_with_the_failures() -> None:
@@ -117,7 +126,7 @@ def _rule(
 
 
 def test_engine_renders_message_and_keeps_location_and_evidence() -> None:
-    (ev,) = evaluate([_rule(F)], {}, TargetKind.ROOTFS, [])
+    (ev,) = evaluate([_rule(F)], FactStore(), TargetKind.ROOTFS, [])
     assert (ev.outcome, ev.level, ev.message) == (Outcome.FAIL, Level.WARNING, "bad: f")
     assert ev.location == Location("/f")
     assert ev.evidence == ("f",)
@@ -126,19 +135,21 @@ def test_engine_renders_message_and_keeps_location_and_evidence() -> None:
 def test_engine_lets_a_check_lower_the_level_but_never_raise_it() -> None:
     lower = LeafCheck(Fixed(Outcome.FAIL, "old", Level.NOTE))
     higher = LeafCheck(Fixed(Outcome.FAIL, "x", Level.ERROR))
-    assert evaluate([_rule(lower)], {}, TargetKind.VM, [])[0].level is Level.NOTE
-    assert evaluate([_rule(higher)], {}, TargetKind.VM, [])[0].level is Level.WARNING
+    assert evaluate([_rule(lower)], FactStore(), TargetKind.VM, [])[0].level is Level.NOTE
+    assert evaluate([_rule(higher)], FactStore(), TargetKind.VM, [])[0].level is Level.WARNING
 
 
 def test_engine_reports_excluded_target_as_not_applicable_with_reason() -> None:
     rule = _rule(F, targets=(TargetKind.ROOTFS, TargetKind.VM))
-    (ev,) = evaluate([rule], {}, TargetKind.CONTAINER, [])
+    (ev,) = evaluate([rule], FactStore(), TargetKind.CONTAINER, [])
     assert (ev.outcome, ev.message) == (Outcome.NOT_APPLICABLE, "the host decides")
 
 
 def test_engine_isolates_a_crashing_rule() -> None:
     notes: list[Notification] = []
-    evaluations = evaluate([_rule(LeafCheck(Crashing())), _rule(P)], {}, TargetKind.VM, notes)
+    evaluations = evaluate(
+        [_rule(LeafCheck(Crashing())), _rule(P)], FactStore(), TargetKind.VM, notes
+    )
     assert [e.outcome for e in evaluations] == [Outcome.UNKNOWN, Outcome.PASS]
     assert notes[0].code == "rule.crashed"
     assert "boom" in notes[0].message

@@ -6,9 +6,12 @@ import pytest
 from builders import File, Symlink
 from scenarios import build
 
-from analyzer.collectors.files import FileIndex
+from analyzer.collectors.files import TreeFileIndex
 from analyzer.errors import RuleError
-from analyzer.facts import Fact
+from analyzer.facts import FILES
+from analyzer.facts.files import FileInfo
+from analyzer.model import Fact, FactStore
+from analyzer.policy.leaf import Undetermined
 from analyzer.policy.loader import parse_pack
 from analyzer.policy.subjects import subject_kind, subject_problem, subjects_for
 
@@ -85,7 +88,7 @@ def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
             "etc/alt/ssh": Symlink("/etc/ssh"),
         }
     )
-    facts = {"files": Fact.present(FileIndex(tree))}
+    facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
     subjects = subjects_for("file: /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_rsa_key", facts)
     assert isinstance(subjects, list)
     assert [(s.kind, s.key, s.location.path) for s in subjects] == [
@@ -97,18 +100,20 @@ def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
 
 def test_a_dangling_link_is_a_subject_located_at_the_link() -> None:
     tree = build({"var/lib/cloud/instance": Symlink("/var/lib/cloud/instances/gone")})
-    facts = {"files": Fact.present(FileIndex(tree))}
+    facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
     subjects = subjects_for("file: /var/lib/cloud/instance", facts)
     assert isinstance(subjects, list)
     (subject,) = subjects
     assert subject.location.path == "/var/lib/cloud/instance"
+    assert isinstance(subject.value, FileInfo)
     assert subject.value.describe() == (
         "/var/lib/cloud/instance -> /var/lib/cloud/instances/gone (dangling)"
     )
 
 
 def test_without_the_index_the_subjects_are_undeterminable() -> None:
-    assert subjects_for("file: /x", {}) == "files"
+    facts = FactStore.one(FILES, Fact.unknown("files collector failed: boom"))
+    assert subjects_for("file: /x", facts) == Undetermined("files collector failed: boom")
 
 
 def test_subject_problem_accepts_known_kinds() -> None:

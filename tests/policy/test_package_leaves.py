@@ -9,9 +9,8 @@ from builders import File, Item, Symlink
 from scenarios import build, collect
 
 from analyzer.collectors import COLLECTORS
-from analyzer.collectors.files import FileIndex
-from analyzer.facts import Fact
-from analyzer.model import Location, Outcome
+from analyzer.facts import FILES
+from analyzer.model import FactStore, Location, Outcome
 from analyzer.policy.leaf import Leaf, LeafResult, Subject
 from analyzer.policy.leaves.filemeta import FileMode, FileOwner
 from analyzer.policy.leaves.packages import PackageInstalled, ServiceEnabled
@@ -24,9 +23,9 @@ OPENRC: dict[str, Item] = {
 }
 
 
-def facts(spec: dict[str, Item]) -> dict[str, Fact[Any]]:
+def facts(spec: dict[str, Item]) -> FactStore:
     tree = build(spec)
-    found: dict[str, Fact[Any]] = {}
+    found = FactStore()
     for collector in COLLECTORS:
         found.update(collect(collector, tree, found)[0])
     return found
@@ -38,7 +37,7 @@ def on_image(leaf: Leaf, spec: dict[str, Item]) -> LeafResult:
 
 def on_file(leaf: Leaf, spec: dict[str, Item], path: str) -> LeafResult:
     known = facts(spec)
-    index: FileIndex = known["files"].get()
+    index = known.get(FILES).get()
     (info,) = index.match([path])
     return leaf.evaluate(known, Subject("file", path, info.location, info))
 

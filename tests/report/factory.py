@@ -14,9 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.facts import Fact
 from analyzer.model import (
     Evaluation,
+    Fact,
+    FactKey,
+    Facts,
+    FactStore,
+    LayerInfo,
     Level,
     Location,
     Notification,
@@ -30,20 +34,20 @@ from analyzer.report.common import MIN_SHARED
 
 BASE_LAYER = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 TOP_LAYER = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
-LAYERS: tuple[Mapping[str, Any], ...] = (
-    {
-        "id": BASE_LAYER,
-        "digest": BASE_LAYER,
-        "diff_id": "sha256:aaaa",
-        "created_by": "/bin/sh -c #(nop) ADD file:base in /",
-    },
-    {
-        "id": TOP_LAYER,
-        "digest": TOP_LAYER,
-        "diff_id": "sha256:bbbb",
-        "created_by": "RUN printf '127.0.0.1 localhost\\n' > /etc/hosts",
-        "description": "layer 2 of 2",
-    },
+LAYERS: tuple[LayerInfo, ...] = (
+    LayerInfo(
+        BASE_LAYER,
+        digest=BASE_LAYER,
+        diff_id="sha256:aaaa",
+        created_by="/bin/sh -c #(nop) ADD file:base in /",
+    ),
+    LayerInfo(
+        TOP_LAYER,
+        "layer 2 of 2",
+        digest=TOP_LAYER,
+        diff_id="sha256:bbbb",
+        created_by="RUN printf '127.0.0.1 localhost\\n' > /etc/hosts",
+    ),
 )
 KERNEL_NA = "the kernel belongs to the host that runs the container"
 
@@ -111,7 +115,7 @@ def target(
     *,
     source: str = "docker",
     kind: TargetKind = TargetKind.CONTAINER,
-    layers: tuple[Mapping[str, Any], ...] = LAYERS,
+    layers: tuple[LayerInfo, ...] = LAYERS,
     properties: Mapping[str, Any] | None = None,
 ) -> TargetInfo:
     """Build a target description."""
@@ -131,7 +135,7 @@ def result(
     evaluations: Sequence[Evaluation],
     *,
     notifications: Sequence[Notification] = (),
-    facts: Mapping[str, Any] | None = None,
+    facts: Facts | None = None,
     target_info: TargetInfo | None = None,
     complete: bool = True,
 ) -> RunResult:
@@ -141,7 +145,7 @@ def result(
         rules=tuple(rules),
         evaluations=tuple(evaluations),
         notifications=tuple(notifications),
-        facts=facts or {},
+        facts=facts or FactStore(),
         profiles=("k0s",),
         roles=("controller", "worker"),
         tool_version="0.1.0",
@@ -279,7 +283,7 @@ def sample_evaluations() -> list[Evaluation]:
     ]
 
 
-def sample_facts() -> dict[str, Any]:
+def sample_facts() -> FactStore:
     """Facts of every shape: present with a nested value, absent, unknown."""
     value = SampleValue(
         flavour=Flavour.MUSL,
@@ -287,11 +291,15 @@ def sample_facts() -> dict[str, Any]:
         counts={"b": 2, "a": 1},
         where=Location("/etc/hosts", 3),
     )
-    return {
-        "name_resolution": Fact.present(value, Location("/etc/hosts")),
-        "kernel": Fact.unknown("no kernel image found in /boot"),
-        "machine_id": Fact.absent("not present", Location("/etc/machine-id")),
-    }
+    facts = FactStore.one(SAMPLE_NAMES, Fact.present(value, Location("/etc/hosts")))
+    facts.put(SAMPLE_KERNEL, Fact.unknown("no kernel image found in /boot"))
+    facts.put(SAMPLE_MACHINE_ID, Fact.absent("not present", Location("/etc/machine-id")))
+    return facts
+
+
+SAMPLE_NAMES: FactKey[SampleValue] = FactKey("name_resolution")
+SAMPLE_KERNEL: FactKey[str] = FactKey("kernel")
+SAMPLE_MACHINE_ID: FactKey[str] = FactKey("machine_id")
 
 
 SAMPLE_NOTIFICATIONS = (

@@ -9,8 +9,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.facts import Fact
-from analyzer.model import Location, Outcome
+from jsonview import obj
+
+from analyzer.model import Fact, FactKey, Facts, FactStore, Location, Outcome
 from analyzer.report import json as json_report
 from analyzer.report.common import jsonable
 
@@ -122,7 +123,7 @@ def test_jsonable_edge_values() -> None:
         "2": "nan",
         "1": {"values": ["a", "b"], "data": "ok\\xff", "ratio": "inf"},
     }
-    assert list(jsonable(value)) == ["1", "2"]
+    assert list(obj(jsonable(value))) == ["1", "2"]
 
 
 def test_undecodable_names_are_escaped_not_fatal() -> None:
@@ -133,7 +134,9 @@ def test_undecodable_names_are_escaped_not_fatal() -> None:
 
 
 def test_fact_values_with_bare_locations() -> None:
-    run_result = result([], [], facts={"x": Fact.present(Location("/a", 1))})
+    key: FactKey[Location] = FactKey("x")
+    facts_in = FactStore.one(key, Fact.present(Location("/a", 1)))
+    run_result = result([], [], facts=facts_in)
     facts = json.loads(json_report.render(run_result))["facts"]
     assert facts["x"]["value"] == {"path": "/a", "line": 1, "access_path": None, "layer": None}
 
@@ -143,9 +146,18 @@ def test_input_order_of_evaluations_does_not_change_output() -> None:
     backward = dataclasses.replace(
         forward,
         evaluations=tuple(reversed(forward.evaluations)),
-        facts=dict(reversed(list(forward.facts.items()))),
+        facts=_reversed(forward.facts),
     )
     assert json_report.render(backward) == json_report.render(forward)
+
+
+def _reversed(facts: Facts) -> FactStore:
+    """The same facts written in the opposite order."""
+    out = FactStore()
+    for name, fact in reversed(list(facts.items())):
+        key: FactKey[object] = FactKey(name)
+        out.put(key, fact)
+    return out
 
 
 def test_one_line_when_indent_is_none() -> None:

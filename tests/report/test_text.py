@@ -5,7 +5,7 @@ Most layout tests render the full tree (``all_checks``); the findings view has i
 
 from __future__ import annotations
 
-from analyzer.model import Level, Notification, Outcome, TargetKind
+from analyzer.model import LayerInfo, Level, Notification, Outcome, TargetKind
 from analyzer.report import text
 from analyzer.report.common import MIN_SHARED
 
@@ -245,8 +245,8 @@ def test_rules_unknown_for_one_shared_reason_collapse_into_one_line() -> None:
 
 def test_header_of_a_disk_lists_its_mounted_file_systems() -> None:
     layers = (
-        {"id": "d:part2", "description": "part2 (ext4, UUID=r) on /"},
-        {"id": "d:part1", "description": "part1 (ext4, UUID=b) on /boot"},
+        LayerInfo("d:part2", "part2 (ext4, UUID=r) on /", mountpoint="/"),
+        LayerInfo("d:part1", "part1 (ext4, UUID=b) on /boot", mountpoint="/boot"),
     )
     disk = target(
         "golden.qcow2",

@@ -8,6 +8,7 @@ import pytest
 from builders import File, Item, Symlink
 from scenarios import findings, scan
 
+from analyzer.facts import OS
 from analyzer.model import Level, RunResult
 
 ID = "5d1b2f1e9c7a4b8e8f3a2c6d7e9f0a1b"
@@ -88,7 +89,7 @@ def test_golden_image_gone_wrong_reports_each_problem_at_its_file(
     assert located(result) == EXPECTED
     (localhost,) = findings(result, "k0s.name-resolution.localhost")
     assert "nsswitch.conf relies on myhostname" in localhost.message
-    os_fact = result.facts["os"].get()
+    os_fact = result.facts.get(OS).get()
     assert (os_fact.id, os_fact.version_id, os_fact.init) == ("debian", "12", "systemd")
 
 

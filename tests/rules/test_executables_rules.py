@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,9 @@ from builders import File, Item, Symlink
 from scenarios import build, collect, findings, only, scan
 
 from analyzer.collectors.executables import ExecutablesCollector
-from analyzer.facts import Fact
-from analyzer.model import Evaluation, Level, Outcome, TargetKind
+from analyzer.facts import APPARMOR, OS
+from analyzer.kernel.cgroups import AppArmorState
+from analyzer.model import Evaluation, Fact, Level, Location, Outcome, TargetKind
 from analyzer.pipeline import load_all_rules
 from analyzer.policy.engine import evaluate
 
@@ -151,21 +151,22 @@ def test_busybox_rootfs_with_applet_links_finds_mount_umount_modprobe(
         assert evaluation.outcome is Outcome.PASS, evaluation
         assert evaluation.message == chain
     machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine())
-    assert result.facts["os"].get().architecture == machine
-    assert result.facts["os"].get().architecture_source == "ELF /bin/busybox"
-
-
-@dataclass(frozen=True)
-class AppArmor:
-    enabled: bool | None
+    assert result.facts.get(OS).get().architecture == machine
+    assert result.facts.get(OS).get().architecture_source == "ELF /bin/busybox"
 
 
 def apparmor_rule(tmp_path: Path, enabled: bool | None, spec: dict[str, Item]) -> Evaluation:
     """Evaluate the apparmor_parser rule with the given AppArmor state."""
     (rule,) = [r for r in load_all_rules() if r.id == "k0s.executables.apparmor-parser"]
     result, _ = collect(ExecutablesCollector(), build(spec))
-    facts = {**result, "apparmor": Fact.present(AppArmor(enabled))}
-    (evaluation,) = evaluate([rule], facts, TargetKind.VM, [])
+    if enabled is None:
+        result.put(APPARMOR, Fact.unknown("no kernel configuration"))
+    else:
+        where = Location("/boot/config-6.1.0")
+        result.put(
+            APPARMOR, Fact.present(AppArmorState(enabled, "CONFIG_SECURITY_APPARMOR", where))
+        )
+    (evaluation,) = evaluate([rule], result, TargetKind.VM, [])
     return evaluation
 
 

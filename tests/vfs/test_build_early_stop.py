@@ -17,13 +17,18 @@ import pytest
 
 from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.text import TextCapture
+from analyzer.model import LayerInfo
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerInfo, LayerStream, ReadAt
+from analyzer.stream.elfrecord import ELF
+from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind, LayerStream, ReadAt
+from analyzer.stream.records import TEXT, RecordKey
 from analyzer.stream.sink import HEAD_BYTES, FileAnalyzer, Sink
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
 
 HOST_TRUE = Path("/usr/bin/true")
+#: What the probe analyzer keeps: the bytes its sink saw.
+PROBE: RecordKey[bytes] = RecordKey("probe", bytes)
 
 
 @dataclass
@@ -107,7 +112,7 @@ def test_sink_complete_after_the_head_stops_the_reader() -> None:
     tree = build(data, len(CONTENT), Probe(0))
     assert data.pulled == 1
     assert data.closed
-    assert tree.lstat("/f").records["probe"] == CONTENT[:BLOCK_SIZE]
+    assert tree.lstat("/f").records.get(PROBE) == CONTENT[:BLOCK_SIZE]
 
 
 def test_reading_stops_at_the_block_that_completes_the_sink() -> None:
@@ -115,7 +120,7 @@ def test_reading_stops_at_the_block_that_completes_the_sink() -> None:
     tree = build(data, len(CONTENT), Probe(2))
     assert data.pulled == 3
     assert data.closed
-    assert tree.lstat("/f").records["probe"] == CONTENT[: 3 * BLOCK_SIZE]
+    assert tree.lstat("/f").records.get(PROBE) == CONTENT[: 3 * BLOCK_SIZE]
 
 
 def test_an_incomplete_sink_keeps_the_whole_file_flowing() -> None:
@@ -123,8 +128,8 @@ def test_an_incomplete_sink_keeps_the_whole_file_flowing() -> None:
     capture = TextCapture([CapturePattern("/f", cap=1 << 20)])
     tree = build(data, len(CONTENT), Probe(0), capture)
     assert data.pulled == 4
-    assert tree.lstat("/f").records["text"] == CONTENT
-    assert tree.lstat("/f").records["probe"] == CONTENT[:BLOCK_SIZE]
+    assert tree.lstat("/f").records.get(TEXT) == CONTENT
+    assert tree.lstat("/f").records.get(PROBE) == CONTENT[:BLOCK_SIZE]
 
 
 def test_a_file_over_the_capture_cap_is_not_read_past_its_head() -> None:
@@ -139,7 +144,7 @@ def test_seekable_source_gives_a_short_head_and_the_rest_after_it() -> None:
     tree = build(data, len(CONTENT), probe, random_access=True)
     assert probe.heads == [(CONTENT[:HEAD_BYTES], True)]
     assert data.reads == [(0, HEAD_BYTES)]
-    assert tree.lstat("/f").records["probe"] == CONTENT
+    assert tree.lstat("/f").records.get(PROBE) == CONTENT
     assert data.closed
 
 
@@ -154,7 +159,7 @@ def test_small_file_on_a_seekable_source_is_read_once() -> None:
     data = Seekable([b"#!/bin/sh\n"])
     capture = TextCapture([CapturePattern("/f")])
     tree = build(data, 10, capture, random_access=True)
-    assert tree.lstat("/f").records["text"] == b"#!/bin/sh\n"
+    assert tree.lstat("/f").records.get(TEXT) == b"#!/bin/sh\n"
     assert data.reads == [(0, 10)]
     assert data.pulled == 0
 
@@ -165,9 +170,9 @@ def test_elf_on_a_seekable_source_reads_only_its_structures() -> None:
     streamed = build(Counted(chunks(binary, 4096)), len(binary), ElfAnalyzer())
     data = Seekable(chunks(binary, 4096))
     seeked = build(data, len(binary), ElfAnalyzer(), random_access=True)
-    record = seeked.lstat("/f").records["elf"]
-    assert record == streamed.lstat("/f").records["elf"]
-    assert record.kind == "executable"
+    record = seeked.lstat("/f").records.get(ELF)
+    assert record == streamed.lstat("/f").records.get(ELF)
+    assert record is not None and record.kind == "executable"
     assert record.needed
     assert data.pulled == 0
     assert sum(size for _, size in data.reads) < len(binary) // 2
@@ -180,7 +185,8 @@ def test_streamed_elf_stops_once_its_ranges_are_in() -> None:
     tree = build(data, len(binary), ElfAnalyzer())
     assert data.closed
     assert data.pulled < len(chunks(binary, 4096)) // 4
-    assert tree.lstat("/f").records["elf"].corrupt is None
+    record = tree.lstat("/f").records.get(ELF)
+    assert record is not None and record.corrupt is None
 
 
 def test_relocatable_object_is_done_after_its_header(tmp_path: Path) -> None:
@@ -191,11 +197,11 @@ def test_relocatable_object_is_done_after_its_header(tmp_path: Path) -> None:
     data = Counted(chunks(module, 4096))
     tree = build(data, len(module), ElfAnalyzer())
     assert data.pulled == 1
-    record = tree.lstat("/f").records["elf"]
-    assert (record.kind, record.corrupt) == ("relocatable", None)
+    record = tree.lstat("/f").records.get(ELF)
+    assert record is not None and (record.kind, record.corrupt) == ("relocatable", None)
     seekable = Seekable(chunks(module, 4096))
     assert (
-        build(seekable, len(module), ElfAnalyzer(), random_access=True).lstat("/f").records["elf"]
+        build(seekable, len(module), ElfAnalyzer(), random_access=True).lstat("/f").records.get(ELF)
         == record
     )
     assert seekable.reads == [(0, HEAD_BYTES)]

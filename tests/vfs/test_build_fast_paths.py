@@ -13,8 +13,9 @@ import itertools
 import pytest
 
 from analyzer.analyzers.text import TextCapture
+from analyzer.model import LayerInfo
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.entry import Blocks, Entry, Kind, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, Kind, LayerStream
 from analyzer.stream.paths import join, normalize, split
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import ResolveError, Tree

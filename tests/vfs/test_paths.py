@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.model import LayerInfo
+from analyzer.stream.entry import Entry, Kind, LayerStream, no_data
 from analyzer.stream.paths import (
     basename,
     component_regex,

@@ -11,11 +11,12 @@ import pytest
 from builders import Dir, File, Hardlink, Item, Symlink, make_tree, to_layer
 
 from analyzer.analyzers.text import TextCapture
-from analyzer.model import Location
+from analyzer.model import LayerInfo, Location
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.entry import Entry, Kind, LayerInfo, LayerStream, no_data
+from analyzer.stream.entry import Entry, Kind, LayerStream, no_data
+from analyzer.stream.paths import MAX_HOPS
 from analyzer.vfs.build import TreeBuilder
-from analyzer.vfs.tree import MAX_HOPS, NotCaptured, ResolveError, Tree
+from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 CAPTURE = TextCapture([CapturePattern("/etc/**")])
 

@@ -3,10 +3,8 @@
 Facts:
 
 - ``elf_files``: ``{real path: ElfRecord}`` for every ELF file in the image;
-- ``image_arch``: an :class:`~analyzer.facts.linkage.ImageArch` (from an ``image_config``
-  fact's ``architecture`` when one exists, else the PATH programs' majority machine);
 - ``linkage``: ``{real path: Linkage}`` for the programs in scope (see
-  :mod:`analyzer.collectors.linkage.scope`; ``ctx.source_facts["all_binaries"]`` widens it) and the
+  :mod:`analyzer.collectors.linkage.scope`; the ``all_binaries`` collect option widens it) and the
   libraries they pull in;
 - ``static_binaries``: a tuple of :class:`~analyzer.facts.linkage.StaticBinary` in scope;
 - ``static_nss``: those of them that cannot use NSS (not glibc: musl, Go, unknown), so they
@@ -17,34 +15,37 @@ Corrupt ELF files become notifications.
 
 from __future__ import annotations
 
-from typing import Any
-
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.linkage.loader import Closure, Loader, Obj, flavour_of
-from analyzer.collectors.linkage.scope import Candidate, elf_files, image_arch, privilege, programs
-from analyzer.facts import Fact, Facts
-from analyzer.facts.linkage import ImageArch, Interp, Linkage, StaticBinary
-from analyzer.model import Level, Location, Notification
+from analyzer.collectors.linkage.scope import Candidate, elf_files, privilege, programs
+from analyzer.facts import (
+    ELF_FILES,
+    IMAGE_ARCH,
+    LINKAGE,
+    STATIC_BINARIES,
+    STATIC_NSS,
+)
+from analyzer.facts.linkage import Interp, Linkage, Role, StaticBinary
+from analyzer.facts.os import ImageArch
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.elfrecord import ElfRecord
 from analyzer.vfs.tree import Tree
 
 
 class LinkageCollector:
-    """Produces ``elf_files``, ``image_arch``, ``linkage``, ``static_binaries``, ``static_nss``."""
+    """Produces ``elf_files``, ``linkage``, ``static_binaries`` and ``static_nss``."""
 
     name = "linkage"
-    provides = ("elf_files", "image_arch", "linkage", "static_binaries", "static_nss")
-    requires: tuple[str, ...] = ()
+    provides: tuple[FactId, ...] = (ELF_FILES, LINKAGE, STATIC_BINARIES, STATIC_NSS)
+    requires: tuple[FactId, ...] = (IMAGE_ARCH,)
     capture = (
         CapturePattern("/etc/ld.so.conf"),
         CapturePattern("/etc/ld.so.conf.d/**"),
         CapturePattern("/etc/ld-musl-*.path"),
     )
 
-    def collect(
-        self, ctx: CollectContext, facts: Facts, notes: list[Notification]
-    ) -> dict[str, Fact[Any]]:
+    def collect(self, ctx: CollectContext, facts: Facts, notes: list[Notification]) -> FactStore:
         """Resolve every program in scope and the libraries it pulls in."""
         tree = ctx.tree
         files = elf_files(tree)
@@ -54,9 +55,8 @@ class LinkageCollector:
                     Notification(Level.WARNING, "elf.corrupt",
                                  f"{path}: corrupt ELF file: {record.corrupt}", Location(path))
                 )  # fmt: skip
-        candidates = programs(tree, files, bool(ctx.source_facts.get("all_binaries", False)))
-        config = facts.get("image_config")
-        arch = image_arch(candidates, config.value if config is not None else None)
+        candidates = programs(tree, files, ctx.options.all_binaries)
+        arch = facts.value(IMAGE_ARCH)
         problems: list[str] = []
         linkage = _link_all(tree, candidates, arch, problems)
         for problem in dict.fromkeys(problems):
@@ -65,19 +65,13 @@ class LinkageCollector:
             StaticBinary(entry.path, entry.names, entry.record.linking or "static",
                          entry.record.libc, entry.record.go, entry.record.nss_linked)
             for entry in linkage.values()
-            if entry.record.linking in ("static", "static-pie") and entry.role == "program"
+            if entry.record.linking in ("static", "static-pie") and entry.role is Role.PROGRAM
         )  # fmt: skip
-        arch_fact: Fact[ImageArch] = (
-            Fact.present(arch) if arch is not None
-            else Fact.unknown("no ELF programs in the PATH directories and no image config")
-        )  # fmt: skip
-        return {
-            "elf_files": Fact.present(files),
-            "image_arch": arch_fact,
-            "linkage": Fact.present(linkage),
-            "static_binaries": Fact.present(statics),
-            "static_nss": Fact.present(tuple(s for s in statics if not s.nss)),
-        }
+        out = FactStore.one(ELF_FILES, Fact.present(files))
+        out.put(LINKAGE, Fact.present(linkage))
+        out.put(STATIC_BINARIES, Fact.present(statics))
+        out.put(STATIC_NSS, Fact.present(tuple(s for s in statics if not s.nss)))
+        return out
 
 
 def _link_all(
@@ -99,12 +93,12 @@ def _link_all(
             interp = Interp("none")
             if record.corrupt is not None:
                 interp = Interp("unknown", detail=f"corrupt ELF file: {record.corrupt}")
-            result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+            result[obj.path] = _entry(tree, obj, candidate.names, Role.PROGRAM, flavour, interp,
                                       Closure(), arch, None)  # fmt: skip
             continue
         interp, interp_obj = loader.interpreter(record)
         closure = loader.closure(obj, (), flavour, interp_obj)
-        result[obj.path] = _entry(tree, obj, candidate.names, "program", flavour, interp,
+        result[obj.path] = _entry(tree, obj, candidate.names, Role.PROGRAM, flavour, interp,
                                   closure, arch, loader)  # fmt: skip
         for child, _ in closure.pulled:
             pulled.setdefault(child.path, (child, flavour, closure))
@@ -116,7 +110,7 @@ def _link_all(
             missing=[m for m in closure.missing if path in m.chain],
             unresolved=[u for u in closure.unresolved if u.startswith(f"{path}:")],
         )
-        result[path] = _entry(tree, child, (child.found_as,), "library", flavour,
+        result[path] = _entry(tree, child, (child.found_as,), Role.LIBRARY, flavour,
                               Interp("none"), below, arch, loader)  # fmt: skip
     return dict(sorted(result.items()))
 
@@ -125,7 +119,7 @@ def _entry(
     tree: Tree,
     obj: Obj,
     names: tuple[str, ...],
-    role: str,
+    role: Role,
     flavour: str,
     interp: Interp,
     closure: Closure,
@@ -134,7 +128,8 @@ def _entry(
 ) -> Linkage:
     record: ElfRecord = obj.record
     setuid, setgid, caps = privilege(tree.stat(obj.path))
-    matches = None if arch is None or record.corrupt else record.machine == arch.machine
+    known = arch is not None and arch.machine is not None and not record.corrupt
+    matches = record.machine == arch.machine if known and arch is not None else None
     return Linkage(
         path=obj.path,
         names=names,

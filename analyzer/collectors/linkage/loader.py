@@ -27,7 +27,7 @@ from analyzer.collectors.linkage.search import (
 )
 from analyzer.facts.linkage import Interp, MissingLib, PathIssue
 from analyzer.model import Location
-from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.elfrecord import ELF, ElfRecord
 from analyzer.stream.paths import parent
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -82,8 +82,7 @@ class Loader:
     def record(self, path: str) -> tuple[str, ElfRecord | None]:
         """Real path of ``path`` and its ELF record (``None`` when it is not an ELF file)."""
         found = self._tree.resolve(path)
-        record = found.node.records.get("elf") if found.node.is_file else None
-        return found.real_path, record if isinstance(record, ElfRecord) else None
+        return found.real_path, found.node.records.get(ELF) if found.node.is_file else None
 
     def interpreter(self, record: ElfRecord) -> tuple[Interp, Obj | None]:
         """Whether the program interpreter resolves inside the image and fits the binary."""

@@ -8,23 +8,16 @@ With ``all_binaries`` every loadable ELF file in the image is a program in scope
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from analyzer.facts.linkage import ImageArch
-from analyzer.stream.elfrecord import ElfRecord, machine_name
+from analyzer.collectors.executables import PATH_DIRS
+from analyzer.stream.elfrecord import ELF, ElfRecord
 from analyzer.vfs.node import Node
 from analyzer.vfs.tree import ResolveError, Tree
 
-PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 CAPABILITY_XATTR = "security.capability"
 SETUID, SETGID = 0o4000, 0o2000
-#: Container-config architecture names (GOARCH) and the ``e_machine`` they mean.
-GOARCH_MACHINES = {
-    "amd64": 62, "386": 3, "arm64": 183, "arm": 40, "ppc64le": 21, "ppc64": 21, "s390x": 22,
-    "riscv64": 243, "mips64le": 8, "mipsle": 8,
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +34,8 @@ def elf_files(tree: Tree) -> dict[str, ElfRecord]:
     """Every ELF record in the tree by real path."""
     found: dict[str, ElfRecord] = {}
     for path, node in tree.walk():
-        record = node.records.get("elf") if node.is_file else None
-        if isinstance(record, ElfRecord):
+        record = node.records.get(ELF) if node.is_file else None
+        if record is not None:
             found[path] = record
     return found
 
@@ -74,35 +67,6 @@ def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> 
         Candidate(path, tuple(dict.fromkeys(names[path])), files[path], tree.stat(path))
         for path in sorted(names)
     ]
-
-
-def image_arch(candidates: list[Candidate], config: object) -> ImageArch | None:
-    """The image's architecture: the container config's, else the PATH programs' majority."""
-    configured = _config_arch(config)
-    if configured is not None and configured in GOARCH_MACHINES:
-        machine = GOARCH_MACHINES[configured]
-        return ImageArch(machine, machine_name(machine), "image-config")
-    votes = Counter(
-        c.record.machine
-        for c in candidates
-        if c.record.corrupt is None
-        and c.record.kind == "executable"
-        and any(name.startswith(PATH_DIRS) for name in c.names)
-    )
-    if not votes:
-        return None
-    ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))
-    machine, count = ranked[0]
-    return ImageArch(machine, machine_name(machine), "majority", count)
-
-
-def _config_arch(config: object) -> str | None:
-    value = (
-        config.get("architecture")
-        if isinstance(config, Mapping)
-        else getattr(config, "architecture", None)
-    )
-    return value if isinstance(value, str) else None
 
 
 def privilege(node: Node) -> tuple[bool, bool, bool]:

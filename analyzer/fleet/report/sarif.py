@@ -16,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from typing import Any
 
 from analyzer.fleet.model import FleetResult, TargetReport
-from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.model import JSONObject, Level, Notification, TargetInfo, TargetKind
 from analyzer.report.common import clean_text
 from analyzer.report.sarif import (
     SARIF_VERSION,
@@ -27,7 +26,7 @@ from analyzer.report.sarif import (
     TOOL_NAME,
     SarifOptions,
     notification,
-    sarif_log,
+    sarif_run,
 )
 from analyzer.report.sarif_location import category, target_name
 
@@ -45,21 +44,19 @@ def render(fleet: FleetResult, options: SarifOptions | None = None) -> str:
     )
 
 
-def fleet_log(fleet: FleetResult, options: SarifOptions) -> dict[str, Any]:
+def fleet_log(fleet: FleetResult, options: SarifOptions) -> JSONObject:
     """Build the fleet's SARIF log (one run per target, in the given order) as a dict."""
     names = unique_names(fleet.targets)
-    runs: list[dict[str, Any]] = []
-    for report, name in zip(fleet.targets, names, strict=True):
+    notes = [notification(n, options.uri_prefix) for n in fleet.notifications]
+    runs: list[JSONObject] = []
+    for position, (report, name) in enumerate(zip(fleet.targets, names, strict=True)):
+        extra = notes if position == 0 else []
         if report.result is None:
-            runs.append(_failed_run(report, name, options, fleet.tool_version))
+            runs.append(_failed_run(report, name, options, fleet.tool_version, extra))
             continue
         chosen = _category(report.result.target, name, options.category)
-        log = sarif_log(report.result, SarifOptions(chosen, options.uri_prefix,
-                                                    options.information_uri))  # fmt: skip
-        runs.extend(log["runs"])
-    if runs and fleet.notifications:
-        notes = [notification(n, options.uri_prefix) for n in fleet.notifications]
-        runs[0]["invocations"][0]["toolExecutionNotifications"] += notes
+        run_options = SarifOptions(chosen, options.uri_prefix, options.information_uri)
+        runs.append(sarif_run(report.result, run_options, extra))
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": runs}
 
 
@@ -95,12 +92,12 @@ def _category(target: TargetInfo, name: str, override: str | None) -> str:
 
 
 def _failed_run(
-    report: TargetReport, name: str, options: SarifOptions, version: str
-) -> dict[str, Any]:
+    report: TargetReport, name: str, options: SarifOptions, version: str, extra: list[JSONObject]
+) -> JSONObject:
     prefix = TOOL_NAME
     if options.category is not None and options.category.strip("/ "):
         prefix = options.category.strip().rstrip("/")
-    driver: dict[str, Any] = {"name": TOOL_NAME, "semanticVersion": version, "rules": []}
+    driver: JSONObject = {"name": TOOL_NAME, "semanticVersion": version, "rules": []}
     if options.information_uri:
         driver["informationUri"] = options.information_uri
     message = f"{report.reference}: could not be scanned: {report.error}"
@@ -111,7 +108,8 @@ def _failed_run(
             {
                 "executionSuccessful": False,
                 "toolExecutionNotifications": [
-                    notification(Notification(Level.ERROR, FAILED_CODE, message), "")
+                    notification(Notification(Level.ERROR, FAILED_CODE, message), ""),
+                    *extra,
                 ],
             }
         ],

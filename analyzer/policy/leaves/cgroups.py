@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts
+from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
 from analyzer.kernel.kconfig import PREFIX
-from analyzer.model import Level, Outcome
+from analyzer.model import FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
@@ -31,7 +31,7 @@ class Cgroup:
     """
 
     key: ClassVar[str] = "cgroup"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     hierarchy: str | None = None
     controller: str | None = None
@@ -130,7 +130,7 @@ class AppArmor:
     """``apparmor: {enabled: true}``: AppArmor would be enabled (or disabled) at boot."""
 
     key: ClassVar[str] = "apparmor"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     enabled: bool = True
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts, present_value
-from analyzer.model import Outcome, TargetKind
+from analyzer.facts import TARGET
+from analyzer.model import FactId, Facts, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
@@ -15,7 +15,7 @@ class TargetIs:
     """``target: [container]``: passes when the artefact is one of the given kinds."""
 
     key: ClassVar[str] = "target"
-    needs: ClassVar[tuple[str, ...]] = ("target",)
+    needs: ClassVar[tuple[FactId, ...]] = (TARGET,)
     subjects: ClassVar[tuple[str, ...]] = ("image", "kernel", "binary", "file")
     kinds: tuple[TargetKind, ...]
 
@@ -35,8 +35,8 @@ class TargetIs:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the target fact."""
         del subject
-        kind: TargetKind | None = present_value(facts, "target")
+        kind = facts.value(TARGET)
         if kind is None:
-            return unknown("target", facts)
+            return unknown(TARGET, facts)
         outcome = Outcome.PASS if kind in self.kinds else Outcome.FAIL
         return LeafResult(outcome, f"the artefact is a {kind.value}")

@@ -11,12 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts
-from analyzer.facts.linkage import INTERP_OK, Linkage
-from analyzer.model import Location, Outcome
+from analyzer.facts import IMAGE_ARCH, LINKAGE
+from analyzer.facts.linkage import INTERP_OK, Linkage, Role
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
-ROLES = ("program", "library")
+ROLES = tuple(Role)
 
 
 def _no_params(cls_name: str, params: Any) -> None:
@@ -61,7 +61,7 @@ class BinarySelected:
     """
 
     key: ClassVar[str] = "binary"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
     names: tuple[str, ...] = ()
     dirs: tuple[str, ...] = ()
@@ -110,7 +110,7 @@ class ElfInterpreter:
     """
 
     key: ClassVar[str] = "elf_interpreter"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
@@ -154,7 +154,7 @@ class ElfNeeded:
     """``elf_needed: {}``: every ``DT_NEEDED`` in the closure resolves inside the image."""
 
     key: ClassVar[str] = "elf_needed"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
@@ -186,7 +186,7 @@ class ElfArch:
     """``elf_arch: {}``: the binary's machine is the image's architecture."""
 
     key: ClassVar[str] = "elf_arch"
-    needs: ClassVar[tuple[str, ...]] = ("linkage", "image_arch")
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE, IMAGE_ARCH)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
@@ -215,7 +215,7 @@ class ElfRpath:
     """
 
     key: ClassVar[str] = "elf_rpath"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod

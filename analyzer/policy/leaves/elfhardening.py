@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts
-from analyzer.model import Outcome
+from analyzer.facts import LINKAGE
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.elf import linkage_of
 
@@ -25,7 +25,7 @@ class ElfHardening:
     """
 
     key: ClassVar[str] = "elf_hardening"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
     prop: str
 
@@ -77,7 +77,7 @@ class StaticGlibcNss:
     """
 
     key: ClassVar[str] = "static_glibc_nss"
-    needs: ClassVar[tuple[str, ...]] = ("linkage",)
+    needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.executables import Candidate, Executables, Lookup
-from analyzer.collectors.osinfo import OsIdentity
-from analyzer.facts import Facts, present_value
-from analyzer.model import Location, Outcome
-from analyzer.packages.installed import InstalledPackages
+from analyzer.facts import APPARMOR, EXECUTABLES, OS, PACKAGES
+from analyzer.facts.executables import Candidate, Lookup
+from analyzer.model import FactId, Facts, JSONObject, Location, Outcome
 from analyzer.packages.providers import provider
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -28,7 +25,7 @@ class ExecutableFound:
     """
 
     key: ClassVar[str] = "executable"
-    needs: ClassVar[tuple[str, ...]] = ("executables", "os", "packages")
+    needs: ClassVar[tuple[FactId, ...]] = (EXECUTABLES, OS, PACKAGES)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -47,9 +44,9 @@ class ExecutableFound:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look each name up in the ``executables`` fact."""
         del subject
-        value: Executables | None = present_value(facts, "executables")
+        value = facts.value(EXECUTABLES)
         if value is None:
-            return unknown("executables", facts)
+            return unknown(EXECUTABLES, facts)
         lookups = [value.lookup(name) for name in self.names]
         evidence: tuple[str, ...] = (f"PATH ({value.path_source}): {value.path_text}",)
         evidence += tuple(f"skipped {c.describe()}" for lk in lookups for c in lk.rejected)
@@ -73,8 +70,8 @@ class ExecutableFound:
 
 def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, dict[str, Any]]:
     """``; on fedora the util-linux package provides mount`` and the package as a property."""
-    identity: OsIdentity | None = present_value(facts, "os")
-    packages: InstalledPackages | None = present_value(facts, "packages")
+    identity = facts.value(OS)
+    packages = facts.value(PACKAGES)
     fields = identity.fields if identity is not None else {}
     for name in names:
         found = provider(name, fields, packages)
@@ -85,7 +82,7 @@ def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, dict[str, Any]
 
 def _found(lookup: Lookup, found: Candidate, evidence: tuple[str, ...], named: bool) -> LeafResult:
     """A hit; ``named`` prefixes the name that was found (for rules with fallbacks)."""
-    properties: dict[str, Any] = {"path": found.path}
+    properties: JSONObject = {"path": found.path}
     detail = f"{lookup.name}: {found.describe()}" if named else found.describe()
     if found.chain:
         properties["chain"] = found.chain
@@ -107,12 +104,12 @@ def _none_of(names: tuple[str, ...]) -> str:
 class AppArmorEnabled:
     """``apparmor_enabled: {}``: passes when AppArmor would be enabled on the host.
 
-    Reads the ``apparmor`` fact (its value has a boolean ``enabled``, or ``None`` when it cannot
-    be told). A missing fact or an undetermined state is unknown, never a verdict.
+    Reads the ``apparmor`` fact of the default kernel. A fact that is not present (no kernel,
+    no configuration) is unknown, never a verdict.
     """
 
     key: ClassVar[str] = "apparmor_enabled"
-    needs: ClassVar[tuple[str, ...]] = ("apparmor",)
+    needs: ClassVar[tuple[FactId, ...]] = (APPARMOR,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
@@ -125,17 +122,9 @@ class AppArmorEnabled:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Pass on ``enabled`` true, fail on false, unknown otherwise."""
         del subject
-        fact = facts.get("apparmor")
-        if fact is None:
-            return LeafResult(Outcome.UNKNOWN, "whether AppArmor is enabled is not determined")
+        fact = facts.get(APPARMOR)
         if not fact.is_present:
-            return unknown("apparmor", facts)
-        value = fact.get()
-        enabled = (
-            value.get("enabled") if isinstance(value, Mapping) else getattr(value, "enabled", None)
-        )
-        if enabled is True:
+            return unknown(APPARMOR, facts)
+        if fact.get().enabled:
             return LeafResult(Outcome.PASS, "AppArmor would be enabled", fact.location)
-        if enabled is False:
-            return LeafResult(Outcome.FAIL, "AppArmor would not be enabled", fact.location)
-        return LeafResult(Outcome.UNKNOWN, "whether AppArmor is enabled is not determined")
+        return LeafResult(Outcome.FAIL, "AppArmor would not be enabled", fact.location)

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.accounts import Accounts, IdTable
-from analyzer.collectors.files import FileInfo
-from analyzer.facts import Facts, present_value
-from analyzer.model import Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.facts import ACCOUNTS, FILES
+from analyzer.facts.accounts import IdTable
+from analyzer.facts.files import FileInfo
+from analyzer.model import FactId, Facts, Outcome
+from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 
 PERMISSION_BITS = 0o7777
 _OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
@@ -43,7 +43,7 @@ class FileMode:
     """
 
     key: ClassVar[str] = "file_mode"
-    needs: ClassVar[tuple[str, ...]] = ("files",)
+    needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     max: int | None = None
     equals: int | None = None
@@ -59,7 +59,7 @@ class FileMode:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the subject's permission bits."""
         del facts
-        info: FileInfo = subject.value
+        info = file_of(subject)
         if info.kind == "symlink" and info.target_mode is None:
             return LeafResult(Outcome.UNKNOWN, info.describe(), info.location)
         mode = _mode(info)
@@ -106,7 +106,7 @@ class FileOwner:
     """``file_owner: {user: root, group: [root, shadow]}``: owner and group among those given."""
 
     key: ClassVar[str] = "file_owner"
-    needs: ClassVar[tuple[str, ...]] = ("files", "accounts")
+    needs: ClassVar[tuple[FactId, ...]] = (FILES, ACCOUNTS)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     user: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
@@ -120,10 +120,10 @@ class FileOwner:
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the subject's owner and group with the names resolved in the image."""
-        info: FileInfo = subject.value
-        accounts: Accounts | None = present_value(facts, "accounts")
+        info = file_of(subject)
+        accounts = facts.value(ACCOUNTS)
         if accounts is None:
-            return unknown("accounts", facts)
+            return unknown(ACCOUNTS, facts)
         owner = accounts.owner(info.uid, info.gid)
         text = f"{info.path} is owned by {owner}"
         problems: list[str] = []

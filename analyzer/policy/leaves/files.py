@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.containerd import Snippet
-from analyzer.collectors.files import FileInfo
-from analyzer.facts import Facts, present_value
-from analyzer.model import Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.facts import CONTAINERD_SNIPPETS, FILES
+from analyzer.model import FactId, Facts, Outcome
+from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 
 #: What ``file: {expect: ...}`` may ask of a matched object.
 EXPECTATIONS = ("absent", "empty")
@@ -25,7 +23,7 @@ class FileExpect:
     """
 
     key: ClassVar[str] = "file"
-    needs: ClassVar[tuple[str, ...]] = ("files",)
+    needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     expect: str
 
@@ -41,7 +39,7 @@ class FileExpect:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's :class:`FileInfo`."""
         del facts
-        info: FileInfo = subject.value
+        info = file_of(subject)
         evidence = (info.chain,) if info.chain else ()
         properties = {"size": info.size} if (info.target_kind or info.kind) == "file" else {}
         if self.expect == "empty" and info.is_empty:
@@ -60,7 +58,7 @@ class ContainerdSnippetValid:
     """
 
     key: ClassVar[str] = "containerd_snippet"
-    needs: ClassVar[tuple[str, ...]] = ("containerd_snippets",)
+    needs: ClassVar[tuple[FactId, ...]] = (CONTAINERD_SNIPPETS,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
 
     @classmethod
@@ -72,9 +70,9 @@ class ContainerdSnippetValid:
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the subject up in the ``containerd_snippets`` fact."""
-        snippets: dict[str, Snippet] | None = present_value(facts, "containerd_snippets")
+        snippets = facts.value(CONTAINERD_SNIPPETS)
         if snippets is None:
-            return unknown("containerd_snippets", facts)
+            return unknown(CONTAINERD_SNIPPETS, facts)
         snippet = snippets.get(subject.key)
         if snippet is None:
             return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a snippet")

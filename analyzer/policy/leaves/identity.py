@@ -6,10 +6,9 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.identity import STATES, HostName, MachineIds
-from analyzer.collectors.names import NameResolution
-from analyzer.facts import Facts, present_value
-from analyzer.model import Outcome
+from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
+from analyzer.facts.identity import STATES, HostName, IdState
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 _DESCRIBE = {
@@ -37,7 +36,7 @@ class MachineIdState:
     """
 
     key: ClassVar[str] = "machine_id"
-    needs: ClassVar[tuple[str, ...]] = ("machine_id",)
+    needs: ClassVar[tuple[FactId, ...]] = (MACHINE_ID,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     reject: tuple[str, ...]
 
@@ -54,17 +53,17 @@ class MachineIdState:
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's machine-id file."""
-        ids: MachineIds | None = present_value(facts, "machine_id")
+        ids = facts.value(MACHINE_ID)
         if ids is None:
-            return unknown("machine_id", facts)
+            return unknown(MACHINE_ID, facts)
         item = ids.files.get(subject.key)
         if item is None:
             return LeafResult(Outcome.NOT_APPLICABLE, f"{subject.key} is not a machine-id file")
-        if item.state == "link":
+        if item.state is IdState.LINK:
             detail = f"{item.path} is a link to /etc/machine-id"
-        elif item.state == "valid":
+        elif item.state is IdState.VALID:
             detail = f"{item.path} holds the machine ID {item.content}"
-        elif item.state == "invalid":
+        elif item.state is IdState.INVALID:
             detail = (
                 f"{item.path} holds {item.content!r}, which is neither empty, 'uninitialized'"
                 " nor a 32-digit hexadecimal ID"
@@ -84,7 +83,7 @@ class HostnameIs:
     """``hostname: {allow: [localhost]}``: ``/etc/hostname`` is missing, empty or allowed."""
 
     key: ClassVar[str] = "hostname"
-    needs: ClassVar[tuple[str, ...]] = ("hostname",)
+    needs: ClassVar[tuple[FactId, ...]] = (HOSTNAME,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     allow: tuple[str, ...]
 
@@ -98,9 +97,9 @@ class HostnameIs:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Fail on a name that is not allowed, at its line."""
         del subject
-        fact = facts.get("hostname")
+        fact = facts.get(HOSTNAME)
         if fact is None:
-            return unknown("hostname", facts)
+            return unknown(HOSTNAME, facts)
         if not fact.is_present:
             return LeafResult(Outcome.PASS, fact.reason or "/etc/hostname does not exist")
         value: HostName = fact.get()
@@ -119,7 +118,7 @@ class HostsBuildName:
     """
 
     key: ClassVar[str] = "hosts_build_name"
-    needs: ClassVar[tuple[str, ...]] = ("name_resolution", "hostname")
+    needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, HOSTNAME)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     allow: tuple[str, ...]
     patterns: tuple[str, ...]
@@ -135,10 +134,10 @@ class HostsBuildName:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Scan the ``/etc/hosts`` lines."""
         del subject
-        value: NameResolution | None = present_value(facts, "name_resolution")
+        value = facts.value(NAME_RESOLUTION)
         if value is None:
-            return unknown("name_resolution", facts)
-        host: HostName | None = present_value(facts, "hostname")
+            return unknown(NAME_RESOLUTION, facts)
+        host = facts.value(HOSTNAME)
         own = host.name.lower() if host is not None else ""
         suspects = {own} - {""} - set(self.allow)
         hits = []

@@ -1,7 +1,7 @@
 """Leaves about kconfig symbols of one kernel: ``kconfig`` and ``module_loadable``.
 
 Each works on a ``kernel`` subject whose value is a
-:class:`~analyzer.collectors.kernel_model.Kernel`; ``=m`` only counts when the module ships
+:class:`~analyzer.facts.kernel.Kernel`; ``=m`` only counts when the module ships
 (see :func:`~analyzer.policy.leaves.kernelbase.module_result`), and a symbol the kernel's
 version cannot have gives a note saying why.
 """
@@ -12,13 +12,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.kernel_model import Kernel
-from analyzer.facts import Facts
+from analyzer.facts import KERNELS
+from analyzer.facts.kernel import Kernel
 from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol, strip_prefix
 from analyzer.kernel.symbols import MODULE_OF
-from analyzer.model import Level, Location, Outcome
+from analyzer.model import FactId, Facts, Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
@@ -41,7 +41,7 @@ class Kconfig:
     """
 
     key: ClassVar[str] = "kconfig"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     symbol: str
     values: tuple[str, ...] = ("y", "m")
@@ -173,7 +173,7 @@ class ModuleLoadable:
     """``module_loadable: {module: overlay, symbol: CONFIG_OVERLAY_FS}``: built in, or shipped."""
 
     key: ClassVar[str] = "module_loadable"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     module: str
     symbol: str

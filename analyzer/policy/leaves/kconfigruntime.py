@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.kernel_model import Kernel
-from analyzer.collectors.modulesload import ModulesLoad
-from analyzer.facts import Facts, present_value
+from analyzer.facts import KERNELS, MODULES_LOAD
+from analyzer.facts.kernel import Kernel, ModulesLoad
 from analyzer.kernel.kconfig import KConfig, State, Symbol
-from analyzer.model import Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, params_of, symbol_location
 
@@ -28,7 +27,7 @@ class KernelConfigRuntime:
     """``kernel_config_runtime: {}``: the configuration is where k0s looks on the booted host."""
 
     key: ClassVar[str] = "kernel_config_runtime"
-    needs: ClassVar[tuple[str, ...]] = ("kernels", "modules_load")
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS, MODULES_LOAD)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
 
     @classmethod
@@ -56,10 +55,8 @@ class KernelConfigRuntime:
                 kernel.location,
                 (kernel.config_problem,),
             )
-        loads = present_value(facts, "modules_load")
-        if not isinstance(loads, ModulesLoad):
-            loads = unknown("modules_load", facts)
-        return _from_ikconfig(kernel, config, loads)
+        loads = facts.value(MODULES_LOAD)
+        return _from_ikconfig(kernel, config, loads or unknown(MODULES_LOAD, facts))
 
 
 def _from_ikconfig(kernel: Kernel, config: KConfig, loads: ModulesLoad | LeafResult) -> LeafResult:

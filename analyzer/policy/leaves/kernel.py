@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.facts import Facts
+from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import last, param_location
 from analyzer.kernel.symbols import parse_version
-from analyzer.model import Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, names, params_of
 
@@ -30,7 +30,7 @@ class KernelVersion:
     """
 
     key: ClassVar[str] = "kernel_version"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     minimum: tuple[int, ...] | None = None
     maximum: tuple[int, ...] | None = None
@@ -97,7 +97,7 @@ class Cmdline:
     """
 
     key: ClassVar[str] = "cmdline"
-    needs: ClassVar[tuple[str, ...]] = ("kernels",)
+    needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     param: str
     forbid: tuple[str, ...] = ()

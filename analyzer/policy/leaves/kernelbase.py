@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.collectors.kernel_model import Kernel
+from analyzer.facts.kernel import ConfigSource, Kernel
 from analyzer.kernel.kconfig import Symbol
 from analyzer.model import Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
@@ -19,7 +19,7 @@ KERNEL_SUBJECTS = ("kernel",)
 def symbol_location(kernel: Kernel, symbol: Symbol | None) -> Location:
     """The config file at the symbol's line (no line inside an embedded configuration)."""
     path = kernel.config_path or kernel.location.path
-    if symbol is None or kernel.config_source != "file":
+    if symbol is None or kernel.config_source is not ConfigSource.FILE:
         return Location(path)
     return Location(path, symbol.line)
 

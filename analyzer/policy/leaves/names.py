@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.names import NameResolution
-from analyzer.facts import Facts, present_value
-from analyzer.facts.linkage import StaticBinary
-from analyzer.model import Location, Outcome
+from analyzer.facts import NAME_RESOLUTION, STATIC_NSS
+from analyzer.facts.names import NameResolution
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 #: How a failed lookup of ``/etc/hosts`` is worded (``ResolveError.reason`` -> wording).
@@ -32,7 +31,7 @@ class LocalhostResolves:
     """
 
     key: ClassVar[str] = "localhost_resolves"
-    needs: ClassVar[tuple[str, ...]] = ("name_resolution", "static_nss")
+    needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, STATIC_NSS)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
@@ -45,9 +44,9 @@ class LocalhostResolves:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Decide from the name-resolution fact."""
         del subject
-        value: NameResolution | None = present_value(facts, "name_resolution")
+        value = facts.value(NAME_RESOLUTION)
         if value is None:
-            return unknown("name_resolution", facts)
+            return unknown(NAME_RESOLUTION, facts)
         static = _static_without_nss(facts)
         evidence = _evidence(value) + _static_evidence(static)
         if value.localhost:
@@ -92,7 +91,7 @@ class LocalhostResolves:
 
 def _static_without_nss(facts: Facts) -> list[str]:
     """Paths of the static binaries in scope that cannot use NSS plugins (musl, Go, ...)."""
-    binaries: tuple[StaticBinary, ...] = present_value(facts, "static_nss") or ()
+    binaries = facts.value(STATIC_NSS) or ()
     return sorted(binary.path for binary in binaries if not binary.nss)
 
 

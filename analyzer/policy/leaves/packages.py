@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from analyzer.collectors.osinfo import OsIdentity
-from analyzer.collectors.services import Services, unit_name
-from analyzer.facts import Facts, present_value
-from analyzer.model import Location, Outcome
-from analyzer.packages.installed import InstalledPackages
+from analyzer.facts import OS, PACKAGES, SERVICES
+from analyzer.facts.os import InitKind
+from analyzer.facts.services import Services, unit_name
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
@@ -40,7 +39,7 @@ class PackageInstalled:
     """
 
     key: ClassVar[str] = "package_installed"
-    needs: ClassVar[tuple[str, ...]] = ("packages",)
+    needs: ClassVar[tuple[FactId, ...]] = (PACKAGES,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -52,9 +51,9 @@ class PackageInstalled:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the names up in the merged package databases."""
         del subject
-        value: InstalledPackages | None = present_value(facts, "packages")
+        value = facts.value(PACKAGES)
         if value is None:
-            return unknown("packages", facts)
+            return unknown(PACKAGES, facts)
         evidence = (value.describe_databases(),)
         for name in self.names:
             if value.installed(name):
@@ -84,7 +83,7 @@ class ServiceEnabled:
     """
 
     key: ClassVar[str] = "service_enabled"
-    needs: ClassVar[tuple[str, ...]] = ("services", "os")
+    needs: ClassVar[tuple[FactId, ...]] = (SERVICES, OS)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
     names: tuple[str, ...]
 
@@ -96,13 +95,13 @@ class ServiceEnabled:
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge by the image's init system."""
         del subject
-        services: Services | None = present_value(facts, "services")
-        identity: OsIdentity | None = present_value(facts, "os")
+        services = facts.value(SERVICES)
+        identity = facts.value(OS)
         if services is None or identity is None:
-            return unknown("services" if services is None else "os", facts)
-        if identity.init == "systemd":
+            return unknown(SERVICES, facts) if services is None else unknown(OS, facts)
+        if identity.init is InitKind.SYSTEMD:
             return self._systemd(services)
-        if identity.init == "openrc":
+        if identity.init is InitKind.OPENRC:
             return self._openrc(services)
         detail = f"init system {identity.init} ({identity.init_evidence}): services not read"
         return LeafResult(Outcome.UNKNOWN, detail)

@@ -7,12 +7,10 @@ other uncompressed layer is checked against its diff id from the config.
 
 from __future__ import annotations
 
-from typing import Any
-
 from analyzer.errors import SourceError
 from analyzer.sources.container.detect import MANIFEST
 from analyzer.sources.container.digest import hex_name, is_hex
-from analyzer.sources.container.shape import CONFIG, DOCKER_MANIFEST
+from analyzer.sources.container.shape import CONFIG, DOCKER_MANIFEST, Doc, obj, objs, text, texts
 from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
@@ -24,12 +22,11 @@ from analyzer.sources.container.spec import (
 )
 
 
-def _select(entries: list[dict[str, Any]], tag: str | None, label: str) -> dict[str, Any]:
+def _select(entries: list[Doc], tag: str | None, label: str) -> Doc:
     if tag is not None:
         wanted = _short(tag if ":" in tag.rsplit("/", 1)[-1] else f"{tag}:latest")
         for entry in entries:
-            tags = entry.get("RepoTags") or []
-            if isinstance(tags, list) and wanted in {_short(str(t)) for t in tags}:
+            if wanted in {_short(t) for t in texts(entry.get("RepoTags"))}:
                 return entry
         raise SourceError(f"{label}: no image tagged {tag!r} (has: {_tags(entries)})")
     if len(entries) != 1:
@@ -47,25 +44,24 @@ def _short(reference: str) -> str:
     return reference
 
 
-def _tags(entries: list[dict[str, Any]]) -> str:
+def _tags(entries: list[Doc]) -> str:
     names: list[str] = []
     for entry in entries:
-        tags = entry.get("RepoTags")
-        names += [str(t) for t in tags] if isinstance(tags, list) and tags else ["<untagged>"]
+        names += texts(entry.get("RepoTags")) or ["<untagged>"]
     return ", ".join(names)
 
 
 def read_docker_archive(store: Store, tag: str | None = None) -> ImageSpec:
     """The image ``manifest.json`` describes (the one tagged ``tag`` when there are several)."""
     label = store.label
-    entries: list[dict[str, Any]] = read_json(store, MANIFEST, DOCKER_MANIFEST)
+    entries = objs(read_json(store, MANIFEST, DOCKER_MANIFEST))
     if not entries:
         raise SourceError(f"{label}: {MANIFEST} lists no image")
     entry = _select(entries, tag, label)
-    config_name: str = entry["Config"]
-    layer_names: list[str] = entry["Layers"]
+    config_name = text(entry.get("Config")) or ""
+    layer_names = texts(entry.get("Layers"))
     config_hex = hex_name(config_name) or _json_hex(config_name)
-    config: dict[str, Any] = read_json(store, config_name, CONFIG, config_hex)
+    config = obj(read_json(store, config_name, CONFIG, config_hex))
     ids = diff_ids(config, f"{label}: {config_name}")
     if len(ids) != len(layer_names):
         raise SourceError(
@@ -81,14 +77,13 @@ def read_docker_archive(store: Store, tag: str | None = None) -> ImageSpec:
         )
         for index, name in enumerate(layer_names)
     )
-    tags = entry.get("RepoTags") or []
     return ImageSpec(
         layout="docker-archive",
         config=config,
         config_digest=f"sha256:{config_hex}" if config_hex else "",
         layers=layers,
         platform=platform_of(config),
-        repo_tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        repo_tags=tuple(texts(entry.get("RepoTags"))),
     )
 
 

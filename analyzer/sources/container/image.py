@@ -9,16 +9,16 @@ its digest, the same string :meth:`ContainerImage.target` lists, so a finding's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from analyzer.codecs.magic import sniff
-from analyzer.model import Level, Notification, TargetInfo, TargetKind
+from analyzer.facts.source import SourceFacts
+from analyzer.model import JSONObject, LayerInfo, Level, Notification, TargetInfo, TargetKind
 from analyzer.sources.archive import ArchiveReader
-from analyzer.sources.container.config import ImageConfig
+from analyzer.sources.container.config import image_config
 from analyzer.sources.container.digest import Window, verify
 from analyzer.sources.container.spec import ImageSpec, LayerRef, Store
-from analyzer.stream.entry import Blocks, Entry, LayerInfo, LayerStream
+from analyzer.stream.entry import Blocks, Entry, LayerStream
 
 
 class ContainerImage:
@@ -96,7 +96,7 @@ class ContainerImage:
     def target(self) -> TargetInfo:
         """The image's identity, platform and layer list."""
         spec = self._spec
-        properties: dict[str, Any] = {
+        properties: JSONObject = {
             "config_digest": spec.config_digest,
             "platform": spec.platform,
             "repo_tags": spec.repo_tags,
@@ -104,21 +104,13 @@ class ContainerImage:
         }
         if spec.manifest_digest:
             properties["manifest_digest"] = spec.manifest_digest
-        layers = tuple(
-            {
-                "id": info.id,
-                "digest": info.digest,
-                "diff_id": info.diff_id,
-                "created_by": info.created_by,
-                "description": info.description,
-            }
-            for info in self._infos
+        return TargetInfo(
+            self._reference, self._scheme, TargetKind.CONTAINER, self._infos, properties
         )
-        return TargetInfo(self._reference, self._scheme, TargetKind.CONTAINER, layers, properties)
 
-    def facts(self) -> Mapping[str, Any]:
-        """The image configuration, as ``image_config``."""
-        return {"image_config": ImageConfig.from_json(self._spec.config)}
+    def facts(self) -> SourceFacts:
+        """The image configuration."""
+        return SourceFacts(image_config=image_config(self._spec.config))
 
     def close(self) -> None:
         """Close the store (and remove its spool, if any)."""

@@ -9,7 +9,6 @@ else ``linux/amd64`` (with a note listing the others).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.model import Level, Notification
@@ -20,7 +19,11 @@ from analyzer.sources.container.shape import (
     INDEX_OR_MANIFEST,
     MANIFEST,
     OCI_LAYOUT,
+    Doc,
     Shape,
+    obj,
+    objs,
+    text,
 )
 from analyzer.sources.container.spec import (
     ImageSpec,
@@ -73,10 +76,10 @@ def read_oci(
 ) -> ImageSpec:
     """The image selected by ``tag`` and ``platform`` from an OCI layout."""
     label = store.label
-    version = read_json(store, "oci-layout", OCI_LAYOUT)["imageLayoutVersion"]
+    version = obj(read_json(store, "oci-layout", OCI_LAYOUT)).get("imageLayoutVersion")
     if version != "1.0.0":
         raise SourceError(f"{label}: oci-layout: unsupported version {version!r}")
-    descriptors: list[dict[str, Any]] = read_json(store, "index.json", INDEX)["manifests"]
+    descriptors = objs(obj(read_json(store, "index.json", INDEX)).get("manifests"))
     if tag is not None:
         tagged = [d for d in descriptors if _ref_name(d) == tag]
         if not tagged:
@@ -91,34 +94,30 @@ def read_oci(
     return _image(store, chosen)
 
 
-def _ref_name(descriptor: dict[str, Any]) -> str | None:
-    name: str | None = (descriptor.get("annotations") or {}).get(REF_NAME)
-    return name
+def _ref_name(descriptor: Doc) -> str | None:
+    return text(obj(descriptor.get("annotations")).get(REF_NAME))
 
 
-def _candidates(
-    store: Store, descriptor: dict[str, Any], tag: str | None, depth: int
-) -> list[Candidate]:
+def _candidates(store: Store, descriptor: Doc, tag: str | None, depth: int) -> list[Candidate]:
     label = store.label
-    digest = parse_digest(descriptor["digest"], f"{label}: descriptor")
-    media_type = descriptor.get("mediaType")
-    if (descriptor.get("annotations") or {}).get("vnd.docker.reference.type"):
+    digest = parse_digest(descriptor.get("digest"), f"{label}: descriptor")
+    media_type = text(descriptor.get("mediaType"))
+    if obj(descriptor.get("annotations")).get("vnd.docker.reference.type"):
         return []
-    document: dict[str, Any] | None = None
     if media_type is None:
         document = _json_blob(store, digest, INDEX_OR_MANIFEST)
-        media_type = document.get("mediaType") or (
+        media_type = text(document.get("mediaType")) or (
             OCI_INDEX if "manifests" in document else OCI_MANIFEST
         )
     if media_type in INDEX_TYPES:
         if depth >= MAX_DEPTH:
             raise SourceError(f"{label}: indexes nested more than {MAX_DEPTH} deep")
-        children = _json_blob(store, digest, INDEX)["manifests"]
+        children = objs(_json_blob(store, digest, INDEX).get("manifests"))
         nested = [_candidates(store, child, tag, depth + 1) for child in children]
         return [candidate for found in nested for candidate in found]
     if media_type not in MANIFEST_TYPES:
         return []
-    platform = descriptor.get("platform") or {}
+    platform = obj(descriptor.get("platform"))
     if platform.get("os") and platform.get("architecture"):
         name = platform_of(platform)
     else:
@@ -168,14 +167,14 @@ def _choose(
     return default[0]
 
 
-def _json_blob(store: Store, digest: str, shape: Shape) -> dict[str, Any]:
+def _json_blob(store: Store, digest: str, shape: Shape) -> Doc:
     """The JSON object in blob ``digest`` (an index, a manifest or a config), checked."""
-    document: dict[str, Any] = read_json(store, blob(digest), shape, digest)
-    return document
+    return obj(read_json(store, blob(digest), shape, digest))
 
 
-def _config(store: Store, manifest: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    digest = parse_digest(manifest["config"]["digest"], f"{store.label}: config descriptor")
+def _config(store: Store, manifest: Doc) -> tuple[str, Doc]:
+    descriptor = obj(manifest.get("config"))
+    digest = parse_digest(descriptor.get("digest"), f"{store.label}: config descriptor")
     return digest, _json_blob(store, digest, CONFIG)
 
 
@@ -184,7 +183,7 @@ def _image(store: Store, chosen: Candidate) -> ImageSpec:
     manifest = _json_blob(store, chosen.digest, MANIFEST)
     config_digest, config = _config(store, manifest)
     ids = diff_ids(config, f"{label}: {blob(config_digest)}")
-    descriptors = manifest["layers"]
+    descriptors = objs(manifest.get("layers"))
     if len(ids) != len(descriptors):
         raise SourceError(
             f"{label}: {blob(chosen.digest)}: {len(descriptors)} layers for {len(ids)} diff ids"
@@ -192,8 +191,8 @@ def _image(store: Store, chosen: Candidate) -> ImageSpec:
     history = created_by(config)
     layers: list[LayerRef] = []
     for index, descriptor in enumerate(descriptors):
-        digest = parse_digest(descriptor["digest"], f"{label}: layer descriptor")
-        media_type = descriptor.get("mediaType")
+        digest = parse_digest(descriptor.get("digest"), f"{label}: layer descriptor")
+        media_type = text(descriptor.get("mediaType"))
         if media_type not in LAYER_TYPES:
             raise SourceError(f"{label}: {blob(digest)}: unsupported layer type {media_type!r}")
         layers.append(

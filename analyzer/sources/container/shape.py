@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from analyzer.errors import SourceError
+from analyzer.model import JSON
+
+#: A checked JSON object.
+Doc = Mapping[str, JSON]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ BOOL = Scalar(bool, "a boolean")
 ANY = Anything()
 
 
-def validate(value: Any, shape: Shape, document: str) -> Any:
+def validate(value: JSON, shape: Shape, document: str) -> JSON:
     """``value`` when it has ``shape``.
 
     Otherwise ``SourceError("{document}: corrupt image: PATH: expected ...")`` for the first
@@ -74,7 +77,7 @@ def validate(value: Any, shape: Shape, document: str) -> Any:
     return value
 
 
-def _check(value: Any, shape: Shape, path: str) -> tuple[str, str] | None:
+def _check(value: JSON, shape: Shape, path: str) -> tuple[str, str] | None:
     """The first ``(path, expected)`` where ``value`` differs from ``shape``, depth first."""
     if isinstance(shape, Anything):
         return None
@@ -107,6 +110,26 @@ def _check(value: Any, shape: Shape, path: str) -> tuple[str, str] | None:
 
 def _key(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def obj(value: JSON) -> Doc:
+    """A checked object field (``{}`` for a null or absent one, which shapes accept)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def objs(value: JSON) -> list[Doc]:
+    """A checked array of objects (empty for a null or absent one)."""
+    return [obj(item) for item in value] if isinstance(value, list) else []
+
+
+def text(value: JSON) -> str | None:
+    """A checked string field (``None`` for a null or absent one)."""
+    return value if isinstance(value, str) else None
+
+
+def texts(value: JSON) -> list[str]:
+    """A checked array of strings (empty for a null or absent one)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 PLATFORM = Obj({"os": STR, "architecture": STR, "variant": STR})

@@ -8,13 +8,12 @@ their digests and against their shape (:mod:`shape`) before they are trusted.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.errors import SourceError
+from analyzer.model import JSON
 from analyzer.sources.container.digest import hex_name, verify
-from analyzer.sources.container.shape import Shape, validate
+from analyzer.sources.container.shape import Doc, Shape, obj, objs, text, texts, validate
 from analyzer.sources.container.store import ArchiveStore, DirStore
 
 #: Largest JSON document (manifest, index, config) read into memory.
@@ -43,7 +42,7 @@ class ImageSpec:
     """One image selected from a layout."""
 
     layout: str
-    config: Mapping[str, Any]
+    config: Doc
     config_digest: str
     layers: tuple[LayerRef, ...]
     platform: str
@@ -51,7 +50,7 @@ class ImageSpec:
     manifest_digest: str | None = None
 
 
-def read_json(store: Store, name: str, shape: Shape, expected: str | None = None) -> Any:
+def read_json(store: Store, name: str, shape: Shape, expected: str | None = None) -> JSON:
     """Member ``name`` parsed as JSON and checked against ``shape``.
 
     Its sha256 is checked against ``expected`` or its name first.
@@ -64,36 +63,35 @@ def read_json(store: Store, name: str, shape: Shape, expected: str | None = None
         data += block
     verify(window, expected or hex_name(name))
     try:
-        document = json.loads(data)
+        document: JSON = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise SourceError(f"{window.name}: not valid JSON: {exc}") from exc
     return validate(document, shape, window.name)
 
 
-def platform_of(config: Mapping[str, Any]) -> str:
-    """``os/arch[/variant]`` of an image config (``unknown`` parts when missing)."""
-    parts = [str(config.get("os") or "unknown"), str(config.get("architecture") or "unknown")]
-    if config.get("variant"):
-        parts.append(str(config["variant"]))
+def platform_of(config: Doc) -> str:
+    """``os/arch[/variant]`` of an image config or a platform (``unknown`` parts when missing)."""
+    parts = [text(config.get("os")) or "unknown", text(config.get("architecture")) or "unknown"]
+    variant = text(config.get("variant"))
+    if variant:
+        parts.append(variant)
     return "/".join(parts)
 
 
-def diff_ids(config: Mapping[str, Any], what: str) -> list[str]:
+def diff_ids(config: Doc, what: str) -> list[str]:
     """Hex diff ids of the config's ``rootfs.diff_ids`` (a config checked against ``CONFIG``)."""
     found: list[str] = []
-    for value in (config.get("rootfs") or {}).get("diff_ids") or []:
+    for value in texts(obj(config.get("rootfs")).get("diff_ids")):
         if not (value.startswith("sha256:") and len(value) == 71):
             raise SourceError(f"{what}: malformed diff id {value!r}")
         found.append(value[len("sha256:") :])
     return found
 
 
-def created_by(config: Mapping[str, Any]) -> list[str | None]:
+def created_by(config: Doc) -> list[str | None]:
     """``created_by`` of each history entry that made a layer (``empty_layer`` ones skipped)."""
-    history = config.get("history")
-    lines: list[str | None] = []
-    for item in history if isinstance(history, list) else []:
-        if isinstance(item, dict) and not item.get("empty_layer"):
-            line = item.get("created_by")
-            lines.append(line if isinstance(line, str) else None)
-    return lines
+    return [
+        text(item.get("created_by"))
+        for item in objs(config.get("history"))
+        if not item.get("empty_layer")
+    ]

@@ -19,12 +19,10 @@ from analyzer.errors import SourceError
 from analyzer.model import Notification
 from analyzer.sources.container.digest import Window, is_hex
 from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind
-from analyzer.stream.paths import normalize
+from analyzer.stream.paths import MAX_HOPS, normalize
 
 #: Most members an image archive may have (each layer is a few; a rootfs has many more).
 MAX_MEMBERS = 100_000
-#: Most links followed to find one member.
-MAX_LINK_HOPS = 16
 
 
 def clean(name: str) -> str:
@@ -68,7 +66,7 @@ class ArchiveStore:
 
     def _resolve(self, name: str) -> Member:
         path = clean(name)
-        for _ in range(MAX_LINK_HOPS):
+        for _ in range(MAX_HOPS + 1):
             member = self.members.get(path)
             if member is None:
                 raise SourceError(f"{self.label}: {name}: no such member")

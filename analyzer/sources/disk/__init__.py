@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterator
 
 from analyzer.errors import SourceError
-from analyzer.model import Notification
+from analyzer.model import JSONObject, LayerInfo, Notification
 from analyzer.sources.disk import formats, signatures
 from analyzer.sources.disk.assemble import discover, mount
 from analyzer.sources.disk.device import Device
@@ -33,7 +33,7 @@ from analyzer.sources.disk.refs import References
 from analyzer.sources.disk.vhd import COOKIE
 from analyzer.sources.disk.volumes import has_table
 from analyzer.sources.probe import Probe
-from analyzer.stream.entry import LayerInfo, LayerStream
+from analyzer.stream.entry import LayerStream
 
 __all__ = ["DiskSource", "sniff"]
 
@@ -112,7 +112,7 @@ class DiskSource:
             LayerInfo(layer, description, mountpoint=point), walk.entries(), random_access=True
         )
 
-    def facts(self) -> dict[str, object]:
+    def facts(self) -> JSONObject:
         """Format, virtual size, partitions and file systems, as JSON-able values."""
         return {
             "format": self._image.format,

@@ -13,7 +13,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any, BinaryIO, Generic, Protocol, TypeVar
+from typing import BinaryIO, Generic, Protocol, TypeVar
 
 from analyzer.errors import CorruptImage, SourceError
 from analyzer.stream.entry import BLOCK_SIZE, Gate
@@ -251,10 +251,12 @@ def read_exact(device: Device, offset: int, size: int, what: str, name: str) -> 
     return data
 
 
-def unpack(fmt: str, data: bytes, offset: int, name: str) -> tuple[Any, ...]:
-    """``struct.unpack_from``, with a structure cut short raised as ``CorruptImage``.
+def unpack(fmt: str, data: bytes, offset: int, name: str) -> tuple[int, ...]:
+    """``struct.unpack_from`` of integer fields, a structure cut short raised as ``CorruptImage``.
 
-    The one place where the readers turn a short buffer into an error about the input.
+    The one place where the readers turn a short buffer into an error about the input. Every
+    format the readers pass is made of integer codes (``B``, ``H``, ``I``, ``Q``), so every field
+    is an ``int``.
     """
     try:
         return struct.unpack_from(fmt, data, offset)

@@ -51,7 +51,7 @@ def parse_boot(raw: bytes, device_size: int, name: str) -> FatGeometry:
     )
     total32, fat32, _flags, _ver, root_cluster = unpack("<IIHHI", raw, 32, name)
     check(
-        bps in (512, 1024, 2048, 4096) and spc and spc & (spc - 1) == 0,
+        bps in (512, 1024, 2048, 4096) and spc > 0 and spc & (spc - 1) == 0,
         name,
         "not a FAT file system",
     )

@@ -20,9 +20,8 @@ from typing import Protocol
 from analyzer.errors import SourceError, raise_bugs
 from analyzer.model import Level, Location, Notification
 from analyzer.stream.entry import Blocks, Entry, Kind, no_data
+from analyzer.stream.paths import MAX_HOPS
 
-#: Most symbolic links followed by :func:`lookup` before it gives up.
-MAX_HOPS = 40
 #: Deepest directory nesting walked.
 MAX_DEPTH = 4096
 S_IFMT = 0o170000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analyzer.model import Level, Notification
+from analyzer.model import JSONObject, Level, Notification
 from analyzer.sources.disk.device import Device
 from analyzer.sources.disk.fsbase import FileSystem
 from analyzer.sources.disk.lvm import LogicalVolume
@@ -27,7 +27,7 @@ class Volume:
     encrypted: str | None = None
     crypt_uuid: str | None = None
 
-    def as_fact(self) -> dict[str, object]:
+    def as_fact(self) -> JSONObject:
         """Describe the volume and its file system as a JSON-able dict."""
         return {
             "volume": self.id,
@@ -70,6 +70,6 @@ class Root:
     how: str
     heuristic: bool = False
 
-    def as_fact(self) -> dict[str, object]:
+    def as_fact(self) -> JSONObject:
         """Describe the choice as a JSON-able dict."""
         return {"volume": self.volume.id, "how": self.how, "heuristic": self.heuristic}

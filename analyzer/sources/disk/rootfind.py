@@ -23,6 +23,7 @@ import dataclasses
 import re
 
 from analyzer.errors import SourceError
+from analyzer.facts.os import OS_RELEASE
 from analyzer.sources.disk.bootargs import BootArgs, boot_args
 from analyzer.sources.disk.btrfs import BtrfsFileSystem
 from analyzer.sources.disk.fsbase import READ_ERRORS, FileSystem, lookup
@@ -31,7 +32,6 @@ from analyzer.sources.disk.layout import Layout, Root, Volume
 from analyzer.sources.disk.signatures import LUKS_MAGIC
 from analyzer.sources.disk.volumes import ROOT_TYPES
 
-_OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")
 _INITS = (
     "/sbin/init",
     "/usr/sbin/init",
@@ -57,7 +57,7 @@ def luks_uuid(header: bytes) -> str:
 
 def why_not_root(fs: FileSystem) -> str | None:
     """``None`` when ``fs`` holds a root, else what it lacks."""
-    if not any(lookup(fs, path) for path in _OS_RELEASE):
+    if not any(lookup(fs, path) for path in OS_RELEASE):
         return "no os-release"
     if lookup(fs, "/etc/fstab") is None and not any(lookup(fs, p) for p in _INITS):
         return "os-release but neither /etc/fstab nor an init"

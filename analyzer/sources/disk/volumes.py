@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from analyzer.errors import SourceError
+from analyzer.model import JSONObject
 from analyzer.sources.disk.device import Device, SliceDevice, check
 from analyzer.sources.disk.signatures import match
 
@@ -68,7 +69,7 @@ class Partition:
     partuuid: str | None = None
     label: str | None = None
 
-    def as_fact(self) -> dict[str, object]:
+    def as_fact(self) -> JSONObject:
         """Describe the partition as a JSON-able dict."""
         return {
             "index": self.index,

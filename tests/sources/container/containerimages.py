@@ -59,10 +59,10 @@ def sample_image(tmp: Path) -> Image:
 
 def by_diff_id(result: RunResult) -> list[Evaluation]:
     """Evaluations with layer ids replaced by diff ids (compare across layer compressions)."""
-    diff = {layer["id"]: layer["diff_id"] for layer in result.target.layers}
+    diff = {layer.id: layer.diff_id for layer in result.target.layers}
     return [
         dataclasses.replace(
-            e, location=dataclasses.replace(e.location, layer=diff.get(e.location.layer))
+            e, location=dataclasses.replace(e.location, layer=diff.get(e.location.layer or ""))
         )
         for e in result.evaluations
     ]

@@ -57,8 +57,8 @@ def test_image_in_the_daemon_scans_through_the_sdk(
     assert rules["k0s.executables.mount"].outcome is Outcome.FAIL
     machine_id = rules["golden-image.machine-id.populated"]
     assert machine_id.outcome is Outcome.FAIL
-    assert machine_id.location.layer == result.target.layers[0]["id"]
-    assert result.target.layers[0]["created_by"] == "/bin/sh -c #(nop) ADD file:base in /"
+    assert machine_id.location.layer == result.target.layers[0].id
+    assert result.target.layers[0].created_by == "/bin/sh -c #(nop) ADD file:base in /"
 
 
 def test_image_by_id(dockerd: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from containerimages import Formats, formats_fixture
 
+from analyzer.facts import IMAGE_CONFIG
+from analyzer.facts.image import ImageConfig
 from analyzer.model import Outcome, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 from analyzer.sources import open_source
-from analyzer.sources.container.config import ImageConfig
 from analyzer.vfs.build import TreeBuilder
 
 __all__ = ["formats_fixture"]
@@ -73,18 +74,18 @@ def test_finding_on_a_file_names_the_layer_that_added_it(formats: Formats) -> No
     assert finding.location.line == 1
     base = formats.image.layers[0]
     assert finding.location.layer == f"sha256:{base.digest}"
-    layers = {layer["id"]: layer for layer in result.target.layers}
-    assert layers[finding.location.layer]["created_by"] == "/bin/sh -c #(nop) ADD file:base in /"
-    assert layers[finding.location.layer]["diff_id"] == f"sha256:{base.diff_id}"
+    layers = {layer.id: layer for layer in result.target.layers}
+    assert layers[finding.location.layer].created_by == "/bin/sh -c #(nop) ADD file:base in /"
+    assert layers[finding.location.layer].diff_id == f"sha256:{base.diff_id}"
 
 
 def test_compressed_layer_ids_are_digests_and_diff_ids_differ(formats: Formats) -> None:
     result = scan(str(formats.oci_tar))
     middle = formats.image.layers[1]
     entry = result.target.layers[1]
-    assert entry["id"] == entry["digest"] == f"sha256:{middle.digest}"
-    assert entry["diff_id"] == f"sha256:{middle.diff_id}" != entry["digest"]
-    assert entry["created_by"] == "RUN rm /bin/mount && install tool"
+    assert entry.id == entry.digest == f"sha256:{middle.digest}"
+    assert entry.diff_id == f"sha256:{middle.diff_id}" != entry.digest
+    assert entry.created_by == "RUN rm /bin/mount && install tool"
 
 
 def test_container_image_gives_no_kernel_alarms(formats: Formats) -> None:
@@ -96,7 +97,7 @@ def test_container_image_gives_no_kernel_alarms(formats: Formats) -> None:
 
 def test_image_config_becomes_a_fact(formats: Formats) -> None:
     result = scan(str(formats.oci_tar))
-    fact = result.facts["image_config"]
+    fact = result.facts.get(IMAGE_CONFIG)
     config = fact.get()
     assert isinstance(config, ImageConfig)
     assert config.platform == "linux/amd64"
@@ -113,7 +114,7 @@ def test_rootfs_has_no_image_config(tmp_path: Path) -> None:
     (tmp_path / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
     result = scan(str(tmp_path))
     assert result.target.kind is TargetKind.ROOTFS
-    assert not result.facts["image_config"].is_present
+    assert not result.facts.get(IMAGE_CONFIG).is_present
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,7 @@ def test_target_identity(formats: Formats, name: str, scheme: str, tags: tuple[s
     assert target.source == scheme
     assert target.properties["config_digest"] == config_digest
     assert target.properties["platform"] == "linux/amd64"
-    assert tuple(target.properties["repo_tags"]) == tags
-    assert [layer["id"] for layer in target.layers] == [
+    assert target.properties["repo_tags"] == tags
+    assert [layer.id for layer in target.layers] == [
         f"sha256:{layer.digest}" for layer in formats.image.layers
     ]

@@ -16,6 +16,7 @@ from containerimages import Formats, by_diff_id, formats_fixture, sample_image
 from imagebuild import Image, docker_files, layer, oci_files, sha, write_dir, write_tar
 
 from analyzer.errors import IntegrityError, SourceError
+from analyzer.facts import IMAGE_CONFIG
 from analyzer.model import Level, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 
@@ -134,7 +135,7 @@ def test_platform_default_is_amd64_with_a_note(multiarch: tuple[Path, Path]) -> 
 def test_platform_selection(multiarch: tuple[Path, Path], wanted: str) -> None:
     result = scan(f"oci:{multiarch[0]}:multi", platform=wanted)
     assert result.target.properties["platform"] == "linux/arm64/v8"
-    assert result.facts["image_config"].get().architecture == "arm64"
+    assert result.facts.get(IMAGE_CONFIG).get().architecture == "arm64"
 
 
 def test_platform_not_present_lists_what_exists(multiarch: tuple[Path, Path]) -> None:

@@ -18,6 +18,7 @@ from imagebuild import Image, docker_files, layer, oci_files, write_dir, write_t
 
 from analyzer.cli import main
 from analyzer.errors import SourceError
+from analyzer.model import JSON
 from analyzer.sources import open_source
 from analyzer.sources.container.shape import DESCRIPTOR, Arr, validate
 
@@ -145,7 +146,7 @@ def test_docker_manifest_with_a_wrong_type(case: str, tmp_path: Path) -> None:
 
 
 def test_nulls_and_unknown_fields_are_accepted() -> None:
-    descriptors = [{"digest": "sha256:00", "mediaType": None, "x-extra": [1, {"a": None}]}]
+    descriptors: JSON = [{"digest": "sha256:00", "mediaType": None, "x-extra": [1, {"a": None}]}]
     assert validate(descriptors, Arr(DESCRIPTOR), "index.json") is descriptors
     with pytest.raises(SourceError, match=r"^index.json: corrupt image: \[0\].size: expected an"):
         validate([{"digest": "sha256:00", "size": True}], Arr(DESCRIPTOR), "index.json")

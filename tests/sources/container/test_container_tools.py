@@ -88,7 +88,7 @@ def test_umoci_built_image_with_whiteout_and_opaque(tmp_path: Path) -> None:
     assert rules["k0s.executables.mount"].outcome is Outcome.FAIL
     machine_id = rules["golden-image.machine-id.populated"]
     assert machine_id.outcome is Outcome.FAIL
-    assert machine_id.location.layer == result.target.layers[0]["id"]
+    assert machine_id.location.layer == result.target.layers[0].id
     from analyzer.sources import open_source
 
     source = open_source(f"oci:{image}")

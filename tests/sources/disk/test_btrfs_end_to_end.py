@@ -19,6 +19,7 @@ import pytest
 from btrfs_builders import can_loop_mount, mkfs_btrfs, populate
 from builders import Dir, Item, make_tree, to_dir, to_tar
 from disk_builders import Part, have, mkfs_ext4, mkfs_vfat, partitioned
+from jsonview import obj
 from layout_builders import outside, under
 from test_disk_end_to_end import RELEASE, comparable, debian_root, kernel_config, scan
 
@@ -140,7 +141,7 @@ def test_fedora_disk_gives_the_tarball_findings(layouts: dict[str, Any]) -> None
     result = scan(disk)
     assert comparable(result) == comparable(tarball)
     assert [n for n in result.notifications if n.level is not Level.NOTE] == []
-    layers = {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    layers = {layer.mountpoint: layer.id for layer in result.target.layers}
     assert layers == {
         "/": "fedora.raw:part3[root]",
         "/boot": "fedora.raw:part2",
@@ -159,7 +160,7 @@ def test_opensuse_disk_gives_the_tarball_findings(layouts: dict[str, Any]) -> No
     tarball, disk = layouts["opensuse"]
     result = scan(disk)
     assert comparable(result) == comparable(tarball)
-    layers = {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    layers = {layer.mountpoint: layer.id for layer in result.target.layers}
     assert layers == {
         "/": "opensuse.raw:part2[@/.snapshots/1/snapshot]",
         "/.snapshots": "opensuse.raw:part2[@/.snapshots]",
@@ -176,6 +177,6 @@ def test_opensuse_disk_gives_the_tarball_findings(layouts: dict[str, Any]) -> No
             "@/.snapshots/2/snapshot",
         )
     ]
-    assert result.target.properties["root"]["how"] == (
+    assert obj(result.target.properties["root"])["how"] == (
         f"root=UUID={BTRFS_UUID} in part2[@/.snapshots/1/snapshot]:/boot/grub2/grub.cfg"
     )

@@ -19,8 +19,10 @@ import pytest
 from builders import Dir, File, Item, Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
 from disk_builders import BOOT_UUID, DISK_FORMATS, convert, have, root_and_boot_disk, time_limit
+from jsonview import arr
 from report.validate import validate_sarif
 
+from analyzer.facts import DISK
 from analyzer.model import Level, Outcome, RunResult
 from analyzer.pipeline import Config, analyze
 
@@ -196,7 +198,7 @@ def test_disk_format_gives_the_tarball_findings(inputs: dict[str, Any], case: st
     result = scan(image)
     assert comparable(result) == comparable(inputs["tar"])
     assert [n for n in result.notifications if n.level is not Level.NOTE] == []
-    layers = {layer["mountpoint"]: layer["description"] for layer in result.target.layers}
+    layers = {str(layer.mountpoint): layer.description for layer in result.target.layers}
     assert sorted(layers) == ["/", "/boot"]
     assert f"UUID={BOOT_UUID}" in layers["/boot"]
 
@@ -205,7 +207,7 @@ def test_disk_format_gives_the_tarball_findings(inputs: dict[str, Any], case: st
 def test_xfs_and_lvm_roots_give_the_tarball_findings(inputs: dict[str, Any], root: str) -> None:
     result = scan(inputs["disks"][root])
     assert comparable(result) == comparable(inputs["tar"])
-    descriptions = [layer["description"] for layer in result.target.layers]
+    descriptions = [layer.description for layer in result.target.layers]
     expected = "xfs" if root == "xfs" else "lv:vg0/root (ext4"
     assert expected in descriptions[0]
 
@@ -219,9 +221,9 @@ def test_boot_partition_content_is_seen_at_boot(inputs: dict[str, Any]) -> None:
     ]
     assert "CONFIG_NETFILTER_XT_MATCH_COMMENT is not set" in findings[0].message
     assert findings[0].location.layer == "disk.raw:part1"
-    layers = [(layer["id"], layer["mountpoint"]) for layer in result.target.layers]
+    layers = [(layer.id, layer.mountpoint) for layer in result.target.layers]
     assert layers == [("disk.raw:part2", "/"), ("disk.raw:part1", "/boot")]
-    systems = {f["volume"]: f for f in result.facts["disk"].value["filesystems"]}
+    systems = {f["volume"]: f for f in arr(result.facts.get(DISK).get()["filesystems"])}
     assert (systems["part1"]["uuid"], systems["part1"]["mountpoint"]) == (BOOT_UUID, "/boot")
     assert (systems["part2"]["uuid"], systems["part2"]["mountpoint"]) == (ROOT_UUID, "/")
 

@@ -23,6 +23,7 @@ from disk_builders import (
     run,
     write_tree,
 )
+from jsonview import arr
 
 from analyzer.model import Level
 from analyzer.sources.disk import DiskSource
@@ -53,10 +54,9 @@ def test_gpt_qcow2_root_with_boot_and_esp_mounted_from_fstab(disk: Path, tmp_pat
     facts = source.facts()
     assert facts["format"] == "qcow2"
     assert facts["partition_table"] == "gpt"
-    parts = facts["partitions"]
-    assert isinstance(parts, list)
+    parts = arr(facts["partitions"])
     assert [p["type_name"] for p in parts] == ["esp", "linux", "root-x86-64"]
-    systems = {f["volume"]: f for f in facts["filesystems"]}  # type: ignore[attr-defined]
+    systems = {f["volume"]: f for f in arr(facts["filesystems"])}
     assert systems["part1"]["type"] == "vfat"
     assert systems["part1"]["label"] == "ESP"
     assert systems["part1"]["mountpoint"] == "/boot/efi"
@@ -150,7 +150,7 @@ def test_mbr_with_extended_and_logical_partitions_by_device_name(tmp_path: Path)
     assert not tree.exists("/var/hidden")
     facts = source.facts()
     assert facts["partition_table"] == "mbr"
-    indexes = [p["index"] for p in facts["partitions"]]  # type: ignore[attr-defined]
+    indexes = [p["index"] for p in arr(facts["partitions"])]
     assert indexes == [1, 5, 6]
 
 
@@ -184,7 +184,7 @@ def test_xfs_root_with_directories_symlinks_devices_and_capability(tmp_path: Pat
     assert tree.read("/usr/share/many/file-0399") == b"399\n"
     assert tree.read("/etc/small/a") == b"a"
     facts = source.facts()
-    assert [f["type"] for f in facts["filesystems"]] == ["xfs"]  # type: ignore[attr-defined]
+    assert [f["type"] for f in arr(facts["filesystems"])] == ["xfs"]
 
 
 def test_lvm_linear_volumes_mounted_by_mapper_name_and_thin_volume_reported(

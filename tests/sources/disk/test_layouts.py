@@ -14,11 +14,13 @@ import pytest
 from builders import to_tar
 from disk_builders import convert, have
 from elfcorpus import Corpus, corpus
+from jsonview import obj
 from layout_builders import ROOT_UUID, Layout, build
 
 __all__ = ["corpus"]
 from test_disk_end_to_end import RELEASE, comparable, scan
 
+from analyzer.facts import KERNELS, OS
 from analyzer.model import Evaluation, Level, Outcome, RunResult
 
 pytestmark = pytest.mark.skipif(
@@ -71,7 +73,7 @@ def failed(result: RunResult, rule_id: str) -> Evaluation:
 
 def mounts(result: RunResult) -> dict[str, str]:
     """Mount point -> volume id of a disk scan."""
-    return {layer["mountpoint"]: layer["id"] for layer in result.target.layers}
+    return {str(layer.mountpoint): layer.id for layer in result.target.layers}
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
@@ -82,7 +84,7 @@ def test_layout_disk_gives_the_tarball_findings(scans: dict[str, Scans], name: s
     for result in (case.raw, case.converted):
         assert [n.message for n in result.notifications if n.level is not Level.NOTE] == []
         assert result.complete
-        assert result.target.properties["root"]["heuristic"] is False
+        assert obj(result.target.properties["root"])["heuristic"] is False
 
 
 def test_rocky_root_is_the_lvm_volume_the_bls_entry_names(scans: dict[str, Scans]) -> None:
@@ -93,7 +95,9 @@ def test_rocky_root_is_the_lvm_volume_the_bls_entry_names(scans: dict[str, Scans
         "/boot/efi": "rocky.raw:part1",
     }
     entry = f"/loader/entries/4b1e3c6f0d2a4e8f9a7b6c5d4e3f2a1b-{RELEASE}.conf"
-    assert result.target.properties["root"]["how"] == f"root=/dev/mapper/rl-root in part2:{entry}"
+    assert (
+        obj(result.target.properties["root"])["how"] == f"root=/dev/mapper/rl-root in part2:{entry}"
+    )
 
 
 def test_rocky_kernelopts_come_from_grubenv(scans: dict[str, Scans]) -> None:
@@ -144,7 +148,7 @@ def test_alpine_removable_media_fstab_lines_are_quiet(scans: dict[str, Scans]) -
 def test_ubuntu_root_by_label_and_grub_dropin(scans: dict[str, Scans]) -> None:
     result = scans["ubuntu"].raw
     assert mounts(result) == {"/": "ubuntu.raw:part1", "/boot/efi": "ubuntu.raw:part3"}
-    assert result.target.properties["root"]["how"] == (
+    assert obj(result.target.properties["root"])["how"] == (
         "root=LABEL=cloudimg-rootfs in part1:/boot/grub/grub.cfg"
     )
     finding = failed(result, "k0s.cgroups.v2")
@@ -158,7 +162,7 @@ def test_amazon_bls_entry_on_the_xfs_root(scans: dict[str, Scans]) -> None:
     result = scans["amazon"].raw
     assert mounts(result) == {"/": "amazon.raw:part1", "/boot/efi": "amazon.raw:part3"}
     entry = f"/boot/loader/entries/ec2e3c6f0d2a4e8f9a7b6c5d4e3f2a1b-{RELEASE}.conf"
-    assert result.target.properties["root"]["how"] == f"root=UUID={ROOT_UUID} in part1:{entry}"
+    assert obj(result.target.properties["root"])["how"] == f"root=UUID={ROOT_UUID} in part1:{entry}"
     finding = failed(result, "k0s.cgroups.controller.cpuset")
     assert (finding.location.path, finding.location.line) == (entry, 5)
     assert "cgroup_disable=cpuset" in finding.message
@@ -167,13 +171,13 @@ def test_amazon_bls_entry_on_the_xfs_root(scans: dict[str, Scans]) -> None:
 def test_arm64_image_architecture_and_kernel(scans: dict[str, Scans]) -> None:
     result = scans["arm64"].raw
     assert mounts(result) == {"/": "arm64.raw:part2", "/boot/efi": "arm64.raw:part1"}
-    os_fact = result.facts["os"].value
+    os_fact = result.facts.get(OS).get()
     assert (os_fact.id, os_fact.architecture) == ("debian", "arm64")
     linkage = [e for e in result.evaluations if e.rule_id.startswith("elf-linkage.")]
     assert [e for e in linkage if e.outcome is Outcome.FAIL] == []
 
 
 def test_arm64_gzip_image_is_read_as_an_arm64_kernel(scans: dict[str, Scans]) -> None:
-    (kernel,) = scans["arm64"].raw.facts["kernels"].value
+    (kernel,) = scans["arm64"].raw.facts.get(KERNELS).get()
     assert (kernel.release, kernel.image) == (RELEASE, f"/boot/vmlinuz-{RELEASE}")
     assert kernel.image_release == RELEASE

@@ -1,0 +1,200 @@
+"""The ``kernels`` and ``modules_load`` facts: kernel releases, and modules loaded at boot.
+
+Each kernel comes with its configuration, modules, command line and cgroup hierarchy.
+
+A :class:`Kernel` is a frozen dataclass of plain values. The parsed configuration (thousands
+of symbols) lives in the ``_config`` field: JSON writers skip fields whose name starts with an
+underscore, and :meth:`Kernel.summary` gives the compact form for reports.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.kernel.cgroups import AppArmorState, Hierarchy
+from analyzer.kernel.cmdline import Param
+from analyzer.kernel.kconfig import KConfig
+from analyzer.kernel.symbols import parse_version
+from analyzer.model import Location
+
+
+def normalise(name: str) -> str:
+    """A module name as ``modprobe`` compares it."""
+    return name.replace("-", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMissing:
+    """A module ``modules.dep`` lists (``listed``, at ``line``) whose file is not in the image."""
+
+    name: str
+    listed: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModulesInfo:
+    """The modules tree of one release: where it is, what ships, what is built in.
+
+    ``directory`` is the in-image path (``/lib/modules/R``); ``sources`` the files and
+    directories that were read. The name sets (module files found, ``modules.builtin``
+    entries, ``modules.dep`` entries without a file) are kept out of JSON reports; their sizes
+    are the public ``shipped_count``, ``builtin_count`` and ``missing_count``.
+    """
+
+    release: str
+    directory: str
+    sources: tuple[str, ...]
+    shipped_count: int
+    builtin_count: int
+    missing_count: int
+    _shipped: frozenset[str]
+    _builtin: frozenset[str]
+    _missing: tuple[ListedMissing, ...] = ()
+
+    @property
+    def shipped_names(self) -> frozenset[str]:
+        """The (normalised) names of the module files the image ships."""
+        return self._shipped
+
+    @property
+    def dep_path(self) -> str:
+        """``/lib/modules/R/modules.dep``."""
+        return f"{self.directory}/modules.dep"
+
+    def ships(self, names: Iterable[str]) -> str | None:
+        """The first of ``names`` whose module file is in the image, or ``None``."""
+        for name in names:
+            if normalise(name) in self._shipped:
+                return name
+        return None
+
+    def builds_in(self, names: Iterable[str]) -> str | None:
+        """The first of ``names`` listed in ``modules.builtin``, or ``None``."""
+        for name in names:
+            if normalise(name) in self._builtin:
+                return name
+        return None
+
+    def listed_missing(self, names: Iterable[str]) -> ListedMissing | None:
+        """The first of ``names`` that ``modules.dep`` lists but whose file is missing."""
+        wanted = [normalise(name) for name in names]
+        for name in wanted:
+            for entry in self._missing:
+                if entry.name == name:
+                    return entry
+        return None
+
+
+class ConfigSource(enum.StrEnum):
+    """Where a kernel's configuration was read from."""
+
+    FILE = "file"
+    CONFIGS_MODULE = "configs-module"
+    IKCONFIG = "ikconfig"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One kernel release the image carries, with everything the kernel rules need.
+
+    ``config_source`` is ``file``, ``configs-module`` (the release's ``configs.ko``),
+    ``ikconfig`` (embedded in ``image``) or ``none``, with ``config_problem`` saying why;
+    ``config_searched`` lists the candidates in order. ``k0s_config`` is the first file k0s's
+    pre-flight reads that the image has (``None``: k0s finds none of its files), and
+    ``configs_module`` the path of the release's ``configs.ko``. ``cmdline`` is the effective
+    command line, each parameter with its file and line.
+    """
+
+    release: str
+    default: bool
+    default_reason: str
+    image: str | None
+    image_release: str | None
+    image_problems: tuple[str, ...]
+    config_path: str | None
+    config_source: ConfigSource
+    config_searched: tuple[str, ...]
+    config_problem: str
+    modules: ModulesInfo | None
+    cmdline: tuple[Param, ...]
+    boot_files: tuple[str, ...]
+    cgroup: Hierarchy
+    apparmor: AppArmorState | None
+    k0s_config: str | None = None
+    configs_module: str | None = None
+    _config: KConfig | None = None
+
+    @property
+    def config(self) -> KConfig | None:
+        """The parsed configuration, ``None`` when none was found."""
+        return self._config
+
+    @property
+    def version(self) -> tuple[int, ...] | None:
+        """``(6, 1, 0)`` from the release, ``None`` when it does not parse."""
+        return parse_version(self.release)
+
+    @property
+    def location(self) -> Location:
+        """Default location of a finding: the config file, else the image, else the modules."""
+        if self.config_path:
+            return Location(self.config_path)
+        if self.image:
+            return Location(self.image)
+        if self.modules:
+            return Location(self.modules.directory)
+        return Location("/boot")
+
+    def config_evidence(self) -> str:
+        """Which configuration source was used, in words."""
+        if self.config_source is ConfigSource.IKCONFIG:
+            return f"configuration embedded in {self.config_path} (IKCONFIG)"
+        if self.config_source is ConfigSource.CONFIGS_MODULE:
+            return f"configuration from the configs module {self.config_path} (IKCONFIG=m)"
+        if self.config_source is ConfigSource.FILE:
+            return f"configuration from {self.config_path}"
+        return self.config_problem
+
+    def summary(self) -> dict[str, object]:
+        """A compact, JSON-ready description (no symbol table, no module list)."""
+        return {
+            "release": self.release,
+            "default": self.default,
+            "default_reason": self.default_reason,
+            "image": self.image,
+            "config": self.config_path,
+            "config_source": self.config_source,
+            "k0s_config": self.k0s_config,
+            "configs_module": self.configs_module,
+            "symbols": len(self._config) if self._config else 0,
+            "modules": self.modules.directory if self.modules else None,
+            "cmdline": [f"{p.text()} ({p.path}:{p.line})" for p in self.cmdline],
+            "cgroup": self.cgroup.mode,
+            "apparmor": self.apparmor.enabled if self.apparmor else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LoadEntry:
+    """A module loaded at boot (name as ``modprobe`` compares it), where, and by what."""
+
+    module: str
+    location: Location
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModulesLoad:
+    """Every module the image loads at boot, and the files that were read."""
+
+    entries: tuple[LoadEntry, ...]
+    sources: tuple[str, ...]
+
+    def find(self, name: str) -> LoadEntry | None:
+        """The first entry that loads ``name``."""
+        wanted = normalise(name)
+        return next((entry for entry in self.entries if entry.module == wanted), None)
