@@ -53,17 +53,6 @@ COMPONENTS: dict[str, str] = {
     "analyzer.cli": "cli",
     **{f"analyzer.{name}": name for name in ALLOWED if name not in ("analyzer", "cli")},
 }
-#: Imports against the order still present: value types of the package facts that policy
-#: reads from the collectors defining them, and a record type a collector reads.
-KNOWN: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("analyzer.policy.leaves.executables", "analyzer.collectors.osinfo"),
-        ("analyzer.policy.leaves.filemeta", "analyzer.collectors.accounts"),
-        ("analyzer.policy.leaves.filemeta", "analyzer.collectors.files"),
-        ("analyzer.policy.leaves.packages", "analyzer.collectors.osinfo"),
-        ("analyzer.policy.leaves.packages", "analyzer.collectors.services"),
-    }
-)
 
 
 def modules() -> dict[str, Path]:
@@ -124,7 +113,6 @@ def against_the_order(graph: dict[str, set[str]]) -> list[str]:
         for target in targets
         if component(target) != component(module)
         and component(target) not in ALLOWED.get(component(module), frozenset())
-        and (module, target) not in KNOWN
     )
 
 
