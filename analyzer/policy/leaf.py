@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from analyzer.facts.files import FileInfo
 from analyzer.facts.kernel import Kernel
 from analyzer.facts.linkage import Linkage
-from analyzer.model import JSON, FactId, FactKey, Facts, Level, Location, Outcome
+from analyzer.model import JSON, YAML, FactId, FactKey, Facts, Level, Location, Outcome
 
 T = TypeVar("T")
 #: What a subject is about: a kernel, a binary, a file, or (``None``) the whole image.
@@ -81,7 +81,7 @@ class Leaf(Protocol):
     subjects: ClassVar[tuple[str, ...]]
 
     @classmethod
-    def parse(cls, params: Any) -> Leaf:
+    def parse(cls, params: YAML) -> Leaf:
         """Validate parameters; raise ``ValueError`` with a short reason when they are wrong."""
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

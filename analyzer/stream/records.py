@@ -43,6 +43,13 @@ class Records:
         """Names of the analyzers that kept a record."""
         return tuple(self._by_name)
 
+    def values(self) -> tuple[object, ...]:
+        """The records, in the order they were kept (what a memory meter counts)."""
+        return tuple(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
 
 #: The records of every node no analyzer kept anything for (shared, never written).
 NO_RECORDS = Records()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
 from analyzer.kernel.kconfig import PREFIX
-from analyzer.model import FactId, Facts, Level, Outcome
+from analyzer.model import YAML, FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
@@ -37,16 +37,20 @@ class Cgroup:
     controller: str | None = None
 
     @classmethod
-    def parse(cls, params: Any) -> Cgroup:
+    def parse(cls, params: YAML) -> Cgroup:
         """One of ``hierarchy`` (``v2``) or ``controller`` (a known controller name)."""
         params = params_of(params, {"hierarchy", "controller"}, set())
         if len(params) != 1:
             raise ValueError("give exactly one of 'hierarchy' or 'controller'")
         hierarchy = params.get("hierarchy")
         controller = params.get("controller")
-        if hierarchy is not None and hierarchy not in HIERARCHIES:
+        if hierarchy is not None and (
+            not isinstance(hierarchy, str) or hierarchy not in HIERARCHIES
+        ):
             raise ValueError(f"unknown hierarchy {hierarchy!r} ({', '.join(HIERARCHIES)})")
-        if controller is not None and controller not in CONTROLLERS:
+        if controller is not None and (
+            not isinstance(controller, str) or controller not in CONTROLLERS
+        ):
             raise ValueError(f"unknown controller {controller!r} ({', '.join(CONTROLLERS)})")
         return cls(hierarchy, controller)
 
@@ -135,7 +139,7 @@ class AppArmor:
     enabled: bool = True
 
     @classmethod
-    def parse(cls, params: Any) -> AppArmor:
+    def parse(cls, params: YAML) -> AppArmor:
         """``enabled``: the expected state (default true)."""
         params = params_of(params or {}, {"enabled"}, set())
         return cls(bool(params.get("enabled", True)))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import TARGET
-from analyzer.model import FactId, Facts, Outcome, TargetKind
+from analyzer.model import YAML, FactId, Facts, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
@@ -20,7 +20,7 @@ class TargetIs:
     kinds: tuple[TargetKind, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> TargetIs:
+    def parse(cls, params: YAML) -> TargetIs:
         """A list of target kinds (rootfs, container, vm)."""
         if isinstance(params, str):
             params = [params]

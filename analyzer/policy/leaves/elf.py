@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import IMAGE_ARCH, LINKAGE
 from analyzer.facts.linkage import INTERP_OK, Linkage, Role
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
 ROLES = tuple(Role)
 
 
-def _no_params(cls_name: str, params: Any) -> None:
+def _no_params(cls_name: str, params: YAML) -> None:
     if params not in (None, {}):
         raise ValueError(f"{cls_name} takes no parameters")
 
 
-def _strings(value: Any, key: str) -> tuple[str, ...]:
+def _strings(value: YAML, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
@@ -69,7 +69,7 @@ class BinarySelected:
     roles: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, params: Any) -> BinarySelected:
+    def parse(cls, params: YAML) -> BinarySelected:
         """A mapping with any of ``names``, ``dirs``, ``privileged``, ``roles``."""
         allowed = {"names", "dirs", "privileged", "roles"}
         if not isinstance(params, dict) or not params or set(params) - allowed:
@@ -114,7 +114,7 @@ class ElfInterpreter:
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
-    def parse(cls, params: Any) -> ElfInterpreter:
+    def parse(cls, params: YAML) -> ElfInterpreter:
         """No parameters."""
         _no_params(cls.key, params)
         return cls()
@@ -158,7 +158,7 @@ class ElfNeeded:
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
-    def parse(cls, params: Any) -> ElfNeeded:
+    def parse(cls, params: YAML) -> ElfNeeded:
         """No parameters."""
         _no_params(cls.key, params)
         return cls()
@@ -190,7 +190,7 @@ class ElfArch:
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
-    def parse(cls, params: Any) -> ElfArch:
+    def parse(cls, params: YAML) -> ElfArch:
         """No parameters."""
         _no_params(cls.key, params)
         return cls()
@@ -219,7 +219,7 @@ class ElfRpath:
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
-    def parse(cls, params: Any) -> ElfRpath:
+    def parse(cls, params: YAML) -> ElfRpath:
         """No parameters."""
         _no_params(cls.key, params)
         return cls()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import LINKAGE
-from analyzer.model import FactId, Facts, Outcome
+from analyzer.model import YAML, FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.elf import linkage_of
 
@@ -30,9 +30,9 @@ class ElfHardening:
     prop: str
 
     @classmethod
-    def parse(cls, params: Any) -> ElfHardening:
+    def parse(cls, params: YAML) -> ElfHardening:
         """One of :data:`PROPERTIES`."""
-        if params not in PROPERTIES:
+        if not isinstance(params, str) or params not in PROPERTIES:
             raise ValueError(f"takes one of {', '.join(PROPERTIES)}")
         return cls(params)
 
@@ -81,7 +81,7 @@ class StaticGlibcNss:
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
 
     @classmethod
-    def parse(cls, params: Any) -> StaticGlibcNss:
+    def parse(cls, params: YAML) -> StaticGlibcNss:
         """No parameters."""
         if params not in (None, {}):
             raise ValueError("takes no parameters")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import APPARMOR, EXECUTABLES, OS, PACKAGES
 from analyzer.facts.executables import Candidate, Lookup
-from analyzer.model import FactId, Facts, JSONObject, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, JSONObject, Location, Outcome
 from analyzer.packages.providers import provider
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
@@ -30,7 +30,7 @@ class ExecutableFound:
     names: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> ExecutableFound:
+    def parse(cls, params: YAML) -> ExecutableFound:
         """``{names: [name, fallback, ...]}``."""
         if not isinstance(params, dict) or set(params) != {"names"}:
             raise ValueError("takes {names: [name, ...]}")
@@ -68,7 +68,7 @@ class ExecutableFound:
         return LeafResult(Outcome.FAIL, detail, Location("/"), evidence, None, properties)
 
 
-def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, dict[str, Any]]:
+def _provider(names: tuple[str, ...], facts: Facts) -> tuple[str, JSONObject]:
     """``; on fedora the util-linux package provides mount`` and the package as a property."""
     identity = facts.value(OS)
     packages = facts.value(PACKAGES)
@@ -113,7 +113,7 @@ class AppArmorEnabled:
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
-    def parse(cls, params: Any) -> AppArmorEnabled:
+    def parse(cls, params: YAML) -> AppArmorEnabled:
         """No parameters."""
         if params not in (None, {}):
             raise ValueError("takes no parameters")

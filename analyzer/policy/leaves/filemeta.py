@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import ACCOUNTS, FILES
 from analyzer.facts.accounts import IdTable
 from analyzer.facts.files import FileInfo
-from analyzer.model import FactId, Facts, Outcome
+from analyzer.model import YAML, FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 
 PERMISSION_BITS = 0o7777
 _OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
 
 
-def octal(value: Any, name: str) -> int:
+def octal(value: YAML, name: str) -> int:
     """A mode written as a quoted octal string (``"0640"``)."""
     if not isinstance(value, str) or not _OCTAL.match(value):
         raise ValueError(f"'{name}' is a quoted octal mode like \"0640\", not {value!r}")
@@ -49,7 +49,7 @@ class FileMode:
     equals: int | None = None
 
     @classmethod
-    def parse(cls, params: Any) -> FileMode:
+    def parse(cls, params: YAML) -> FileMode:
         """``{max: "0640"}`` or ``{equals: "0600"}``."""
         if not isinstance(params, dict) or len(params) != 1 or set(params) - {"max", "equals"}:
             raise ValueError('takes {max: "0640"} or {equals: "0600"}')
@@ -75,7 +75,7 @@ class FileMode:
         return LeafResult(Outcome.FAIL, detail, info.location, (), None, {"mode": f"{mode:04o}"})
 
 
-def _wanted(value: Any, name: str) -> tuple[str, ...]:
+def _wanted(value: YAML, name: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     names = tuple(str(item) for item in items if isinstance(item, str | int))
     if not names or len(names) != len(items) or not all(names):
@@ -112,7 +112,7 @@ class FileOwner:
     group: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, params: Any) -> FileOwner:
+    def parse(cls, params: YAML) -> FileOwner:
         """``{user: NAME|ID|[...], group: NAME|ID|[...]}``, at least one of them."""
         if not isinstance(params, dict) or not params or set(params) - {"user", "group"}:
             raise ValueError("takes {user: NAME, group: NAME} (either may be a list)")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import CONTAINERD_SNIPPETS, FILES
-from analyzer.model import FactId, Facts, Outcome
+from analyzer.model import YAML, FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 
 #: What ``file: {expect: ...}`` may ask of a matched object.
@@ -28,7 +28,7 @@ class FileExpect:
     expect: str
 
     @classmethod
-    def parse(cls, params: Any) -> FileExpect:
+    def parse(cls, params: YAML) -> FileExpect:
         """``{expect: absent}`` or ``{expect: empty}``."""
         if not isinstance(params, dict) or set(params) != {"expect"}:
             raise ValueError("takes {expect: absent | empty}")
@@ -62,7 +62,7 @@ class ContainerdSnippetValid:
     subjects: ClassVar[tuple[str, ...]] = ("file",)
 
     @classmethod
-    def parse(cls, params: Any) -> ContainerdSnippetValid:
+    def parse(cls, params: YAML) -> ContainerdSnippetValid:
         """No parameters."""
         if params not in (None, {}):
             raise ValueError("takes no parameters")

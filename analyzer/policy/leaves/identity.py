@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
 from analyzer.facts.identity import STATES, HostName, IdState
-from analyzer.model import FactId, Facts, Outcome
+from analyzer.model import YAML, FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 _DESCRIBE = {
@@ -19,7 +20,7 @@ _DESCRIBE = {
 }
 
 
-def _strings(params: Any, key: str, required: bool = True) -> tuple[str, ...]:
+def _strings(params: Mapping[str, YAML], key: str, required: bool = True) -> tuple[str, ...]:
     value = params.get(key, None if required else [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"'{key}' is a list of strings")
@@ -41,7 +42,7 @@ class MachineIdState:
     reject: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> MachineIdState:
+    def parse(cls, params: YAML) -> MachineIdState:
         """``{reject: [state, ...]}``."""
         if not isinstance(params, dict) or set(params) != {"reject"}:
             raise ValueError("takes {reject: [state, ...]}")
@@ -88,7 +89,7 @@ class HostnameIs:
     allow: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> HostnameIs:
+    def parse(cls, params: YAML) -> HostnameIs:
         """``{allow: [name, ...]}`` (names compared without case)."""
         if not isinstance(params, dict) or set(params) != {"allow"}:
             raise ValueError("takes {allow: [name, ...]}")
@@ -124,7 +125,7 @@ class HostsBuildName:
     patterns: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> HostsBuildName:
+    def parse(cls, params: YAML) -> HostsBuildName:
         """``{allow: [name, ...], patterns: [glob, ...]}``."""
         if not isinstance(params, dict) or not set(params) <= {"allow", "patterns"}:
             raise ValueError("takes {allow: [name, ...], patterns: [glob, ...]}")

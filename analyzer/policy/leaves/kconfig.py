@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import KERNELS
 from analyzer.facts.kernel import Kernel
@@ -18,7 +18,7 @@ from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol, strip_prefix
 from analyzer.kernel.symbols import MODULE_OF
-from analyzer.model import FactId, Facts, Level, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
@@ -50,7 +50,7 @@ class Kconfig:
     module_check: bool = True
 
     @classmethod
-    def parse(cls, params: Any) -> Kconfig:
+    def parse(cls, params: YAML) -> Kconfig:
         """Validate the parameters."""
         if isinstance(params, str):
             params = {"symbol": params}
@@ -179,7 +179,7 @@ class ModuleLoadable:
     symbol: str
 
     @classmethod
-    def parse(cls, params: Any) -> ModuleLoadable:
+    def parse(cls, params: YAML) -> ModuleLoadable:
         """Validate the parameters."""
         params = params_of(params, {"module", "symbol"}, {"module", "symbol"})
         return cls(str(params["module"]), strip_prefix(str(params["symbol"])))

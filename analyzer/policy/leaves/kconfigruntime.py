@@ -10,12 +10,12 @@ with the ``configs`` module shipped and loaded at boot (the ``modules_load`` fac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import KERNELS, MODULES_LOAD
 from analyzer.facts.kernel import Kernel, ModulesLoad
 from analyzer.kernel.kconfig import KConfig, State, Symbol
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, params_of, symbol_location
 
@@ -31,7 +31,7 @@ class KernelConfigRuntime:
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
 
     @classmethod
-    def parse(cls, params: Any) -> KernelConfigRuntime:
+    def parse(cls, params: YAML) -> KernelConfigRuntime:
         """No parameters."""
         params_of(params or {}, set(), set())
         return cls()

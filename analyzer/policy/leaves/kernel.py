@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import last, param_location
 from analyzer.kernel.symbols import parse_version
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, names, params_of
 
@@ -38,7 +38,7 @@ class KernelVersion:
     matches: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
-    def parse(cls, params: Any) -> KernelVersion:
+    def parse(cls, params: YAML) -> KernelVersion:
         """``min``, ``max``, ``below`` as ``"major.minor"`` strings; ``matches`` as regexes."""
         params = params_of(params, {"min", "max", "below", "matches"}, set())
         keys = ("min", "max", "below")
@@ -105,7 +105,7 @@ class Cmdline:
     equals: str | None = None
 
     @classmethod
-    def parse(cls, params: Any) -> Cmdline:
+    def parse(cls, params: YAML) -> Cmdline:
         """Exactly one of ``forbid``, ``absent`` or ``equals``."""
         params = params_of(params, {"param", "forbid", "absent", "equals"}, {"param"})
         modes = [k for k in ("forbid", "absent", "equals") if k in params]

@@ -6,11 +6,9 @@ A failure about a symbol points at the configuration file at the symbol's line (
 
 from __future__ import annotations
 
-from typing import Any
-
 from analyzer.facts.kernel import ConfigSource, Kernel
 from analyzer.kernel.kconfig import Symbol
-from analyzer.model import Level, Location, Outcome
+from analyzer.model import YAML, Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
 KERNEL_SUBJECTS = ("kernel",)
@@ -88,7 +86,7 @@ def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> L
     )
 
 
-def names(value: Any, key: str) -> tuple[str, ...]:
+def names(value: YAML, key: str) -> tuple[str, ...]:
     """A string or a list of strings as a tuple (``()`` for ``None``)."""
     if value is None:
         return ()
@@ -99,7 +97,7 @@ def names(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def params_of(params: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
+def params_of(params: YAML, allowed: set[str], required: set[str]) -> dict[str, YAML]:
     """A leaf's parameter mapping, checked against the allowed and required keys."""
     if not isinstance(params, dict):
         raise ValueError("expects a mapping of parameters")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import NAME_RESOLUTION, STATIC_NSS
 from analyzer.facts.names import NameResolution
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 #: How a failed lookup of ``/etc/hosts`` is worded (``ResolveError.reason`` -> wording).
@@ -35,7 +35,7 @@ class LocalhostResolves:
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
     @classmethod
-    def parse(cls, params: Any) -> LocalhostResolves:
+    def parse(cls, params: YAML) -> LocalhostResolves:
         """No parameters."""
         if params not in (None, {}):
             raise ValueError("takes no parameters")

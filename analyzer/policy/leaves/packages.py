@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from analyzer.facts import OS, PACKAGES, SERVICES
 from analyzer.facts.os import InitKind
 from analyzer.facts.services import Services, unit_name
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import YAML, FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 
 
-def _names(params: Any, usage: str) -> tuple[str, ...]:
+def _names(params: YAML, usage: str) -> tuple[str, ...]:
     if not isinstance(params, dict) or set(params) != {"names"}:
         raise ValueError(usage)
     names = params["names"]
@@ -44,7 +44,7 @@ class PackageInstalled:
     names: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> PackageInstalled:
+    def parse(cls, params: YAML) -> PackageInstalled:
         """``{names: [name, ...]}``."""
         return cls(_names(params, "takes {names: [package, ...]}"))
 
@@ -88,7 +88,7 @@ class ServiceEnabled:
     names: tuple[str, ...]
 
     @classmethod
-    def parse(cls, params: Any) -> ServiceEnabled:
+    def parse(cls, params: YAML) -> ServiceEnabled:
         """``{names: [service, ...]}``."""
         return cls(_names(params, "takes {names: [service, ...]}"))
 
