@@ -346,4 +346,7 @@ def _where(evaluation: Evaluation, label: str) -> str:
     if is_bare_root(evaluation.location):
         return "" if label else safe(evaluation.subject)
     where = safe(evaluation.location.describe())
+    step = evaluation.origin
+    if step is not None:
+        where = f"{where}, from {safe(step.uri)}:{step.line} {safe(step.instruction)}"
     return "" if where == label else where
