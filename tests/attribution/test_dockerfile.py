@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import File, make_tree, to_dir
 
 from analyzer.attribution.dockerfile import parse_dockerfile, read_dockerfile
 from analyzer.attribution.words import Scope, expand
 from analyzer.errors import UsageError
+from analyzer.model import Level
+from analyzer.pipeline import Config, analyze
 
 
 def test_continuations_skip_comment_and_blank_lines_and_keep_the_first_line() -> None:
@@ -114,3 +117,28 @@ def test_unusable_files_are_one_line_errors(
 def test_a_missing_file_is_named() -> None:
     with pytest.raises(UsageError, match=r"^/nonexistent/Dockerfile: No such file"):
         read_dockerfile("/nonexistent/Dockerfile")
+
+
+def test_a_dockerfile_for_a_target_that_is_not_an_image_is_a_warning(tmp_path: Path) -> None:
+    rootfs = to_dir(make_tree({"etc/machine-id": File("0123456789abcdef0123456789abcdef\n")}),
+                    tmp_path / "rootfs")  # fmt: skip
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY rootfs /\n")
+    result = analyze(
+        Config(str(rootfs), profiles=("golden-image",), dockerfile=str(tmp_path / "Dockerfile"),
+               source_root=str(tmp_path))
+    )  # fmt: skip
+    assert all(e.origin is None for e in result.evaluations)
+    (note,) = [n for n in result.notifications if n.code.startswith("dockerfile.")]
+    assert (note.level, note.code) == (Level.WARNING, "dockerfile.not-an-image")
+    assert note.message == (
+        f"{tmp_path / 'Dockerfile'}: the target is not a container image; findings stay at "
+        "their image paths"
+    )
+
+
+def test_a_dockerfile_outside_the_source_root_is_refused_before_the_scan(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "repo").mkdir()
+    with pytest.raises(UsageError, match=r"Dockerfile: outside the source root .*/repo \(give"):
+        analyze(Config("/nonexistent", dockerfile=str(tmp_path / "Dockerfile"),
+                       source_root=str(tmp_path / "repo")))  # fmt: skip
