@@ -29,6 +29,8 @@ _NOP = "#(nop)"
 _BUILDKIT = "# buildkit"
 _CLASSIC_COPY = re.compile(r"^(COPY|ADD) (\S+) in (.+?)\s*$")
 _ARGS_PREFIX = re.compile(r"^\|(\d+)\s")
+#: Leading options of a BuildKit ``RUN`` line (``--mount=...``, ``--network=none``).
+_FLAGS = re.compile(r"^(?:--[a-z-]+(?:=\S*)?\s+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ def read_entry(created_by: str | None, empty: bool) -> Entry:
         keyword, _, rest = text.partition(" ")
         if keyword.upper() != "RUN":
             return Entry(keyword.upper(), squeeze(rest), empty)
-        text = rest.strip()
+        text = _FLAGS.sub("", rest.strip())
     args: list[tuple[str, str]] = []
     prefix = _ARGS_PREFIX.match(text)
     if prefix:

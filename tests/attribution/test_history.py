@@ -97,3 +97,15 @@ def test_the_stage_that_fits_best_is_the_image_s_stage() -> None:
     history = [read_entry("/bin/sh -c make one", False)]
     (match,) = map_layers(parsed, history)
     assert match.instruction is not None and match.instruction.line == 2
+
+
+def test_buildkit_run_options_are_not_part_of_the_command() -> None:
+    entry = read_entry(
+        "RUN --mount=type=cache,target=/root/.cache /bin/sh -c pip install x # buildkit", False
+    )
+    assert entry == Entry("RUN", "pip install x", False)
+    parsed = parse_dockerfile(
+        "FROM scratch\nRUN --mount=type=cache,target=/root/.cache pip install x\n"
+    )
+    (match,) = map_layers(parsed, [entry])
+    assert match.instruction is not None and match.instruction.line == 2
