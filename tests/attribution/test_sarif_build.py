@@ -11,7 +11,7 @@ from report.validate import validate_sarif
 
 from analyzer.model import BuildStep, RunResult
 from analyzer.report import json as json_report
-from analyzer.report import sarif
+from analyzer.report import markdown, sarif, text
 
 STEP = BuildStep("docker/my app/Dockerfile", 7, 8, "RUN echo key > /etc/ssh/ssh_host_rsa_key")
 
@@ -79,3 +79,12 @@ def test_json_names_the_build_step_only_when_there_is_one() -> None:
     }  # fmt: skip
     (without,) = json.loads(json_report.render(run_with(None)))["evaluations"]
     assert "build" not in without
+
+
+def test_text_and_markdown_name_the_build_line() -> None:
+    shown = text.render(run_with(STEP))
+    assert (
+        "host-key: /etc/ssh/key [1], from docker/my app/Dockerfile:7 RUN echo key > "
+        "/etc/ssh/ssh_host_rsa_key (error: SSH host key baked into the image)"
+    ) in shown
+    assert "from `docker/my app/Dockerfile:7` `RUN echo key" in markdown.render(run_with(STEP))
