@@ -166,3 +166,17 @@ def test_an_unreadable_template_is_a_one_line_error(tmp_path: Path) -> None:
     bad.write_text("build {\n")
     with pytest.raises(UsageError, match=r"bad.pkr.hcl: line 1: block build is not closed$"):
         read_template(str(bad))
+
+
+def test_a_script_named_through_a_variable_is_a_warning(disk: Path, repo: Path) -> None:
+    template = repo / "packer" / "vars.pkr.hcl"
+    template.write_text(
+        'build {\n  provisioner "shell" {\n    script = "${var.dir}/x.sh"\n  }\n}\n'
+    )
+    result = scan(disk, repo, "packer/vars.pkr.hcl")
+    assert origin(result, "golden-image.ssh.host-key") is None
+    (note,) = [n for n in result.notifications if n.code == "packer.script-unread"]
+    assert note.message == (
+        f"{template}: script ${{var.dir}}/x.sh is named through a variable and was not read; "
+        "what it writes stays at its image path"
+    )
