@@ -170,7 +170,11 @@ def score(entry: Entry, expected: Expected) -> int:
 
 
 def align(entries: Sequence[Entry], wanted: Sequence[Expected]) -> tuple[int, dict[int, int]]:
-    """The order-preserving matching of entries to instructions with the highest total score."""
+    """The order-preserving matching of entries to instructions with the highest total score.
+
+    Among equally good matchings, the one with the latest entries wins: an instruction of the
+    stage matches its own layer rather than a like one of the base image below it.
+    """
     rows, cols = len(entries), len(wanted)
     best = [[0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
@@ -182,11 +186,11 @@ def align(entries: Sequence[Entry], wanted: Sequence[Expected]) -> tuple[int, di
     i = j = 0
     while i < rows and j < cols:
         fit = score(entries[i], wanted[j])
-        if fit and best[i][j] == best[i + 1][j + 1] + fit:
+        if best[i][j] == best[i + 1][j]:
+            i += 1
+        elif fit and best[i][j] == best[i + 1][j + 1] + fit:
             pairs[i] = j
             i, j = i + 1, j + 1
-        elif best[i][j] == best[i + 1][j]:
-            i += 1
         else:
             j += 1
     return best[0][0], pairs

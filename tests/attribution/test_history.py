@@ -109,3 +109,15 @@ def test_buildkit_run_options_are_not_part_of_the_command() -> None:
     )
     (match,) = map_layers(parsed, [entry])
     assert match.instruction is not None and match.instruction.line == 2
+
+
+def test_a_base_image_layer_like_the_stage_s_first_instruction_stays_base() -> None:
+    parsed = parse_dockerfile("FROM debian:12\nADD rootfs.tar /\nRUN make\n")
+    history = [
+        read_entry("/bin/sh -c #(nop) ADD file:0123 in / ", False),
+        read_entry('/bin/sh -c #(nop)  CMD ["bash"]', True),
+        read_entry("/bin/sh -c #(nop) ADD file:4567 in / ", False),
+        read_entry("/bin/sh -c make", False),
+    ]
+    assert [m.base for m in map_layers(parsed, history)] == [True, False, False]
+    assert [m.instruction.line for m in map_layers(parsed, history) if m.instruction] == [1, 2, 3]
