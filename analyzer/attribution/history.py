@@ -3,11 +3,12 @@
 The history is read as both builders write it: the classic builder's ``/bin/sh -c #(nop)
 COPY file:<hash> in /dst``, ``/bin/sh -c CMD`` and ``|2 A=1 B=2 /bin/sh -c CMD`` (the build
 arguments in effect), and BuildKit's ``RUN /bin/sh -c CMD # buildkit``, ``COPY src /dst #
-buildkit``. Each entry is compared with each instruction of the final stage (and the stages
-it builds on): the same command or arguments match exactly, the same kind and destination
-only weakly. The best order-preserving alignment (dynamic programming) decides; history
-before the first matched entry is the base image, which maps to the ``FROM`` line. A layer
-with no match, or whose match another unused instruction fits as well, is not attributed.
+buildkit`` and ``ENV A=b`` (metadata instructions carry no suffix). Each entry is compared
+with each instruction of the final stage (and the stages it builds on): the same command or
+arguments match exactly, the same kind and destination only weakly. The best
+order-preserving alignment (dynamic programming) decides; history before the first matched
+entry is the base image, which maps to the ``FROM`` line. A layer with no match, or whose
+match another unused instruction fits as well, is not attributed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ EXACT, WEAK = 3, 1
 EXPANDED = frozenset(
     ("ADD", "COPY", "ENV", "ARG", "WORKDIR", "USER", "LABEL", "EXPOSE", "VOLUME", "STOPSIGNAL")
 )
+#: Instruction keywords as BuildKit starts its history lines with them (metadata-only
+#: instructions without the ``# buildkit`` suffix); a classic builder line never starts so.
+KEYWORDS = frozenset(
+    ("RUN", "COPY", "ADD", "WORKDIR", "ENV", "ARG", "LABEL", "USER", "CMD", "ENTRYPOINT",
+     "EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "ONBUILD", "MAINTAINER")
+)  # fmt: skip
 _NOP = "#(nop)"
 _BUILDKIT = "# buildkit"
 _CLASSIC_COPY = re.compile(r"^(COPY|ADD) (\S+) in (.+?)\s*$")
@@ -75,9 +82,10 @@ def read_entry(created_by: str | None, empty: bool) -> Entry:
     text = (created_by or "").strip()
     if text.endswith(_BUILDKIT):
         text = text[: -len(_BUILDKIT)].rstrip()
-        keyword, _, rest = text.partition(" ")
-        if keyword.upper() != "RUN":
-            return Entry(keyword.upper(), squeeze(rest), empty)
+    keyword, _, rest = text.partition(" ")
+    if keyword in KEYWORDS:
+        if keyword != "RUN":
+            return Entry(keyword, squeeze(rest), empty)
         text = _FLAGS.sub("", rest.strip())
     args: list[tuple[str, str]] = []
     prefix = _ARGS_PREFIX.match(text)

@@ -75,6 +75,10 @@ def test_buildkit_history_maps_every_layer() -> None:
     history = [read_entry(text, empty) for text, empty in BUILDKIT]
     assert history[-1].kind == "RUN"
     assert history[6] == Entry("COPY", "/src/out bin/", False)
+    assert history[2:4] == [
+        Entry("ARG", "DEST=/opt/default", True),
+        Entry("ENV", "APP=/opt/app", True),
+    ]
     assert lines(history) == ["base", 8, 9, 10, 11]
 
 
