@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from analyzer.errors import ImgauditError
+
 _IDENT = re.compile(r"[A-Za-z0-9_.\-]+")
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -20,7 +22,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 MAX_DEPTH = 32
 
 
-class HclError(ValueError):
+class HclError(ImgauditError):
     """The text is not HCL this reader understands; the message names the line."""
 
 
