@@ -30,7 +30,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "triage": STAGES | DOMAIN | BOTTOM,
     "diff": STAGES | DOMAIN | BOTTOM,
     "pipeline": frozenset({"attribution"}) | STAGES | DOMAIN | BOTTOM,
-    "attribution": frozenset({"sources", "userfiles"}) | BOTTOM,
+    "attribution": frozenset({"userfiles"}) | BOTTOM,
     "userfiles": frozenset({"errors"}),
     "report": BOTTOM,
     "policy": frozenset({"kernel", "packages"}) | BOTTOM,

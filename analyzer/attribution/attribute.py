@@ -13,22 +13,22 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from analyzer.attribution.dockerfile import Dockerfile, read_dockerfile
 from analyzer.attribution.history import Match, map_layers, read_entry
 from analyzer.attribution.packer import PackerTemplate, read_template
 from analyzer.errors import UsageError
+from analyzer.facts import IMAGE_CONFIG
 from analyzer.model import (
     BuildStep,
     Evaluation,
+    Facts,
     Level,
     Location,
     Notification,
     TargetInfo,
     TargetKind,
 )
-from analyzer.sources.container.config import ImageConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def relative_uri(path: str, root: str) -> str:
 def attribute(
     evaluations: Sequence[Evaluation],
     target: TargetInfo,
-    facts: Mapping[str, Any],
+    facts: Facts,
     build: BuildFiles,
     notes: list[Notification],
 ) -> list[Evaluation]:
@@ -112,19 +112,18 @@ def _step(
 def _dockerfile_steps(
     dockerfile: Dockerfile,
     target: TargetInfo,
-    facts: Mapping[str, Any],
+    facts: Facts,
     root: str,
     notes: list[Notification],
 ) -> dict[str, BuildStep]:
     """Layer id -> the step that made it; notifications for layers left unattributed."""
     name = dockerfile.path
-    fact = facts.get("image_config")
-    config = getattr(fact, "value", None)
-    if target.kind is not TargetKind.CONTAINER or not isinstance(config, ImageConfig):
+    config = facts.value(IMAGE_CONFIG)
+    if target.kind is not TargetKind.CONTAINER or config is None:
         notes.append(_unused(name, "not-an-image", "the target is not a container image"))
         return {}
     entries = [read_entry(item.created_by, item.empty_layer) for item in config.history]
-    layers = [str(layer.get("id")) for layer in target.layers]
+    layers = [layer.id for layer in target.layers]
     if sum(not entry.empty for entry in entries) != len(layers):
         why = f"the image history does not list its {len(layers)} layers"
         notes.append(_unused(name, "no-history", why))

@@ -188,9 +188,9 @@ def test_without_a_dockerfile_the_deleting_layer_is_named(
     result = scan(built, monkeypatch)
     needed = finding(result, "elf.linkage.needed", "/usr/bin/rpath-app")
     assert needed.origin is None
-    assert needed.location.layer == result.target.layers[-1]["id"]
+    assert needed.location.layer == result.target.layers[-1].id
     key = finding(result, "golden-image.ssh.host-key", "/etc/ssh/ssh_host_ed25519_key")
-    assert key.location.layer == result.target.layers[-2]["id"]
+    assert key.location.layer == result.target.layers[-2].id
 
 
 def test_a_dockerfile_that_does_not_match_keeps_the_image_path_and_says_so(
