@@ -88,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the report in FORMAT to FILE, from the same scan (repeatable)",
     )
     scan.add_argument("--sarif-category", help="SARIF automationDetails.id category")
+    build = scan.add_argument_group("build files (findings on the line that caused them)")
+    build.add_argument(
+        "--dockerfile", metavar="PATH", help="the Dockerfile the image was built from"
+    )
+    build.add_argument(
+        "--packer-template",
+        metavar="PATH",
+        help="the Packer template (.pkr.hcl or JSON) of a VM image",
+    )
+    build.add_argument(
+        "--source-root", metavar="DIR", help="build file URIs are relative to this (default: .)"
+    )
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     scan.add_argument(
         "--all", action="store_true", help="text report: every check, passing ones too"
@@ -316,9 +328,17 @@ def _analyze(config: Config, quiet: bool) -> RunResult:
 
 def _scan(args: argparse.Namespace) -> int:
     if _is_fleet(args):
+        if args.dockerfile or args.packer_template:
+            raise UsageError("--dockerfile and --packer-template take a single target")
         return _scan_fleet(args)
     config = _config(args, args.target[0])
     triage = Triage.load(args.baseline, args.config)
+    config = dataclasses.replace(
+        config,
+        dockerfile=args.dockerfile,
+        packer_template=args.packer_template,
+        source_root=args.source_root,
+    )
     result = triage.apply(_analyze(config, args.quiet), args.sarif_category, datetime.date.today())
     for name, path in args.report:
         _write(FORMATS[name](result, dataclasses.replace(_options(args), color=False)), path)

@@ -61,7 +61,9 @@ class Location:
 
     ``path`` is the real (fully resolved) absolute in-image path, ``access_path`` the path that
     was asked for when it differs (it went through links), ``layer`` the layer or partition id
-    that supplied the object, ``line`` a 1-based line number when one is known.
+    that caused what is found there: the one that added or last changed the object, or for
+    something missing that a layer deleted, the one that deleted it; ``line`` a 1-based line
+    number when one is known.
     """
 
     path: str
@@ -286,6 +288,21 @@ class PriorResult:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildStep:
+    """The build instruction that made a finding's layer or file (a Dockerfile line, a provisioner).
+
+    ``uri`` is the build file's path relative to the source root (``/``-separated), so code
+    scanning shows the result on that line; ``line`` and ``end_line`` are 1-based and
+    ``instruction`` is how the instruction reads on its first line.
+    """
+
+    uri: str
+    line: int
+    end_line: int
+    instruction: str
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """The outcome of one rule on one subject (a kernel, a binary, a file, or the image).
 
@@ -307,6 +324,8 @@ class Evaluation:
     baseline: BaselineState | None = None
     #: Set by :mod:`analyzer.triage` for a finding a suppression entry accepts.
     suppression: Suppression | None = None
+    #: The build instruction that caused it, when a build file was given and one did.
+    origin: BuildStep | None = None
 
     @property
     def is_finding(self) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analyzer.analyzers import ANALYZERS
 from analyzer.analyzers.text import TextCapture
+from analyzer.attribution.attribute import BuildFiles, attribute, read_build_files
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.errors import UsageError
@@ -47,6 +48,11 @@ class Config:
     #: Host files a disk image may name as backing files or extents outside its directory.
     backing_files: Sequence[str] = ()
     progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
+    #: Build files whose lines become findings' primary locations, and the directory their
+    #: URIs are relative to (default: the current directory).
+    dockerfile: str | None = None
+    packer_template: str | None = None
+    source_root: str | None = None
 
 
 def load_all_rules(rule_files: Sequence[str] = ()) -> list[Rule]:
@@ -96,16 +102,23 @@ def select_rules(config: Config) -> tuple[list[Rule], tuple[str, ...]]:
 def analyze(config: Config) -> RunResult:
     """Run the whole analysis; raises :class:`~analyzer.errors.ImgauditError` subclasses."""
     selected, roles = select_rules(config)
+    build = read_build_files(config.dockerfile, config.packer_template, config.source_root)
 
     options = SourceOptions(platform=config.platform, backing_files=tuple(config.backing_files))
     source = open_source(config.target, options)
     try:
-        return _run(source, config, selected, roles)
+        return _run(source, config, selected, roles, build)
     finally:
         source.close()
 
 
-def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str, ...]) -> RunResult:
+def _run(
+    source: Source,
+    config: Config,
+    selected: list[Rule],
+    roles: tuple[str, ...],
+    build: BuildFiles,
+) -> RunResult:
     """The pass, the collectors and the rules, all while ``source`` is open.
 
     Collectors and rules may read file content the pass did not keep (random-access sources
@@ -134,6 +147,7 @@ def _run(source: Source, config: Config, selected: list[Rule], roles: tuple[str,
 
     tell(Progress(Stage.EVALUATING, report.entries, report.file_bytes))
     evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]
+    evaluations = attribute(evaluations, target, facts, build, notes)
     notifications = (*source.notifications, *report.notifications, *notes)
     return RunResult(
         target=target,

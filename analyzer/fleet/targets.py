@@ -25,6 +25,7 @@ from pathlib import Path
 
 from analyzer.errors import UsageError
 from analyzer.model import JSON, Level, Notification
+from analyzer.userfiles import read_user_text
 
 PACKER_SCHEME = "packer-manifest:"
 STDIN = "-"
@@ -104,17 +105,7 @@ def read_targets_file(name: str, notes: list[Notification]) -> list[Planned]:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_LIST_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_LIST_BYTES:
-        raise UsageError(f"{path}: target list larger than {MAX_LIST_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    return read_user_text(path, MAX_LIST_BYTES, "target list")
 
 
 def _json_object(text: str, name: str) -> dict[str, JSON]:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import Evaluation, Location, Notification, RunResult
+from analyzer.model import BuildStep, Evaluation, Location, Notification, RunResult
 from analyzer.report.common import (
     clean_text,
     counts,
@@ -105,6 +105,17 @@ def _evaluation(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:
         "discriminator": clean_text(evaluation.discriminator),
         "evidence": [clean_text(item) for item in evaluation.evidence],
         "properties": jsonable(evaluation.properties),
+        **({} if evaluation.origin is None else {"build": build_step(evaluation.origin)}),
+    }
+
+
+def build_step(step: BuildStep) -> dict[str, Any]:
+    """Describe a build step as ``{uri, line, end_line, instruction}``."""
+    return {
+        "uri": clean_text(step.uri),
+        "line": step.line,
+        "end_line": step.end_line,
+        "instruction": clean_text(step.instruction),
     }
 
 

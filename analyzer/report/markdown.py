@@ -127,6 +127,9 @@ def _finding(evaluation: Evaluation, titles: dict[str, str]) -> str:
     layer = ""
     if evaluation.location.layer:
         layer = f" (layer {code(evaluation.location.layer)})"
+    if evaluation.origin is not None:
+        step = evaluation.origin
+        layer += f", from {code(f'{step.uri}:{step.line}')} {code(step.instruction)}"
     marks = "" if evaluation.baseline is None else f" *{evaluation.baseline.value}*"
     suppressed = ""
     if (entry := evaluation.suppression) is not None:

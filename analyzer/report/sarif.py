@@ -49,6 +49,7 @@ from analyzer.report.sarif_location import (
     FINGERPRINT_KEY,
     URI_BASE_ID,
     base_uri_definition,
+    build_location,
     category,
     content_hash,
     identity_hash,
@@ -73,6 +74,8 @@ CAPPED_CODE = "report.results-capped"
 #: The notification that lists error- and warning-level checks left unknown.
 UNVERIFIED_CODE = "analysis.unverified"
 _WORD = re.compile(r"[A-Za-z0-9]+")
+#: Characters escaped in the text of a message link (SARIF 3.11.6).
+_LINK_TEXT = re.compile(r"[\\\[\]]")
 
 #: Facts about the artefact's identity carried in the run properties.
 IDENTITY_FACTS: tuple[FactId, ...] = (OS, IMAGE_CONFIG, DISK)
@@ -218,7 +221,10 @@ def _results(
             body["baselineState"] = evaluation.baseline.value
         if evaluation.suppression is not None:
             body["suppressions"] = [suppression(evaluation.suppression)]
-        body["properties"] = _result_properties(evaluation, result)
+        properties = _result_properties(evaluation, result)
+        body["properties"] = properties
+        if evaluation.origin is not None:
+            _on_build_line(body, properties, evaluation, prefix)
         results.append(body)
     for prior in result.absent:
         results.append(_absent(prior, index, prefix))
@@ -265,6 +271,31 @@ def _absent(prior: PriorResult, index: dict[str, int], prefix: str) -> JSONObjec
     if prior.sarif_related:
         body["relatedLocations"] = [dict(location) for location in prior.sarif_related]
     return body
+
+
+def _on_build_line(
+    body: JSONObject, properties: JSONObject, evaluation: Evaluation, prefix: str
+) -> None:
+    """Make the build step's line the primary location; the image path becomes related.
+
+    The message links the related location (``[path](1)``), so code scanning shows where in
+    the image the finding is. Fingerprints stay those of the image path.
+    """
+    step = evaluation.origin
+    if step is None:
+        return
+    path = clean_text(normalise_path(evaluation.location.path))
+    shown = _LINK_TEXT.sub(lambda m: "\\" + m.group(0), path)
+    text = message_text(evaluation.message, evaluation.rule_id)
+    body["message"] = {"text": f"{text} (in the image: [{shown}](1))"}
+    body["locations"] = [build_location(step)]
+    related = physical_location(evaluation.location, prefix)
+    body["relatedLocations"] = [{"id": 1, **related, "message": {"text": f"in the image: {path}"}}]
+    properties["build"] = {
+        "uri": clean_text(step.uri),
+        "line": step.line,
+        "instruction": clean_text(step.instruction),
+    }
 
 
 def _result_properties(evaluation: Evaluation, result: RunResult) -> JSONObject:

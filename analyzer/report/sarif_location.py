@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from analyzer.model import Evaluation, JSONObject, Location, TargetInfo
+from analyzer.model import BuildStep, Evaluation, JSONObject, Location, TargetInfo
 from analyzer.report.common import clean_text, normalise_path
 
 #: The ``uriBaseId`` of every in-image artifact location.
@@ -78,6 +78,26 @@ def physical_location(location: Location, prefix: str) -> JSONObject:
                 "startLine": line,
                 "startColumn": START_COLUMN,
                 "endLine": line,
+                "endColumn": END_COLUMN,
+            },
+        }
+    }
+
+
+def build_location(step: BuildStep) -> JSONObject:
+    """A SARIF ``location`` on a build file's line, its URI relative to the repository root.
+
+    No ``uriBaseId``: code scanning takes such a URI from the repository root and shows the
+    result on that line of the file.
+    """
+    end = max(step.end_line, step.line)
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": "/".join(_encode(part) for part in step.uri.split("/"))},
+            "region": {
+                "startLine": step.line,
+                "startColumn": START_COLUMN,
+                "endLine": end,
                 "endColumn": END_COLUMN,
             },
         }

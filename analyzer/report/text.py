@@ -40,6 +40,8 @@ MAX_PASS_LINES = 5
 PARTIAL_NOTE = "(partial: the input could not be read completely)"
 NO_FINDINGS = "No findings."
 ALL_HINT = "(--all lists every check, passing ones too)"
+#: Characters of a build instruction shown after its file and line.
+STEP_WIDTH = 60
 #: Outcomes the default report lists; the others are only counted.
 _ATTENTION = (Outcome.FAIL, Outcome.UNKNOWN)
 _ANSI = {
@@ -346,4 +348,12 @@ def _where(evaluation: Evaluation, label: str) -> str:
     if is_bare_root(evaluation.location):
         return "" if label else safe(evaluation.subject)
     where = safe(evaluation.location.describe())
-    return "" if where == label else where
+    where = "" if where == label else where
+    step = evaluation.origin
+    if step is None:
+        return where
+    shown = step.instruction
+    if len(shown) > STEP_WIDTH:
+        shown = shown[: STEP_WIDTH - 3] + "..."
+    made = f"from {safe(step.uri)}:{step.line} {safe(shown)}"
+    return f"{where}, {made}" if where else made

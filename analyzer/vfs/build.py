@@ -93,8 +93,9 @@ class TreeBuilder:
         self._last_dir: tuple[str, Node] | None = None
         self._nodes = 0
         self._name_bytes = 0
-        #: Real path of each object a layer deleted (the topmost of a subtree) -> that layer.
-        self._deleted: dict[str, str | None] = {}
+        #: ``(directory, name)`` of each object a layer deleted (the topmost of a deleted
+        #: subtree; siblings share one directory string) -> that layer.
+        self._deleted: dict[tuple[str, str], str | None] = {}
 
     def build(self, layers: Iterable[LayerStream]) -> Tree:
         """Apply every layer in order and return the finished tree."""
@@ -232,12 +233,11 @@ class TreeBuilder:
         if victim is None:
             return True
         self._last_dir = None
-        victim_path = _child(parent(path), hidden)
         if victim.layer_index < self._layer_index:
             del directory.children[hidden]
-            self._deleted[victim_path] = self._layer_id
+            self._deleted[parent(path), hidden] = self._layer_id
         elif victim.is_dir:
-            self._prune_lower(victim, victim_path)
+            self._prune_lower(victim, _child(parent(path), hidden))
         return True
 
     def _prune_lower(self, top: Node, top_path: str) -> None:
@@ -249,7 +249,7 @@ class TreeBuilder:
             for child_name, child in list(directory.children.items()):
                 if child.layer_index < self._layer_index:
                     del directory.children[child_name]
-                    self._deleted[_child(where, child_name)] = self._layer_id
+                    self._deleted[where, child_name] = self._layer_id
                 elif child.is_dir:
                     pending.append((child, _child(where, child_name)))
 

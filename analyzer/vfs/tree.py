@@ -91,11 +91,11 @@ class Tree:
         self,
         root: Node,
         random_access: bool = False,
-        deleted: Mapping[str, str | None] | None = None,
+        deleted: Mapping[tuple[str, str], str | None] | None = None,
     ) -> None:
         self._root = root
         self.random_access = random_access
-        self._deleted: Mapping[str, str | None] = deleted or {}
+        self._deleted: Mapping[tuple[str, str], str | None] = deleted or {}
 
     @property
     def root(self) -> Node:
@@ -216,8 +216,10 @@ class Tree:
         try:
             self._walk(path, True)
         except ResolveError as exc:
-            if exc.reason in ("missing", "dangling") and exc.path in self._deleted:
-                return exc.path, self._deleted[exc.path]
+            head, _, name = exc.path.rpartition("/")
+            key = (head or "/", name)
+            if exc.reason in ("missing", "dangling") and key in self._deleted:
+                return exc.path, self._deleted[key]
         return None
 
     def walk(self, top: str = "/") -> Iterator[tuple[str, Node]]:

@@ -1,0 +1,26 @@
+"""Text files a user names on the command line (target lists, build files), read bounded.
+
+One reading policy for all of them: at most ``limit`` bytes, UTF-8 (a byte-order mark is
+dropped), and every problem a one-line :class:`~analyzer.errors.UsageError` naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.errors import UsageError
+
+
+def read_user_text(path: str | Path, limit: int, what: str) -> str:
+    """The text of ``path``; ``what`` names the kind of file in the too-large message."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise UsageError(f"{path}: {what} larger than {limit} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
