@@ -31,16 +31,17 @@ class InstalledPackages:
     """What the image's package databases say is installed.
 
     ``manager`` is ``dpkg``, ``rpm`` or ``apk`` (the first database found), or what os-release
-    suggests when there is none (``manager_source`` says which). ``where`` names the database
-    that lists each package. When a database was found but not (wholly) read, a package
-    missing from ``packages`` may still be installed (:meth:`installed` is then ``None``).
+    suggests when there is none (``manager_source`` says which). ``_where`` names the database
+    that lists each package (kept out of reports: one location per package is bulk). When a
+    database was found but not (wholly) read, a package missing from ``packages`` may still be
+    installed (:meth:`installed` is then ``None``).
     """
 
     manager: str | None
     manager_source: str
     databases: tuple[Database, ...]
     packages: Mapping[str, Package] = field(default_factory=dict)
-    where: Mapping[str, Location] = field(default_factory=dict)
+    _where: Mapping[str, Location] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -66,4 +67,4 @@ class InstalledPackages:
 
     def location(self, name: str) -> Location | None:
         """The database that lists ``name``."""
-        return self.where.get(name)
+        return self._where.get(name)
