@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import BuildStep, Evaluation, Location, Notification, RunResult
+from analyzer.model import BuildStep, Evaluation, Location, Notification, RunResult, Suppression
 from analyzer.report.common import (
+    baseline_counts,
     clean_text,
     counts,
     jsonable,
@@ -62,6 +63,7 @@ def document(result: RunResult) -> dict[str, Any]:
         "roles": jsonable(list(result.roles)),
         "complete": result.complete,
         "summary": {**counts(evaluations), "unverified": unverified_counts(result)},
+        "baseline": _baseline(result),
         "rules": [
             {
                 "id": clean_text(rule.id),
@@ -106,6 +108,10 @@ def _evaluation(evaluation: Evaluation, result: RunResult) -> dict[str, Any]:
         "evidence": [clean_text(item) for item in evaluation.evidence],
         "properties": jsonable(evaluation.properties),
         **({} if evaluation.origin is None else {"build": build_step(evaluation.origin)}),
+        "baseline_state": None if evaluation.baseline is None else evaluation.baseline.value,
+        "suppression": None
+        if evaluation.suppression is None
+        else _suppression(evaluation.suppression),
     }
 
 
@@ -116,6 +122,36 @@ def build_step(step: BuildStep) -> dict[str, Any]:
         "line": step.line,
         "end_line": step.end_line,
         "instruction": clean_text(step.instruction),
+    }
+
+
+def _suppression(entry: Suppression) -> dict[str, Any]:
+    return {
+        "rule": clean_text(entry.rule),
+        "path": clean_text(entry.path),
+        "reason": clean_text(entry.reason),
+        "expires": entry.expires,
+        "source": clean_text(entry.source.describe()),
+    }
+
+
+def _baseline(result: RunResult) -> dict[str, Any] | None:
+    """The comparison with ``--baseline``: the file, counts by state, the absent findings."""
+    if result.baseline is None:
+        return None
+    return {
+        "file": clean_text(result.baseline),
+        **baseline_counts(result),
+        "absent_findings": [
+            {
+                "rule_id": clean_text(prior.rule_id),
+                "level": prior.level.value,
+                "message": clean_text(prior.message),
+                "location": location(prior.location),
+                "fingerprint": clean_text(prior.fingerprint),
+            }
+            for prior in result.absent
+        ],
     }
 
 

@@ -12,6 +12,7 @@ from report.validate import validate_sarif
 
 from analyzer.errors import UsageError
 from analyzer.model import BaselineState, Level, RunResult
+from analyzer.report import json as json_report
 from analyzer.report import markdown, sarif, text
 from analyzer.triage import gating
 from analyzer.triage.baseline import compare, read_baseline
@@ -214,3 +215,32 @@ def test_absent_result_keeps_the_related_locations_its_message_links(tmp_path: P
     assert absent["message"]["text"] == "no loader (in the image: [/bin/a](1))"
     assert absent["locations"] == gone["locations"]
     assert absent["relatedLocations"] == [related]
+
+
+def test_json_report_carries_the_states(tmp_path: Path) -> None:
+    baseline = read_baseline(str(write_sarif(before(), tmp_path / "before.sarif")))
+    doc = json.loads(json_report.render(compare(after(), baseline)))
+    states = [
+        (e["rule_id"], e["location"]["path"], e["baseline_state"]) for e in doc["evaluations"]
+    ]
+    assert states == [
+        ("hosts.localhost", "/etc/hosts", "unchanged"),
+        ("id.machine-id", "/etc/machine-id", "updated"),
+        ("elf.interp", "/bin/b", "new"),
+    ]
+    comparison = doc["baseline"]
+    assert {k: v for k, v in comparison.items() if k != "absent_findings"} == {
+        "file": str(tmp_path / "before.sarif"),
+        "new": 1,
+        "unchanged": 1,
+        "updated": 1,
+        "absent": 1,
+    }
+    [absent] = comparison["absent_findings"]
+    assert (absent["rule_id"], absent["level"], absent["message"]) == (
+        "elf.interp",
+        "error",
+        "no loader",
+    )
+    assert absent["location"]["path"] == "/bin/a"
+    assert json.loads(json_report.render(before()))["baseline"] is None

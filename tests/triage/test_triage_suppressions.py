@@ -12,6 +12,7 @@ from report.validate import validate_sarif
 
 from analyzer.errors import UsageError
 from analyzer.model import Level, Outcome, RunResult
+from analyzer.report import json as json_report
 from analyzer.report import markdown, sarif, text
 from analyzer.triage import gating
 from analyzer.triage.suppressions import load_suppressions, suppress
@@ -169,3 +170,21 @@ def test_bad_files_name_the_line(tmp_path: Path, content: str, problem: str) -> 
         load_suppressions(str(path))
     assert str(caught.value).startswith(f"{path}{problem}")
     assert "\n" not in str(caught.value)
+
+
+def test_json_report_carries_the_suppression(config: Path) -> None:
+    doc = json.loads(json_report.render(suppress(run(), load_suppressions(str(config)), TODAY)))
+    by_path = {e["location"]["path"]: e["suppression"] for e in doc["evaluations"]}
+    assert by_path["/etc/hosts"] is None
+    assert by_path["/opt/v/bin/z"] is None  # a pass is never suppressed
+    assert by_path["/etc/machine-id"] == {
+        "rule": "id.*",
+        "path": "/etc/machine-id",
+        "reason": "cloud-init writes a new ID on first boot",
+        "expires": "2026-06-01",
+        "source": f"{config}:3",
+    }
+    assert [n["code"] for n in doc["notifications"]] == [
+        "suppression.expired",
+        "suppression.unused",
+    ]
