@@ -248,3 +248,36 @@ def _journal_uuid(snap: Path) -> bytes:
     with open(snap, "rb") as file:
         file.seek(_fs_offset(snap, 0) + 48)
         return file.read(16)
+
+
+def test_stale_blocks_older_than_the_last_commit_end_the_log_quietly(
+    snapshot: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A bad descriptor whose commit is older than the previous one is left-over log (kernel)."""
+    snap, _seen = snapshot
+    logged = _logged(snap)
+    damaged = sorted(logged)[-2]
+    descriptor, commit = logged[damaged][0][1], logged[damaged][-1][1]
+    block_size = 1024 << struct.unpack_from("<I", snap.read_bytes(), 1024 + 24)[0]
+    stale = tmp_path / "stale.img"
+    shutil.copyfile(snap, stale)
+    _flip(stale, _fs_offset(snap, descriptor) + block_size - 1)
+    at = _fs_offset(snap, commit)
+    data = bytearray(stale.read_bytes()[at : at + block_size])
+    data[48:56] = (1).to_bytes(8, "big")  # committed in 1970: before the transaction before it
+    data[16:20] = bytes(4)
+    seed = crc32c(0xFFFFFFFF, _journal_uuid(snap))
+    data[16:20] = crc32c(seed, bytes(data)).to_bytes(4, "big")
+    with open(stale, "r+b") as file:
+        file.seek(at)
+        file.write(data)
+    reference = tmp_path / "reference.img"
+    shutil.copyfile(snap, reference)
+    _flip(reference, _fs_offset(snap, descriptor), 4)
+    assert _contents(stale) == _contents(reference)
+    disk = DiskSource(str(stale))
+    disk.close()
+    assert [n.message for n in disk.notifications if n.level is Level.ERROR] == []
+    [note] = [n.message for n in disk.notifications if n.code == "disk.ext.journal"]
+    assert note.startswith("stale.img:disk: ext4 journal replayed in memory")
+    assert f": {damaged - min(logged)} transactions," in note
