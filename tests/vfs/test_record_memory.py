@@ -20,9 +20,9 @@ from pathlib import Path
 from builders import File, make_tree, to_layer, to_tar
 from memrun import BUDGET_MIB, measure
 
-from analyzer.analyzers.base import FileAnalyzer
 from analyzer.analyzers.elf import ElfAnalyzer
-from analyzer.sources.entry import LayerStream
+from analyzer.stream.entry import LayerStream
+from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import MAX_RECORD_BYTES, Limits, TreeBuilder
 
 #: Copies of a real dynamically linked executable in the measured tree.

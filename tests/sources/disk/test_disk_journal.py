@@ -23,7 +23,7 @@ from fidelity import compare
 from analyzer.model import Level
 from analyzer.sources.disk import DiskSource
 from analyzer.sources.disk.crc32c import crc32c
-from analyzer.sources.entry import Kind
+from analyzer.stream.entry import Kind
 from analyzer.vfs.build import TreeBuilder
 
 SPEC: Spec = {
