@@ -23,6 +23,7 @@ from analyzer.model import Level, Location, Notification
 from analyzer.progress import EVERY_ENTRIES, Progress, ProgressCallback, Stage, ignore
 from analyzer.stream.entry import Blocks, Entry, Kind, LayerStream
 from analyzer.stream.paths import basename, normalize, parent, split
+from analyzer.stream.records import RecordKey
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.node import Node
 from analyzer.vfs.offer import offer
@@ -43,6 +44,8 @@ MAX_NAME_BYTES = 32 << 20
 #: Bytes of analyzer records the tree may hold (ELF records, captured texts, kernel facts),
 #: measured by :class:`~analyzer.vfs.records.RecordMeter`.
 MAX_RECORD_BYTES = 32 << 20
+#: What the table of a node's records costs besides the records (a one-entry dict).
+_RECORDS_TABLE = sys.getsizeof({"elf": None})
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,14 +317,14 @@ class TreeBuilder:
         interested = [a for a in self._analyzers if a.wants(path, node.size)]
         if not interested:
             return
-        kept = len(node.records)
+        kept = len(node.records.names())
         try:
             offer(path, node, blocks, interested, self.report.note)
         except SourceError as exc:
             if not random_access:
                 raise
             self.report.note(Level.ERROR, "entry.unreadable", str(exc), path)
-        if len(node.records) != kept:
+        if len(node.records.names()) != kept:
             self._count_records(node, kept)
 
     def _count_records(self, node: Node, kept: int) -> None:
@@ -329,9 +332,9 @@ class TreeBuilder:
         records = node.records
         meter = self._records
         if not kept:
-            meter.total += sys.getsizeof(records)
-        for name in list(records)[kept:]:
-            meter.add(records[name])
+            meter.total += sys.getsizeof(records) + _RECORDS_TABLE
+        for name in records.names()[kept:]:
+            meter.add(records.get(RecordKey(name, object)))
         limit = self._limits.max_record_bytes
         if meter.total > limit:
             raise LimitExceeded(

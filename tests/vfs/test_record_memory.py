@@ -21,7 +21,9 @@ from builders import File, make_tree, to_layer, to_tar
 from memrun import BUDGET_MIB, measure
 
 from analyzer.analyzers.elf import ElfAnalyzer
+from analyzer.stream.elfrecord import ELF, ElfRecord
 from analyzer.stream.entry import LayerStream
+from analyzer.stream.records import Records
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import MAX_RECORD_BYTES, Limits, TreeBuilder
 
@@ -78,12 +80,18 @@ def test_an_elf_record_costs_no_more_than_the_meter_counts() -> None:
     assert 0 < per_record <= metered <= ELF_RECORD_BYTES, (per_record, metered)
 
 
+def _elf(records: Records) -> ElfRecord:
+    record = records.get(ELF)
+    assert record is not None
+    return record
+
+
 def test_distinct_names_are_metered_in_full() -> None:
     names = [[f"lib{n}-{i}-{'x' * 200}.so" for i in range(20)] for n in range(50)]
     spec = {f"lib/f{n}": File(tiny_elf(names[n]), 0o755) for n in range(50)}
     builder = TreeBuilder([ElfAnalyzer()])
     tree = builder.build([to_layer(make_tree(spec))])
-    assert tree.lstat("/lib/f7").records["elf"].needed == tuple(names[7])
+    assert _elf(tree.lstat("/lib/f7").records).needed == tuple(names[7])
     assert builder.record_bytes >= 50 * 20 * 250
 
 
@@ -97,7 +105,7 @@ def test_the_record_cap_stops_the_pass() -> None:
         "limit",
         "test: analyzer records (ELF, captured text) over 200000 bytes; stopped reading",
     )
-    kept = sum(1 for _path, node in tree.walk("/") if "elf" in node.records)
+    kept = sum(1 for _path, node in tree.walk("/") if node.records.get(ELF) is not None)
     assert 0 < kept < COPIES
     assert builder.record_bytes <= 200_000 + ELF_RECORD_BYTES
 
