@@ -9,6 +9,7 @@ path while the file streams by.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from analyzer.analyzers.elfparse import (
@@ -255,11 +256,11 @@ def build_record(
         osabi=record.osabi,
         kind=kind,
         linking=linking,
-        interp=interp,
-        needed=dyn.needed,
+        interp=None if interp is None else sys.intern(interp),
+        needed=_shared(dyn.needed),
         soname=dyn.soname,
-        rpath=dyn.rpath,
-        runpath=dyn.runpath,
+        rpath=_shared(dyn.rpath),
+        runpath=_shared(dyn.runpath),
         pie_flag=pie_flag,
         bind_now=bind_now,
         libc=_libc(interp, dyn, found_notes),
@@ -275,7 +276,12 @@ def build_record(
 
 
 def _names(pattern: re.Pattern[bytes], strtab: bytes) -> tuple[str, ...]:
-    return tuple(sorted({m.decode() for m in pattern.findall(strtab)}))
+    return tuple(sorted({sys.intern(m.decode()) for m in pattern.findall(strtab)}))
+
+
+def _shared(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``names`` as the one copy of each string every record shares (library names repeat)."""
+    return None if names is None else tuple(sys.intern(name) for name in names)
 
 
 def _kind(

@@ -24,14 +24,17 @@ UNRECOGNISED = "no image, archive or file system recognised"
 _EMPTY_TAR_MAX = 10240
 #: Leading bytes that must all be zero for a file to count as blank.
 _BLANK_HEAD = 4096
+#: An empty tar is whole 512-byte blocks: at least the two zero blocks that end an archive.
+_TAR_BLOCK, _EMPTY_TAR_MIN = 512, 1024
 
 
 def _may_be_archive(probe: Probe) -> bool:
-    """False for a file of zeros larger than an empty tar: a blank disk, not an archive."""
+    """False for zeros that are not an empty tar (two zero blocks up to one default record)."""
     head = probe.head[:_BLANK_HEAD]
     if head.count(0) != len(head) or not probe.is_file:
         return True
-    return probe.size <= _EMPTY_TAR_MAX
+    size = probe.size
+    return _EMPTY_TAR_MIN <= size <= _EMPTY_TAR_MAX and size % _TAR_BLOCK == 0
 
 
 def _dir(path: str, options: SourceOptions) -> Source:

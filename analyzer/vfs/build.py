@@ -14,6 +14,7 @@ unreadable file becomes an ``entry.unreadable`` notification, on a stream it end
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,9 +23,11 @@ from analyzer.model import Level, Location, Notification
 from analyzer.progress import EVERY_ENTRIES, Progress, ProgressCallback, Stage, ignore
 from analyzer.stream.entry import Blocks, Entry, Kind, LayerStream
 from analyzer.stream.paths import basename, normalize, parent, split
+from analyzer.stream.records import RecordKey
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.node import Node
 from analyzer.vfs.offer import offer
+from analyzer.vfs.records import RecordMeter
 from analyzer.vfs.tree import Tree, new_root
 
 WHITEOUT = ".wh."
@@ -38,6 +41,11 @@ NODE_BYTES = 256
 TREE_BUDGET = 200 << 20
 #: Bytes of names the tree may hold (names are as long as the input makes them).
 MAX_NAME_BYTES = 32 << 20
+#: Bytes of analyzer records the tree may hold (ELF records, captured texts, kernel facts),
+#: measured by :class:`~analyzer.vfs.records.RecordMeter`.
+MAX_RECORD_BYTES = 32 << 20
+#: What the table of a node's records costs besides the records (a one-entry dict).
+_RECORDS_TABLE = sys.getsizeof({"elf": None})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +53,13 @@ class Limits:
     """Caps that keep a hostile input from exhausting memory or time.
 
     ``max_entries`` counts the tree's nodes (every entry, and every directory an entry's
-    path implies) and ``max_name_bytes`` the bytes of their names: together they keep the
-    tree within :data:`TREE_BUDGET`.
+    path implies), ``max_name_bytes`` the bytes of their names and ``max_record_bytes`` what
+    the analyzers keep on them: together they keep the tree within :data:`TREE_BUDGET`.
     """
 
-    max_entries: int = (TREE_BUDGET - MAX_NAME_BYTES) // NODE_BYTES
+    max_entries: int = (TREE_BUDGET - MAX_NAME_BYTES - MAX_RECORD_BYTES) // NODE_BYTES
     max_name_bytes: int = MAX_NAME_BYTES
+    max_record_bytes: int = MAX_RECORD_BYTES
     max_analyzed_bytes: int = 1 << 40
 
 
@@ -96,6 +105,7 @@ class TreeBuilder:
         #: ``(directory, name)`` of each object a layer deleted (the topmost of a deleted
         #: subtree; siblings share one directory string) -> that layer.
         self._deleted: dict[tuple[str, str], str | None] = {}
+        self._records = RecordMeter()
 
     def build(self, layers: Iterable[LayerStream]) -> Tree:
         """Apply every layer in order and return the finished tree."""
@@ -108,6 +118,11 @@ class TreeBuilder:
             self._apply(layer)
         self._tell()
         return Tree(self._root, self._random_access, self._deleted)
+
+    @property
+    def record_bytes(self) -> int:
+        """Memory of the records the analyzers kept on the tree's nodes, as metered."""
+        return self._records.total
 
     def _tell(self) -> None:
         """Hand the progress callback a snapshot of the pass."""
@@ -302,12 +317,29 @@ class TreeBuilder:
         interested = [a for a in self._analyzers if a.wants(path, node.size)]
         if not interested:
             return
+        kept = len(node.records.names())
         try:
             offer(path, node, blocks, interested, self.report.note)
         except SourceError as exc:
             if not random_access:
                 raise
             self.report.note(Level.ERROR, "entry.unreadable", str(exc), path)
+        if len(node.records.names()) != kept:
+            self._count_records(node, kept)
+
+    def _count_records(self, node: Node, kept: int) -> None:
+        """Account for the records just kept on ``node``; past the limit, stop reading."""
+        records = node.records
+        meter = self._records
+        if not kept:
+            meter.total += sys.getsizeof(records) + _RECORDS_TABLE
+        for name in records.names()[kept:]:
+            meter.add(records.get(RecordKey(name, object)))
+        limit = self._limits.max_record_bytes
+        if meter.total > limit:
+            raise LimitExceeded(
+                f"analyzer records (ELF, captured text) over {limit} bytes; stopped reading"
+            )
 
 
 def _child(directory: str, name: str) -> str:

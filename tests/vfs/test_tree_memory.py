@@ -33,7 +33,10 @@ def test_a_node_costs_at_most_node_bytes() -> None:
 
 def test_the_default_caps_fit_the_tree_budget() -> None:
     limits = Limits()
-    assert limits.max_entries * NODE_BYTES + limits.max_name_bytes <= TREE_BUDGET
+    assert (
+        limits.max_entries * NODE_BYTES + limits.max_name_bytes + limits.max_record_bytes
+        <= TREE_BUDGET
+    )
     assert limits.max_name_bytes == MAX_NAME_BYTES
     assert limits.max_entries >= 500_000, "large root file systems must still fit"
 

@@ -1,7 +1,8 @@
 """The checksums btrfs stores (crc32c, xxhash64, sha256, blake2b), for its superblock.
 
-crc32c and XXH64 are written out here (the superblock is 4 KiB, so speed does not matter and
-no extra dependency is needed); sha256 and blake2b come from :mod:`hashlib`.
+XXH64 is written out here (the superblock is 4 KiB, so speed does not matter and no extra
+dependency is needed); crc32c is the one ext4 and jbd2 use (:mod:`.crc32c`), sha256 and blake2b
+come from :mod:`hashlib`.
 """
 
 from __future__ import annotations
@@ -9,30 +10,15 @@ from __future__ import annotations
 import hashlib
 import struct
 
+from analyzer.sources.disk.crc32c import crc32c as raw_crc32c
+
 #: Checksum type numbers of the superblock's ``csum_type`` and their names.
 CSUM_NAMES = {0: "crc32c", 1: "xxhash64", 2: "sha256", 3: "blake2b"}
 
 
-def _crc32c_table() -> tuple[int, ...]:
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return tuple(table)
-
-
-_CRC32C = _crc32c_table()
-
-
 def crc32c(data: bytes) -> int:
     """CRC-32C (Castagnoli) of ``data``, as btrfs checksums its superblock."""
-    crc = 0xFFFFFFFF
-    table = _CRC32C
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
+    return raw_crc32c(0xFFFFFFFF, data) ^ 0xFFFFFFFF
 
 
 _P1, _P2, _P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9

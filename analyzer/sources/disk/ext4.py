@@ -106,6 +106,14 @@ class ExtFileSystem:
                 "checkpoint may be missing or stale",
             )
             return
+        if found.stopped is not None:
+            notes.add(
+                Level.ERROR,
+                "disk.ext.journal",
+                f"{self.fstype} journal replay stopped at {found.stopped}; the "
+                f"{found.transactions} transactions before it are applied, that one and any "
+                "later are not: files written since may be missing or stale",
+            )
         if not found.blocks:
             return
         overlay = jbd2.JournalOverlay(device, journal, sb.block_size, found)

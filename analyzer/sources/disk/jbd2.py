@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.errors import UnsupportedFeature
+from analyzer.sources.disk.crc32c import crc32c
 from analyzer.sources.disk.device import Device, RunData, check, unpack
 
 MAGIC = 0xC03B3998
@@ -27,10 +28,15 @@ _MAX_SCAN = 1 << 22
 
 @dataclass(frozen=True, slots=True)
 class Replay:
-    """What a replay found: transactions and blocks applied, and the block map itself."""
+    """What a replay found: transactions and blocks applied, and the block map itself.
+
+    ``stopped`` says why replay ended before the end of the log (a checksum that does not
+    match, as the kernel would find it), ``None`` when every committed transaction applied.
+    """
 
     transactions: int
     blocks: dict[int, tuple[int, bool]]
+    stopped: str | None = None
 
 
 class JournalOverlay:
@@ -78,6 +84,8 @@ class _Header:
     sequence: int
     start: int
     incompat: int
+    #: crc32c of the journal UUID (the kernel's ``j_csum_seed``); ``None`` without v2/v3.
+    seed: int | None
 
 
 def _superblock(journal: RunData, name: str) -> _Header:
@@ -100,7 +108,8 @@ def _superblock(journal: RunData, name: str) -> _Header:
         name,
         "corrupt jbd2 journal: geometry",
     )
-    return _Header(block, maxlen, first, sequence, start, incompat)
+    seed = crc32c(0xFFFFFFFF, raw[48:64]) if incompat & (_CSUM_V2 | _CSUM_V3) else None
+    return _Header(block, maxlen, first, sequence, start, incompat, seed)
 
 
 def _tag_size(incompat: int) -> int:
@@ -110,22 +119,22 @@ def _tag_size(incompat: int) -> int:
     return size if incompat & _64BIT else size - 4
 
 
-def _tags(data: bytes, head: _Header, name: str) -> list[tuple[int, bool]]:
-    """``(file-system block, escaped)`` of each tag of a descriptor block, in order."""
+def _tags(data: bytes, head: _Header, name: str) -> list[tuple[int, bool, int]]:
+    """``(file-system block, escaped, checksum)`` of each tag of a descriptor block, in order."""
     incompat = head.incompat
     size = _tag_size(incompat)
     end = len(data) - (4 if incompat & (_CSUM_V2 | _CSUM_V3) else 0)
-    tags: list[tuple[int, bool]] = []
+    tags: list[tuple[int, bool, int]] = []
     pos = 12
     while pos + size <= end:
         number = unpack(">I", data, pos, name)[0]
         if incompat & _CSUM_V3:
-            flags = unpack(">I", data, pos + 4, name)[0]
+            flags, checksum = unpack(">I", data, pos + 4, name)[0], data[pos + 12 : pos + 16]
         else:
-            flags = unpack(">H", data, pos + 6, name)[0]
+            flags, checksum = unpack(">H", data, pos + 6, name)[0], data[pos + 4 : pos + 6]
         if incompat & _64BIT:
             number |= unpack(">I", data, pos + 8, name)[0] << 32
-        tags.append((number, bool(flags & _TAG_ESCAPE)))
+        tags.append((number, bool(flags & _TAG_ESCAPE), int.from_bytes(checksum, "big")))
         pos += size + (0 if flags & _TAG_SAME_UUID else 16)
         if flags & _TAG_LAST:
             break
@@ -139,51 +148,126 @@ def _revoked(data: bytes, head: _Header, name: str) -> list[int]:
     return [unpack(code, data, at, name)[0] for at in range(16, count - width + 1, width)]
 
 
+def _tail_ok(data: bytes, head: _Header) -> bool:
+    """The checksum at the end of a descriptor or revoke block (true without checksums)."""
+    if head.seed is None:
+        return True
+    stored = int.from_bytes(data[-4:], "big")
+    return crc32c(head.seed, data[:-4] + bytes(4)) == stored
+
+
+def _commit_ok(data: bytes, head: _Header) -> bool:
+    """The checksum of a commit block, stored in its first ``h_chksum`` word."""
+    if head.seed is None:
+        return True
+    stored = int.from_bytes(data[16:20], "big")
+    return crc32c(head.seed, data[:16] + bytes(4) + data[20:]) == stored
+
+
+def _tag_ok(data: bytes, sequence: int, checksum: int, head: _Header) -> bool:
+    """A data block against its tag: crc32c of the sequence and the block as logged."""
+    if head.seed is None:
+        return True
+    value = crc32c(crc32c(head.seed, sequence.to_bytes(4, "big")), data)
+    return (value if head.incompat & _CSUM_V3 else value & 0xFFFF) == checksum
+
+
+class _Scan:
+    """The kernel's ``PASS_SCAN``: committed transactions in log order, checksums verified."""
+
+    def __init__(self, journal: RunData, head: _Header, fs_blocks: int, name: str) -> None:
+        self.journal, self.head, self.fs_blocks, self.name = journal, head, fs_blocks, name
+        self.committed: list[tuple[list[tuple[int, int, bool]], list[int]]] = []
+        self.stopped: str | None = None
+
+    def _block(self, position: int) -> bytes:
+        size = self.head.block_size
+        return self.journal.read_at(position * size, size)
+
+    def _bad_data(self, sequence: int, writes: list[tuple[int, int, bool, int]]) -> str | None:
+        for target, where, _escaped, checksum in writes:
+            if not _tag_ok(self._block(where), sequence, checksum, self.head):
+                return (
+                    f"transaction {sequence}: the checksum of file-system block {target} "
+                    f"(journal block {where}) does not match its tag"
+                )
+        return None
+
+    def run(self) -> None:
+        """Scan from the log start to the first block that does not continue the sequence."""
+        head, name = self.head, self.name
+        position, sequence = head.start, head.sequence
+        pending: list[tuple[int, int, bool, int]] = []
+        revokes: list[int] = []
+        suspect: str | None = None
+        last_time = 0
+        for _ in range(min(_MAX_SCAN, head.maxlen)):
+            data = self._block(position)
+            if len(data) < 12:
+                break
+            magic, kind, seq = unpack(">III", data, 0, name)
+            if magic != MAGIC or seq != sequence:
+                break
+            where = position
+            position = _next(position, head)
+            if kind in (_DESCRIPTOR, _REVOKE) and not _tail_ok(data, head) and suspect is None:
+                label = "descriptor" if kind == _DESCRIPTOR else "revoke"
+                suspect = f"transaction {sequence}: {label} block {where} checksum does not match"
+            if kind == _DESCRIPTOR:
+                for target, escaped, checksum in _tags(data, head, name):
+                    check(target < self.fs_blocks, name, f"corrupt jbd2 journal: block {target}")
+                    pending.append((target, position, escaped, checksum))
+                    position = _next(position, head)
+            elif kind == _REVOKE:
+                revokes += _revoked(data, head, name)
+            elif kind == _COMMIT:
+                commit_time = unpack(">Q", data, 48, name)[0] if head.seed is not None else 0
+                if not _commit_ok(data, head):
+                    suspect = suspect or (
+                        f"transaction {sequence}: commit block {where} checksum does not match"
+                    )
+                if suspect is not None:
+                    # an older commit time means blocks left over from an earlier use of the
+                    # log: the log simply ends here, as the kernel decides
+                    if commit_time >= last_time:
+                        self.stopped = suspect
+                    return
+                problem = self._bad_data(sequence, pending)
+                if problem is not None:
+                    self.stopped = problem
+                    return
+                last_time = commit_time
+                self.committed.append(([(t, w, e) for t, w, e, _c in pending], revokes))
+                pending, revokes = [], []
+                sequence = (sequence + 1) & 0xFFFFFFFF
+            else:
+                break
+
+
 def replay(journal: RunData, fs_blocks: int, name: str) -> Replay:
     """Scan the journal and map each file-system block to its latest committed copy.
 
     ``journal`` reads the journal inode; the map's values are ``(journal block, escaped)``.
+    With checksums (v2/v3), a descriptor, revoke or commit block, or a data block, whose
+    checksum does not match ends the replay before that transaction (see :attr:`Replay.stopped`).
     """
     head = _superblock(journal, name)
     if head.start == 0:
         return Replay(0, {})
     check(head.first <= head.start < head.maxlen, name, "corrupt jbd2 journal: start")
-    block = head.block_size
-    position, sequence = head.start, head.sequence
-    committed: list[tuple[int, list[tuple[int, int, bool]], list[int]]] = []
-    pending: list[tuple[int, int, bool]] = []
-    revokes: list[int] = []
-    for _ in range(min(_MAX_SCAN, head.maxlen)):
-        data = journal.read_at(position * block, block)
-        if len(data) < 12:
-            break
-        magic, kind, seq = unpack(">III", data, 0, name)
-        if magic != MAGIC or seq != sequence:
-            break
-        position = _next(position, head)
-        if kind == _DESCRIPTOR:
-            for target, escaped in _tags(data, head, name):
-                check(target < fs_blocks, name, f"corrupt jbd2 journal: block {target}")
-                pending.append((target, position, escaped))
-                position = _next(position, head)
-        elif kind == _REVOKE:
-            revokes += _revoked(data, head, name)
-        elif kind == _COMMIT:
-            committed.append((sequence, pending, revokes))
-            pending, revokes = [], []
-            sequence = (sequence + 1) & 0xFFFFFFFF
-        else:
-            break
+    scan = _Scan(journal, head, fs_blocks, name)
+    scan.run()
+    committed = scan.committed
     cancelled: dict[int, int] = {}
-    for index, (_seq, _writes, revoked) in enumerate(committed):
+    for index, (_writes, revoked) in enumerate(committed):
         for number in revoked:
             cancelled[number] = index
     blocks: dict[int, tuple[int, bool]] = {}
-    for index, (_seq, writes, _revoked_here) in enumerate(committed):
+    for index, (writes, _revoked_here) in enumerate(committed):
         for target, where, escaped in writes:
             if cancelled.get(target, -1) < index:
                 blocks[target] = (where, escaped)
-    return Replay(len(committed), blocks)
+    return Replay(len(committed), blocks, scan.stopped)
 
 
 def _next(position: int, head: _Header) -> int:

@@ -493,14 +493,15 @@ def sector_disk(
 
 
 @contextmanager
-def loop_mounted(image: Path, mnt: Path) -> Iterator[Path]:
-    """``image`` mounted read-write on a loop device at ``mnt`` for the block; unmounted after.
+def loop_mounted(image: Path, mnt: Path, read_only: bool = False) -> Iterator[Path]:
+    """``image`` mounted on a loop device at ``mnt`` for the block; unmounted after.
 
     The test is skipped where loop mounts cannot be made (no root, no loop devices).
     """
     mnt.mkdir(exist_ok=True)
+    options = "loop,ro" if read_only else "loop"
     mounted = subprocess.run(
-        ["mount", "-o", "loop", str(image), str(mnt)], capture_output=True, text=True, check=False
+        ["mount", "-o", options, str(image), str(mnt)], capture_output=True, text=True, check=False
     )
     if mounted.returncode:
         pytest.skip(f"loop mounts are not available here: {mounted.stderr.strip()}")

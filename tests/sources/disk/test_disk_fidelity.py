@@ -1,13 +1,16 @@
 """Reader fidelity: every file-system feature the readers claim, read back equal to its source.
 
 Each image is built from one source directory with the real tools (``mkfs.ext4 -d`` with the
-feature's options, ``mkfs.xfs -p`` protofiles, ``mkfs.vfat`` + ``mcopy``) and read through the
+feature's options, ``mkfs.xfs -p`` protofiles, ``mkfs.vfat`` + ``mcopy``, the kernel on a loop
+mount for what only a running file system lays out: htree and B+tree directories, fragmented,
+punched and preallocated files) and read through the
 public tree API; :func:`fidelity.compare` checks every path's kind, mode, owner, size, link
 target, device numbers, content digest, ``security.capability`` and hard-link identity.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 
@@ -182,3 +185,72 @@ def test_ext4_htree_directory_of_100k_entries(huge_dir_image: tuple[Path, int]) 
     dirs = {name for name in names if tree.lstat(f"/many/{name}").kind is Kind.DIR}
     assert dirs == {f"d{n:06d}" for n in range(0, count, 100)}
     disk.close()
+
+
+def _fork_format(image: Path, path: str) -> str:
+    """``core.format`` of the inode at ``path``, as ``xfs_db`` prints it (``3 (btree)``)."""
+    printed = run(
+        "xfs_db", "-r", "-c", f"path {path}", "-c", "inode", "-c", "p core.format", str(image)
+    )
+    return printed.split("=", 1)[1].strip()
+
+
+@pytest.fixture(scope="module")
+def xfs_written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An XFS filled by the kernel on a loop mount (protofiles lay files out contiguously).
+
+    ``/many`` is a directory whose data fork is a B+tree (thousands of long names), ``/a``
+    and ``/b`` were written block by block in turn with direct I/O (hundreds of extents
+    each), ``/punched`` has every other block punched out and ``/prealloc`` is mostly
+    unwritten preallocated extents.
+    """
+    tmp = tmp_path_factory.mktemp("xfs-mounted")
+    image = mkfs_xfs(write_tree(tmp / "src", {"etc/hostname": "xfs\n"}), tmp / "fs.img", 300)
+    with loop_mounted(image, tmp / "mnt") as mnt:
+        (mnt / "many").mkdir()
+        many = os.open(mnt / "many", os.O_RDONLY)
+        for n in range(MANY):
+            name = f"a-long-directory-entry-name-{n:06d}-" + "x" * 120
+            os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o640, dir_fd=many))
+        os.close(many)
+        files = [
+            os.open(mnt / name, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o644) for name in "ab"
+        ]
+        buffer = mmap.mmap(-1, 4096)
+        for n in range(300):
+            for fd, tag in zip(files, (b"A", b"B"), strict=True):
+                buffer.seek(0)
+                buffer.write((tag + n.to_bytes(2, "big")) * 1365 + b"\n")
+                os.write(fd, buffer)
+        for fd in files:
+            os.close(fd)
+        punches = [f"fpunch {n * 8}k 4k" for n in range(256)]
+        run("xfs_io", "-f", "-c", "pwrite -S 0x5a 0 2m", str(mnt / "punched"))
+        run("xfs_io", *[a for p in punches for a in ("-c", p)], str(mnt / "punched"))
+        run(
+            "xfs_io",
+            "-f",
+            "-c",
+            "falloc 0 1m",
+            "-c",
+            "pwrite -S 0x11 64k 4k",
+            str(mnt / "prealloc"),
+        )
+    return image
+
+
+#: Entries of the B+tree directory (enough for hundreds of directory-block extents).
+MANY = 5000
+
+
+def test_xfs_btree_directory_and_many_extent_files(xfs_written: Path) -> None:
+    for path in ("/many", "/a", "/b", "/punched"):
+        assert _fork_format(xfs_written, path) == "3 (btree)", path
+    tree, disk = read_tree(xfs_written)
+    with loop_mounted(xfs_written, xfs_written.parent / "ro", read_only=True) as mnt:
+        assert compare(mnt, tree) == MANY + 7
+    assert len(tree.listdir("/many")) == MANY
+    assert tree.read("/punched")[4096:8192] == b"\x5a" * 4096
+    assert tree.read("/punched")[:4096] == bytes(4096)
+    disk.close()
+    assert [n for n in disk.notifications if n.code != "disk.root"] == []
