@@ -41,6 +41,7 @@ from typing import Any
 from analyzer.errors import RuleError
 from analyzer.model import Level, RuleInfo, TargetKind
 from analyzer.policy.leaves import LEAVES
+from analyzer.policy.params import ParamError
 from analyzer.policy.rule import (
     ALL_ROLES,
     ALL_TARGETS,
@@ -53,7 +54,7 @@ from analyzer.policy.rule import (
     When,
 )
 from analyzer.policy.subjects import subject_kind, subject_problem
-from analyzer.policy.yamlsrc import line_of, load
+from analyzer.policy.yamlsrc import key_line, line_of, load
 
 RULE_KEYS = frozenset(
     {
@@ -229,9 +230,10 @@ def _check(raw: Any, subject: str, where: _Where, line: int, label: str) -> Chec
             f"check {key!r} works on subjects {', '.join(leaf_type.subjects)}, not {subject!r}"
         )
     try:
-        return LeafCheck(leaf_type.parse(params))
-    except (ValueError, TypeError) as exc:
-        raise fail(f"{key}: {exc}") from None
+        return LeafCheck(leaf_type(**leaf_type.spec.values(params)))
+    except ParamError as exc:
+        where_line = key_line(params, exc.param, line_of(params, line))
+        raise RuleError(f"{where.name}:{where_line}: {label}: {key}: {exc}") from None
 
 
 def load_rules(paths: Iterable[tuple[Path, str]]) -> list[Rule]:

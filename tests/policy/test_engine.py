@@ -18,6 +18,7 @@ from analyzer.model import (
 )
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, Rule, When
 
 SUBJECT = Subject("image", "", Location("/"))
@@ -34,9 +35,7 @@ class Fixed:
     detail: str
     level: Level | None = None
 
-    @classmethod
-    def parse(cls, params: object) -> Fixed:
-        raise NotImplementedError
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         del facts, subject
@@ -51,9 +50,7 @@ class Crashing:
     needs: ClassVar[tuple[FactId, ...]] = ()
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
-    @classmethod
-    def parse(cls, params: object) -> Crashing:
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         raise RuntimeError("boom")

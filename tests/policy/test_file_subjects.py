@@ -76,7 +76,7 @@ def test_an_image_leaf_on_a_file_subject_is_rejected() -> None:
 def test_bad_file_expectation() -> None:
     with pytest.raises(RuleError) as caught:
         parse_pack(pack('"file: /x"', "file: {expect: gone}"), "pack.yaml")
-    assert "file: 'expect' is one of absent, empty" in str(caught.value)
+    assert "file: 'expect': 'gone' is not one of absent, empty" in str(caught.value)
 
 
 def test_subjects_are_each_match_once_sorted_with_their_location() -> None:

@@ -71,8 +71,7 @@ def test_valid_pack_builds_frozen_rule_with_defaults_and_check_tree() -> None:
         ("- localhost_resolves: {}", "pack.yaml:15: rule 'demo.one': unknown check 'frobnicate'"),
         (
             "- target: [vm]",
-            "pack.yaml:17: rule 'demo.one': target: "
-            "unknown target kind 'cloud' (rootfs, container, vm)",
+            "pack.yaml:17: rule 'demo.one': target: 'cloud' is not one of rootfs, container, vm",
         ),
     ],
 )
