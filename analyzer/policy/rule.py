@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.model import Facts, JSONObject, Level, Outcome, RuleInfo, TargetKind
+from analyzer.policy.capture import PackCapture
 from analyzer.policy.leaf import Leaf, LeafResult, Subject
+from analyzer.policy.subjects import SubjectSpec
 
 ALL_ROLES = ("controller", "worker")
 ALL_TARGETS = (TargetKind.ROOTFS, TargetKind.CONTAINER, TargetKind.VM)
@@ -131,12 +133,14 @@ class Rule:
     """One rule: identity and documentation, scope (profiles, roles, targets), check, message."""
 
     info: RuleInfo
-    subject: str
+    subject: SubjectSpec
     check: Check
     message: str
     targets: tuple[TargetKind, ...]
     not_applicable_reason: Mapping[str, str]
     source: str
+    #: The files whose content the rule's pack declared in ``capture:``.
+    capture: tuple[PackCapture, ...] = ()
 
     @property
     def id(self) -> str:

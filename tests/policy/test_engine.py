@@ -20,6 +20,7 @@ from analyzer.policy.engine import evaluate, select
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, Rule, When
+from analyzer.policy.subjects import IMAGE
 
 SUBJECT = Subject("image", "", Location("/"))
 
@@ -113,7 +114,7 @@ def _rule(
     info = RuleInfo("t.rule", "Title", "desc", level, "help", profiles=profiles, roles=roles)
     return Rule(
         info,
-        "image",
+        IMAGE,
         check,
         "bad: {detail}",
         targets,
