@@ -18,7 +18,7 @@ WHEELHOUSE := .wheelhouse
 IMAGE ?= imgaudit:latest
 BASE ?= debian:bookworm-slim
 
-.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean
+.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean pack-schema
 
 all: test
 
@@ -78,6 +78,10 @@ unit: venv wheelhouse
 	$(VENV)/bin/pytest -q
 
 test: lint typecheck unit
+
+# The rule-pack JSON Schema, generated from the leaves' parameter specs (a test compares).
+pack-schema: venv
+	$(PY) -c 'from pathlib import Path; from analyzer.policy.schema import write_schema; write_schema(Path("."))'
 
 bench: venv
 	$(PY) bench/run.py
