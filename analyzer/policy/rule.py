@@ -9,7 +9,7 @@ the children's results, never by parsing strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.model import Facts, JSONObject, Level, Outcome, RuleInfo, TargetKind
@@ -88,6 +88,20 @@ class When:
 
 
 Check = LeafCheck | AllOf | AnyOf | Not | When
+
+
+def iter_leaves(check: Check) -> Iterator[Leaf]:
+    """Every leaf of a check tree, depth first (a ``when`` condition before its ``then``)."""
+    if isinstance(check, LeafCheck):
+        yield check.spec
+    elif isinstance(check, AllOf | AnyOf):
+        for child in check.children:
+            yield from iter_leaves(child)
+    elif isinstance(check, Not):
+        yield from iter_leaves(check.child)
+    else:
+        yield from iter_leaves(check.condition)
+        yield from iter_leaves(check.then)
 
 
 def _combine(results: list[LeafResult], decisive: Outcome, joiner: str) -> LeafResult:

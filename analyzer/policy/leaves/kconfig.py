@@ -71,9 +71,7 @@ class Kconfig:
             via = f" (via {PREFIX}{name})" if name != self.symbol else ""
             if found.state is State.MODULE and self.module_check:
                 modules = (
-                    self.module
-                    if name == self.symbol and self.module
-                    else tuple(m for m in MODULE_OF.get(name, "").split("|") if m)
+                    self.module if name == self.symbol and self.module else MODULE_OF.get(name, ())
                 )
                 result = module_result(kernel, found, modules)
                 return dataclasses.replace(result, detail=result.detail + via)
