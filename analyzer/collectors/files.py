@@ -1,6 +1,6 @@
 """The ``files`` fact: a read-only index over the tree, for rules about individual files.
 
-Rules whose subject is ``file: GLOB ...`` (see :mod:`analyzer.policy.subjects`) are evaluated
+Rules whose subject is ``{file: [GLOB, ...]}`` (see :mod:`analyzer.policy.subjects`) are evaluated
 once per object that matches one of their globs. The index answers those globs and describes
 each match as a :class:`~analyzer.facts.files.FileInfo`: its kind, size, mode, link target
 and where links lead. Only metadata is described; :meth:`TreeFileIndex.content` gives the

@@ -1,4 +1,4 @@
-"""Leaves about single files, for rules whose subject is ``file: GLOB ...``."""
+"""Leaves about single files, for rules whose subject is ``{file: [GLOB, ...]}``."""
 
 from __future__ import annotations
 
