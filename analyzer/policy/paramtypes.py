@@ -97,6 +97,16 @@ def _directory(value: Any) -> str:
     return _absolute(value).rstrip("/") or "/"
 
 
+_OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
+
+
+def _octal(value: Any) -> int:
+    """A mode written as a quoted octal string (``"0640"``)."""
+    if not isinstance(value, str) or not _OCTAL.match(value):
+        raise ValueError(f'is a quoted octal mode like "0640", not {value!r}')
+    return int(value, 8)
+
+
 def _lower(value: Any) -> str:
     return _text(value).lower()
 
@@ -116,5 +126,9 @@ MODULE = ParamType("a module name", {"type": "string", "pattern": r"^[^/|]+$"}, 
 #: An absolute in-image path or glob (``*``, ``?``, ``[...]``, ``**``).
 ABSOLUTE = ParamType("an absolute in-image path", {"type": "string", "pattern": "^/"}, _absolute)
 DIRECTORY = ParamType("an absolute directory", {"type": "string", "pattern": "^/"}, _directory)
+#: A file mode as a quoted octal string (``"0640"``).
+OCTAL_MODE = ParamType(
+    'a quoted octal mode like "0640"', {"type": "string", "pattern": "^0?[0-7]{3,4}$"}, _octal
+)
 #: A name compared without case (host names, globs over host names).
 LOWERCASE = ParamType("a name", _STRING_SCHEMA, _lower)

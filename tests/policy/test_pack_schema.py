@@ -15,7 +15,7 @@ from analyzer.policy.loader import parse_pack
 from analyzer.policy.schema import SCHEMA_PATH, pack_schema, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKS = sorted((ROOT / "rules").glob("*.yaml"))
+PACKS = sorted((ROOT / "rules").glob("*.yaml")) + sorted((ROOT / "examples/packs").glob("*.yaml"))
 GUIDE = ROOT / "docs" / "rules.md"
 
 
@@ -37,11 +37,13 @@ def test_committed_schema_is_the_generated_one() -> None:
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.name for p in PACKS])
-def test_every_shipped_pack_validates_and_names_the_schema(
+def test_every_shipped_and_example_pack_validates_and_names_the_schema(
     validator: jsonschema.Draft202012Validator, pack: Path
 ) -> None:
     text = pack.read_text()
-    assert text.startswith("# yaml-language-server: $schema=../schema/rule-pack.json\n")
+    first = text.split("\n", 1)[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    assert (pack.parent / first.split("=", 1)[1]).resolve() == ROOT / SCHEMA_PATH
     assert _errors(validator, yaml.safe_load(text)) == []
 
 
