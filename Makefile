@@ -18,7 +18,7 @@ WHEELHOUSE := .wheelhouse
 IMAGE ?= imgaudit:latest
 BASE ?= debian:bookworm-slim
 
-.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean pack-schema
+.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean
 
 all: test
 
@@ -74,14 +74,15 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# The rule-pack JSON Schema, generated from the leaves' parameter specs (a test compares).
+.PHONY: pack-schema
+pack-schema: venv
+	$(PY) -c 'from pathlib import Path; from analyzer.policy.schema import write_schema; write_schema(Path("."))'
+
 unit: venv wheelhouse
 	$(VENV)/bin/pytest -q
 
 test: lint typecheck unit
-
-# The rule-pack JSON Schema, generated from the leaves' parameter specs (a test compares).
-pack-schema: venv
-	$(PY) -c 'from pathlib import Path; from analyzer.policy.schema import write_schema; write_schema(Path("."))'
 
 bench: venv
 	$(PY) bench/run.py
