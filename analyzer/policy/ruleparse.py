@@ -41,6 +41,9 @@ RULE_KEYS = frozenset(
 REQUIRED_KEYS = ("id", "title", "level", "help", "message", "check")
 _LEAF_TYPES = {leaf.key: leaf for leaf in LEAVES}
 _STRINGS = ("id", "title", "message", "description", "area", "parent")
+_TARGET_NAMES = tuple(t.value for t in ALL_TARGETS)
+#: What ``roles`` and ``targets`` are when neither the rule nor the defaults name them.
+_DEFAULT_NAMES = {"roles": list(ALL_ROLES), "targets": list(_TARGET_NAMES)}
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,7 @@ def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
     except TemplateError as exc:
         raise src.fail(f"'help': {exc}", "help") from None
     roles = _names(src, merged, "roles", ALL_ROLES)
-    target_names = tuple(t.value for t in ALL_TARGETS)
-    targets = tuple(TargetKind(t) for t in _names(src, merged, "targets", target_names))
+    targets = tuple(TargetKind(t) for t in _names(src, merged, "targets", _TARGET_NAMES))
     severity = merged.get("security-severity")
     if severity is not None and not _valid_severity(severity):
         raise src.fail(
@@ -119,7 +121,7 @@ def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
             "security-severity",
         )
     not_applicable = merged.get("not_applicable", {})
-    if not isinstance(not_applicable, Mapping) or set(not_applicable) - set(target_names):
+    if not isinstance(not_applicable, Mapping) or set(not_applicable) - set(_TARGET_NAMES):
         raise src.fail("'not_applicable' maps target kinds to reasons", "not_applicable")
     info = RuleInfo(
         id=merged["id"],
@@ -166,8 +168,7 @@ def _valid_severity(value: Any) -> bool:
 def _names(
     src: _RuleSource, merged: Mapping[str, Any], key: str, allowed: Iterable[str] | None
 ) -> tuple[str, ...]:
-    defaults = {"roles": list(ALL_ROLES), "targets": [t.value for t in ALL_TARGETS]}
-    value = merged.get(key, defaults.get(key, []))
+    value = merged.get(key, _DEFAULT_NAMES.get(key, []))
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise src.fail(f"{key!r} must be a list of strings", key)
     if allowed is not None:
