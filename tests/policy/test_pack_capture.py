@@ -9,10 +9,9 @@ from typing import ClassVar
 import pytest
 from builders import File, Symlink, make_tree, to_tar
 
-from analyzer.collectors.files import FileIndex
 from analyzer.errors import RuleError
-from analyzer.facts import Facts, present_value
-from analyzer.model import Level, Outcome, RunResult, TargetKind
+from analyzer.facts import FILES
+from analyzer.model import FactId, Facts, Level, Outcome, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 from analyzer.policy.engine import evaluate
 from analyzer.policy.leaf import LeafResult, Subject
@@ -43,12 +42,12 @@ class FirstLine:
     """Passes with the first line of the subject file's captured content."""
 
     key: ClassVar[str] = "first_line"
-    needs: ClassVar[tuple[str, ...]] = ("files",)
+    needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
-        index: FileIndex | None = present_value(facts, "files")
+        index = facts.value(FILES)
         assert index is not None
         content = index.content(subject.key)
         if content.text is None:
@@ -112,8 +111,8 @@ def test_link_whose_target_is_not_declared_says_so(scanned: tuple[RunResult, Pat
 
 
 def test_undeclared_file_is_not_read(scanned: tuple[RunResult, Path]) -> None:
-    index = present_value(scanned[0].facts, "files")
-    assert isinstance(index, FileIndex)
+    index = scanned[0].facts.value(FILES)
+    assert index is not None
     content = index.content("/opt/app/other.txt")
     assert (content.data, content.problem) == (None, "no rule pack declares it in 'capture:'")
     assert content.location.path == "/opt/app/other.txt"
