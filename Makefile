@@ -74,6 +74,11 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# The rule-pack JSON Schema, generated from the leaves' parameter specs (a test compares).
+.PHONY: pack-schema
+pack-schema: venv
+	$(PY) -c 'from pathlib import Path; from analyzer.policy.schema import write_schema; write_schema(Path("."))'
+
 unit: venv wheelhouse
 	$(VENV)/bin/pytest -q
 

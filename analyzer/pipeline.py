@@ -7,7 +7,7 @@ renders the result and maps it to an exit code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -79,11 +79,22 @@ def _parsed(signature: tuple[tuple[str, str, int, int], ...]) -> tuple[Rule, ...
     return tuple(load_rules((Path(path), display) for path, display, _, _ in signature))
 
 
-def _analyzers() -> list[FileAnalyzer]:
-    patterns: list[CapturePattern] = []
+def _analyzers(packs: tuple[CapturePattern, ...]) -> list[FileAnalyzer]:
+    patterns: list[CapturePattern] = list(packs)
     for collector in COLLECTORS:
         patterns.extend(collector.capture)
     return [TextCapture(patterns), *ANALYZERS]
+
+
+def pack_captures(rules: Iterable[Rule]) -> tuple[CapturePattern, ...]:
+    """The ``capture:`` globs of the packs of ``rules``, each once, in pack order."""
+    found = {
+        CapturePattern(glob, capture.max_bytes): None
+        for rule in rules
+        for capture in rule.capture
+        for glob in capture.paths
+    }
+    return tuple(found)
 
 
 def select_rules(config: Config) -> tuple[list[Rule], tuple[str, ...]]:
@@ -129,12 +140,13 @@ def _run(
     """
     tell = config.progress or ignore
     report = PassReport()
-    tree = TreeBuilder(_analyzers(), report=report, progress=tell).build(source.layers())
+    captures = pack_captures(selected)
+    tree = TreeBuilder(_analyzers(captures), report=report, progress=tell).build(source.layers())
     target = source.target()
     notes: list[Notification] = []
     tell(Progress(Stage.COLLECTING, report.entries, report.file_bytes))
     options = CollectOptions(all_binaries=config.all_binaries)
-    ctx = CollectContext(tree, target, source.facts(), options)
+    ctx = CollectContext(tree, target, source.facts(), options, captures)
     facts = FactStore()
     for collector in COLLECTORS:
         try:

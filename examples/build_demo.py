@@ -61,7 +61,7 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
 
 def modules_tree() -> dict[str, str]:
     """``/lib/modules/RELEASE``: every module the rule packs know, but one."""
-    names = sorted({m.split("|")[0] for m in MODULE_OF.values()} - {MISSING_MODULE})
+    names = sorted({m[0] for m in MODULE_OF.values()} - {MISSING_MODULE})
     base = f"lib/modules/{RELEASE}"
     files = {f"{base}/kernel/{name}.ko.xz": "" for name in names}
     files[f"{base}/modules.dep"] = "".join(f"kernel/{name}.ko.xz:\n" for name in names)

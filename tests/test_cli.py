@@ -100,7 +100,7 @@ def test_bad_user_pack_exits_2_naming_file_and_line(tmp_path: Path, good_hosts: 
     bad.write_text(pack(tmp_path, "note").read_text().replace("level: note", "level: fatal"))
     message = one_line_error(run_cli("scan", str(good_hosts), "--rules", str(bad)))
     assert message == (
-        f"imgaudit: {bad}:6: rule 'cli-test.localhost.note': unknown level 'fatal'"
+        f"imgaudit: {bad}:9: rule 'cli-test.localhost.note': unknown level 'fatal'"
         " (error, warning, note)"
     )
 

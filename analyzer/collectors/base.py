@@ -35,12 +35,15 @@ class CollectContext:
     ``source`` carries what the source itself knows (image config for container images, the
     layout of disks); only the collectors of :mod:`analyzer.collectors.target` read it, every
     other collector reads their facts.
+    ``capture`` names the files whose content the selected rule packs declared (kept during
+    the pass up to each cap).
     """
 
     tree: Tree
     target: TargetInfo
     source: SourceFacts = field(default_factory=SourceFacts)
     options: CollectOptions = field(default_factory=CollectOptions)
+    capture: tuple[CapturePattern, ...] = ()
 
     @property
     def is_container(self) -> bool:

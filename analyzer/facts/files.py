@@ -57,6 +57,21 @@ class FileInfo:
         return f"{self.path} ({self.kind})"
 
 
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    """The content of one file, or (``data`` is ``None``) the reason it cannot be given."""
+
+    path: str
+    data: bytes | None
+    location: Location
+    problem: str = ""
+
+    @property
+    def text(self) -> str | None:
+        """The content decoded as UTF-8 (undecodable bytes replaced), or ``None``."""
+        return None if self.data is None else self.data.decode("utf-8", "replace")
+
+
 class FileIndex(Protocol):
     """Glob and look-up over the tree (a view: it renders as an empty object in reports)."""
 
@@ -65,6 +80,9 @@ class FileIndex(Protocol):
 
     def info(self, path: str) -> FileInfo | None:
         """Describe the object at ``path`` (a final link is described, then followed)."""
+
+    def content(self, path: str) -> FileContent:
+        """The content of ``path`` if a rule pack's ``capture:`` kept it, else why not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,10 @@ class DetachedFileIndex:
         """Nothing: the tree is not here any more."""
         del path
         return None
+
+    def content(self, path: str) -> FileContent:
+        """Nothing: the tree is not here any more."""
+        return FileContent(path, None, Location(path), "the image's tree is not kept")
 
 
 #: The one detached index.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterable, Sequence
 
 from analyzer.model import Evaluation, Facts, Level, Location, Notification, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, Undetermined
 from analyzer.policy.rule import Rule
 from analyzer.policy.subjects import no_subjects, subjects_for
+from analyzer.policy.templates import fill
 
 ROLE_CHOICES = {
     "controller": ("controller",),
@@ -27,15 +27,9 @@ def select(rules: Iterable[Rule], profiles: Sequence[str], roles: Sequence[str])
     ]
 
 
-class _Fields(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def render(template: str, result: LeafResult, subject: Subject) -> str:
-    """Fill a message template with ``{detail}`` and ``{subject}``."""
-    fields = _Fields(detail=result.detail, subject=subject.key)
-    return string.Formatter().vformat(template, (), fields).strip()
+    """Fill a message template (checked at load) with ``{detail}`` and ``{subject}``."""
+    return fill(template, {"detail": result.detail, "subject": subject.key}).strip()
 
 
 def evaluate(
@@ -82,7 +76,7 @@ def _in_scope(rule: Rule, evaluations: list[Evaluation]) -> list[Evaluation]:
     applicable = [e for e in evaluations if e.outcome is not Outcome.NOT_APPLICABLE]
     if applicable or len(evaluations) == 1:
         return applicable or evaluations
-    kind = rule.subject.partition(":")[0].strip()
+    kind = rule.subject.kind
     message = f"none of the {len(evaluations)} {kind} subjects is in this rule's scope"
     return [Evaluation(rule.id, Outcome.NOT_APPLICABLE, rule.level, message, Location("/"))]
 

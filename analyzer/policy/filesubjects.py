@@ -2,9 +2,9 @@
 
 A rule names its globs in the subject itself::
 
-    subject: "file: /etc/ssh/ssh_host_*_key /root/.ssh/authorized_keys"
+    subject: {file: [/etc/ssh/ssh_host_*_key, /root/.ssh/authorized_keys]}
 
-Globs are separated by white space and follow :meth:`analyzer.vfs.tree.Tree.glob` (``*``
+Globs are absolute in-image paths and follow :meth:`analyzer.vfs.tree.Tree.glob` (``*``
 within a component, ``**`` across components). Each match becomes a :class:`Subject` whose
 ``key`` is the path, whose ``value`` is its :class:`~analyzer.facts.files.FileInfo` and
 whose location is the object itself (its layer included). No match means no evaluation.
@@ -17,22 +17,9 @@ from analyzer.model import Facts
 from analyzer.policy.leaf import Subject, Undetermined
 
 
-def parse_globs(param: str) -> tuple[str, ...]:
-    """The globs of a ``file:`` subject; ``ValueError`` when there are none or one is relative."""
-    globs = tuple(param.split())
-    if not globs:
-        raise ValueError("a 'file:' subject names at least one absolute glob")
-    relative = [g for g in globs if not g.startswith("/")]
-    if relative:
-        raise ValueError(f"'file:' globs are absolute in-image paths, not {relative[0]!r}")
-    return globs
-
-
-def file_subjects(param: str, facts: Facts) -> list[Subject] | Undetermined:
-    """Every object matching the globs in ``param``, or why not when the index is missing."""
+def file_subjects(globs: tuple[str, ...], facts: Facts) -> list[Subject] | Undetermined:
+    """Every object matching one of ``globs``, or why not when the index is missing."""
     index = facts.value(FILES)
     if index is None:
         return Undetermined.of(FILES, facts)
-    return [
-        Subject("file", info.path, info.location, info) for info in index.match(parse_globs(param))
-    ]
+    return [Subject("file", info.path, info.location, info) for info in index.match(globs)]

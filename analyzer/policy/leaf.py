@@ -1,20 +1,23 @@
 """Check leaves: typed predicates over facts, the vocabulary rule packs are written in.
 
-A leaf class has a YAML ``key``, the facts it ``needs``, the subject kind it works on
-(``subjects``), a ``parse`` that validates its parameters, and an ``evaluate`` that returns a
-:class:`LeafResult`. Leaves are listed in :data:`analyzer.policy.leaves.LEAVES`.
+A leaf class is a frozen dataclass with a YAML ``key``, the facts it ``needs``, the subject
+kinds it works on (``subjects``), a declarative parameter ``spec``
+(:class:`~analyzer.policy.params.ParamSpec`, from which the loader validates and builds it) and
+an ``evaluate`` that returns a :class:`LeafResult`. Leaves are listed in
+:data:`analyzer.policy.leaves.LEAVES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from analyzer.facts.files import FileInfo
 from analyzer.facts.kernel import Kernel
 from analyzer.facts.linkage import Linkage
-from analyzer.model import JSON, YAML, FactId, FactKey, Facts, Level, Location, Outcome
+from analyzer.model import JSON, FactId, FactKey, Facts, Level, Location, Outcome
+from analyzer.policy.params import ParamSpec
 
 T = TypeVar("T")
 #: What a subject is about: a kernel, a binary, a file, or (``None``) the whole image.
@@ -74,15 +77,13 @@ class Undetermined:
 
 
 class Leaf(Protocol):
-    """A check leaf: a class whose ``parse`` builds a ready-to-evaluate instance."""
+    """A check leaf: built by the loader from its ``spec`` (one keyword per given parameter)."""
 
     key: ClassVar[str]
     needs: ClassVar[tuple[FactId, ...]]
     subjects: ClassVar[tuple[str, ...]]
-
-    @classmethod
-    def parse(cls, params: YAML) -> Leaf:
-        """Validate parameters; raise ``ValueError`` with a short reason when they are wrong."""
+    spec: ClassVar[ParamSpec]
+    __dataclass_fields__: ClassVar[dict[str, Any]]
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Evaluate on one subject."""

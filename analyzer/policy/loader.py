@@ -6,17 +6,22 @@ Pack schema (version 1)::
     pack: k0s                      # pack name
     defaults:                      # optional; merged into every rule (lists are replaced)
       profiles: [k0s]
+    help:                          # optional; help snippets rules use by name
+      kconfig: "Enable `{symbol}` ..."
+    capture:                       # optional; files whose content leaves read
+      paths: [/etc/ssh/sshd_config]
+      max_bytes: 65536
     rules:
       - id: k0s.name-resolution.localhost     # stable, readable, unique across packs
         title: localhost resolves without NSS  # one line
         description: ...                       # what is checked and why (plain text)
         level: error | warning | note
-        help: |                                # markdown: how to fix it
-          ...
+        help: |                                # markdown: how to fix it, or
+          ...                                  # {use: SNIPPET, name: value} (pack help:)
         message: "..."                         # template: {detail}, {subject}
         check: {<leaf or combinator>}          # see below
-        subject: image | kernel | binary | ... # what one evaluation is about (default image);
-                                               # "file: GLOB ..." is one evaluation per match
+        subject: image | kernel | binary       # what one evaluation is about (default image);
+                                               # {file: [GLOB, ...]}: one evaluation per match
         profiles: [k0s, golden-image]          # which --profile values select the rule
         roles: [controller, worker]            # default: both
         targets: [rootfs, vm, container]       # default: all; others are not applicable
@@ -29,52 +34,27 @@ Pack schema (version 1)::
 A check is one mapping with one key: ``all_of: [checks]``, ``any_of: [checks]``,
 ``not: check``, ``when: {if: check, then: check}``, or a leaf key from
 :data:`analyzer.policy.leaves.LEAVES` with that leaf's parameters. Every error names the file
-and line: ``rules/k0s.yaml:12: rule 'x': unknown level 'fatal'``.
+and line: ``rules/k0s.yaml:12: rule 'x': unknown level 'fatal'``. Rules are read by
+:mod:`analyzer.policy.ruleparse`; ``schema/rule-pack.json`` is the same schema for editors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from analyzer.errors import RuleError
-from analyzer.model import Level, RuleInfo, TargetKind
-from analyzer.policy.leaves import LEAVES
-from analyzer.policy.rule import (
-    ALL_ROLES,
-    ALL_TARGETS,
-    AllOf,
-    AnyOf,
-    Check,
-    LeafCheck,
-    Not,
-    Rule,
-    When,
-)
-from analyzer.policy.subjects import subject_kind, subject_problem
-from analyzer.policy.yamlsrc import line_of, load
+from analyzer.policy.capture import parse_capture
+from analyzer.policy.params import ParamError
+from analyzer.policy.rule import Rule
+from analyzer.policy.ruleparse import RULE_KEYS, PackContext, parse_rule
+from analyzer.policy.snippets import Snippets, parse_snippets
+from analyzer.policy.yamlsrc import key_line, line_of, load
 
-RULE_KEYS = frozenset(
-    {
-        "id", "title", "description", "level", "help", "message", "check", "subject",
-        "profiles", "roles", "targets", "not_applicable", "area", "parent", "tags",
-        "security-severity",
-    }
-)  # fmt: skip
-REQUIRED_KEYS = ("id", "title", "level", "help", "message", "check")
-PACK_KEYS = frozenset({"schema", "pack", "defaults", "rules"})
-_LEAF_TYPES = {leaf.key: leaf for leaf in LEAVES}
-
-
-class _Where:
-    """Formats ``file:line: what`` messages."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def error(self, value: Any, message: str, line: int = 0) -> RuleError:
-        return RuleError(f"{self.name}:{line_of(value, line)}: {message}")
+PACK_KEYS = frozenset({"schema", "pack", "defaults", "help", "capture", "rules"})
+T = TypeVar("T")
 
 
 def load_pack(path: Path, display: str | None = None) -> list[Rule]:
@@ -89,149 +69,51 @@ def load_pack(path: Path, display: str | None = None) -> list[Rule]:
 
 def parse_pack(text: str, name: str) -> list[Rule]:
     """Validate pack text; ``name`` is used in error messages."""
-    where = _Where(name)
     try:
         data = load(text, name)
     except ValueError as exc:
         raise RuleError(str(exc)) from exc
+
+    def fail(key: str, message: str) -> RuleError:
+        return RuleError(f"{name}:{key_line(data, key, line_of(data, 1))}: {message}")
+
     if not isinstance(data, Mapping):
-        raise where.error(data, "a rule pack is a mapping with 'schema', 'pack' and 'rules'", 1)
+        raise RuleError(f"{name}:1: a rule pack is a mapping with 'schema', 'pack' and 'rules'")
     unknown = sorted(set(data) - PACK_KEYS)
     if unknown:
-        raise where.error(data, f"unknown pack key {unknown[0]!r}")
+        raise fail(unknown[0], f"unknown pack key {unknown[0]!r}")
     if data.get("schema") != 1:
-        raise where.error(data, "'schema: 1' is required")
+        raise fail("schema", "'schema: 1' is required")
     rules = data.get("rules")
     if not isinstance(rules, list) or not rules:
-        raise where.error(data, "'rules' must be a non-empty list")
+        raise fail("rules", "'rules' must be a non-empty list")
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping) or set(defaults) - RULE_KEYS:
-        raise where.error(defaults, "'defaults' must be a mapping of rule keys", line_of(data))
+        raise fail("defaults", "'defaults' must be a mapping of rule keys")
+    snippets = _section(name, data, "help", parse_snippets) or Snippets()
+    capture = _section(name, data, "capture", parse_capture)
+    pack = PackContext(name, defaults, snippets)
     parsed = []
     for raw in rules:
         if not isinstance(raw, Mapping):
-            raise where.error(raw, f"each rule must be a mapping, not {type(raw).__name__}")
-        parsed.append(_rule({**defaults, **raw}, raw, where))
+            raise RuleError(
+                f"{name}:{line_of(data)}: each rule must be a mapping, not {type(raw).__name__}"
+            )
+        rule = parse_rule(raw, pack)
+        parsed.append(rule if capture is None else dataclasses.replace(rule, capture=(capture,)))
     return parsed
 
 
-def _rule(merged: Mapping[str, Any], raw: Mapping[str, Any], where: _Where) -> Rule:
-    line = line_of(raw)
-    label = f"rule {raw.get('id', '?')!r}"
-
-    def fail(message: str) -> RuleError:
-        return RuleError(f"{where.name}:{line}: {label}: {message}")
-
-    unknown = sorted(set(raw) - RULE_KEYS)
-    if unknown:
-        raise fail(f"unknown key {unknown[0]!r}")
-    for key in REQUIRED_KEYS:
-        if key not in merged:
-            raise fail(f"missing required key {key!r}")
-    strings = ("id", "title", "help", "message", "description", "area", "parent", "subject")
-    for key in strings:
-        if key in merged and not isinstance(merged[key], str):
-            raise fail(f"{key!r} must be a string")
+def _section(name: str, data: Mapping[str, Any], key: str, parse: Callable[[Any], T]) -> T | None:
+    """The pack section ``key`` parsed by ``parse`` (``None`` when absent), errors located."""
+    if key not in data:
+        return None
+    raw = data[key]
     try:
-        level = Level(merged["level"])
-    except ValueError:
-        raise fail(f"unknown level {merged['level']!r} (error, warning, note)") from None
-    subject = merged.get("subject", "image")
-    problem = subject_problem(subject)
-    if problem:
-        raise fail(problem)
-    roles = _names(merged.get("roles", list(ALL_ROLES)), ALL_ROLES, "roles", fail)
-    target_names = [t.value for t in ALL_TARGETS]
-    targets = tuple(
-        TargetKind(t)
-        for t in _names(merged.get("targets", target_names), target_names, "targets", fail)
-    )
-    profiles = _names(merged.get("profiles", []), None, "profiles", fail)
-    tags = _names(merged.get("tags", []), None, "tags", fail)
-    severity = merged.get("security-severity")
-    if severity is not None and not _valid_severity(severity):
-        raise fail("'security-severity' must be a string holding a number from 0.0 to 10.0")
-    not_applicable = merged.get("not_applicable", {})
-    if not isinstance(not_applicable, Mapping) or set(not_applicable) - set(target_names):
-        raise fail("'not_applicable' maps target kinds to reasons")
-    check = _check(merged["check"], subject, where, line, label)
-    info = RuleInfo(
-        id=merged["id"],
-        title=merged["title"],
-        description=merged.get("description", merged["title"]),
-        level=level,
-        help_markdown=merged["help"],
-        tags=tags,
-        profiles=profiles,
-        roles=roles,
-        area=merged.get("area", "general"),
-        parent=merged.get("parent"),
-        security_severity=severity,
-    )
-    return Rule(
-        info=info,
-        subject=subject,
-        check=check,
-        message=merged["message"],
-        targets=targets,
-        not_applicable_reason=dict(not_applicable),
-        source=f"{where.name}:{line}",
-    )
-
-
-def _valid_severity(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        return 0.0 <= float(value) <= 10.0
-    except ValueError:
-        return False
-
-
-def _names(value: Any, allowed: Iterable[str] | None, key: str, fail: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail(f"{key!r} must be a list of strings")
-    if allowed is not None:
-        bad = [v for v in value if v not in allowed]
-        if bad:
-            raise fail(f"unknown {key[:-1]} {bad[0]!r} ({', '.join(allowed)})")
-    return tuple(value)
-
-
-def _check(raw: Any, subject: str, where: _Where, line: int, label: str) -> Check:
-    line = line_of(raw, line)
-
-    def fail(message: str) -> RuleError:
-        return RuleError(f"{where.name}:{line}: {label}: {message}")
-
-    if not isinstance(raw, Mapping) or len(raw) != 1:
-        raise fail("a check is a mapping with exactly one key (a leaf or all_of/any_of/not/when)")
-    ((key, params),) = raw.items()
-    if key in ("all_of", "any_of"):
-        if not isinstance(params, list) or not params:
-            raise fail(f"'{key}' takes a non-empty list of checks")
-        children = tuple(_check(child, subject, where, line, label) for child in params)
-        return AllOf(children) if key == "all_of" else AnyOf(children)
-    if key == "not":
-        return Not(_check(params, subject, where, line, label))
-    if key == "when":
-        if not isinstance(params, Mapping) or set(params) != {"if", "then"}:
-            raise fail("'when' takes a mapping with 'if' and 'then'")
-        return When(
-            _check(params["if"], subject, where, line, label),
-            _check(params["then"], subject, where, line, label),
-        )
-    leaf_type = _LEAF_TYPES.get(key)
-    if leaf_type is None:
-        raise fail(f"unknown check {key!r}")
-    if subject_kind(subject) not in leaf_type.subjects:
-        raise fail(
-            f"check {key!r} works on subjects {', '.join(leaf_type.subjects)}, not {subject!r}"
-        )
-    try:
-        return LeafCheck(leaf_type.parse(params))
-    except (ValueError, TypeError) as exc:
-        raise fail(f"{key}: {exc}") from None
+        return parse(raw)
+    except ParamError as exc:
+        line = key_line(raw, exc.param, key_line(data, key))
+        raise RuleError(f"{name}:{line}: {key}: {exc}") from None
 
 
 def load_rules(paths: Iterable[tuple[Path, str]]) -> list[Rule]:

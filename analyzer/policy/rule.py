@@ -9,11 +9,13 @@ the children's results, never by parsing strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.model import Facts, JSONObject, Level, Outcome, RuleInfo, TargetKind
+from analyzer.policy.capture import PackCapture
 from analyzer.policy.leaf import Leaf, LeafResult, Subject
+from analyzer.policy.subjects import SubjectSpec
 
 ALL_ROLES = ("controller", "worker")
 ALL_TARGETS = (TargetKind.ROOTFS, TargetKind.CONTAINER, TargetKind.VM)
@@ -88,6 +90,20 @@ class When:
 Check = LeafCheck | AllOf | AnyOf | Not | When
 
 
+def iter_leaves(check: Check) -> Iterator[Leaf]:
+    """Every leaf of a check tree, depth first (a ``when`` condition before its ``then``)."""
+    if isinstance(check, LeafCheck):
+        yield check.spec
+    elif isinstance(check, AllOf | AnyOf):
+        for child in check.children:
+            yield from iter_leaves(child)
+    elif isinstance(check, Not):
+        yield from iter_leaves(check.child)
+    else:
+        yield from iter_leaves(check.condition)
+        yield from iter_leaves(check.then)
+
+
 def _combine(results: list[LeafResult], decisive: Outcome, joiner: str) -> LeafResult:
     decided = [r for r in results if r.outcome is decisive]
     if decisive is Outcome.PASS and decided:
@@ -131,12 +147,14 @@ class Rule:
     """One rule: identity and documentation, scope (profiles, roles, targets), check, message."""
 
     info: RuleInfo
-    subject: str
+    subject: SubjectSpec
     check: Check
     message: str
     targets: tuple[TargetKind, ...]
     not_applicable_reason: Mapping[str, str]
     source: str
+    #: The files whose content the rule's pack declared in ``capture:``.
+    capture: tuple[PackCapture, ...] = ()
 
     @property
     def id(self) -> str:

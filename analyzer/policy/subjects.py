@@ -1,20 +1,26 @@
 """Subject kinds: what one evaluation of a rule is about, and where to find them in the facts.
 
 ``image`` is the whole artefact (one subject). Other kinds enumerate a fact's items. A
-provider returns the subjects, or why they cannot be listed (:class:`~.leaf.Undetermined`).
-Parametrised kinds (``file: GLOB ...``, :mod:`analyzer.policy.filesubjects`) take the text
-after the colon from the rule.
+provider returns the subjects, or why they cannot be listed (:class:`~.leaf.Undetermined`). In
+a pack a plain kind is a name (``subject: kernel``); a parametrised kind is a mapping of the kind
+to its parameter (``subject: {file: [/etc/machine-id, /var/lib/dbus/machine-id]}``, see
+:mod:`analyzer.policy.filesubjects`). The older string form ``"file: /a /b"`` (globs separated
+by white space) is read too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from analyzer.model import Facts, Location, Outcome
 from analyzer.policy.binaries import binary_subjects
-from analyzer.policy.filesubjects import file_subjects, parse_globs
+from analyzer.policy.filesubjects import file_subjects
 from analyzer.policy.kernels import kernel_subjects
 from analyzer.policy.leaf import Subject, Undetermined
+from analyzer.policy.params import Param, ParamError
+from analyzer.policy.paramtypes import ABSOLUTE
 from analyzer.stream.paths import parent
 
 #: Returns the subjects, or why they cannot be listed (their fact is not present).
@@ -33,55 +39,68 @@ SUBJECTS: dict[str, SubjectProvider] = {
     "kernel": kernel_subjects,
 }
 
-#: Returns the subjects for the rule's parameter (``file: GLOB ...``), or why not.
-ParamSubjectProvider = Callable[[str, Facts], list[Subject] | Undetermined]
+#: Returns the subjects for the rule's globs, or why they cannot be listed.
+ParamSubjectProvider = Callable[[tuple[str, ...], Facts], list[Subject] | Undetermined]
 
-#: Subject kinds whose rules name a parameter after a colon, e.g. ``file: /etc/machine-id``.
+#: Subject kinds that take a list of absolute globs: ``{file: [/etc/machine-id]}``.
 PARAMETRISED: dict[str, ParamSubjectProvider] = {
     "file": file_subjects,
 }
 
 
-def subject_kind(spec: str) -> str:
-    """The kind part of a rule's subject: ``file`` for ``file: /etc/machine-id``."""
-    return spec.split(":", 1)[0].strip()
+@dataclass(frozen=True, slots=True)
+class SubjectSpec:
+    """A rule's subject: its kind and, for a parametrised kind, its globs."""
+
+    kind: str
+    globs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{{{self.kind}: [{', '.join(self.globs)}]}}" if self.globs else self.kind
 
 
-def subject_problem(spec: str) -> str:
-    """Why ``spec`` is not a valid subject (empty when it is)."""
-    kind, colon, param = spec.partition(":")
-    kind = kind.strip()
+#: The subject of a rule that does not name one.
+IMAGE = SubjectSpec("image")
+
+
+def parse_subject(raw: Any) -> SubjectSpec:
+    """The subject a pack names; :class:`ParamError` saying what is wrong."""
     known = ", ".join(sorted({*SUBJECTS, *PARAMETRISED}))
-    if kind in PARAMETRISED:
-        if not colon:
-            return f"subject {kind!r} needs a parameter: '{kind}: ...'"
-        try:
-            parse_globs(param)
-        except ValueError as exc:
-            return str(exc)
-        return ""
-    if colon or kind not in SUBJECTS:
-        return f"unknown subject {spec!r} ({known})"
-    return ""
+    if isinstance(raw, str) and ":" in raw:
+        kind, _, text = raw.partition(":")
+        return _parametrised(kind.strip(), text.split(), known)
+    if isinstance(raw, str):
+        if raw in PARAMETRISED:
+            raise ParamError(f"subject {raw!r} needs globs: {{{raw}: [/absolute/glob, ...]}}")
+        if raw not in SUBJECTS:
+            raise ParamError(f"unknown subject {raw!r} ({known})")
+        return SubjectSpec(raw)
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        ((kind, value),) = raw.items()
+        return _parametrised(kind, value, known)
+    raise ParamError(f"'subject' is a kind ({known}) or a mapping such as {{file: [/etc/x]}}")
 
 
-def no_subjects(spec: str) -> tuple[Outcome, str, Location]:
+def _parametrised(kind: str, globs: Any, known: str) -> SubjectSpec:
+    if kind not in PARAMETRISED:
+        raise ParamError(f"unknown subject {kind!r} ({known})")
+    return SubjectSpec(kind, Param(kind, ABSOLUTE, many=True).convert(globs))
+
+
+def no_subjects(spec: SubjectSpec) -> tuple[Outcome, str, Location]:
     """The outcome of a rule that found nothing to evaluate.
 
-    A ``file:`` rule looks for files that should not be there, so no match passes; any other
+    A ``file`` rule looks for files that should not be there, so no match passes; any other
     kind with no subject (no binary in scope) has nothing to check.
     """
-    kind, _, param = spec.partition(":")
-    if kind.strip() in PARAMETRISED:
-        globs = parse_globs(param)
-        return Outcome.PASS, f"no file matches {' '.join(globs)}", Location(parent(globs[0]))
-    return Outcome.NOT_APPLICABLE, f"no {kind.strip()} to check", Location("/")
+    if spec.globs:
+        globs = " ".join(spec.globs)
+        return Outcome.PASS, f"no file matches {globs}", Location(parent(spec.globs[0]))
+    return Outcome.NOT_APPLICABLE, f"no {spec.kind} to check", Location("/")
 
 
-def subjects_for(spec: str, facts: Facts) -> list[Subject] | Undetermined:
+def subjects_for(spec: SubjectSpec, facts: Facts) -> list[Subject] | Undetermined:
     """The subjects of a rule whose subject is ``spec``."""
-    kind, _, param = spec.partition(":")
-    kind = kind.strip()
-    if kind in PARAMETRISED:
-        return PARAMETRISED[kind](param, facts)
-    return SUBJECTS[kind](facts)
+    if spec.kind in PARAMETRISED:
+        return PARAMETRISED[spec.kind](spec.globs, facts)
+    return SUBJECTS[spec.kind](facts)

@@ -8,9 +8,10 @@ import yaml
 
 
 class LineDict(dict[str, Any]):
-    """A mapping that knows the 1-based line it started on."""
+    """A mapping that knows the 1-based line it started on, and the line of each key."""
 
     line: int = 0
+    key_lines: dict[str, int]
 
 
 #: libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
@@ -24,6 +25,7 @@ class _LineLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
@@ -36,6 +38,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
                 problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
@@ -56,3 +59,10 @@ def load(text: str, name: str) -> Any:
 def line_of(value: Any, default: int = 0) -> int:
     """The line a parsed mapping started on, or ``default``."""
     return value.line if isinstance(value, LineDict) else default
+
+
+def key_line(value: Any, key: str, default: int = 0) -> int:
+    """The line of ``key`` in a parsed mapping, else the mapping's own line, else ``default``."""
+    if isinstance(value, LineDict):
+        return value.key_lines.get(key, value.line)
+    return default

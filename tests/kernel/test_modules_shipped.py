@@ -19,7 +19,7 @@ from analyzer.model import Level, Outcome
 from analyzer.policy.leaves.kconfig import Kconfig
 from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs
-from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, When
+from analyzer.policy.rule import Check, iter_leaves
 
 BASE = f"lib/modules/{R}"
 DEP = f"/{BASE}/modules.dep"
@@ -143,15 +143,7 @@ def test_module_in_neither_listing_nor_tree_names_the_directory(tmp_path: Path) 
 
 def kconfig_leaves(check: Check) -> list[Kconfig]:
     """Every ``kconfig`` leaf of a check tree."""
-    if isinstance(check, LeafCheck):
-        return [check.spec] if isinstance(check.spec, Kconfig) else []
-    if isinstance(check, AllOf | AnyOf):
-        return [leaf for child in check.children for leaf in kconfig_leaves(child)]
-    if isinstance(check, Not):
-        return kconfig_leaves(check.child)
-    if isinstance(check, When):
-        return kconfig_leaves(check.condition) + kconfig_leaves(check.then)
-    raise TypeError(check)
+    return [leaf for leaf in iter_leaves(check) if isinstance(leaf, Kconfig)]
 
 
 def test_every_symbol_a_pack_accepts_as_m_names_its_module_or_is_bool() -> None:

@@ -220,10 +220,11 @@ rules:
 @pytest.mark.parametrize(
     ("params", "problem"),
     [
-        ("{matches: ['^5\\\\.(']}", "'matches': bad regular expression"),
-        ("{matches: []}", "'matches' is a non-empty list"),
-        ("{below: banana}", "give 'min', 'max' or 'below'"),
-        ("{}", "give 'min', 'max' or 'below'"),
+        ("{matches: ['^5\\\\.(']}", "'matches' is not a valid regular expression (missing )"),
+        ("{matches: []}", "'matches' is a non-empty list, each a regular expression"),
+        ("{below: banana}", "'below' is a quoted version like \"3.10\", not 'banana'"),
+        ("{min: 3.10}", "'min' is a quoted version like \"3.10\", not 3.1"),
+        ("{}", "give at least one of 'min', 'max', 'below', 'matches'"),
     ],
 )
 def test_bad_kernel_version_parameters_name_the_line(params: str, problem: str) -> None:

@@ -18,7 +18,9 @@ from analyzer.model import (
 )
 from analyzer.policy.engine import evaluate, select
 from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, Rule, When
+from analyzer.policy.subjects import IMAGE
 
 SUBJECT = Subject("image", "", Location("/"))
 
@@ -34,9 +36,7 @@ class Fixed:
     detail: str
     level: Level | None = None
 
-    @classmethod
-    def parse(cls, params: object) -> Fixed:
-        raise NotImplementedError
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         del facts, subject
@@ -51,9 +51,7 @@ class Crashing:
     needs: ClassVar[tuple[FactId, ...]] = ()
     subjects: ClassVar[tuple[str, ...]] = ("image",)
 
-    @classmethod
-    def parse(cls, params: object) -> Crashing:
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         raise RuntimeError("boom")
@@ -116,7 +114,7 @@ def _rule(
     info = RuleInfo("t.rule", "Title", "desc", level, "help", profiles=profiles, roles=roles)
     return Rule(
         info,
-        "image",
+        IMAGE,
         check,
         "bad: {detail}",
         targets,

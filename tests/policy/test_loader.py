@@ -61,18 +61,17 @@ def test_valid_pack_builds_frozen_rule_with_defaults_and_check_tree() -> None:
     [
         (
             "level: warning",
-            "pack.yaml:6: rule 'demo.one': unknown level 'fatal' (error, warning, note)",
+            "pack.yaml:8: rule 'demo.one': unknown level 'fatal' (error, warning, note)",
         ),
         ("help: fix it", "pack.yaml:6: rule 'demo.one': missing required key 'help'"),
         (
             "targets: [rootfs, vm]",
-            "pack.yaml:6: rule 'demo.one': unknown target 'mainframe' (rootfs, container, vm)",
+            "pack.yaml:11: rule 'demo.one': unknown target 'mainframe' (rootfs, container, vm)",
         ),
         ("- localhost_resolves: {}", "pack.yaml:15: rule 'demo.one': unknown check 'frobnicate'"),
         (
             "- target: [vm]",
-            "pack.yaml:17: rule 'demo.one': target: "
-            "unknown target kind 'cloud' (rootfs, container, vm)",
+            "pack.yaml:17: rule 'demo.one': target: 'cloud' is not one of rootfs, container, vm",
         ),
     ],
 )
@@ -88,9 +87,9 @@ def test_bad_rule_is_rejected_with_file_line_and_reason(replace: str, expected: 
     assert _error(text) == expected
 
 
-def test_unknown_rule_key_is_rejected_at_the_rule_line() -> None:
+def test_unknown_rule_key_is_rejected_at_its_line() -> None:
     text = GOOD.replace("    title: One\n", "    title: One\n    colour: red\n")
-    assert _error(text) == "pack.yaml:6: rule 'demo.one': unknown key 'colour'"
+    assert _error(text) == "pack.yaml:8: rule 'demo.one': unknown key 'colour'"
 
 
 def test_yaml_syntax_error_names_the_line() -> None:

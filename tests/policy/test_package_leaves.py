@@ -136,11 +136,11 @@ def test_mode_of_a_link_is_its_target_mode() -> None:
     ("params", "error"),
     [
         ({"max": 416}, "'max' is a quoted octal mode like \"0640\", not 416"),
-        ({"max": "0640", "equals": "0600"}, 'takes {max: "0640"} or {equals: "0600"}'),
+        ({"max": "0640", "equals": "0600"}, "give exactly one of 'max', 'equals'"),
         ({"max": "rw-r-----"}, "'max' is a quoted octal mode like \"0640\", not 'rw-r-----'"),
     ],
 )
 def test_bad_mode_parameters(params: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError) as caught:
-        FileMode.parse(params)
+        FileMode.spec.values(params)
     assert str(caught.value) == error

@@ -65,7 +65,7 @@ def test_a_bad_pack_fails_every_time(tmp_path: Path) -> None:
     pack = tmp_path / "pack.yaml"
     pack.write_text(PACK.format(title="First").replace("level: warning", "level: fatal"))
     for _ in range(2):
-        with pytest.raises(RuleError, match=r"pack\.yaml:6: rule 'cached\.one': unknown level"):
+        with pytest.raises(RuleError, match=r"pack\.yaml:8: rule 'cached\.one': unknown level"):
             load_all_rules([str(pack)])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from analyzer.policy.leaves import LEAVES
 from analyzer.policy.loader import parse_pack
-from analyzer.policy.subjects import PARAMETRISED, SUBJECTS
+from analyzer.policy.subjects import PARAMETRISED, SUBJECTS, SubjectSpec
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -27,4 +27,4 @@ def test_the_guide_example_is_a_valid_pack() -> None:
     example = GUIDE.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
     rules = parse_pack(example, "docs/rules.md")
     assert [rule.id for rule in rules] == ["acme.sshd.present", "acme.ssh.no-host-keys"]
-    assert rules[1].subject == "file: /etc/ssh/ssh_host_*_key"
+    assert rules[1].subject == SubjectSpec("file", ("/etc/ssh/ssh_host_*_key",))

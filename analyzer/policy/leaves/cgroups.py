@@ -8,15 +8,16 @@ from typing import ClassVar
 from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
 from analyzer.kernel.kconfig import PREFIX
-from analyzer.model import YAML, FactId, Facts, Level, Outcome
+from analyzer.model import FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
     kernel_of,
     no_config,
-    params_of,
     symbol_location,
 )
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import BOOL, STRING
 
 HIERARCHIES = ("v2",)
 
@@ -33,26 +34,13 @@ class Cgroup:
     key: ClassVar[str] = "cgroup"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("hierarchy", STRING, choices=HIERARCHIES),
+        Param("controller", STRING, choices=tuple(CONTROLLERS)),
+        one_of=(("hierarchy", "controller"),),
+    )
     hierarchy: str | None = None
     controller: str | None = None
-
-    @classmethod
-    def parse(cls, params: YAML) -> Cgroup:
-        """One of ``hierarchy`` (``v2``) or ``controller`` (a known controller name)."""
-        params = params_of(params, {"hierarchy", "controller"}, set())
-        if len(params) != 1:
-            raise ValueError("give exactly one of 'hierarchy' or 'controller'")
-        hierarchy = params.get("hierarchy")
-        controller = params.get("controller")
-        if hierarchy is not None and (
-            not isinstance(hierarchy, str) or hierarchy not in HIERARCHIES
-        ):
-            raise ValueError(f"unknown hierarchy {hierarchy!r} ({', '.join(HIERARCHIES)})")
-        if controller is not None and (
-            not isinstance(controller, str) or controller not in CONTROLLERS
-        ):
-            raise ValueError(f"unknown controller {controller!r} ({', '.join(CONTROLLERS)})")
-        return cls(hierarchy, controller)
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Dispatch on the parameter given."""
@@ -136,13 +124,8 @@ class AppArmor:
     key: ClassVar[str] = "apparmor"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(Param("enabled", BOOL))
     enabled: bool = True
-
-    @classmethod
-    def parse(cls, params: YAML) -> AppArmor:
-        """``enabled``: the expected state (default true)."""
-        params = params_of(params or {}, {"enabled"}, set())
-        return cls(bool(params.get("enabled", True)))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the kernel's AppArmor state."""

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import TARGET
-from analyzer.model import YAML, FactId, Facts, Outcome, TargetKind
+from analyzer.model import FactId, Facts, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import STRING, ParamType
+
+#: A target kind's name (``rootfs``, ``container``, ``vm``) as a :class:`TargetKind`.
+TARGET_KIND = ParamType("a target kind", STRING.schema, TargetKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,20 +22,17 @@ class TargetIs:
     key: ClassVar[str] = "target"
     needs: ClassVar[tuple[FactId, ...]] = (TARGET,)
     subjects: ClassVar[tuple[str, ...]] = ("image", "kernel", "binary", "file")
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param(
+            "kinds",
+            TARGET_KIND,
+            required=True,
+            many=True,
+            choices=tuple(k.value for k in TargetKind),
+        ),
+        scalar="kinds",
+    )
     kinds: tuple[TargetKind, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> TargetIs:
-        """A list of target kinds (rootfs, container, vm)."""
-        if isinstance(params, str):
-            params = [params]
-        if not isinstance(params, list) or not params:
-            raise ValueError("expects a list of target kinds: rootfs, container, vm")
-        names = [kind.value for kind in TargetKind]
-        bad = [p for p in params if p not in names]
-        if bad:
-            raise ValueError(f"unknown target kind {bad[0]!r} ({', '.join(names)})")
-        return cls(tuple(TargetKind(p) for p in params))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the target fact."""

@@ -13,23 +13,12 @@ from typing import ClassVar
 
 from analyzer.facts import IMAGE_ARCH, LINKAGE
 from analyzer.facts.linkage import INTERP_OK, Linkage, Role
-from analyzer.model import YAML, FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
+from analyzer.policy.paramtypes import BOOL, DIRECTORY, FILE_NAME, STRING
 
 ROLES = tuple(Role)
-
-
-def _no_params(cls_name: str, params: YAML) -> None:
-    if params not in (None, {}):
-        raise ValueError(f"{cls_name} takes no parameters")
-
-
-def _strings(value: YAML, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"'{key}' is a list of strings")
-    return tuple(value)
 
 
 def caused_by(subject: Subject, deleted: Location | None) -> Location | None:
@@ -63,25 +52,17 @@ class BinarySelected:
     key: ClassVar[str] = "binary"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("names", FILE_NAME, many=True),
+        Param("dirs", DIRECTORY, many=True),
+        Param("privileged", BOOL),
+        Param("roles", STRING, many=True, choices=ROLES),
+        any_of=("names", "dirs", "privileged", "roles"),
+    )
     names: tuple[str, ...] = ()
     dirs: tuple[str, ...] = ()
     privileged: bool = False
     roles: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, params: YAML) -> BinarySelected:
-        """A mapping with any of ``names``, ``dirs``, ``privileged``, ``roles``."""
-        allowed = {"names", "dirs", "privileged", "roles"}
-        if not isinstance(params, dict) or not params or set(params) - allowed:
-            raise ValueError("takes a mapping with names, dirs, privileged and/or roles")
-        roles = _strings(params.get("roles", []), "roles")
-        if set(roles) - set(ROLES):
-            raise ValueError(f"'roles' are {', '.join(ROLES)}")
-        privileged = params.get("privileged", False)
-        if not isinstance(privileged, bool):
-            raise ValueError("'privileged' is true or false")
-        dirs = tuple(d.rstrip("/") for d in _strings(params.get("dirs", []), "dirs"))
-        return cls(_strings(params.get("names", []), "names"), dirs, privileged, roles)
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Match the subject's names, directories, privileges and role."""
@@ -112,12 +93,7 @@ class ElfInterpreter:
     key: ClassVar[str] = "elf_interpreter"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> ElfInterpreter:
-        """No parameters."""
-        _no_params(cls.key, params)
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Report the interpreter status."""
@@ -156,12 +132,7 @@ class ElfNeeded:
     key: ClassVar[str] = "elf_needed"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> ElfNeeded:
-        """No parameters."""
-        _no_params(cls.key, params)
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Fail on missing libraries, naming each with the chain that needs it."""
@@ -188,12 +159,7 @@ class ElfArch:
     key: ClassVar[str] = "elf_arch"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE, IMAGE_ARCH)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> ElfArch:
-        """No parameters."""
-        _no_params(cls.key, params)
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare machines."""
@@ -217,12 +183,7 @@ class ElfRpath:
     key: ClassVar[str] = "elf_rpath"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> ElfRpath:
-        """No parameters."""
-        _no_params(cls.key, params)
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Report the path problems loader emulation found."""

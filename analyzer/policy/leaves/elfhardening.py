@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import LINKAGE
-from analyzer.model import YAML, FactId, Facts, Outcome
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.elf import linkage_of
+from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
+from analyzer.policy.paramtypes import STRING
 
 PROPERTIES = ("pie", "relro", "nx", "canary", "fortify", "no_rpath")
 
@@ -27,14 +29,11 @@ class ElfHardening:
     key: ClassVar[str] = "elf_hardening"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("property", STRING, required=True, choices=PROPERTIES, attr="prop"),
+        scalar="property",
+    )
     prop: str
-
-    @classmethod
-    def parse(cls, params: YAML) -> ElfHardening:
-        """One of :data:`PROPERTIES`."""
-        if not isinstance(params, str) or params not in PROPERTIES:
-            raise ValueError(f"takes one of {', '.join(PROPERTIES)}")
-        return cls(params)
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Read the property off the ELF record."""
@@ -79,13 +78,7 @@ class StaticGlibcNss:
     key: ClassVar[str] = "static_glibc_nss"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> StaticGlibcNss:
-        """No parameters."""
-        if params not in (None, {}):
-            raise ValueError("takes no parameters")
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Check linking, libc and the NSS marker."""

@@ -7,9 +7,11 @@ from typing import ClassVar
 
 from analyzer.facts import APPARMOR, EXECUTABLES, OS, PACKAGES
 from analyzer.facts.executables import Candidate, Lookup
-from analyzer.model import YAML, FactId, Facts, JSONObject, Location, Outcome
+from analyzer.model import FactId, Facts, JSONObject, Location, Outcome
 from analyzer.packages.providers import provider
 from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
+from analyzer.policy.paramtypes import FILE_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +29,8 @@ class ExecutableFound:
     key: ClassVar[str] = "executable"
     needs: ClassVar[tuple[FactId, ...]] = (EXECUTABLES, OS, PACKAGES)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
+    spec: ClassVar[ParamSpec] = ParamSpec(Param("names", FILE_NAME, required=True, many=True))
     names: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> ExecutableFound:
-        """``{names: [name, fallback, ...]}``."""
-        if not isinstance(params, dict) or set(params) != {"names"}:
-            raise ValueError("takes {names: [name, ...]}")
-        names = params["names"]
-        if isinstance(names, str):
-            names = [names]
-        if not names or not all(isinstance(n, str) and n and "/" not in n for n in names):
-            raise ValueError("'names' is a non-empty list of file names (no '/')")
-        return cls(tuple(names))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look each name up in the ``executables`` fact."""
@@ -111,13 +102,7 @@ class AppArmorEnabled:
     key: ClassVar[str] = "apparmor_enabled"
     needs: ClassVar[tuple[FactId, ...]] = (APPARMOR,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> AppArmorEnabled:
-        """No parameters."""
-        if params not in (None, {}):
-            raise ValueError("takes no parameters")
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Pass on ``enabled`` true, fail on false, unknown otherwise."""

@@ -1,4 +1,4 @@
-"""Leaves about a file's mode and owner, for rules whose subject is ``file: GLOB ...``.
+"""Leaves about a file's mode and owner, for rules whose subject is ``{file: [GLOB, ...]}``.
 
 A link is judged by what it leads to (as ``stat`` would). Owners are compared by number: a
 name in the rule is looked up in the image's own ``/etc/passwd`` or ``/etc/group`` (the
@@ -8,25 +8,18 @@ name in the rule is looked up in the image's own ``/etc/passwd`` or ``/etc/group
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import ACCOUNTS, FILES
 from analyzer.facts.accounts import IdTable
 from analyzer.facts.files import FileInfo
-from analyzer.model import YAML, FactId, Facts, Outcome
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import OCTAL_MODE, STRING
 
 PERMISSION_BITS = 0o7777
-_OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
-
-
-def octal(value: YAML, name: str) -> int:
-    """A mode written as a quoted octal string (``"0640"``)."""
-    if not isinstance(value, str) or not _OCTAL.match(value):
-        raise ValueError(f"'{name}' is a quoted octal mode like \"0640\", not {value!r}")
-    return int(value, 8)
 
 
 def _mode(info: FileInfo) -> int:
@@ -45,16 +38,13 @@ class FileMode:
     key: ClassVar[str] = "file_mode"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("max", OCTAL_MODE, doc="no permission bit beyond these"),
+        Param("equals", OCTAL_MODE, doc="exactly these permission bits"),
+        one_of=(("max", "equals"),),
+    )
     max: int | None = None
     equals: int | None = None
-
-    @classmethod
-    def parse(cls, params: YAML) -> FileMode:
-        """``{max: "0640"}`` or ``{equals: "0600"}``."""
-        if not isinstance(params, dict) or len(params) != 1 or set(params) - {"max", "equals"}:
-            raise ValueError('takes {max: "0640"} or {equals: "0600"}')
-        ((name, value),) = params.items()
-        return cls(**{name: octal(value, name)})
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the subject's permission bits."""
@@ -73,14 +63,6 @@ class FileMode:
             return LeafResult(Outcome.PASS, f"{text} (at most {limit:04o})", info.location)
         detail = f"{text}, allowing {extra:04o} beyond {limit:04o}"
         return LeafResult(Outcome.FAIL, detail, info.location, (), None, {"mode": f"{mode:04o}"})
-
-
-def _wanted(value: YAML, name: str) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
-    names = tuple(str(item) for item in items if isinstance(item, str | int))
-    if not names or len(names) != len(items) or not all(names):
-        raise ValueError(f"'{name}' is a name or number, or a list of them")
-    return names
 
 
 def _ids(wanted: tuple[str, ...], table: IdTable) -> tuple[set[int], list[str]] | None:
@@ -108,15 +90,13 @@ class FileOwner:
     key: ClassVar[str] = "file_owner"
     needs: ClassVar[tuple[FactId, ...]] = (FILES, ACCOUNTS)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("user", STRING, many=True, doc="user names or numbers"),
+        Param("group", STRING, many=True, doc="group names or numbers"),
+        any_of=("user", "group"),
+    )
     user: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, params: YAML) -> FileOwner:
-        """``{user: NAME|ID|[...], group: NAME|ID|[...]}``, at least one of them."""
-        if not isinstance(params, dict) or not params or set(params) - {"user", "group"}:
-            raise ValueError("takes {user: NAME, group: NAME} (either may be a list)")
-        return cls(**{name: _wanted(value, name) for name, value in params.items()})
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare the subject's owner and group with the names resolved in the image."""

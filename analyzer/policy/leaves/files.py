@@ -1,4 +1,4 @@
-"""Leaves about single files, for rules whose subject is ``file: GLOB ...``."""
+"""Leaves about single files, for rules whose subject is ``{file: [GLOB, ...]}``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import CONTAINERD_SNIPPETS, FILES
-from analyzer.model import YAML, FactId, Facts, Outcome
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
+from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
+from analyzer.policy.paramtypes import STRING
 
 #: What ``file: {expect: ...}`` may ask of a matched object.
 EXPECTATIONS = ("absent", "empty")
@@ -25,16 +27,10 @@ class FileExpect:
     key: ClassVar[str] = "file"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("expect", STRING, required=True, choices=EXPECTATIONS)
+    )
     expect: str
-
-    @classmethod
-    def parse(cls, params: YAML) -> FileExpect:
-        """``{expect: absent}`` or ``{expect: empty}``."""
-        if not isinstance(params, dict) or set(params) != {"expect"}:
-            raise ValueError("takes {expect: absent | empty}")
-        if params["expect"] not in EXPECTATIONS:
-            raise ValueError(f"'expect' is one of {', '.join(EXPECTATIONS)}")
-        return cls(params["expect"])
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's :class:`FileInfo`."""
@@ -60,13 +56,7 @@ class ContainerdSnippetValid:
     key: ClassVar[str] = "containerd_snippet"
     needs: ClassVar[tuple[FactId, ...]] = (CONTAINERD_SNIPPETS,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> ContainerdSnippetValid:
-        """No parameters."""
-        if params not in (None, {}):
-            raise ValueError("takes no parameters")
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the subject up in the ``containerd_snippets`` fact."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
 from analyzer.facts.identity import STATES, HostName, IdState
-from analyzer.model import YAML, FactId, Facts, Outcome
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import LOWERCASE, STRING
 
 _DESCRIBE = {
     "missing": "does not exist",
@@ -18,13 +19,6 @@ _DESCRIBE = {
     "uninitialized": "holds 'uninitialized'",
     "unreadable": "could not be read",
 }
-
-
-def _strings(params: Mapping[str, YAML], key: str, required: bool = True) -> tuple[str, ...]:
-    value = params.get(key, None if required else [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"'{key}' is a list of strings")
-    return tuple(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +33,10 @@ class MachineIdState:
     key: ClassVar[str] = "machine_id"
     needs: ClassVar[tuple[FactId, ...]] = (MACHINE_ID,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("reject", STRING, required=True, many=True, choices=STATES)
+    )
     reject: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> MachineIdState:
-        """``{reject: [state, ...]}``."""
-        if not isinstance(params, dict) or set(params) != {"reject"}:
-            raise ValueError("takes {reject: [state, ...]}")
-        reject = _strings(params, "reject")
-        bad = [s for s in reject if s not in STATES]
-        if not reject or bad:
-            raise ValueError(f"'reject' lists states among {', '.join(STATES)}")
-        return cls(reject)
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's machine-id file."""
@@ -86,14 +72,8 @@ class HostnameIs:
     key: ClassVar[str] = "hostname"
     needs: ClassVar[tuple[FactId, ...]] = (HOSTNAME,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
+    spec: ClassVar[ParamSpec] = ParamSpec(Param("allow", LOWERCASE, required=True, many=True))
     allow: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> HostnameIs:
-        """``{allow: [name, ...]}`` (names compared without case)."""
-        if not isinstance(params, dict) or set(params) != {"allow"}:
-            raise ValueError("takes {allow: [name, ...]}")
-        return cls(tuple(n.lower() for n in _strings(params, "allow")))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Fail on a name that is not allowed, at its line."""
@@ -121,16 +101,11 @@ class HostsBuildName:
     key: ClassVar[str] = "hosts_build_name"
     needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, HOSTNAME)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("allow", LOWERCASE, many=True), Param("patterns", LOWERCASE, many=True)
+    )
     allow: tuple[str, ...]
     patterns: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> HostsBuildName:
-        """``{allow: [name, ...], patterns: [glob, ...]}``."""
-        if not isinstance(params, dict) or not set(params) <= {"allow", "patterns"}:
-            raise ValueError("takes {allow: [name, ...], patterns: [glob, ...]}")
-        allow = tuple(n.lower() for n in _strings(params, "allow", required=False))
-        return cls(allow, tuple(p.lower() for p in _strings(params, "patterns", required=False)))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Scan the ``/etc/hosts`` lines."""

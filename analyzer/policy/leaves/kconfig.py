@@ -16,19 +16,19 @@ from analyzer.facts import KERNELS
 from analyzer.facts.kernel import Kernel
 from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
-from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol, strip_prefix
+from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol
 from analyzer.kernel.symbols import MODULE_OF
-from analyzer.model import YAML, FactId, Facts, Level, Location, Outcome
+from analyzer.model import FactId, Facts, Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
     kernel_of,
     module_result,
-    names,
     no_config,
-    params_of,
     symbol_location,
 )
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import BOOL, MODULE, STRING, SYMBOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,30 +43,19 @@ class Kconfig:
     key: ClassVar[str] = "kconfig"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("symbol", SYMBOL, required=True),
+        Param("values", STRING, many=True, choices=("y", "m", "n")),
+        Param("alternatives", SYMBOL, many=True),
+        Param("module", MODULE, many=True),
+        Param("module_check", BOOL),
+        scalar="symbol",
+    )
     symbol: str
     values: tuple[str, ...] = ("y", "m")
     alternatives: tuple[str, ...] = ()
     module: tuple[str, ...] | None = None
     module_check: bool = True
-
-    @classmethod
-    def parse(cls, params: YAML) -> Kconfig:
-        """Validate the parameters."""
-        if isinstance(params, str):
-            params = {"symbol": params}
-        keys = {"symbol", "values", "alternatives", "module", "module_check"}
-        params = params_of(params, keys, {"symbol"})
-        values = names(params.get("values", ["y", "m"]), "values")
-        if not values or set(values) - {"y", "m", "n"}:
-            raise ValueError("'values' is a non-empty list of y, m, n")
-        module = params.get("module")
-        return cls(
-            strip_prefix(str(params["symbol"])),
-            values,
-            tuple(strip_prefix(a) for a in names(params.get("alternatives"), "alternatives")),
-            tuple(module.split("|")) if isinstance(module, str) else None,
-            bool(params.get("module_check", True)),
-        )
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the symbol up in the subject kernel's configuration."""
@@ -82,9 +71,7 @@ class Kconfig:
             via = f" (via {PREFIX}{name})" if name != self.symbol else ""
             if found.state is State.MODULE and self.module_check:
                 modules = (
-                    self.module
-                    if name == self.symbol and self.module
-                    else tuple(m for m in MODULE_OF.get(name, "").split("|") if m)
+                    self.module if name == self.symbol and self.module else MODULE_OF.get(name, ())
                 )
                 result = module_result(kernel, found, modules)
                 return dataclasses.replace(result, detail=result.detail + via)
@@ -175,14 +162,11 @@ class ModuleLoadable:
     key: ClassVar[str] = "module_loadable"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("module", MODULE, required=True), Param("symbol", SYMBOL, required=True)
+    )
     module: str
     symbol: str
-
-    @classmethod
-    def parse(cls, params: YAML) -> ModuleLoadable:
-        """Validate the parameters."""
-        params = params_of(params, {"module", "symbol"}, {"module", "symbol"})
-        return cls(str(params["module"]), strip_prefix(str(params["symbol"])))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """From kconfig when there is one, else from the modules tree alone."""

@@ -15,9 +15,10 @@ from typing import ClassVar
 from analyzer.facts import KERNELS, MODULES_LOAD
 from analyzer.facts.kernel import Kernel, ModulesLoad
 from analyzer.kernel.kconfig import KConfig, State, Symbol
-from analyzer.model import YAML, FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
-from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, params_of, symbol_location
+from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, symbol_location
+from analyzer.policy.params import NO_PARAMS, ParamSpec
 
 CONFIGS = "configs"
 
@@ -29,12 +30,7 @@ class KernelConfigRuntime:
     key: ClassVar[str] = "kernel_config_runtime"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS, MODULES_LOAD)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
-
-    @classmethod
-    def parse(cls, params: YAML) -> KernelConfigRuntime:
-        """No parameters."""
-        params_of(params or {}, set(), set())
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Pass when k0s will find a file or ``/proc/config.gz``; fail with the reason."""

@@ -12,10 +12,11 @@ from typing import ClassVar
 
 from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import last, param_location
-from analyzer.kernel.symbols import parse_version
-from analyzer.model import YAML, FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
-from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, names, params_of
+from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import BOOL, REGEX, STRING, VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,27 +33,17 @@ class KernelVersion:
     key: ClassVar[str] = "kernel_version"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("min", VERSION, attr="minimum"),
+        Param("max", VERSION, attr="maximum"),
+        Param("below", VERSION),
+        Param("matches", REGEX, many=True),
+        any_of=("min", "max", "below", "matches"),
+    )
     minimum: tuple[int, ...] | None = None
     maximum: tuple[int, ...] | None = None
     below: tuple[int, ...] | None = None
     matches: tuple[re.Pattern[str], ...] = ()
-
-    @classmethod
-    def parse(cls, params: YAML) -> KernelVersion:
-        """``min``, ``max``, ``below`` as ``"major.minor"`` strings; ``matches`` as regexes."""
-        params = params_of(params, {"min", "max", "below", "matches"}, set())
-        keys = ("min", "max", "below")
-        bounds = {k: parse_version(str(params[k])) for k in keys if k in params}
-        if None in bounds.values() or not (bounds or "matches" in params):
-            raise ValueError("give 'min', 'max' or 'below' as versions like \"3.10\", or 'matches'")
-        patterns = names(params.get("matches"), "matches")
-        if "matches" in params and not patterns:
-            raise ValueError("'matches' is a non-empty list of regular expressions")
-        try:
-            compiled = tuple(re.compile(p) for p in patterns)
-        except re.error as exc:
-            raise ValueError(f"'matches': bad regular expression: {exc}") from None
-        return cls(bounds.get("min"), bounds.get("max"), bounds.get("below"), compiled)
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Compare major.minor(.patch) numerically, then the release against the patterns."""
@@ -99,25 +90,17 @@ class Cmdline:
     key: ClassVar[str] = "cmdline"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("param", STRING, required=True),
+        Param("forbid", STRING, many=True),
+        Param("absent", BOOL),
+        Param("equals", STRING),
+        one_of=(("forbid", "absent", "equals"),),
+    )
     param: str
     forbid: tuple[str, ...] = ()
     absent: bool = False
     equals: str | None = None
-
-    @classmethod
-    def parse(cls, params: YAML) -> Cmdline:
-        """Exactly one of ``forbid``, ``absent`` or ``equals``."""
-        params = params_of(params, {"param", "forbid", "absent", "equals"}, {"param"})
-        modes = [k for k in ("forbid", "absent", "equals") if k in params]
-        if len(modes) != 1:
-            raise ValueError("give exactly one of 'forbid', 'absent', 'equals'")
-        equals = params.get("equals")
-        return cls(
-            str(params["param"]),
-            names(params.get("forbid"), "forbid"),
-            bool(params.get("absent", False)),
-            None if equals is None else str(equals),
-        )
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Check the parameter's effective value."""

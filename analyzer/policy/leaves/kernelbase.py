@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from analyzer.facts.kernel import ConfigSource, Kernel
 from analyzer.kernel.kconfig import Symbol
-from analyzer.model import YAML, Level, Location, Outcome
+from analyzer.model import Level, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 
 KERNEL_SUBJECTS = ("kernel",)
@@ -84,27 +84,3 @@ def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> L
         evidence,
         properties={"module": label, "modules_directory": tree.directory},
     )
-
-
-def names(value: YAML, key: str) -> tuple[str, ...]:
-    """A string or a list of strings as a tuple (``()`` for ``None``)."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{key!r} must be a list of strings")
-    return tuple(value)
-
-
-def params_of(params: YAML, allowed: set[str], required: set[str]) -> dict[str, YAML]:
-    """A leaf's parameter mapping, checked against the allowed and required keys."""
-    if not isinstance(params, dict):
-        raise ValueError("expects a mapping of parameters")
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ValueError(f"unknown parameter {unknown[0]!r} ({', '.join(sorted(allowed))})")
-    missing = sorted(required - set(params))
-    if missing:
-        raise ValueError(f"missing parameter {missing[0]!r}")
-    return params

@@ -7,8 +7,9 @@ from typing import ClassVar
 
 from analyzer.facts import NAME_RESOLUTION, STATIC_NSS
 from analyzer.facts.names import NameResolution
-from analyzer.model import YAML, FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.params import NO_PARAMS, ParamSpec
 
 #: How a failed lookup of ``/etc/hosts`` is worded (``ResolveError.reason`` -> wording).
 HOSTS_PROBLEMS = {
@@ -33,13 +34,7 @@ class LocalhostResolves:
     key: ClassVar[str] = "localhost_resolves"
     needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, STATIC_NSS)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
-
-    @classmethod
-    def parse(cls, params: YAML) -> LocalhostResolves:
-        """No parameters."""
-        if params not in (None, {}):
-            raise ValueError("takes no parameters")
-        return cls()
+    spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Decide from the name-resolution fact."""

@@ -8,18 +8,10 @@ from typing import ClassVar
 from analyzer.facts import OS, PACKAGES, SERVICES
 from analyzer.facts.os import InitKind
 from analyzer.facts.services import Services, unit_name
-from analyzer.model import YAML, FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
-
-
-def _names(params: YAML, usage: str) -> tuple[str, ...]:
-    if not isinstance(params, dict) or set(params) != {"names"}:
-        raise ValueError(usage)
-    names = params["names"]
-    names = [names] if isinstance(names, str) else names
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError("'names' is a non-empty list of names")
-    return tuple(names)
+from analyzer.policy.params import Param, ParamSpec
+from analyzer.policy.paramtypes import STRING
 
 
 def _none(names: tuple[str, ...], state: str) -> str:
@@ -41,12 +33,10 @@ class PackageInstalled:
     key: ClassVar[str] = "package_installed"
     needs: ClassVar[tuple[FactId, ...]] = (PACKAGES,)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("names", STRING, required=True, many=True, doc="package names, any one counts")
+    )
     names: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> PackageInstalled:
-        """``{names: [name, ...]}``."""
-        return cls(_names(params, "takes {names: [package, ...]}"))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Look the names up in the merged package databases."""
@@ -85,12 +75,10 @@ class ServiceEnabled:
     key: ClassVar[str] = "service_enabled"
     needs: ClassVar[tuple[FactId, ...]] = (SERVICES, OS)
     subjects: ClassVar[tuple[str, ...]] = ("image",)
+    spec: ClassVar[ParamSpec] = ParamSpec(
+        Param("names", STRING, required=True, many=True, doc="service names, any one counts")
+    )
     names: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, params: YAML) -> ServiceEnabled:
-        """``{names: [service, ...]}``."""
-        return cls(_names(params, "takes {names: [service, ...]}"))
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge by the image's init system."""

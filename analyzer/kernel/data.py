@@ -1,0 +1,41 @@
+"""Reading the kernel knowledge shipped as data (``analyzer/data/*.yaml``) with the package.
+
+The tables are package data, found with :mod:`importlib.resources` like the rule packs; a table
+that cannot be read or has the wrong shape is a :class:`DataError` (an installation problem,
+not an input problem).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from analyzer.errors import ImgauditError
+
+#: The package-data directory of the tables, inside the ``analyzer`` package.
+DATA = "data"
+
+
+class DataError(ImgauditError):
+    """A shipped data table is missing or malformed."""
+
+
+def read_table(name: str) -> dict[str, Any]:
+    """The YAML mapping ``analyzer/data/<name>``."""
+    try:
+        text = resources.files("analyzer").joinpath(DATA, name).read_text(encoding="utf-8")
+        table = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"analyzer/{DATA}/{name}: {exc}") from exc
+    if not isinstance(table, dict):
+        raise DataError(f"analyzer/{DATA}/{name}: not a mapping")
+    return table
+
+
+def strings(value: Any, where: str) -> tuple[str, ...]:
+    """A list of non-empty strings as a tuple; :class:`DataError` naming ``where`` otherwise."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise DataError(f"{where}: a list of names, not {value!r}")
+    return tuple(value)
