@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.errors import ImgauditError
 from analyzer.policy.paramtypes import ParamType
 
 
-class ParamError(ValueError):
+class ParamError(ImgauditError, ValueError):
     """A parameter value a spec rejects; ``param`` names the parameter (empty: the whole value)."""
 
     def __init__(self, message: str, param: str = "") -> None:

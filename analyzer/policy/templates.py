@@ -12,11 +12,13 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 
+from analyzer.errors import ImgauditError
+
 #: The placeholders of a rule's ``message``: what the check found, and the subject's key.
 MESSAGE_FIELDS = ("detail", "subject")
 
 
-class TemplateError(ValueError):
+class TemplateError(ImgauditError, ValueError):
     """A template that uses an unknown placeholder or is malformed."""
 
 

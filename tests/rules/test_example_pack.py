@@ -31,7 +31,12 @@ GOOD: dict[str, Item] = {
     WANTS: Symlink("/lib/systemd/system/ssh.service"),
     "etc/shadow": File("root:*:19000:0:99999:7:::\n", mode=0o640, gid=42),
     "etc/gshadow": File("root:*::\n", mode=0o640, gid=42),
-    "etc/ssh/sshd_config": File("PermitRootLogin no\n", mode=0o600),
+    "etc/ssh/sshd_config": File(
+        "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nX11Forwarding no\n"
+        "PasswordAuthentication yes\nMatch User backup\n  PermitRootLogin yes\n",
+        mode=0o600,
+    ),
+    "etc/ssh/sshd_config.d/10-keys-only.conf": File("PasswordAuthentication no\n", mode=0o600),
 }
 BAD: dict[str, Item] = {
     **BASE,
@@ -39,7 +44,13 @@ BAD: dict[str, Item] = {
     "etc/systemd/system/ssh.service": Symlink("/dev/null"),
     WANTS: Symlink("/lib/systemd/system/ssh.service"),
     "etc/shadow": File("root:*:19000:0:99999:7:::\n", mode=0o644, gid=1000),
-    "etc/ssh/sshd_config": File("PermitRootLogin yes\n", mode=0o644, uid=1000),
+    "etc/ssh/sshd_config": File(
+        "Include /etc/ssh/sshd_config.d/*.conf\n#PermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nX11Forwarding yes\n",
+        mode=0o644,
+        uid=1000,
+    ),
+    "etc/ssh/sshd_config.d/50-cloud-init.conf": File("PasswordAuthentication yes\n", mode=0o600),
 }
 
 
@@ -70,7 +81,7 @@ def test_every_rule_passes_on_the_good_tree(good: dict[str, list[Evaluation]]) -
         f"cis-sshd.{name}"
         for name in (
             "openssh-server.installed", "service.enabled", "shadow.mode", "shadow.owner",
-            "sshd-config.mode",
+            "sshd-config.mode", "permit-root-login", "password-authentication", "x11-forwarding",
         )
     )  # fmt: skip
     failed = [e for found in good.values() for e in found if e.outcome is not Outcome.PASS]
@@ -78,6 +89,11 @@ def test_every_rule_passes_on_the_good_tree(good: dict[str, list[Evaluation]]) -
     (installed,) = good["cis-sshd.openssh-server.installed"]
     assert installed.message == "openssh-server 1:9.2p1-2+deb12u3 (amd64) is installed"
     assert installed.location.path == "/var/lib/dpkg/status"
+    (root,) = good["cis-sshd.permit-root-login"]
+    assert (root.location.path, root.location.line) == ("/etc/ssh/sshd_config", 2)
+    (password,) = good["cis-sshd.password-authentication"]
+    assert password.location.path == "/etc/ssh/sshd_config.d/10-keys-only.conf"
+    assert password.location.line == 1
     (enabled,) = good["cis-sshd.service.enabled"]
     assert enabled.message == f"ssh.service is enabled (/{WANTS})"
     assert enabled.location.path == f"/{WANTS}"
@@ -96,6 +112,13 @@ def test_every_rule_fails_on_the_bad_tree(bad: dict[str, list[Evaluation]]) -> N
          "/etc/shadow has mode 0644, allowing 0004 beyond 0640"),
         ("cis-sshd.shadow.owner", "/etc/shadow", None,
          "/etc/shadow is owned by root:1000: group is not shadow or root"),
+        ("cis-sshd.permit-root-login", "/etc/ssh/sshd_config", None,
+         "root can log in over SSH: no matching line in /etc/ssh/sshd_config, "
+         "/etc/ssh/sshd_config.d/50-cloud-init.conf"),
+        ("cis-sshd.password-authentication", "/etc/ssh/sshd_config.d/50-cloud-init.conf", 1,
+         "sshd accepts passwords: PasswordAuthentication yes"),
+        ("cis-sshd.x11-forwarding", "/etc/ssh/sshd_config", 4,
+         "sshd forwards X11: X11Forwarding yes"),
         ("cis-sshd.sshd-config.mode", "/etc/ssh/sshd_config", None,
          "/etc/ssh/sshd_config has mode 0644, allowing 0044 beyond 0600; "
          "/etc/ssh/sshd_config is owned by 1000:root: user is not root"),
@@ -113,4 +136,4 @@ def test_pack_through_the_command_line(tmp_path: Path) -> None:
     }
     assert ("cis-sshd.shadow.mode", "/etc/shadow",
             "/etc/shadow has mode 0644, allowing 0004 beyond 0640") in failed  # fmt: skip
-    assert len(failed) == 5
+    assert len(failed) == 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 from analyzer.policy.leaf import Leaf
 from analyzer.policy.leaves.cgroups import AppArmor, Cgroup
 from analyzer.policy.leaves.common import TargetIs
+from analyzer.policy.leaves.contains import FileContains
 from analyzer.policy.leaves.elf import BinarySelected, ElfArch, ElfInterpreter, ElfNeeded, ElfRpath
 from analyzer.policy.leaves.elfhardening import ElfHardening, StaticGlibcNss
 from analyzer.policy.leaves.executables import AppArmorEnabled, ExecutableFound
@@ -43,6 +44,7 @@ LEAVES: tuple[type[Leaf], ...] = (
     AppArmor,
     FileMode,
     FileOwner,
+    FileContains,
     PackageInstalled,
     ServiceEnabled,
 )
