@@ -107,7 +107,8 @@ def dpkg_admin(work: Path, packages: list[Pkg]) -> tuple[Path, str]:
         deb = work / f"{pkg.name}.deb"
         _run("dpkg-deb", "--root-owner-group", "-b", str(tree), str(deb))
         debs.append(str(deb))
-    base = (f"--admindir={admin}", f"--root={root}")
+    # --log keeps the record of these installs with them, out of the host's /var/log/dpkg.log.
+    base = (f"--admindir={admin}", f"--root={root}", f"--log={work / 'dpkg.log'}")
     _run("dpkg", *base, "--force-not-root", "--force-script-chrootless", "--no-triggers",
          "-i", *debs)  # fmt: skip
     listing = _run("dpkg-query", f"--admindir={admin}", "-W", "-f", "${Package} ${Version}\n")
