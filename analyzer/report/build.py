@@ -176,7 +176,9 @@ def _evaluation(evaluation: InternalEvaluation, layers: Mapping[str, Layer]) -> 
         message=evaluation.message,
         location=location(evaluation.location),
         layer=layer,
-        build=None if step is None else BuildStep(step.uri, step.line, step.end_line, step.instruction),
+        build=None
+        if step is None
+        else BuildStep(step.uri, step.line, step.end_line, step.instruction),
         baseline_state=evaluation.baseline,
         suppression=None
         if (entry := evaluation.suppression) is None

@@ -50,7 +50,7 @@ def test_schemas_and_docs_are_what_the_models_generate() -> None:
 class Widened(Report):
     """A report model with one more key, as a change to the model would make it."""
 
-    baseline: Annotated[str, "a new key"] = ""
+    extra: Annotated[str, "a new key"] = ""
 
 
 def test_a_new_shape_without_a_new_version_is_refused() -> None:
