@@ -18,7 +18,7 @@ WHEELHOUSE := .wheelhouse
 IMAGE ?= imgaudit:latest
 BASE ?= debian:bookworm-slim
 
-.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean
+.PHONY: all deps venv wheel wheelhouse image demo test lint typecheck unit bench fuzz clean schema
 
 all: test
 
@@ -83,6 +83,11 @@ unit: venv wheelhouse
 	$(VENV)/bin/pytest -q
 
 test: lint typecheck unit
+
+# The JSON reports' schemas (schema/*.json) and the reference in docs/json-report.md, from the
+# report models; refuses a changed shape until the model's version is bumped.
+schema: venv
+	$(PY) tests/schemafiles.py
 
 bench: venv
 	$(PY) bench/run.py

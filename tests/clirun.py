@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jsonreports import load_report
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The child records every write-like operation it attempts and prints them at exit.
@@ -84,7 +86,7 @@ def scan_json(target: str, *args: str, cwd: Path | None = None) -> tuple[int, di
     """Scan ``target`` as JSON; return the exit code and the parsed report."""
     done = run_cli("scan", target, "--format", "json", *args, cwd=cwd)
     assert done.stdout, done.stderr.decode()
-    report: dict[str, Any] = json.loads(done.stdout)
+    report = load_report(done.stdout)
     return done.returncode, report
 
 

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from dockerdaemon import daemon
 from wheelbuild import demo, installed
@@ -30,3 +31,12 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 __all__ = ["daemon", "demo", "installed"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many JSON reports the session validated against their committed schema."""
+    from jsonreports import VALIDATED
+
+    if VALIDATED:
+        counted = ", ".join(f"{count} {name}" for name, count in sorted(VALIDATED.items()))
+        terminalreporter.write_line(f"JSON reports validated against their schema: {counted}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from builders import Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
+from jsonreports import load_report
 
 from analyzer.cli import FAIL_ON, main
 
@@ -121,7 +122,7 @@ def test_fail_on_thresholds(
     code = main(["scan", str(no_hosts), *args, "--fail-on", fail_on])
     out, err = capsys.readouterr()
     assert (code, err) == (EXPECTED[(level, fail_on)], "")
-    [evaluation] = json.loads(out)["evaluations"]
+    [evaluation] = load_report(out)["evaluations"]
     assert evaluation["rule_id"] == f"cli-test.localhost.{level}"
     assert evaluation["outcome"] == "fail"
     assert evaluation["level"] == level
@@ -181,7 +182,7 @@ def test_output_file(tmp_path: Path, no_hosts: Path, fmt: str) -> None:
     text = out.read_text(encoding="utf-8")
     assert "no localhost: /etc/hosts does not exist" in text
     if fmt == "json":
-        assert json.loads(text)["evaluations"][0]["outcome"] == "fail"
+        assert load_report(text)["evaluations"][0]["outcome"] == "fail"
     if fmt == "sarif":
         sarif = json.loads(text)
         assert sarif["version"] == "2.1.0"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from builders import File, Item, make_tree, to_tar
+from jsonreports import load_report
 
 from analyzer.cli import main
 
@@ -30,7 +31,7 @@ def test_one_scan_writes_every_report_asked_for(
     args = ["scan", str(image), "--profile", "golden-image", "--format", "json"]
     code = main([*args, "--report", f"sarif={sarif}", "--report", f"markdown={markdown}"])
     assert code == 1
-    document = json.loads(capsys.readouterr().out)
+    document = load_report(capsys.readouterr().out)
     [finding] = [e for e in document["evaluations"] if e["outcome"] == "fail"]
     assert finding["rule_id"] == "golden-image.ssh.host-key"
     [result] = json.loads(sarif.read_text())["runs"][0]["results"]

@@ -15,18 +15,19 @@ not keep is *unknown*, never a different pass or fail
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from builders import File, Hardlink, Item, Symlink, make_tree, to_dir, to_tar
 from disk_builders import DISK_FORMATS, convert, to_disk
+from jsonreports import load_report
 
 from analyzer.facts import NAME_RESOLUTION
 from analyzer.model import FactState, Outcome, RunResult
 from analyzer.pipeline import Config, analyze
 from analyzer.report import FORMATS, ReportOptions
+from analyzer.report.common import jsonable
 
 #: A real executable of this machine, so the ELF analyzer sees a well-formed file.
 ELF = Path("/usr/bin/true").read_bytes()
@@ -123,10 +124,11 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> Scans:
 
 def comparable(result: RunResult) -> dict[str, Any]:
     """The JSON report less what names the source (see the module docstring)."""
-    report: dict[str, Any] = json.loads(FORMATS["json"](result, ReportOptions()))
+    report = load_report(FORMATS["json"](result, ReportOptions()))
     del report["target"]
-    for name in SOURCE_FACTS:
-        report["facts"].pop(name, None)
+    # every internal fact too, beyond the report's summary of them
+    collected = {k: v for k, v in result.facts.items() if k not in SOURCE_FACTS}
+    report["collected"] = jsonable(collected)
     stripped: dict[str, Any] = _without_layers(report)
     return stripped
 

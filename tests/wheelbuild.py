@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The runtime dependencies' wheels and pip's, from ``make wheelhouse``.
 WHEELHOUSE = ROOT / ".wheelhouse"
 #: What the distribution is made of.
-SOURCES = ("pyproject.toml", "README.md", "analyzer", "rules")
+SOURCES = ("pyproject.toml", "README.md", "analyzer", "rules", "schema")
 
 
 @dataclass(frozen=True)

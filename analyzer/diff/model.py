@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Literal
 
 from analyzer.model import Evaluation, TargetInfo
+
+#: How a fact subject changed.
+ChangeKind = Literal["added", "removed", "changed"]
+#: How a finding changed.
+FindingKind = Literal["new", "fixed", "changed"]
 
 
 class Section(enum.Enum):
@@ -54,7 +60,7 @@ class Change:
     new: str | None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ChangeKind:
         """``added``, ``removed`` or ``changed``."""
         if self.old is None:
             return "added"
@@ -69,7 +75,7 @@ class FindingChange:
     the OLD finding of a changed one.
     """
 
-    kind: str
+    kind: FindingKind
     finding: Evaluation
     before: Evaluation | None = None
 
@@ -93,6 +99,6 @@ class Diff:
         """The changes of one section, in subject order."""
         return tuple(change for change in self.changes if change.section is section)
 
-    def of_kind(self, kind: str) -> tuple[FindingChange, ...]:
+    def of_kind(self, kind: FindingKind) -> tuple[FindingChange, ...]:
         """The finding changes of one kind (``new``, ``fixed``, ``changed``)."""
         return tuple(change for change in self.findings if change.kind == kind)

@@ -8,21 +8,25 @@ every change.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from analyzer.diff.model import Change, Diff, FindingChange, Section
-from analyzer.model import Evaluation, JSONObject, TargetInfo
-from analyzer.report.common import clean_text, plural
-from analyzer.report.json import location
+from analyzer.diff.document import build_diff_report
+from analyzer.diff.model import Change, Diff, FindingChange, FindingKind, Section
+from analyzer.model import Evaluation, TargetInfo
+from analyzer.report.common import plural
+from analyzer.report.json import dump
 from analyzer.report.markdown import code, md
 from analyzer.report.text import safe
 
-#: Identifies the JSON document format.
-SCHEMA = "imgaudit/diff/v1"
 #: Changes listed per section in Markdown before "... and N more".
 MAX_ROWS = 100
+#: Finding changes by kind, in report order, with their headings.
+_FINDING_TITLES: tuple[tuple[FindingKind, str], ...] = (
+    ("new", "New findings"),
+    ("changed", "Changed findings"),
+    ("fixed", "Fixed findings"),
+)
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 NO_CHANGES = "No differences in the compared facts and findings."
 PARTIAL_NOTE = "(partial: an artefact could not be read completely)"
@@ -64,8 +68,7 @@ def render_text(diff: Diff) -> str:
         if changes:
             out += ["", f"{section.title}:"]
             out += [f"  {_MARK[c.kind]} {_change_text(c, safe)}" for c in changes]
-    for kind, title in (("new", "New findings"), ("changed", "Changed findings"),
-                        ("fixed", "Fixed findings")):  # fmt: skip
+    for kind, title in _FINDING_TITLES:
         found = diff.of_kind(kind)
         if found:
             out += ["", f"{title}:"]
@@ -105,8 +108,7 @@ def render_markdown(diff: Diff) -> str:
             out.append(f"| {_MARK[change.kind]} | {code(change.subject)} | {old} | {new} |")
         if len(changes) > MAX_ROWS:
             out.append(f"\n... and {len(changes) - MAX_ROWS} more")
-    for kind, title in (("new", "New findings"), ("changed", "Changed findings"),
-                        ("fixed", "Fixed findings")):  # fmt: skip
+    for kind, title in _FINDING_TITLES:
         found = diff.of_kind(kind)
         if found:
             out += ["", f"### {title}", ""]
@@ -124,59 +126,9 @@ def render_markdown(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
-def document(diff: Diff) -> JSONObject:
-    """The JSON document of ``diff`` (schema :data:`SCHEMA`)."""
-    return {
-        "schema": SCHEMA,
-        "old": _target_json(diff.old),
-        "new": _target_json(diff.new),
-        "complete": diff.complete,
-        "changes": [
-            {
-                "section": change.section.value,
-                "subject": clean_text(change.subject),
-                "kind": change.kind,
-                "old": None if change.old is None else clean_text(change.old),
-                "new": None if change.new is None else clean_text(change.new),
-            }
-            for change in diff.changes
-        ],
-        "findings": [_finding_json(change) for change in diff.findings],
-        "not_compared": [clean_text(reason) for reason in diff.undecided],
-    }
-
-
-def _target_json(target: TargetInfo) -> JSONObject:
-    return {
-        "reference": clean_text(target.reference),
-        "source": clean_text(target.source),
-        "kind": target.kind.value,
-    }
-
-
-def _finding_json(change: FindingChange) -> JSONObject:
-    finding = change.finding
-    body: JSONObject = {
-        "kind": change.kind,
-        "rule_id": clean_text(finding.rule_id),
-        "level": finding.level.value,
-        "message": clean_text(finding.message),
-        "location": location(finding.location),
-        "suppressed": None
-        if finding.suppression is None
-        else clean_text(finding.suppression.reason),
-    }
-    if change.before is not None:
-        body["before"] = {
-            "level": change.before.level.value,
-            "message": clean_text(change.before.message),
-        }
-    return body
-
-
 def render_json(diff: Diff) -> str:
     """The JSON report as text (two-space indent, ending with a newline)."""
-    return json.dumps(document(diff), ensure_ascii=False, indent=2) + "\n"
+    return dump(build_diff_report(diff))
 
 
 #: ``--format`` of ``imgaudit diff`` -> writer.

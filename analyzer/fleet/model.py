@@ -8,9 +8,13 @@ target's outcomes and orders the rows worst first, for the summary tables of eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from analyzer.model import Notification, RunResult
 from analyzer.report.common import counts
+
+#: A target's status in the summary tables.
+Status = Literal["failed", "partial", "scanned"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class SummaryRow:
     unverified: int = 0
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """``failed`` (not scanned), ``partial`` (part of the input unread) or ``scanned``."""
         if self.failed:
             return "failed"

@@ -1,19 +1,29 @@
 """Report writers: pure functions of a :class:`~analyzer.model.RunResult`.
 
-:data:`FORMATS` is the one registry the command line uses: format name -> a function taking
-``(result, ReportOptions)`` and returning the report text. Each writer module also offers
-``render(result, options=None)`` with its own options class for library callers. Writers do no
-I/O and read no clock: the same result gives the same text. Callers write the text as UTF-8.
+:data:`FORMAT_NAMES` is the one table of formats. Each format is a writer module of that name
+here and in :mod:`analyzer.fleet.report`, with ``render(result, options=None)`` taking that
+writer's own options class (the fleet writer takes the single-target writer's). :func:`formats`
+turns the table into what the command line uses, format name -> a function of
+``(result, ReportOptions)``; :data:`FORMATS` is it for single targets. Writers do no I/O and
+read no clock: the same result gives the same text. Callers write the text as UTF-8.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
+from typing import TypeVar
 
 from analyzer.model import RunResult
 from analyzer.report.sarif_location import DEFAULT_URI_PREFIX
+
+R = TypeVar("R")
+
+#: Every format, in the order ``--format`` lists them; each names a writer module.
+FORMAT_NAMES = ("text", "sarif", "json", "junit", "markdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,54 +45,36 @@ class ReportOptions:
 Renderer = Callable[[RunResult, ReportOptions], str]
 
 
-# Each writer module is imported when its format is asked for: a run renders one format.
+def writer_options(name: str, options: ReportOptions) -> object:
+    """The options of format ``name``'s writer that the command line sets (``None``: defaults)."""
+    if name == "text":
+        from analyzer.report.text import TextOptions
+
+        return TextOptions(color=options.color, all_checks=options.all_checks)
+    if name == "sarif":
+        from analyzer.report.sarif import SarifOptions
+
+        return SarifOptions(category=options.sarif_category, uri_prefix=options.uri_prefix)
+    return None
 
 
-def _text(result: RunResult, options: ReportOptions) -> str:
-    from analyzer.report import text
-
-    return text.render(result, text.TextOptions(color=options.color, all_checks=options.all_checks))
-
-
-def _sarif(result: RunResult, options: ReportOptions) -> str:
-    from analyzer.report import sarif
-
-    return sarif.render(
-        result, sarif.SarifOptions(category=options.sarif_category, uri_prefix=options.uri_prefix)
-    )
+def _render(package: str, name: str, result: object, options: ReportOptions) -> str:
+    # a run renders one format: its writer module is imported when it is asked for
+    writer = importlib.import_module(f"{package}.{name}")
+    text = writer.render(result, writer_options(name, options))
+    if not isinstance(text, str):
+        raise TypeError(f"{package}.{name}.render returned {type(text).__name__}")
+    return text
 
 
-def _json(result: RunResult, options: ReportOptions) -> str:
-    del options
-    from analyzer.report import json as json_report
-
-    return json_report.render(result)
-
-
-def _junit(result: RunResult, options: ReportOptions) -> str:
-    del options
-    from analyzer.report import junit
-
-    return junit.render(result)
+def formats(package: str, result_type: type[R]) -> Mapping[str, Callable[[R, ReportOptions], str]]:
+    """Format name -> renderer of ``result_type`` by the writer modules of ``package``."""
+    del result_type  # it types the renderers
+    return MappingProxyType({name: partial(_render, package, name) for name in FORMAT_NAMES})
 
 
-def _markdown(result: RunResult, options: ReportOptions) -> str:
-    del options
-    from analyzer.report import markdown
-
-    return markdown.render(result)
+#: Format name -> renderer of one target's result, in the order ``--format`` lists them.
+FORMATS: Mapping[str, Renderer] = formats(__name__, RunResult)
 
 
-#: Format name -> renderer, in the order ``--format`` lists them.
-FORMATS: Mapping[str, Renderer] = MappingProxyType(
-    {
-        "text": _text,
-        "sarif": _sarif,
-        "json": _json,
-        "junit": _junit,
-        "markdown": _markdown,
-    }
-)
-
-
-__all__ = ["FORMATS", "Renderer", "ReportOptions"]
+__all__ = ["FORMATS", "FORMAT_NAMES", "Renderer", "ReportOptions", "formats", "writer_options"]

@@ -27,7 +27,9 @@ import enum
 import json
 import math
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from analyzer.model import (
     JSON,
@@ -181,6 +183,36 @@ def counts(evaluations: Iterable[Evaluation]) -> dict[str, int]:
         else:
             tally[evaluation.outcome.value] += 1
     return tally
+
+
+@dataclass(frozen=True, slots=True)
+class SharedUnknown:
+    """Rules of one area that could not be decided, all for one reason: one report line."""
+
+    area: str
+    reason: str
+    rules: tuple[RuleInfo, ...]
+
+
+def shared_unknowns(
+    rules: Iterable[RuleInfo], by_rule: Mapping[str, Sequence[Evaluation]]
+) -> list[SharedUnknown]:
+    """Groups of at least :data:`MIN_SHARED` rules of one area unknown for one shared reason.
+
+    A rule belongs to a group when every one of its evaluations (``by_rule[rule.id]``) is
+    unknown with the same message; groups keep the order of ``rules``.
+    """
+    groups: dict[tuple[str, str], list[RuleInfo]] = defaultdict(list)
+    for rule in rules:
+        found = by_rule.get(rule.id, ())
+        messages = {e.message for e in found}
+        if found and len(messages) == 1 and all(e.outcome is Outcome.UNKNOWN for e in found):
+            groups[(rule.area, messages.pop())].append(rule)
+    return [
+        SharedUnknown(area, reason, tuple(members))
+        for (area, reason), members in groups.items()
+        if len(members) >= MIN_SHARED
+    ]
 
 
 def unverified_counts(result: RunResult) -> dict[str, int]:

@@ -9,15 +9,16 @@ Text from the image is escaped so it cannot break the table or inject markup.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Outcome, PriorResult, RunResult
 from analyzer.report.common import (
-    MIN_SHARED,
     baseline_text,
     clean_text,
     counts,
+    plural,
+    shared_unknowns,
     sorted_evaluations,
     unique_rules,
     unverified_text,
@@ -102,10 +103,13 @@ def render(result: RunResult, options: MarkdownOptions | None = None) -> str:
     unknown = [e for e in evaluations if e.outcome is Outcome.UNKNOWN]
     if unknown:
         out += ["", "### Could not tell", ""]
-        reasons = Counter(e.message for e in unknown)
-        shared = {reason for reason, count in reasons.items() if count >= MIN_SHARED}
-        out += [f"- {count} rules: {md(r)}" for r, count in reasons.items() if r in shared]
-        alone = [e for e in unknown if e.message not in shared]
+        by_rule: dict[str, list[Evaluation]] = defaultdict(list)
+        for evaluation in evaluations:
+            by_rule[evaluation.rule_id].append(evaluation)
+        shared = shared_unknowns(rules, by_rule)
+        out += [f"- {plural(len(g.rules), md(g.area) + ' rule')}: {md(g.reason)}" for g in shared]
+        grouped = {rule.id for group in shared for rule in group.rules}
+        alone = [e for e in unknown if e.rule_id not in grouped]
         out += [
             f"- {code(e.rule_id)} {md(titles.get(e.rule_id, e.rule_id))}: {md(e.message)}"
             for e in alone[:limit]

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 from analyzer.model import Evaluation, Level, Notification, Outcome, RuleInfo, RunResult, TargetKind
 from analyzer.report.common import (
-    MIN_SHARED,
     baseline_text,
     clean_text,
     counts,
     is_bare_root,
     plural,
+    shared_unknowns,
     sorted_evaluations,
     unique_rules,
     unverified_text,
@@ -104,7 +104,9 @@ class _Writer:
         self.collapsed = [
             rule for rule in self.rules if self._uniform(rule, Outcome.NOT_APPLICABLE)
         ]
-        self.unknown = self._shared_unknowns()
+        self.unknown = [
+            rule for group in shared_unknowns(self.rules, self.by_rule) for rule in group.rules
+        ]
         collapsed_ids = {rule.id for rule in self.collapsed + self.unknown}
         self.shown = [rule for rule in self.rules if rule.id not in collapsed_ids]
         shown_ids = {rule.id for rule in self.shown}
@@ -141,15 +143,6 @@ class _Writer:
     def _uniform(self, rule: RuleInfo, outcome: Outcome) -> bool:
         evaluations = self.by_rule[rule.id]
         return bool(evaluations) and all(e.outcome is outcome for e in evaluations)
-
-    def _shared_unknowns(self) -> list[RuleInfo]:
-        """Rules undeterminable for one shared reason, shown as one line per area and reason."""
-        groups: dict[tuple[str, str], list[RuleInfo]] = defaultdict(list)
-        for rule in self.rules:
-            messages = {e.message for e in self.by_rule[rule.id]}
-            if self._uniform(rule, Outcome.UNKNOWN) and len(messages) == 1:
-                groups[(rule.area, messages.pop())].append(rule)
-        return [rule for rules in groups.values() if len(rules) >= MIN_SHARED for rule in rules]
 
     def paint(self, text: str, style: str) -> str:
         """``text`` in the colour of ``style`` when colour is on."""

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from typing import Any
 
+from jsonreports import load_report
 from report.factory import TOP_LAYER, evaluation, result, rule
 from report.validate import validate_sarif
 
@@ -72,13 +73,13 @@ def test_fingerprints_stay_those_of_the_image_path() -> None:
 
 
 def test_json_names_the_build_step_only_when_there_is_one() -> None:
-    (with_step,) = json.loads(json_report.render(run_with(STEP)))["evaluations"]
+    (with_step,) = load_report(json_report.render(run_with(STEP)))["evaluations"]
     assert with_step["build"] == {
         "uri": "docker/my app/Dockerfile", "line": 7, "end_line": 8,
         "instruction": STEP.instruction,
     }  # fmt: skip
-    (without,) = json.loads(json_report.render(run_with(None)))["evaluations"]
-    assert "build" not in without
+    (without,) = load_report(json_report.render(run_with(None)))["evaluations"]
+    assert without["build"] is None
 
 
 def test_text_and_markdown_name_the_build_line() -> None:

@@ -7,15 +7,14 @@ one executable and the OS version; the diff must name each change on its own lin
 
 from __future__ import annotations
 
-import json
 import lzma
 from pathlib import Path
-from typing import Any
 
 import pytest
 from builders import File, Item, Symlink
 from clirun import one_line_error, run_cli
 from disk_builders import have, to_disk
+from jsonreports import load_report
 
 pytestmark = pytest.mark.skipif(
     not all(have(t) for t in ("mkfs.ext4", "sfdisk", "qemu-img")),
@@ -107,7 +106,7 @@ def test_json_and_markdown(images: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "diff.json"
     done = run_cli("diff", str(old), str(new), *PROFILES, "--format", "json", "-o", str(out))
     assert done.returncode == 0, done.stderr  # a new warning is below the default threshold
-    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    doc = load_report(out.read_text(encoding="utf-8"))
     assert doc["schema"] == "imgaudit/diff/v1"
     assert {"section": "kernel", "subject": "release", "kind": "changed",
             "old": OLD_RELEASE, "new": NEW_RELEASE} in doc["changes"]  # fmt: skip

@@ -7,7 +7,6 @@ session's wheel build and the wheelhouse. Nothing is pulled or downloaded.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import docker
 import pytest
 from builders import File, make_tree, to_tar
 from debianbase import base_tar
+from jsonreports import load_report
 from readme import PROFILE_ARGS, block, checkout_report, run_line
 from wheelbuild import ROOT, Installed, wheelhouse
 
@@ -74,8 +74,7 @@ def run(client: docker.DockerClient, *args: str, **options: Any) -> tuple[int, s
 
 def in_tree(target: str) -> dict[str, Any]:
     """The checkout's JSON report for ``target``."""
-    doc: dict[str, Any] = json.loads(checkout_report(target))
-    return doc
+    return load_report(checkout_report(target))
 
 
 def test_image_runs_imgaudit_as_a_non_root_user(client: docker.DockerClient, image: str) -> None:
@@ -94,7 +93,7 @@ def test_image_scans_a_mounted_qcow2(client: docker.DockerClient, image: str, de
         volumes={str(demo.parent): {"bind": "/work", "mode": "ro"}},
     )  # fmt: skip
     assert code == 1, err
-    got, expected = json.loads(out), in_tree(str(demo))
+    got, expected = load_report(out), in_tree(str(demo))
     assert got["target"]["reference"] == demo.name
     got["target"]["reference"] = expected["target"]["reference"]
     assert got == expected
@@ -125,7 +124,7 @@ def test_image_scans_a_docker_reference_through_the_socket(
     )  # fmt: skip
     assert code == 1, err
     monkeypatch.setenv("DOCKER_HOST", daemon)
-    assert json.loads(out) == in_tree(f"docker:{tiny}")
+    assert load_report(out) == in_tree(f"docker:{tiny}")
     code, _, err = run(client, "scan", f"docker:{tiny}")
     assert code == 2
     assert err.startswith(f"imgaudit: docker:{tiny}: no Docker daemon answers at ")

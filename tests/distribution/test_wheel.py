@@ -10,19 +10,44 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 from builders import File, Item, make_tree, to_dir, to_tar
+from jsonreports import load_report
 from readme import PROFILE_ARGS, block, checkout_report, run_line
 from wheelbuild import ROOT, Installed, wheelhouse
 
 from analyzer.pipeline import load_all_rules
+from analyzer.report.schemas import REPORT_SCHEMA
 
 
 def test_wheel_carries_the_packs_and_builds_without_warnings(installed: Installed) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     packs = sorted(n for n in names if n.startswith("analyzer/packs/"))
     assert packs == sorted(f"analyzer/packs/{p.name}" for p in (ROOT / "rules").glob("*.yaml"))
+    schemas = sorted(n for n in names if n.startswith("analyzer/schema/"))
+    assert schemas == sorted(f"analyzer/schema/{p.name}" for p in (ROOT / "schema").glob("*.json"))
     assert "Deprecat" not in installed.build_log
+
+
+def test_installed_schema_is_the_committed_one_and_validates_a_scan(
+    installed: Installed, tmp_path: Path
+) -> None:
+    root = to_dir(make_tree(ROOTFS), tmp_path / "root")
+    done = installed.run("scan", str(root), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    code = (
+        "import json\n"
+        "from analyzer.report.schemas import REPORT_SCHEMA, shipped_schema\n"
+        "print(json.dumps(shipped_schema(REPORT_SCHEMA)))\n"
+    )
+    shipped = subprocess.run(
+        [str(installed.venv / "bin" / "python"), "-c", code],
+        capture_output=True, text=True, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    schema = json.loads(shipped.stdout)
+    assert schema == json.loads((ROOT / "schema" / REPORT_SCHEMA.file_name).read_text())
+    jsonschema.Draft202012Validator(schema).validate(json.loads(done.stdout))
 
 
 def test_rules_list_and_version_outside_the_checkout(installed: Installed, tmp_path: Path) -> None:
@@ -50,6 +75,7 @@ def test_qcow2_scan_matches_the_checkout(installed: Installed, demo: Path) -> No
     done = installed.run("scan", str(demo), *PROFILE_ARGS, "--format", "json", cwd=demo.parent)
     assert done.returncode == 1, done.stderr
     assert done.stdout.decode() == checkout_report(str(demo))
+    assert load_report(done.stdout)["facts"]["kernels"]["state"] == "present"
     text = installed.run("scan", str(demo), *PROFILE_ARGS, cwd=demo.parent)
     assert text.stdout.decode() == checkout_report(str(demo), "text")
     assert "/etc/machine-id holds the machine ID" in text.stdout.decode()
@@ -78,7 +104,7 @@ def test_rootfs_scans_match_the_checkout(installed: Installed, tmp_path: Path, k
     if kind != "stdin":
         assert done.stdout.decode() == checkout_report(target)
         return
-    got, expected = json.loads(done.stdout), json.loads(checkout_report(str(archive)))
+    got, expected = load_report(done.stdout), load_report(checkout_report(str(archive)))
     assert got["target"]["reference"] == "<stdin>"
     assert got["evaluations"] == expected["evaluations"]
     assert got["summary"] == expected["summary"]

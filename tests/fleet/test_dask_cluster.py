@@ -6,7 +6,6 @@ gives. Only 127.0.0.1 is used, on free ports picked at run time.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 from clirun import ROOT, one_line_error, run_cli
 from fleetbuild import PROFILES, build_fleet
+from jsonreports import load_report
 
 from analyzer.pipeline import Config, analyze
 from analyzer.report import FORMATS, ReportOptions
@@ -78,11 +78,11 @@ def test_scan_through_scheduler_matches_separate_scans(scheduler: str, tmp_path:
     assert done.stderr.decode().startswith(
         f"imgaudit: scanning {len(KINDS)} targets on the Dask scheduler {scheduler}\n"
     )
-    doc = json.loads(done.stdout)
+    doc = load_report(done.stdout)
     assert [entry["reference"] for entry in doc["targets"]] == targets
     for target, entry in zip(targets, doc["targets"], strict=True):
         alone = analyze(Config(target, profiles=PROFILES))
-        assert entry["report"] == json.loads(FORMATS["json"](alone, ReportOptions())), target
+        assert entry["report"] == load_report(FORMATS["json"](alone, ReportOptions())), target
 
 
 def test_unreachable_scheduler_is_a_one_line_error(tmp_path: Path) -> None:

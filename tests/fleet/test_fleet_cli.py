@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import psutil
 import pytest
 from clirun import ROOT, one_line_error, run_cli
 from fleetbuild import PROFILES, build_fleet
+from jsonreports import load_report
 
 from analyzer.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, fleet_exit_code
 from analyzer.fleet.model import FleetResult, TargetReport
@@ -48,11 +48,11 @@ def test_fleet_scan_gives_the_same_reports_as_separate_scans(
     missing = str(tmp_path / "gone.qcow2")
     done = run_cli("scan", *targets, missing, "--format", "json", "--workers", "2", *PROFILE_ARGS)
     assert done.returncode == EXIT_ERROR, done.stderr.decode()
-    doc = json.loads(done.stdout)
+    doc = load_report(done.stdout)
     entries = {entry["reference"]: entry for entry in doc["targets"]}
     assert list(entries) == [*targets, missing]
     for target in targets:
-        alone = json.loads(
+        alone = load_report(
             FORMATS["json"](analyze(Config(target, profiles=PROFILES)), ReportOptions())
         )
         assert entries[target]["status"] == "scanned"
@@ -90,7 +90,7 @@ def test_one_target_fleet_runs_in_process_without_importing_dask(
         f"imgaudit: [1/1] {targets[0]}: 2 errors, 0 warnings, 0 notes, 0 unknown ("
     )
     assert len(lines) == 2
-    doc = json.loads(out.read_text())
+    doc = load_report(out.read_text())
     assert [entry["reference"] for entry in doc["targets"]] == [targets[0]]
 
 

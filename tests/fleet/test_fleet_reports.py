@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from builders import make_tree, to_dir, to_tar
 from fleetbuild import PROFILES, spec
+from jsonreports import load_report
 from report.validate import validate_sarif
 
 from analyzer.fleet.model import FleetResult, TargetReport
@@ -83,16 +84,16 @@ def test_sarif_run_is_the_single_target_run_but_for_the_category(fleet: FleetRes
 
 
 def test_json_table_is_worst_first_and_each_target_is_its_own_report(fleet: FleetResult) -> None:
-    doc = json.loads(render(fleet, "json"))
-    assert doc["schema"] == "imgaudit/fleet/v1"
+    doc = load_report(render(fleet, "json"))
+    assert doc["schema"] == "imgaudit/fleet/v2"
     table = doc["table"]
     # failed first, then the dirty tree, then the two clean ones (same counts) by name
     order = [fleet.targets[i].reference for i in (3, 1, 2, 0)]
     assert [row["target"] for row in table] == order
     assert [row["status"] for row in table] == ["failed", "scanned", "scanned", "scanned"]
-    assert table[1]["error"] > table[2]["error"] == table[3]["error"]
+    assert table[1]["counts"]["error"] > table[2]["counts"]["error"] == table[3]["counts"]["error"]
     assert doc["summary"]["targets"] == 4 and doc["summary"]["failed"] == 1
-    assert doc["summary"]["error"] == sum(row["error"] for row in table)
+    assert doc["summary"]["counts"]["error"] == sum(row["counts"]["error"] for row in table)
     unverified = {r.reference: len(r.result.unverified) for r in fleet.targets if r.result}
     assert [row["unverified"] for row in table[1:]] == [unverified[t] for t in order[1:]]
     assert doc["summary"]["unverified"] == sum(unverified.values()) > 0
@@ -102,7 +103,7 @@ def test_json_table_is_worst_first_and_each_target_is_its_own_report(fleet: Flee
             assert entry == {"reference": report.reference, "status": "failed",
                              "error": report.error, "report": None}  # fmt: skip
         else:
-            alone = json.loads(FORMATS["json"](report.result, ReportOptions()))
+            alone = load_report(FORMATS["json"](report.result, ReportOptions()))
             assert entry["report"] == alone
 
 

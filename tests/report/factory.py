@@ -9,15 +9,15 @@ rules, a rule with several subjects, and facts of every shape.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from analyzer.facts import EXECUTABLES, KERNELS, MACHINE_ID, OS
+from analyzer.facts.executables import Candidate, Executables, Lookup
+from analyzer.facts.os import InitKind, OsIdentity
 from analyzer.model import (
     Evaluation,
     Fact,
-    FactKey,
     Facts,
     FactStore,
     LayerInfo,
@@ -153,32 +153,6 @@ def result(
     )
 
 
-class Flavour(enum.Enum):
-    """An enum inside a fact value."""
-
-    GLIBC = "glibc"
-    MUSL = "musl"
-
-
-@dataclass(frozen=True, slots=True)
-class HostsLine:
-    """A nested fact value."""
-
-    line: int
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SampleValue:
-    """A fact value with every shape the JSON writer serialises."""
-
-    flavour: Flavour
-    entries: tuple[HostsLine, ...]
-    counts: Mapping[str, int]
-    where: Location
-    _cache: str = "not serialised"
-
-
 SAMPLE_RULES = (
     rule(
         "k0s.name-resolution.localhost",
@@ -284,22 +258,40 @@ def sample_evaluations() -> list[Evaluation]:
 
 
 def sample_facts() -> FactStore:
-    """Facts of every shape: present with a nested value, absent, unknown."""
-    value = SampleValue(
-        flavour=Flavour.MUSL,
-        entries=(HostsLine(3, ("ip6-localhost",)),),
-        counts={"b": 2, "a": 1},
-        where=Location("/etc/hosts", 3),
+    """Facts in each state: present (with locations and an odd file name), absent, unknown."""
+    os_release = Location("/etc/os-release", layer=BASE_LAYER)
+    os_value = OsIdentity(
+        id="alpine",
+        version_id="3.19",
+        pretty_name=None,
+        source=os_release,
+        architecture="amd64",
+        architecture_source="image config",
+        init=InitKind.NONE,
+        init_evidence="no /sbin/init, systemd or OpenRC",
+        fields={"VERSION_ID": "3.19", "ID": "alpine"},
     )
-    facts = FactStore.one(SAMPLE_NAMES, Fact.present(value, Location("/etc/hosts")))
-    facts.put(SAMPLE_KERNEL, Fact.unknown("no kernel image found in /boot"))
-    facts.put(SAMPLE_MACHINE_ID, Fact.absent("not present", Location("/etc/machine-id")))
+    iptables = Candidate(
+        "/usr/sbin/iptables",
+        "ok",
+        "/usr/sbin/iptables -> /usr/sbin/xtables-nft-multi",
+        Location("/usr/sbin/xtables-nft-multi", access_path="/usr/sbin/iptables"),
+        variant="nft",
+    )
+    odd = Candidate("/usr/local/sbin/ipt\udcffables", "not executable", "", Location("/x"))
+    executables = Executables(
+        search_path=("/usr/local/sbin", "/usr/sbin"),
+        path_source="image config",
+        lookups={
+            "mount": Lookup("mount", None),
+            "iptables": Lookup("iptables", iptables, (odd,)),
+        },
+    )
+    facts = FactStore.one(OS, Fact.present(os_value, os_release))
+    facts.put(EXECUTABLES, Fact.present(executables))
+    facts.put(KERNELS, Fact.unknown("no kernel image found in /boot"))
+    facts.put(MACHINE_ID, Fact.absent("not present", Location("/etc/machine-id")))
     return facts
-
-
-SAMPLE_NAMES: FactKey[SampleValue] = FactKey("name_resolution")
-SAMPLE_KERNEL: FactKey[str] = FactKey("kernel")
-SAMPLE_MACHINE_ID: FactKey[str] = FactKey("machine_id")
 
 
 SAMPLE_NOTIFICATIONS = (

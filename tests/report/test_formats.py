@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from analyzer.report import FORMATS, ReportOptions
+from analyzer.fleet.model import FleetResult, TargetReport
+from analyzer.fleet.report import FLEET_FORMATS
+from analyzer.report import FORMAT_NAMES, FORMATS, ReportOptions
 
 from .factory import sample
 from .validate import validate_sarif
@@ -15,6 +17,14 @@ from .validate import validate_sarif
 
 def test_registry_names() -> None:
     assert list(FORMATS) == ["text", "sarif", "json", "junit", "markdown"]
+
+
+def test_fleet_formats_come_from_the_same_table() -> None:
+    assert list(FLEET_FORMATS) == list(FORMATS) == list(FORMAT_NAMES)
+    fleet = FleetResult((TargetReport("img", sample()),), "0.1.0")
+    assert "\x1b[" in FLEET_FORMATS["text"](fleet, ReportOptions(color=True))
+    sarif = json.loads(FLEET_FORMATS["sarif"](fleet, ReportOptions(sarif_category="ci")))
+    assert sarif["runs"][0]["automationDetails"]["id"] == "ci/ghcr.io-acme-app/"
 
 
 @pytest.mark.parametrize("name", list(FORMATS))

@@ -1,27 +1,26 @@
-"""JSON report: versioned document with every evaluation, attribution and generic facts."""
+"""JSON report: versioned document with every evaluation, attribution and a facts summary."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from jsonreports import load_report
 from jsonview import obj
 
-from analyzer.model import Fact, FactKey, Facts, FactStore, Location, Outcome
+from analyzer.model import FactKey, Facts, FactStore, Outcome
 from analyzer.report import json as json_report
 from analyzer.report.common import jsonable
 
-from .factory import SAMPLE_RULES, TOP_LAYER, evaluation, result, sample
+from .factory import BASE_LAYER, SAMPLE_RULES, TOP_LAYER, evaluation, result, sample
 from .golden_files import check_golden
 
 
 def document() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(json_report.render(sample()))
-    return doc
+    return load_report(json_report.render(sample()))
 
 
 def test_golden_sample() -> None:
@@ -30,7 +29,7 @@ def test_golden_sample() -> None:
 
 def test_header_and_summary() -> None:
     doc = document()
-    assert doc["schema"] == "imgaudit/report/v1"
+    assert doc["schema"] == "imgaudit/report/v2"
     assert doc["tool"] == {"name": "imgaudit", "version": "0.1.0"}
     assert doc["target"]["reference"] == "docker:ghcr.io/acme/app:1.2"
     assert doc["target"]["kind"] == "container"
@@ -39,11 +38,14 @@ def test_header_and_summary() -> None:
         "error": 2,
         "warning": 3,
         "note": 1,
-        "pass": 3,
+        "passed": 3,
         "unknown": 1,
         "not_applicable": 3,
-        "unverified": {"error": 1, "warning": 0},
+        "unverified": {"error": 1, "warning": 0, "rule_ids": ["k0s.kernel.version"]},
     }
+    assert doc["incomplete_reasons"] == [
+        {"code": "archive.corrupt", "message": "layer 2 ends early: truncated gzip stream"}
+    ]
 
 
 def test_every_evaluation_is_listed_with_its_outcome() -> None:
@@ -86,24 +88,44 @@ def test_notifications_keep_code_and_location() -> None:
     assert notes[1]["location"] is None
 
 
-def test_facts_are_serialised_generically() -> None:
+def test_facts_summary_keeps_states_locations_and_reasons() -> None:
     facts = document()["facts"]
-    assert list(facts) == ["kernel", "machine_id", "name_resolution"]
-    assert facts["kernel"] == {
+    assert list(facts) == [
+        "os",
+        "kernels",
+        "modules_load",
+        "executables",
+        "hostname",
+        "machine_id",
+    ]
+    assert facts["kernels"] == {
         "state": "unknown",
         "value": None,
         "location": None,
         "reason": "no kernel image found in /boot",
     }
-    present = facts["name_resolution"]
-    assert present["state"] == "present"
-    assert present["location"]["path"] == "/etc/hosts"
-    assert present["value"] == {
-        "flavour": "musl",
-        "entries": [{"line": 3, "names": ["ip6-localhost"]}],
-        "counts": {"a": 1, "b": 2},
-        "where": {"path": "/etc/hosts", "line": 3, "access_path": None, "layer": None},
+    assert facts["machine_id"]["state"] == "absent"
+    assert facts["machine_id"]["location"]["path"] == "/etc/machine-id"
+    assert facts["hostname"] == {
+        "state": "unknown",
+        "value": None,
+        "location": None,
+        "reason": "hostname not determined",
     }
+    os_fact = facts["os"]
+    assert os_fact["location"]["layer"] == BASE_LAYER
+    assert os_fact["value"]["id"] == "alpine"
+    assert list(os_fact["value"]["fields"]) == ["ID", "VERSION_ID"]
+
+
+def test_executables_summary_lists_lookups_by_name() -> None:
+    value = document()["facts"]["executables"]["value"]
+    assert [lookup["name"] for lookup in value["lookups"]] == ["iptables", "mount"]
+    iptables, mount = value["lookups"]
+    assert iptables["found"]["variant"] == "nft"
+    assert iptables["found"]["location"]["access_path"] == "/usr/sbin/iptables"
+    assert iptables["rejected"][0]["path"] == "/usr/local/sbin/ipt\\xffables"
+    assert mount == {"name": "mount", "found": None, "rejected": []}
 
 
 class Colour(enum.Enum):
@@ -130,15 +152,7 @@ def test_undecodable_names_are_escaped_not_fatal() -> None:
     odd = result(SAMPLE_RULES, [evaluation("image.layout.root", path="/etc/\udcff")])
     text = json_report.render(odd)
     text.encode("utf-8")
-    assert json.loads(text)["evaluations"][0]["location"]["path"] == "/etc/\\xff"
-
-
-def test_fact_values_with_bare_locations() -> None:
-    key: FactKey[Location] = FactKey("x")
-    facts_in = FactStore.one(key, Fact.present(Location("/a", 1)))
-    run_result = result([], [], facts=facts_in)
-    facts = json.loads(json_report.render(run_result))["facts"]
-    assert facts["x"]["value"] == {"path": "/a", "line": 1, "access_path": None, "layer": None}
+    assert load_report(text)["evaluations"][0]["location"]["path"] == "/etc/\\xff"
 
 
 def test_input_order_of_evaluations_does_not_change_output() -> None:
@@ -163,7 +177,7 @@ def _reversed(facts: Facts) -> FactStore:
 def test_one_line_when_indent_is_none() -> None:
     text = json_report.render(sample(), json_report.JsonOptions(indent=None))
     assert text.count("\n") == 1
-    assert json.loads(text)["schema"] == "imgaudit/report/v1"
+    assert load_report(text)["schema"] == "imgaudit/report/v2"
 
 
 def test_not_applicable_reason_is_in_the_message() -> None:

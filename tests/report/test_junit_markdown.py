@@ -122,6 +122,6 @@ def test_markdown_caps_the_findings_list() -> None:
 
 def test_markdown_summarises_unknowns_that_share_a_reason() -> None:
     out = markdown.render(shared_unknowns()).splitlines()
-    assert f"- {MIN_SHARED} rules: {SHARED_REASON}" in out
+    assert f"- {MIN_SHARED} kernel rules: {SHARED_REASON}" in out
     assert "- `k.other` Other: config unreadable" in out
     assert not any(line.startswith("- `k.0`") for line in out)

@@ -4,7 +4,6 @@ xattrs, devices and hard links. Inputs are written at test time with libarchive 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from builders import Device, File, Hardlink, Symlink, make_tree, to_dir, to_tar
+from jsonreports import load_report
 
 from analyzer.analyzers.text import TextCapture
 from analyzer.errors import SourceError, UsageError
@@ -257,7 +257,7 @@ def test_archive_piped_to_the_cli_on_stdin(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1, done.stderr
-    report = json.loads(done.stdout)
+    report = load_report(done.stdout)
     assert report["target"]["reference"] == "<stdin>"
     assert report["complete"] is True
     [evaluation] = [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from builders import make_tree, to_tar
 from clirun import run_cli
+from jsonreports import load_report
 
 from analyzer.cli import main
 
@@ -20,7 +20,7 @@ def scan(target: str, tmp: Path, capsys: pytest.CaptureFixture[str]) -> dict[str
     report = tmp / "report.json"
     assert main(["scan", target, "--format", "json", "-o", str(report), "--fail-on", "none"]) == 0
     assert capsys.readouterr() == ("", "")
-    document: dict[str, Any] = json.loads(report.read_text())
+    document = load_report(report.read_text())
     return document
 
 
@@ -56,7 +56,7 @@ def test_damaged_cpio_on_stdin_writes_nothing_but_the_report(tmp_path: Path) -> 
     path = damaged_cpio(tmp_path)
     result = run_cli("scan", "-", "--format", "json", "--fail-on", "none", stdin=path.read_bytes())
     assert (result.returncode, result.stderr) == (0, b"")
-    [note] = [n for n in json.loads(result.stdout)["notifications"] if n["level"] == "error"]
+    [note] = [n for n in load_report(result.stdout)["notifications"] if n["level"] == "error"]
     assert note["message"] == "<stdin>: Skipped 12 bytes before finding valid header"
 
 

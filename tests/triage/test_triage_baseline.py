@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonreports import load_report
 from report.factory import evaluation, result, rule
 from report.validate import validate_sarif
 
@@ -219,7 +220,7 @@ def test_absent_result_keeps_the_related_locations_its_message_links(tmp_path: P
 
 def test_json_report_carries_the_states(tmp_path: Path) -> None:
     baseline = read_baseline(str(write_sarif(before(), tmp_path / "before.sarif")))
-    doc = json.loads(json_report.render(compare(after(), baseline)))
+    doc = load_report(json_report.render(compare(after(), baseline)))
     states = [
         (e["rule_id"], e["location"]["path"], e["baseline_state"]) for e in doc["evaluations"]
     ]
@@ -243,4 +244,4 @@ def test_json_report_carries_the_states(tmp_path: Path) -> None:
         "no loader",
     )
     assert absent["location"]["path"] == "/bin/a"
-    assert json.loads(json_report.render(before()))["baseline"] is None
+    assert load_report(json_report.render(before()))["baseline"] is None

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonreports import load_report
 from report.factory import evaluation, result, rule
 from report.validate import validate_sarif
 
@@ -173,7 +174,7 @@ def test_bad_files_name_the_line(tmp_path: Path, content: str, problem: str) -> 
 
 
 def test_json_report_carries_the_suppression(config: Path) -> None:
-    doc = json.loads(json_report.render(suppress(run(), load_suppressions(str(config)), TODAY)))
+    doc = load_report(json_report.render(suppress(run(), load_suppressions(str(config)), TODAY)))
     by_path = {e["location"]["path"]: e["suppression"] for e in doc["evaluations"]}
     assert by_path["/etc/hosts"] is None
     assert by_path["/opt/v/bin/z"] is None  # a pass is never suppressed

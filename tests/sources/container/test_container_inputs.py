@@ -14,6 +14,7 @@ import pytest
 from builders import make_tree, to_tar
 from containerimages import Formats, by_diff_id, formats_fixture, sample_image
 from imagebuild import Image, docker_files, layer, oci_files, sha, write_dir, write_tar
+from jsonreports import load_report
 
 from analyzer.errors import IntegrityError, SourceError
 from analyzer.facts import IMAGE_CONFIG
@@ -85,7 +86,7 @@ def test_docker_save_on_stdin(formats: Formats) -> None:
     done = cli("-", "--format", "json", "--profile", "golden-image", "--fail-on", "warning",
                stdin=formats.docker)  # fmt: skip
     assert done.returncode == 1, done.stderr
-    report = json.loads(done.stdout)
+    report = load_report(done.stdout)
     assert report["target"]["kind"] == "container"
     assert len(report["target"]["layers"]) == 3
     assert done.stderr == ""
@@ -93,13 +94,13 @@ def test_docker_save_on_stdin(formats: Formats) -> None:
 
 def test_compressed_docker_save_on_stdin(formats: Formats) -> None:
     done = cli("-", "--format", "json", "--profile", "golden-image", stdin=formats.docker_gz)
-    assert json.loads(done.stdout)["target"]["kind"] == "container"
+    assert load_report(done.stdout)["target"]["kind"] == "container"
 
 
 def test_rootfs_tar_on_stdin_stays_a_rootfs(tmp_path: Path) -> None:
     archive = to_tar(make_tree({"etc/hosts": "127.0.0.1 localhost\n"}), tmp_path / "r.tar", "gzip")
     done = cli("-", "--format", "json", "--profile", "golden-image", stdin=archive)
-    assert json.loads(done.stdout)["target"]["kind"] == "rootfs", done.stderr
+    assert load_report(done.stdout)["target"]["kind"] == "rootfs", done.stderr
 
 
 def test_rootfs_whose_first_member_looks_like_an_image_is_replayed(tmp_path: Path) -> None:
@@ -251,4 +252,4 @@ def test_image_archive_with_a_leading_dot_entry_on_stdin_is_an_image(
 ) -> None:
     done = cli("-", "--format", "json", stdin=_dotted_archive(formats, tmp_path / "dotted.tar"))
     assert done.returncode in (0, 1), done.stderr
-    assert json.loads(done.stdout)["target"]["kind"] == "container"
+    assert load_report(done.stdout)["target"]["kind"] == "container"

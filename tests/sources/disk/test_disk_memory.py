@@ -8,13 +8,13 @@ wide margin, not a timing).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import hostile
 import pytest
+from jsonreports import load_report
 from memrun import BUDGET_MIB, measure
 
 from analyzer.sources.disk.device import FileDevice
@@ -65,7 +65,7 @@ def test_hostile_image_stays_within_the_memory_budget(case: str, tmp_path: Path)
         assert (scan.code, scan.stderr) == (2, expected + "\n")
     else:
         assert (scan.code, scan.stderr) == (0, "")
-        notes = json.loads(report.read_text())["notifications"]
+        notes = load_report(report.read_text())["notifications"]
         errors = [n["message"] for n in notes if n["level"] == "error"]
         assert len(errors) == 1 and re.fullmatch(expected, errors[0]), errors
     assert scan.peak_mib < BUDGET_MIB, f"{case}: peak RSS {scan.peak_mib:.0f} MiB"
