@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.kernel.kconfig import strip_prefix
+from analyzer.model import JSON, YAML
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +22,11 @@ class ParamType:
     """A parameter value type: what it is called in messages, its JSON Schema, its converter."""
 
     noun: str
-    schema: Mapping[str, Any]
-    convert: Callable[[Any], Any]
+    schema: Mapping[str, JSON]
+    convert: Callable[[YAML], object]
 
 
-def _text(value: Any) -> str:
+def _text(value: YAML) -> str:
     """A non-empty string; a YAML integer is taken as its digits (``equals: 1``)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -35,19 +35,19 @@ def _text(value: Any) -> str:
     return value
 
 
-def _bool(value: Any) -> bool:
+def _bool(value: YAML) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"is true or false, not {value!r}")
     return value
 
 
-def _int(value: Any) -> int:
+def _int(value: YAML) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"is a whole number (0 or more), not {value!r}")
     return value
 
 
-def _regex(value: Any) -> re.Pattern[str]:
+def _regex(value: YAML) -> re.Pattern[str]:
     text = _text(value)
     try:
         return re.compile(text)
@@ -55,7 +55,7 @@ def _regex(value: Any) -> re.Pattern[str]:
         raise ValueError(f"is not a valid regular expression ({exc}): {text!r}") from None
 
 
-def _version(value: Any) -> tuple[int, ...]:
+def _version(value: YAML) -> tuple[int, ...]:
     if not isinstance(value, str) or not re.fullmatch(r"\d+(\.\d+){0,2}", value):
         raise ValueError(f'is a quoted version like "3.10", not {value!r}')
     return tuple(int(part) for part in value.split("."))
@@ -64,7 +64,7 @@ def _version(value: Any) -> tuple[int, ...]:
 _SYMBOL = re.compile(r"[A-Za-z0-9_]+")
 
 
-def _symbol(value: Any) -> str:
+def _symbol(value: YAML) -> str:
     text = _text(value)
     symbol = strip_prefix(text)
     if not _SYMBOL.fullmatch(symbol):
@@ -72,46 +72,46 @@ def _symbol(value: Any) -> str:
     return symbol
 
 
-def _file_name(value: Any) -> str:
+def _file_name(value: YAML) -> str:
     text = _text(value)
     if "/" in text:
         raise ValueError(f"is a file name without '/', not {text!r}")
     return text
 
 
-def _module(value: Any) -> str:
+def _module(value: YAML) -> str:
     text = _text(value)
     if "|" in text or "/" in text or text.endswith(".ko"):
         raise ValueError(f"is one module name (alternatives as a list: [a, b]), not {text!r}")
     return text
 
 
-def _absolute(value: Any) -> str:
+def _absolute(value: YAML) -> str:
     text = _text(value)
     if not text.startswith("/"):
         raise ValueError(f"is an absolute in-image path, not {text!r}")
     return text
 
 
-def _directory(value: Any) -> str:
+def _directory(value: YAML) -> str:
     return _absolute(value).rstrip("/") or "/"
 
 
 _OCTAL = re.compile(r"0?[0-7]{3,4}\Z")
 
 
-def _octal(value: Any) -> int:
+def _octal(value: YAML) -> int:
     """A mode written as a quoted octal string (``"0640"``)."""
     if not isinstance(value, str) or not _OCTAL.match(value):
         raise ValueError(f'is a quoted octal mode like "0640", not {value!r}')
     return int(value, 8)
 
 
-def _lower(value: Any) -> str:
+def _lower(value: YAML) -> str:
     return _text(value).lower()
 
 
-_STRING_SCHEMA: Mapping[str, Any] = {"type": "string", "minLength": 1}
+_STRING_SCHEMA: Mapping[str, JSON] = {"type": "string", "minLength": 1}
 
 STRING = ParamType("a non-empty string", {"type": ["string", "integer"]}, _text)
 BOOL = ParamType("true or false", {"type": "boolean"}, _bool)

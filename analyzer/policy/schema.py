@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from analyzer.model import Level
+from analyzer.model import JSON, JSONObject, Level
 from analyzer.policy.capture import CAPTURE_SPEC
 from analyzer.policy.leaf import Leaf
 from analyzer.policy.leaves import LEAVES
@@ -28,11 +27,9 @@ SCHEMA_PATH = Path("schema") / "rule-pack.json"
 _TARGETS = [t.value for t in ALL_TARGETS]
 
 
-def param_schema(param: Param) -> dict[str, Any]:
+def param_schema(param: Param) -> JSONObject:
     """The schema of one parameter's YAML value."""
-    one: dict[str, Any] = (
-        {"enum": list(param.choices)} if param.choices else dict(param.type.schema)
-    )
+    one: JSONObject = {"enum": list(param.choices)} if param.choices else dict(param.type.schema)
     if param.doc:
         one["description"] = param.doc
     if not param.many:
@@ -40,11 +37,11 @@ def param_schema(param: Param) -> dict[str, Any]:
     return {"anyOf": [one, {"type": "array", "minItems": 1, "items": one}]}
 
 
-def spec_schema(spec: ParamSpec) -> dict[str, Any]:
+def spec_schema(spec: ParamSpec) -> JSONObject:
     """The schema of a parameter mapping (or of the bare value its ``scalar`` stands for)."""
     if not spec.params:
         return {"type": ["object", "null"], "maxProperties": 0}
-    mapping: dict[str, Any] = {
+    mapping: JSONObject = {
         "type": "object",
         "properties": {p.name: param_schema(p) for p in spec.params},
         "additionalProperties": False,
@@ -63,7 +60,7 @@ def spec_schema(spec: ParamSpec) -> dict[str, Any]:
     return {"anyOf": [mapping, param_schema(scalar)]}
 
 
-def _leaf(leaf: type[Leaf]) -> dict[str, Any]:
+def _leaf(leaf: type[Leaf]) -> JSONObject:
     doc = (leaf.__doc__ or "").strip().split("\n\n")[0]
     return {
         "type": "object",
@@ -74,7 +71,7 @@ def _leaf(leaf: type[Leaf]) -> dict[str, Any]:
     }
 
 
-def _one_key(key: str, value: dict[str, Any]) -> dict[str, Any]:
+def _one_key(key: str, value: JSONObject) -> JSONObject:
     return {
         "type": "object",
         "properties": {key: value},
@@ -83,9 +80,9 @@ def _one_key(key: str, value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check() -> dict[str, Any]:
-    checks = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/check"}}
-    when = {
+def _check() -> JSONObject:
+    checks: JSONObject = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/check"}}
+    when: JSONObject = {
         "type": "object",
         "properties": {"if": {"$ref": "#/$defs/check"}, "then": {"$ref": "#/$defs/check"}},
         "required": ["if", "then"],
@@ -100,21 +97,21 @@ def _check() -> dict[str, Any]:
     return {"oneOf": combinators + [_leaf(leaf) for leaf in LEAVES]}
 
 
-def _subject() -> dict[str, Any]:
+def _subject() -> JSONObject:
     globs = param_schema(Param("file", ABSOLUTE, many=True))
-    kinds: list[Any] = [{"enum": sorted(SUBJECTS)}]
+    kinds: list[JSON] = [{"enum": sorted(SUBJECTS)}]
     kinds += [_one_key(kind, globs) for kind in sorted(PARAMETRISED)]
     kinds.append({"type": "string", "pattern": f"^({'|'.join(sorted(PARAMETRISED))}):"})
     return {"anyOf": kinds}
 
 
-def _strings(items: dict[str, Any] | None = None) -> dict[str, Any]:
+def _strings(items: JSONObject | None = None) -> JSONObject:
     return {"type": "array", "items": items or {"type": "string"}}
 
 
-def _rule_properties() -> dict[str, Any]:
-    text = {"type": "string"}
-    snippet_use = {
+def _rule_properties() -> JSONObject:
+    text: JSONObject = {"type": "string"}
+    snippet_use: JSONObject = {
         "type": "object",
         "properties": {"use": text},
         "required": ["use"],
@@ -144,10 +141,14 @@ def _rule_properties() -> dict[str, Any]:
     }
 
 
-def pack_schema() -> dict[str, Any]:
+def pack_schema() -> JSONObject:
     """The JSON Schema every rule pack validates against."""
-    fields = {"type": "object", "properties": _rule_properties(), "additionalProperties": False}
-    rule = {**fields, "required": ["id", "title"]}
+    fields: JSONObject = {
+        "type": "object",
+        "properties": _rule_properties(),
+        "additionalProperties": False,
+    }
+    rule: JSONObject = {**fields, "required": ["id", "title"]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "rule-pack.json",
