@@ -28,7 +28,7 @@ from analyzer.kerneldecode.ikconfig import (
 from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo, inspect
 from analyzer.kerneldecode.uki import UkiReader, is_uki_path
 from analyzer.stream.entry import ReadAt
-from analyzer.stream.sink import Sink
+from analyzer.stream.sink import Ready, Sink
 
 #: Largest kernel image read (compressed images are 5-15 MiB, a plain vmlinux up to ~100 MiB).
 MAX_IMAGE_BYTES = 128 << 20
@@ -88,21 +88,6 @@ def _image_failed(error: str) -> KernelImageInfo:
     return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {error}",))
 
 
-class _TooLarge:
-    """Needs no byte: the record says the file is over the limit."""
-
-    complete = True
-
-    def __init__(self, record: object) -> None:
-        self._record = record
-
-    def feed(self, block: bytes) -> None:
-        del block
-
-    def close(self) -> object:
-        return self._record
-
-
 class KernelImageAnalyzer:
     """Per-file analyzer producing its ``KERNEL_IMAGE`` (or ``CONFIGS_MODULE``, ``UKI``) record."""
 
@@ -125,7 +110,7 @@ class KernelImageAnalyzer:
         if compression is not None:
             if size > MAX_MODULE_BYTES:
                 too_large = f"{size} bytes is over the {MAX_MODULE_BYTES}-byte limit; not read"
-                return _TooLarge(ConfigsModule(compression, problems=(too_large,)))
+                return Ready(ConfigsModule(compression, problems=(too_large,)))
             return _Buffer(
                 head,
                 lambda data: read_configs_module(data, compression),
@@ -133,5 +118,5 @@ class KernelImageAnalyzer:
             )
         if size > MAX_IMAGE_BYTES:
             too_large = f"{size} bytes is over the {MAX_IMAGE_BYTES}-byte limit; not read"
-            return _TooLarge(KernelImageInfo("unknown", problems=(too_large,)))
+            return Ready(KernelImageInfo("unknown", problems=(too_large,)))
         return _Buffer(head, inspect, _image_failed)
