@@ -7,10 +7,11 @@ target's outcomes and orders the rows worst first, for the summary tables of eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from analyzer.model import Notification, RunResult
+from analyzer.report.build import counts_of
 from analyzer.report.common import counts
 
 #: A target's status in the summary tables.
@@ -77,18 +78,12 @@ def row(report: TargetReport) -> SummaryRow:
     """The summary counts of one target."""
     if report.result is None:
         return SummaryRow(report.reference, failed=True, complete=False)
-    tally = counts(report.result.evaluations)
     return SummaryRow(
         report.reference,
         failed=False,
         complete=report.result.complete,
-        error=tally["error"],
-        warning=tally["warning"],
-        note=tally["note"],
-        unknown=tally["unknown"],
-        passed=tally["pass"],
-        not_applicable=tally["not_applicable"],
         unverified=len(report.result.unverified),
+        **asdict(counts_of(counts(report.result.evaluations))),
     )
 
 
