@@ -210,17 +210,8 @@ class ArchiveReader:
         block = BlockReader(archive_p)
         while True:
             self._gate.close(MOVED_ON)
-            try:
-                status = next_header(archive_p, entry_p)
-            except ArchiveError as exc:
-                if self._lenient and self._clean_end(feed):
-                    self.unterminated = True
-                    return
-                raise self._fail(exc, feed) from exc
-            if status == ffi.ARCHIVE_EOF:
+            if not self._step(lambda: next_header(archive_p, entry_p), archive_p, feed, True):
                 return
-            if status == ffi.ARCHIVE_WARN:
-                self._warn(archive_p)
             size = declared_size(entry_p)
             expanded += size
             if expanded > budget:
@@ -231,6 +222,28 @@ class ArchiveReader:
             self._gate = Gate(self._name)
             yield describe(entry_p, size), self._blocks(block, size, feed)
 
+    def _step(
+        self, call: Callable[[], int], archive_p: int, feed: Feed | None, may_end: bool
+    ) -> bool:
+        """Run one libarchive read (a header, a data block); false at the end of the archive.
+
+        A warning is reported and reading goes on. An error is raised, except in lenient mode
+        where the input ended cleanly at a point the archive may end (``may_end``): the
+        archive is then unterminated, and that is its end.
+        """
+        try:
+            status = call()
+        except ArchiveError as exc:
+            if self._lenient and may_end and self._clean_end(feed):
+                self.unterminated = True
+                return False
+            raise self._fail(exc, feed) from exc
+        if status == ffi.ARCHIVE_EOF:
+            return False
+        if status == ffi.ARCHIVE_WARN:
+            self._warn(archive_p)
+        return True
+
     def _blocks(self, block: BlockReader, size: int, feed: Feed | None) -> Blocks:
         gate = self._gate
 
@@ -238,17 +251,8 @@ class ArchiveReader:
             position = 0
             while True:
                 gate.check()
-                try:
-                    status = block.next()
-                except ArchiveError as exc:
-                    if self._lenient and position >= size and self._clean_end(feed):
-                        self.unterminated = True
-                        break
-                    raise self._fail(exc, feed) from exc
-                if status == ffi.ARCHIVE_EOF:
+                if not self._step(block.next, block.archive_p, feed, position >= size):
                     break
-                if status == ffi.ARCHIVE_WARN:
-                    self._warn(block.archive_p)
                 if block.offset > position:
                     yield from zeros(block.offset - position)
                     position = block.offset
