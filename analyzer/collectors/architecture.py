@@ -102,15 +102,10 @@ def image_arch(tree: Tree, declared: str | None) -> ImageArch | None:
         if record is not None:
             return _arch(record, f"ELF {tree.resolve(path).real_path}")
     in_path: dict[str, ElfRecord] = {}
-    for directory in PATH_DIRS:
-        try:
-            names = tree.listdir(directory)
-        except ResolveError:
-            continue
-        for name in names:
-            record = _record(tree, f"{directory}/{name}")
-            if record is not None:
-                in_path.setdefault(tree.resolve(f"{directory}/{name}").real_path, record)
+    for directory, name in tree.listdirs(PATH_DIRS):
+        record = _record(tree, f"{directory}/{name}")
+        if record is not None:
+            in_path.setdefault(tree.resolve(f"{directory}/{name}").real_path, record)
     found = _majority(in_path.values(), "ELF executables in the PATH directories")
     if found is not None:
         return found

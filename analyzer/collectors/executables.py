@@ -82,19 +82,14 @@ def search(tree: Tree, search_path: tuple[str, ...]) -> dict[str, Lookup]:
     """Look up every name present in any directory of ``search_path``."""
     found: dict[str, Candidate] = {}
     rejected: dict[str, list[Candidate]] = {}
-    for directory in search_path:
-        try:
-            names = tree.listdir(directory)
-        except ResolveError:
+    for directory, name in tree.listdirs(search_path):
+        if name in found:
             continue
-        for name in names:
-            if name in found:
-                continue
-            candidate = examine(tree, join([*split(directory), name]))
-            if candidate.status == OK:
-                found[name] = candidate
-            else:
-                rejected.setdefault(name, []).append(candidate)
+        candidate = examine(tree, join([*split(directory), name]))
+        if candidate.status == OK:
+            found[name] = candidate
+        else:
+            rejected.setdefault(name, []).append(candidate)
     return {
         name: Lookup(name, found.get(name), tuple(rejected.get(name, ())))
         for name in sorted({*found, *rejected})

@@ -231,16 +231,9 @@ def _releases(
             if named and named != release:
                 aliases[release] = (*aliases.get(release, ()), named)
     alias_names = {name for names in aliases.values() for name in names}
-    for root in MODULE_ROOTS:
-        try:
-            entries = tree.listdir(root)
-        except ResolveError:
-            continue
-        for name in entries:
-            if modules_directory(tree, name) is not None or _has_kernel_file(
-                tree, f"{root}/{name}"
-            ):
-                releases.add(name)
+    for root, name in tree.listdirs(MODULE_ROOTS):
+        if modules_directory(tree, name) is not None or _has_kernel_file(tree, f"{root}/{name}"):
+            releases.add(name)
     for pattern in ("/boot/config-*", "/usr/lib/ostree-boot/config-*", "/usr/lib/kernel/config-*"):
         for path in tree.glob(pattern):
             named = _name_release(path)

@@ -8,7 +8,8 @@ Contract (every method takes an absolute in-image path; relative paths are taken
   Absolute link targets are resolved against the image root, ``..`` stops at ``/``, and more
   than :data:`~analyzer.stream.paths.MAX_HOPS` links on one walk is a loop.
 - ``readlink(path)`` returns a symlink's stored target, unresolved.
-- ``listdir(path)`` follows links and returns the sorted names in a directory.
+- ``listdir(path)`` follows links and returns the sorted names in a directory;
+  ``listdirs(paths)`` lists several, passing over those that are not directories.
 - ``glob(pattern)`` returns sorted access paths (as asked, not resolved) of every object whose
   path matches; ``*``, ``?`` and ``[...]`` match within one component, ``**`` any number of
   components (at least one when it ends the pattern) without descending into linked
@@ -28,7 +29,7 @@ The host file system is never consulted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
@@ -173,6 +174,20 @@ class Tree:
         if not node.is_dir:
             raise ResolveError("not_a_directory", path)
         return sorted(node.children)
+
+    def listdirs(self, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """``(directory, name)`` for each name in each of ``paths``, in order and sorted.
+
+        A path that does not lead to a directory lists nothing (a search path may name
+        directories the image lacks).
+        """
+        for directory in paths:
+            try:
+                names = self.listdir(directory)
+            except ResolveError:
+                continue
+            for name in names:
+                yield directory, name
 
     def read(self, path: str) -> bytes:
         """Content of the file ``path`` leads to (captured during the pass, or re-read)."""

@@ -166,6 +166,12 @@ def test_not_a_directory() -> None:
     assert listing.value.reason == "not_a_directory"
 
 
+def test_listdirs_lists_each_directory_in_order_and_passes_over_the_others() -> None:
+    tree = build({"usr/sbin/b": "x", "usr/sbin/a": "x", "bin": Symlink("usr/sbin"), "f": "x"})
+    listed = list(tree.listdirs(["/bin", "/missing", "/f", "/usr/sbin", "/dangling"]))
+    assert listed == [("/bin", "a"), ("/bin", "b"), ("/usr/sbin", "a"), ("/usr/sbin", "b")]
+
+
 # --- duplicates and hard links ------------------------------------------------------------------
 
 

@@ -43,19 +43,14 @@ def elf_files(tree: Tree) -> dict[str, ElfRecord]:
 def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> list[Candidate]:
     """Programs in scope, sorted by real path."""
     names: dict[str, list[str]] = {}
-    for directory in PATH_DIRS:
+    for directory, name in tree.listdirs(PATH_DIRS):
+        access = f"{directory}/{name}"
         try:
-            entries = tree.listdir(directory)
+            real = tree.resolve(access).real_path
         except ResolveError:
             continue
-        for name in entries:
-            access = f"{directory}/{name}"
-            try:
-                real = tree.resolve(access).real_path
-            except ResolveError:
-                continue
-            if real in files:
-                names.setdefault(real, []).append(access)
+        if real in files:
+            names.setdefault(real, []).append(access)
     for path in files:
         if any(privilege(tree.lstat(path))):
             names.setdefault(path, [path])
