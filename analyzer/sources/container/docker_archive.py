@@ -15,8 +15,7 @@ from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
     Store,
-    created_by,
-    diff_ids,
+    config_layers,
     platform_of,
     read_json,
 )
@@ -62,20 +61,15 @@ def read_docker_archive(store: Store, tag: str | None = None) -> ImageSpec:
     layer_names = texts(entry.get("Layers"))
     config_hex = hex_name(config_name) or _json_hex(config_name)
     config = obj(read_json(store, config_name, CONFIG, config_hex))
-    ids = diff_ids(config, f"{label}: {config_name}")
-    if len(ids) != len(layer_names):
-        raise SourceError(
-            f"{label}: {config_name}: {len(ids)} diff ids for {len(layer_names)} layers"
-        )
-    history = created_by(config)
+    described = config_layers(config, len(layer_names), f"{label}: {config_name}")
     layers = tuple(
         LayerRef(
             blob=name,
             digest=hex_name(store.resolve_name(name)),
-            diff_id=ids[index],
-            created_by=history[index] if index < len(history) else None,
+            diff_id=diff_id,
+            created_by=history,
         )
-        for index, name in enumerate(layer_names)
+        for name, (diff_id, history) in zip(layer_names, described, strict=True)
     )
     return ImageSpec(
         layout="docker-archive",

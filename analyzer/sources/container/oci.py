@@ -29,8 +29,7 @@ from analyzer.sources.container.spec import (
     ImageSpec,
     LayerRef,
     Store,
-    created_by,
-    diff_ids,
+    config_layers,
     platform_of,
     read_json,
 )
@@ -182,15 +181,10 @@ def _image(store: Store, chosen: Candidate) -> ImageSpec:
     label = store.label
     manifest = _json_blob(store, chosen.digest, MANIFEST)
     config_digest, config = _config(store, manifest)
-    ids = diff_ids(config, f"{label}: {blob(config_digest)}")
     descriptors = objs(manifest.get("layers"))
-    if len(ids) != len(descriptors):
-        raise SourceError(
-            f"{label}: {blob(chosen.digest)}: {len(descriptors)} layers for {len(ids)} diff ids"
-        )
-    history = created_by(config)
+    described = config_layers(config, len(descriptors), f"{label}: {blob(config_digest)}")
     layers: list[LayerRef] = []
-    for index, descriptor in enumerate(descriptors):
+    for descriptor, (diff_id, history) in zip(descriptors, described, strict=True):
         digest = parse_digest(descriptor.get("digest"), f"{label}: layer descriptor")
         media_type = text(descriptor.get("mediaType"))
         if media_type not in LAYER_TYPES:
@@ -199,9 +193,9 @@ def _image(store: Store, chosen: Candidate) -> ImageSpec:
             LayerRef(
                 blob=blob(digest),
                 digest=digest,
-                diff_id=ids[index],
+                diff_id=diff_id,
                 media_type=str(media_type),
-                created_by=history[index] if index < len(history) else None,
+                created_by=history,
             )
         )
     return ImageSpec(

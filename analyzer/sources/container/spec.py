@@ -78,20 +78,24 @@ def platform_of(config: Doc) -> str:
     return "/".join(parts)
 
 
-def diff_ids(config: Doc, what: str) -> list[str]:
-    """Hex diff ids of the config's ``rootfs.diff_ids`` (a config checked against ``CONFIG``)."""
-    found: list[str] = []
+def config_layers(config: Doc, count: int, what: str) -> list[tuple[str, str | None]]:
+    """The hex diff id and ``created_by`` of each of the ``count`` layers the config describes.
+
+    ``rootfs.diff_ids`` must hold one well-formed id per layer (``what`` names the config in
+    the error); history entries marked ``empty_layer`` made no layer and are skipped, and a
+    layer without a history entry has no ``created_by``.
+    """
+    ids: list[str] = []
     for value in texts(obj(config.get("rootfs")).get("diff_ids")):
         if not (value.startswith("sha256:") and len(value) == 71):
             raise SourceError(f"{what}: malformed diff id {value!r}")
-        found.append(value[len("sha256:") :])
-    return found
-
-
-def created_by(config: Doc) -> list[str | None]:
-    """``created_by`` of each history entry that made a layer (``empty_layer`` ones skipped)."""
-    return [
+        ids.append(value[len("sha256:") :])
+    if len(ids) != count:
+        raise SourceError(f"{what}: {len(ids)} diff ids for {count} layers")
+    history = [
         text(item.get("created_by"))
         for item in objs(config.get("history"))
         if not item.get("empty_layer")
     ]
+    history += [None] * (count - len(history))
+    return list(zip(ids, history, strict=False))

@@ -21,6 +21,7 @@ from analyzer.errors import SourceError
 from analyzer.model import JSON
 from analyzer.sources import open_source
 from analyzer.sources.container.shape import DESCRIPTOR, Arr, validate
+from analyzer.sources.container.spec import config_layers
 
 Edit = Callable[[Any], None]
 
@@ -150,3 +151,43 @@ def test_nulls_and_unknown_fields_are_accepted() -> None:
     assert validate(descriptors, Arr(DESCRIPTOR), "index.json") is descriptors
     with pytest.raises(SourceError, match=r"^index.json: corrupt image: \[0\].size: expected an"):
         validate([{"digest": "sha256:00", "size": True}], Arr(DESCRIPTOR), "index.json")
+
+
+@pytest.mark.parametrize(
+    ("diff_ids", "problem"),
+    [
+        (lambda ids: [*ids, ids[0]], "2 diff ids for 1 layers"),
+        (lambda ids: ["sha256:00"], "malformed diff id 'sha256:00'"),
+    ],
+)
+def test_oci_config_without_one_well_formed_diff_id_per_layer(
+    diff_ids: Callable[[list[str]], list[str]], problem: str, tmp_path: Path
+) -> None:
+    names: list[str] = []
+
+    def edit(config: Any) -> None:
+        config["rootfs"]["diff_ids"] = diff_ids(config["rootfs"]["diff_ids"])
+        names.append(f"blobs/sha256/{sha(json.dumps(config).encode())}")
+
+    layout = oci_with(tmp_path, "config", edit)
+    with pytest.raises(SourceError) as raised:
+        open_source(f"oci:{layout}")
+    assert str(raised.value) == f"{layout}: {names[0]}: {problem}"
+
+
+def test_config_layers_pair_diff_ids_with_the_history_that_made_layers() -> None:
+    ids = [f"sha256:{n * 64}" for n in "abc"]
+    config: JSON = {
+        "rootfs": {"diff_ids": ids},
+        "history": [
+            {"created_by": "ADD base"},
+            {"created_by": "ENV x=1", "empty_layer": True},
+            {"created_by": "RUN make"},
+        ],
+    }
+    assert isinstance(config, dict)
+    assert config_layers(config, 3, "config") == [
+        ("a" * 64, "ADD base"),
+        ("b" * 64, "RUN make"),
+        ("c" * 64, None),
+    ]
