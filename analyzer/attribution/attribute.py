@@ -58,11 +58,19 @@ def read_build_files(
 
 def relative_uri(path: str, root: str) -> str:
     """``path`` relative to ``root`` with ``/`` separators; UsageError when it is outside."""
-    relative = os.path.relpath(Path(path).resolve(), Path(root).resolve())
-    if relative == ".." or relative.startswith(".." + os.sep):
+    relative = _within(path, root)
+    if relative is None:
         raise UsageError(
             f"{path}: outside the source root {root} (give --source-root, the repository root)"
         )
+    return relative
+
+
+def _within(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` with ``/`` separators; ``None`` when it is outside."""
+    relative = os.path.relpath(Path(path).resolve(), Path(root).resolve())
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return None
     return relative.replace(os.sep, "/")
 
 
@@ -103,9 +111,10 @@ def _step(
     if packer is not None:
         paths = (location.path, location.access_path) if location.access_path else (location.path,)
         for path in paths:
-            step = packer.step_for(path, root)
-            if step is not None:
-                return step
+            trace = packer.trace_for(path)
+            uri = None if trace is None else _within(trace.file, root)
+            if trace is not None and uri is not None:
+                return BuildStep(uri, trace.line, trace.line, trace.instruction)
     return None
 
 

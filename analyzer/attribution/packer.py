@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from typing import Any
 
 from analyzer.attribution.hcl import Block, HclError, parse
 from analyzer.errors import UsageError
-from analyzer.model import BuildStep
 from analyzer.userfiles import read_user_text
 
 #: Largest template or provisioner script read (bytes).
@@ -53,17 +51,9 @@ class PackerTemplate:
     traces: tuple[Trace, ...]
     unread: tuple[str, ...] = ()
 
-    def step_for(self, path: str, root: str) -> BuildStep | None:
-        """The step of the last trace that names ``path``, its URI relative to ``root``."""
-        for trace in reversed(self.traces):
-            if names(trace, path):
-                uri = os.path.relpath(Path(trace.file).resolve(), Path(root).resolve())
-                if uri == ".." or uri.startswith(".." + os.sep):
-                    return None
-                return BuildStep(
-                    uri.replace(os.sep, "/"), trace.line, trace.line, trace.instruction
-                )
-        return None
+    def trace_for(self, path: str) -> Trace | None:
+        """The last trace (in build order) that names in-image ``path``."""
+        return next((trace for trace in reversed(self.traces) if names(trace, path)), None)
 
 
 def names(trace: Trace, path: str) -> bool:

@@ -180,3 +180,19 @@ def test_a_script_named_through_a_variable_is_a_warning(disk: Path, repo: Path) 
         f"{template}: script ${{var.dir}}/x.sh is named through a variable and was not read; "
         "what it writes stays at its image path"
     )
+
+
+def test_a_script_outside_the_source_root_keeps_its_image_path(disk: Path, repo: Path) -> None:
+    (repo / "shared").mkdir()
+    (repo / "shared" / "cleanup.sh").write_text(CLEANUP)
+    (repo / "packer" / "golden.pkr.hcl").write_text(
+        HCL.replace("${path.root}/scripts/cleanup.sh", "${path.root}/../shared/cleanup.sh")
+    )
+    result = analyze(
+        Config(str(disk), profiles=("golden-image",), source_root=str(repo / "packer"),
+               packer_template=str(repo / "packer" / "golden.pkr.hcl"))
+    )  # fmt: skip
+    assert origin(result, "golden-image.ssh.host-key") is None
+    assert origin(result, "golden-image.machine-id.populated") == (
+        "golden.pkr.hcl", line_in(HCL, "destination ="), 'provisioner "file"'
+    )  # fmt: skip
