@@ -71,6 +71,10 @@ class Location:
     access_path: str | None = None
     layer: str | None = None
 
+    def at_line(self, line: int | None) -> Location:
+        """The same place at ``line`` (``None``: the whole object)."""
+        return Location(self.path, line, self.access_path, self.layer)
+
     def describe(self) -> str:
         """Human form: ``/etc/hosts:3`` or ``/etc/os-release -> /usr/lib/os-release``."""
         text = self.path if self.line is None else f"{self.path}:{self.line}"

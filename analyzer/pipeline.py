@@ -6,7 +6,6 @@ renders the result and maps it to an exit code.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +17,7 @@ from analyzer.attribution.attribute import BuildFiles, attribute, read_build_fil
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.errors import UsageError
-from analyzer.model import Evaluation, FactStore, Level, Notification, RunResult
+from analyzer.model import FactStore, Level, Notification, RunResult
 from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs, tool_version
@@ -29,7 +28,6 @@ from analyzer.sources.base import Source, SourceOptions
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.sink import FileAnalyzer
 from analyzer.vfs.build import PassReport, TreeBuilder
-from analyzer.vfs.tree import Tree
 
 DEFAULT_PROFILES = ("k0s",)
 TOOL_VERSION = tool_version()
@@ -158,7 +156,7 @@ def _run(
             facts.fail(collector.provides, f"{collector.name} collector failed: {exc}")
 
     tell(Progress(Stage.EVALUATING, report.entries, report.file_bytes))
-    evaluations = [_attributed(e, tree) for e in evaluate(selected, facts, target.kind, notes)]
+    evaluations = evaluate(selected, facts, target.kind, notes)
     evaluations = attribute(evaluations, target, facts, build, notes)
     notifications = (*source.notifications, *report.notifications, *notes)
     return RunResult(
@@ -172,14 +170,3 @@ def _run(
         tool_version=TOOL_VERSION,
         complete=report.complete and not any(n.level is Level.ERROR for n in notifications),
     )
-
-
-def _attributed(evaluation: Evaluation, tree: Tree) -> Evaluation:
-    """Name the layer or partition that holds a finding's path, where the check did not."""
-    location = evaluation.location
-    if location.layer is not None:
-        return evaluation
-    layer = tree.location(location.path, follow=False).layer
-    if layer is None:
-        return evaluation
-    return dataclasses.replace(evaluation, location=dataclasses.replace(location, layer=layer))

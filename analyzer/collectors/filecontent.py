@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from analyzer.facts.files import FileContent
-from analyzer.model import Level, Location, Notification
+from analyzer.model import Level, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.paths import glob_regex
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
@@ -34,7 +34,7 @@ def read_content(tree: Tree, captures: tuple[CapturePattern, ...], path: str) ->
     try:
         found = tree.resolve(path)
     except ResolveError as exc:
-        return FileContent(path, None, Location(path), exc.reason.replace("_", " "))
+        return FileContent(path, None, tree.location(path), exc.reason.replace("_", " "))
     location = tree.location(path)
     node = found.node
     if not node.is_file:

@@ -58,12 +58,12 @@ def _kind(tree: Tree) -> tuple[InitKind, str]:
 
 
 def _details(tree: Tree) -> InitInfo:
-    version = path = None
+    version = where = None
     for pattern in SYSTEMD_LIBS:
         for found in tree.glob(pattern):
             match = _SYSTEMD_VERSION.search(found)
             if match:
-                version, path = int(match.group(1)), found
+                version, where = int(match.group(1)), tree.location(found)
                 break
         if version is not None:
             break
@@ -72,5 +72,6 @@ def _details(tree: Tree) -> InitInfo:
     for number, line in enumerate(read_lines(tree, RC_CONF).lines or [], start=1):
         match = _RC_MODE.match(line)
         if match and match.group(1):
-            mode = Param("rc_cgroup_mode", match.group(1), RC_CONF, number, "rc.conf")
-    return InitInfo(version, path, openrc, mode)
+            at = tree.location(RC_CONF, number)
+            mode = Param("rc_cgroup_mode", match.group(1), at, "rc.conf")
+    return InitInfo(version, where, openrc, mode)

@@ -30,6 +30,7 @@ from analyzer.kernel.cmdline import (
     split_params,
 )
 from analyzer.kerneldecode.uki import UKI, UkiInfo
+from analyzer.model import Location
 from analyzer.vfs.tree import ResolveError, Tree
 
 GRUB_DEFAULTS = "/etc/default/grub"
@@ -73,7 +74,7 @@ def read_ukis(tree: Tree) -> tuple[UkiEntry, ...]:
             except ResolveError:
                 continue
             if record is not None:
-                params = split_params(record.cmdline or "", path, None, "uki")
+                params = split_params(record.cmdline or "", tree.location(path), None, "uki")
                 found.append(UkiEntry(path, record, tuple(params)))
     return tuple(found)
 
@@ -204,14 +205,38 @@ def _lines(tree: Tree, path: str) -> list[str] | None:
     return read_lines(tree, path).lines
 
 
+def _kernel_cmdline(tree: Tree) -> list[Param]:
+    """The parameters of ``/etc/kernel/cmdline`` (``#`` lines are comments)."""
+    lines = _lines(tree, KERNEL_CMDLINE)
+    if lines is None:
+        return []
+    where = tree.location(KERNEL_CMDLINE)
+    params: list[Param] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.lstrip().startswith("#"):
+            params += split_params(line, where, number, "kernel-cmdline")
+    return params
+
+
+def _update_extlinux(tree: Tree) -> list[Param]:
+    """``default_kernel_opts`` of Alpine's ``/etc/update-extlinux.conf``."""
+    lines = _lines(tree, UPDATE_EXTLINUX)
+    if lines is None:
+        return []
+    return parse_update_extlinux(tree.location(UPDATE_EXTLINUX), lines)
+
+
 def read_boot_config(tree: Tree) -> BootConfig:
-    """Parse every boot-loader file of the image."""
+    """Parse every boot-loader file of the image.
+
+    Each parameter carries the location of its file from the tree lookup, at its line.
+    """
     files: list[str] = []
-    grub_files = []
+    grub_files: list[tuple[Location, list[str]]] = []
     for path in [GRUB_DEFAULTS, *tree.glob(GRUB_DROPINS)]:
         lines = _lines(tree, path)
         if lines is not None:
-            grub_files.append((path, lines))
+            grub_files.append((tree.location(path), lines))
             files.append(path)
     grub_vars = parse_grub_defaults(grub_files)
     grubenv: dict[str, Param] = {}
@@ -219,7 +244,7 @@ def read_boot_config(tree: Tree) -> BootConfig:
         for path in tree.glob(pattern):
             lines = _lines(tree, path)
             if lines is not None and not grubenv:
-                grubenv = parse_grubenv(path, lines)
+                grubenv = parse_grubenv(tree.location(path), lines)
                 files.append(path)
     menu: list[MenuEntry] = []
     grub_cfg = None
@@ -228,7 +253,7 @@ def read_boot_config(tree: Tree) -> BootConfig:
         for path in tree.glob(pattern):
             lines = _lines(tree, path)
             if lines is not None and grub_cfg is None:
-                menu, set_default = parse_grub_cfg(path, lines)
+                menu, set_default = parse_grub_cfg(tree.location(path), lines)
                 grub_cfg = path
                 files.append(path)
     bls: list[BlsEntry] = []
@@ -236,18 +261,16 @@ def read_boot_config(tree: Tree) -> BootConfig:
         for path in tree.glob(f"{directory}/*.conf"):
             lines = _lines(tree, path)
             if lines is not None:
-                bls.append(parse_bls(path, lines, grubenv))
+                bls.append(parse_bls(path, tree.location(path), lines, grubenv))
                 files.append(path)
     bls_default = grubenv.get("saved_entry")
     for path in LOADER_CONFS:
         for number, line in enumerate(_lines(tree, path) or [], start=1):
             key, _, value = line.strip().partition(" ")
             if key == "default" and value.strip():
-                bls_default = Param("default", value.strip(), path, number, "loader.conf")
-    cmdline: list[Param] = []
-    for number, line in enumerate(_lines(tree, KERNEL_CMDLINE) or [], start=1):
-        if not line.lstrip().startswith("#"):
-            cmdline += split_params(line, KERNEL_CMDLINE, number, "kernel-cmdline")
+                at = tree.location(path, number)
+                bls_default = Param("default", value.strip(), at, "loader.conf")
+    cmdline = _kernel_cmdline(tree)
     if cmdline:
         files.append(KERNEL_CMDLINE)
     ukis = read_ukis(tree)
@@ -257,9 +280,9 @@ def read_boot_config(tree: Tree) -> BootConfig:
     for path in EXTLINUX_CONFS:
         lines = _lines(tree, path)
         if lines is not None and not extlinux:
-            extlinux, extlinux_default = parse_extlinux(path, lines)
+            extlinux, extlinux_default = parse_extlinux(tree.location(path), lines)
             files.append(path)
-    opts = parse_update_extlinux(UPDATE_EXTLINUX, _lines(tree, UPDATE_EXTLINUX) or [])
+    opts = _update_extlinux(tree)
     if opts:
         files.append(UPDATE_EXTLINUX)
     return BootConfig(

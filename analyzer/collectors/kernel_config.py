@@ -13,6 +13,7 @@ from analyzer.facts.kernel import ConfigSource
 from analyzer.kernel.kconfig import KConfig, parse
 from analyzer.kerneldecode.ikconfig import CONFIGS_MODULE, ConfigsModule
 from analyzer.kerneldecode.image import KernelImageInfo
+from analyzer.model import Location
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 #: k0s's candidate configuration files after ``/proc/config.gz``, in its order.
@@ -29,13 +30,13 @@ CONFIG_CANDIDATES = (
 CONFIG_CAP = 2 << 20
 
 
-def k0s_config(tree: Tree, release: str) -> str | None:
+def k0s_config(tree: Tree, release: str) -> Location | None:
     """The first of the files k0s's pre-flight reads for ``release`` that the image has."""
     candidates = (c.format(R=release) for c in CONFIG_CANDIDATES)
-    return next((path for path in candidates if tree.exists(path)), None)
+    return next((tree.location(path) for path in candidates if tree.exists(path)), None)
 
 
-def configs_module(tree: Tree, release: str) -> tuple[str | None, ConfigsModule | None]:
+def configs_module(tree: Tree, release: str) -> tuple[Location | None, ConfigsModule | None]:
     """The release's ``configs.ko`` (any module compression) and what it holds."""
     for root in MODULE_ROOTS:
         for suffix in MODULE_SUFFIXES:
@@ -45,7 +46,7 @@ def configs_module(tree: Tree, release: str) -> tuple[str | None, ConfigsModule 
             except ResolveError:
                 continue
             if record is not None:
-                return path, record
+                return tree.location(path), record
     return None, None
 
 
@@ -53,10 +54,10 @@ def find_config(
     tree: Tree,
     release: str,
     aliases: tuple[str, ...],
-    module: tuple[str | None, ConfigsModule | None],
-    kernel_image: tuple[str | None, KernelImageInfo | None],
-) -> tuple[KConfig | None, str | None, ConfigSource, tuple[str, ...], str]:
-    """The configuration, its path, its kind, and what was tried.
+    module: tuple[Location | None, ConfigsModule | None],
+    kernel_image: tuple[Location | None, KernelImageInfo | None],
+) -> tuple[KConfig | None, Location | None, ConfigSource, tuple[str, ...], str]:
+    """The configuration, where it was read (from the tree lookup), its kind, and what was tried.
 
     The kind is ``file``, ``configs-module`` (``configs.ko``), ``ikconfig`` (embedded in the
     kernel image) or ``none``.
@@ -71,30 +72,31 @@ def find_config(
         except (ResolveError, NotCaptured):
             return (
                 None,
-                path,
+                tree.location(path),
                 ConfigSource.NONE,
                 tuple(searched),
                 f"{path} exists but could not be read",
             )
         text = data.decode("utf-8", "replace")
-        return parse(text.splitlines()), path, ConfigSource.FILE, tuple(searched), ""
-    module_path, configs = module
-    if module_path is not None and configs is not None:
-        searched.append(f"{module_path} (IKCONFIG module)")
+        config = parse(text.splitlines())
+        return config, tree.location(path), ConfigSource.FILE, tuple(searched), ""
+    module_at, configs = module
+    if module_at is not None and configs is not None:
+        searched.append(f"{module_at.path} (IKCONFIG module)")
         if configs.config is not None:
             config = parse(configs.config.splitlines())
-            return config, module_path, ConfigSource.CONFIGS_MODULE, tuple(searched), ""
-    image_path, image = kernel_image
-    if image is not None and image.config is not None and image_path is not None:
-        searched.append(f"{image_path} (IKCONFIG)")
+            return config, module_at, ConfigSource.CONFIGS_MODULE, tuple(searched), ""
+    image_at, image = kernel_image
+    if image is not None and image.config is not None and image_at is not None:
+        searched.append(f"{image_at.path} (IKCONFIG)")
         return (
             parse(image.config.splitlines()),
-            image_path,
+            image_at,
             ConfigSource.IKCONFIG,
             tuple(searched),
             "",
         )
-    if image_path is not None:
-        searched.append(f"{image_path} (IKCONFIG)")
+    if image_at is not None:
+        searched.append(f"{image_at.path} (IKCONFIG)")
     problem = f"no kernel config found for {release} in {', '.join(searched)}"
     return None, None, ConfigSource.NONE, tuple(searched), problem

@@ -98,14 +98,16 @@ def read_modules(tree: Tree, release: str) -> ModulesInfo | None:
     missing: list[ListedMissing] = []
     entries = _dep_entries(tree, directory)
     if entries is not None:
-        sources.append(f"{directory}/modules.dep")
+        dep = f"{directory}/modules.dep"
+        sources.append(dep)
+        where = tree.location(dep)
         for name, listed, line in entries:
             if name in shipped:
                 continue
             if _listed_file_exists(tree, directory, listed, files):
                 shipped.add(name)
             else:
-                missing.append(ListedMissing(name, listed, line))
+                missing.append(ListedMissing(name, listed, where.at_line(line)))
     if files:
         sources.append(f"{directory}/**/*.ko*")
     builtin = _builtin(tree, directory)
@@ -114,7 +116,7 @@ def read_modules(tree: Tree, release: str) -> ModulesInfo | None:
     built = frozenset(builtin or ())
     return ModulesInfo(
         release,
-        directory,
+        tree.location(directory),
         tuple(sources),
         len(shipped),
         len(built),

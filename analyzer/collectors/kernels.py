@@ -37,7 +37,7 @@ from analyzer.facts import APPARMOR, KERNELS
 from analyzer.facts.kernel import Kernel
 from analyzer.kernel.cgroups import AppArmorState, apparmor_state, infer_hierarchy
 from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo
-from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
+from analyzer.model import Fact, FactId, Facts, FactStore, Level, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
@@ -109,7 +109,7 @@ class KernelsCollector:
         boot = read_boot_config(tree)
         for uki in boot.ukis:
             notes.extend(
-                Notification(Level.WARNING, "kernel.uki", problem, Location(uki.path))
+                Notification(Level.WARNING, "kernel.uki", problem, tree.location(uki.path))
                 for problem in uki.info.problems
             )
             if uki.info.kernel is not None:
@@ -129,8 +129,9 @@ class KernelsCollector:
         kernels = []
         for release in ordered:
             image_path, image = _image_for(release, images)
-            module_path, module = configs_module(tree, release)
-            if module is not None and module_path is not None:
+            image_at = tree.location(image_path) if image_path is not None else None
+            module_at, module = configs_module(tree, release)
+            if module is not None and module_at is not None:
                 problems = list(module.problems)
                 if module.vermagic is not None and module.vermagic != release:
                     problems.append(
@@ -138,13 +139,16 @@ class KernelsCollector:
                         " may not be this kernel's"
                     )
                 notes.extend(
-                    Notification(Level.WARNING, "kernel.configs", problem, Location(module_path))
+                    Notification(Level.WARNING, "kernel.configs", problem, module_at)
                     for problem in problems
                 )
-            config, config_path, source, searched, problem = find_config(
-                tree, release, aliases.get(release, ()), (module_path, module), (image_path, image)
+            config, config_at, source, searched, problem = find_config(
+                tree, release, aliases.get(release, ()), (module_at, module), (image_at, image)
             )
-            if config is not None:
+            params = tuple(boot.params_for(release))
+            armor = None
+            if config is not None and config_at is not None:
+                armor = apparmor_state(config, config_at, params)
                 for duplicate in config.duplicates:
                     notes.append(
                         Notification(
@@ -152,29 +156,28 @@ class KernelsCollector:
                             "kconfig.duplicate",
                             f"CONFIG_{duplicate.name} is set on lines "
                             f"{', '.join(map(str, duplicate.lines))}; the last one counts",
-                            Location(config_path or "/", duplicate.lines[-1]),
+                            config_at.at_line(duplicate.lines[-1]),
                         )
                     )
-            params = tuple(boot.params_for(release))
             kernels.append(
                 Kernel(
                     release=release,
                     default=release == default,
                     default_reason=why if release == default else "",
-                    image=image_path,
+                    image=image_at,
                     image_release=image.release if image else None,
                     image_problems=image.problems if image else (),
-                    config_path=config_path,
+                    config_file=config_at,
                     config_source=source,
                     config_searched=searched,
                     config_problem=problem,
                     k0s_config=k0s_config(tree, release),
-                    configs_module=module_path,
+                    configs_module=module_at,
                     modules=read_modules(tree, release),
                     cmdline=params,
                     boot_files=boot.files,
                     cgroup=infer_hierarchy(params, init),
-                    apparmor=apparmor_state(config, config_path or "", params) if config else None,
+                    apparmor=armor,
                     _config=config,
                 )
             )

@@ -27,25 +27,29 @@ def normalise(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ListedMissing:
-    """A module ``modules.dep`` lists (``listed``, at ``line``) whose file is not in the image."""
+    """A module ``modules.dep`` lists (``listed``, at ``location``) whose file is not in the image.
+
+    ``location`` is ``modules.dep`` (from the tree lookup, with its layer) at the listing line.
+    """
 
     name: str
     listed: str
-    line: int
+    location: Location
 
 
 @dataclass(frozen=True, slots=True)
 class ModulesInfo:
     """The modules tree of one release: where it is, what ships, what is built in.
 
-    ``directory`` is the in-image path (``/lib/modules/R``); ``sources`` the files and
-    directories that were read. The name sets (module files found, ``modules.builtin``
-    entries, ``modules.dep`` entries without a file) are kept out of JSON reports; their sizes
-    are the public ``shipped_count``, ``builtin_count`` and ``missing_count``.
+    ``location`` is where the tree lookup found the directory (``/lib/modules/R``, its layer
+    included); ``sources`` the files and directories that were read. The name sets (module
+    files found, ``modules.builtin`` entries, ``modules.dep`` entries without a file) are kept
+    out of JSON reports; their sizes are the public ``shipped_count``, ``builtin_count`` and
+    ``missing_count``.
     """
 
     release: str
-    directory: str
+    location: Location
     sources: tuple[str, ...]
     shipped_count: int
     builtin_count: int
@@ -60,9 +64,9 @@ class ModulesInfo:
         return self._shipped
 
     @property
-    def dep_path(self) -> str:
-        """``/lib/modules/R/modules.dep``."""
-        return f"{self.directory}/modules.dep"
+    def directory(self) -> str:
+        """The in-image path of the modules directory."""
+        return self.location.path
 
     def ships(self, names: Iterable[str]) -> str | None:
         """The first of ``names`` whose module file is in the image, or ``None``."""
@@ -101,21 +105,23 @@ class ConfigSource(enum.StrEnum):
 class Kernel:
     """One kernel release the image carries, with everything the kernel rules need.
 
-    ``config_source`` is ``file``, ``configs-module`` (the release's ``configs.ko``),
-    ``ikconfig`` (embedded in ``image``) or ``none``, with ``config_problem`` saying why;
-    ``config_searched`` lists the candidates in order. ``k0s_config`` is the first file k0s's
-    pre-flight reads that the image has (``None``: k0s finds none of its files), and
-    ``configs_module`` the path of the release's ``configs.ko``. ``cmdline`` is the effective
-    command line, each parameter with its file and line.
+    Every file is given by the :class:`~analyzer.model.Location` its tree lookup returned, so a
+    finding about it names its layer or partition. ``config_file`` is where the configuration
+    was read: the file, the release's ``configs.ko`` or the kernel ``image``, as
+    ``config_source`` (``file``, ``configs-module``, ``ikconfig`` or ``none``, with
+    ``config_problem`` saying why) says; ``config_searched`` lists the candidates in order.
+    ``k0s_config`` is the first file k0s's pre-flight reads that the image has (``None``: k0s
+    finds none of its files), and ``configs_module`` the release's ``configs.ko``.
+    ``cmdline`` is the effective command line, each parameter with its file and line.
     """
 
     release: str
     default: bool
     default_reason: str
-    image: str | None
+    image: Location | None
     image_release: str | None
     image_problems: tuple[str, ...]
-    config_path: str | None
+    config_file: Location | None
     config_source: ConfigSource
     config_searched: tuple[str, ...]
     config_problem: str
@@ -124,9 +130,14 @@ class Kernel:
     boot_files: tuple[str, ...]
     cgroup: Hierarchy
     apparmor: AppArmorState | None
-    k0s_config: str | None = None
-    configs_module: str | None = None
+    k0s_config: Location | None = None
+    configs_module: Location | None = None
     _config: KConfig | None = None
+
+    @property
+    def config_path(self) -> str | None:
+        """The in-image path the configuration was read from, ``None`` without one."""
+        return self.config_file.path if self.config_file else None
 
     @property
     def config(self) -> KConfig | None:
@@ -141,12 +152,12 @@ class Kernel:
     @property
     def location(self) -> Location:
         """Default location of a finding: the config file, else the image, else the modules."""
-        if self.config_path:
-            return Location(self.config_path)
+        if self.config_file:
+            return self.config_file
         if self.image:
-            return Location(self.image)
+            return self.image
         if self.modules:
-            return Location(self.modules.directory)
+            return self.modules.location
         return Location("/boot")
 
     def config_evidence(self) -> str:
@@ -165,11 +176,11 @@ class Kernel:
             "release": self.release,
             "default": self.default,
             "default_reason": self.default_reason,
-            "image": self.image,
+            "image": self.image.path if self.image else None,
             "config": self.config_path,
             "config_source": self.config_source,
-            "k0s_config": self.k0s_config,
-            "configs_module": self.configs_module,
+            "k0s_config": self.k0s_config.path if self.k0s_config else None,
+            "configs_module": self.configs_module.path if self.configs_module else None,
             "symbols": len(self._config) if self._config else 0,
             "modules": self.modules.directory if self.modules else None,
             "cmdline": [f"{p.text()} ({p.path}:{p.line})" for p in self.cmdline],

@@ -24,10 +24,13 @@ _FALSE = frozenset({"0", "false", "no", "off", "n"})
 
 @dataclass(frozen=True, slots=True)
 class InitInfo:
-    """The init system of the image: systemd (with its version) and OpenRC's cgroup mode."""
+    """The init system of the image: systemd (with its version) and OpenRC's cgroup mode.
+
+    ``systemd`` is the location of the file systemd's version was read from.
+    """
 
     systemd_version: int | None = None
-    systemd_path: str | None = None
+    systemd: Location | None = None
     openrc: bool = False
     rc_cgroup_mode: Param | None = None
 
@@ -52,11 +55,6 @@ def last(params: Sequence[Param], name: str) -> Param | None:
     return found[-1] if found else None
 
 
-def param_location(param: Param) -> Location:
-    """Where a parameter was written."""
-    return Location(param.path, param.line)
-
-
 def _truthy(param: Param) -> bool:
     return param.value is None or param.value.lower() not in _FALSE
 
@@ -68,27 +66,25 @@ def infer_hierarchy(params: Sequence[Param], init: InitInfo) -> Hierarchy:
     uses_systemd = init.systemd_version is not None or not init.openrc
     if uses_systemd and unified is not None and not _truthy(unified):
         mode = "v1" if legacy is not None and _truthy(legacy) else "hybrid"
-        return Hierarchy(
-            mode, f"{unified.text()} forces the {mode} hierarchy", param_location(unified)
-        )
+        return Hierarchy(mode, f"{unified.text()} forces the {mode} hierarchy", unified.location)
     if uses_systemd and legacy is not None and _truthy(legacy) and unified is None:
         return Hierarchy(
             "hybrid",
             f"{legacy.text()} asks for the legacy systemd controller",
-            param_location(legacy),
+            legacy.location,
         )
     if init.openrc and init.rc_cgroup_mode is not None:
         mode_param = init.rc_cgroup_mode
         value = (mode_param.value or "").lower()
         mode = {"unified": "v2", "hybrid": "hybrid", "legacy": "v1"}.get(value, "unknown")
-        return Hierarchy(mode, f'rc_cgroup_mode="{value}"', param_location(mode_param))
+        return Hierarchy(mode, f'rc_cgroup_mode="{value}"', mode_param.location)
     no_v1 = last(params, "cgroup_no_v1")
     if no_v1 is not None and no_v1.value == "all":
-        return Hierarchy("v2", f"{no_v1.text()} leaves only cgroup v2", param_location(no_v1))
+        return Hierarchy("v2", f"{no_v1.text()} leaves only cgroup v2", no_v1.location)
     if unified is not None and _truthy(unified):
-        return Hierarchy("v2", f"{unified.text()} selects cgroup v2", param_location(unified))
+        return Hierarchy("v2", f"{unified.text()} selects cgroup v2", unified.location)
     if init.systemd_version is not None:
-        where = Location(init.systemd_path) if init.systemd_path else None
+        where = init.systemd
         if init.systemd_version >= SYSTEMD_UNIFIED_DEFAULT:
             return Hierarchy(
                 "v2", f"systemd {init.systemd_version} defaults to the unified hierarchy", where
@@ -153,30 +149,31 @@ class AppArmorState:
 _EXCLUSIVE_LSMS = ("selinux", "smack", "tomoyo", "apparmor")
 
 
-def apparmor_state(config: KConfig, config_path: str, params: Sequence[Param]) -> AppArmorState:
-    """AppArmor from kconfig and the ``apparmor=``, ``security=`` and ``lsm=`` parameters."""
+def apparmor_state(
+    config: KConfig, config_file: Location, params: Sequence[Param]
+) -> AppArmorState:
+    """AppArmor from kconfig and the ``apparmor=``, ``security=`` and ``lsm=`` parameters.
+
+    ``config_file`` is where the configuration was read (a symbol's line is added to it).
+    """
     symbol = config.get("SECURITY_APPARMOR")
     if symbol is None or not symbol.enabled:
         line = symbol.line if symbol else None
         return AppArmorState(
-            False, "CONFIG_SECURITY_APPARMOR is not set", Location(config_path, line)
+            False, "CONFIG_SECURITY_APPARMOR is not set", config_file.at_line(line)
         )
     switch = last(params, "apparmor")
     if switch is not None and switch.value == "0":
-        return AppArmorState(
-            False, f"{switch.text()} on the kernel command line", param_location(switch)
-        )
+        return AppArmorState(False, f"{switch.text()} on the kernel command line", switch.location)
     lsm = last(params, "lsm")
     if lsm is not None:
         listed = "apparmor" in (lsm.value or "").split(",")
         verb = "lists" if listed else "does not list"
-        return AppArmorState(listed, f"{lsm.text()} {verb} apparmor", param_location(lsm))
+        return AppArmorState(listed, f"{lsm.text()} {verb} apparmor", lsm.location)
     security = last(params, "security")
     if security is not None:
         chosen = security.value == "apparmor"
-        return AppArmorState(
-            chosen, f"{security.text()} selects the major LSM", param_location(security)
-        )
+        return AppArmorState(chosen, f"{security.text()} selects the major LSM", security.location)
     order = config.get("LSM")
     if order is not None and order.value:
         exclusive = [name for name in order.value.split(",") if name in _EXCLUSIVE_LSMS]
@@ -184,7 +181,7 @@ def apparmor_state(config: KConfig, config_path: str, params: Sequence[Param]) -
         return AppArmorState(
             first == "apparmor",
             f'CONFIG_LSM="{order.value}" makes {first or "no exclusive LSM"} the major LSM',
-            Location(config_path, order.line),
+            config_file.at_line(order.line),
         )
     default = config.get("DEFAULT_SECURITY_APPARMOR")
     enabled = default is not None and default.enabled
@@ -192,5 +189,5 @@ def apparmor_state(config: KConfig, config_path: str, params: Sequence[Param]) -
     return AppArmorState(
         enabled,
         "CONFIG_DEFAULT_SECURITY_APPARMOR=y" if enabled else "AppArmor is not the default LSM",
-        Location(config_path, line),
+        config_file.at_line(line),
     )

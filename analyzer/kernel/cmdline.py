@@ -15,6 +15,8 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from analyzer.model import Location
+
 GRUB_VARIABLES = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
 _ASSIGN = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -22,25 +24,38 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """One parameter: ``name``, ``value`` (``None`` for a bare flag), source ``path`` and line.
+    """One parameter: ``name``, ``value`` (``None`` for a bare flag), and where it was written.
 
-    ``source`` is ``grub-default``, ``grub.cfg``, ``bls``, ``kernel-cmdline``, ``grubenv``,
-    ``extlinux``, ``update-extlinux`` or ``uki``.
+    ``location`` is the file's location from the tree lookup (its layer or partition
+    included) at the parameter's line; ``source`` is ``grub-default``, ``grub.cfg``, ``bls``,
+    ``kernel-cmdline``, ``grubenv``, ``extlinux``, ``update-extlinux`` or ``uki``.
     """
 
     name: str
     value: str | None
-    path: str
-    line: int | None
+    location: Location
     source: str
+
+    @property
+    def path(self) -> str:
+        """The in-image path of the file that holds the parameter."""
+        return self.location.path
+
+    @property
+    def line(self) -> int | None:
+        """The parameter's 1-based line, ``None`` when the source has no lines (a UKI)."""
+        return self.location.line
 
     def text(self) -> str:
         """``name=value`` or ``name``."""
         return self.name if self.value is None else f"{self.name}={self.value}"
 
 
-def split_params(text: str, path: str, line: int | None, source: str) -> list[Param]:
-    """Parameters of one command-line string (quotes as the kernel reads them)."""
+def split_params(text: str, where: Location, line: int | None, source: str) -> list[Param]:
+    """Parameters of one command-line string (quotes as the kernel reads them).
+
+    ``where`` is the location of the file the string is in, ``line`` its line there.
+    """
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError:
@@ -50,7 +65,7 @@ def split_params(text: str, path: str, line: int | None, source: str) -> list[Pa
         if not word or word.startswith("$"):
             continue
         name, sep, value = word.partition("=")
-        params.append(Param(name, value if sep else None, path, line, source))
+        params.append(Param(name, value if sep else None, where.at_line(line), source))
     return params
 
 
@@ -71,14 +86,16 @@ def _shell_value(raw: str) -> str:
     return raw.split("#", 1)[0].split()[0] if raw.split("#", 1)[0].split() else ""
 
 
-def parse_grub_defaults(files: Sequence[tuple[str, Sequence[str]]]) -> dict[str, list[Param]]:
+def parse_grub_defaults(
+    files: Sequence[tuple[Location, Sequence[str]]],
+) -> dict[str, list[Param]]:
     """``GRUB_*`` assignments of ``/etc/default/grub`` then its drop-ins, as parameters.
 
     Other variables (``GRUB_DEFAULT``) are kept as a single pseudo-parameter whose value is
     the assigned text, so the boot default can be located too.
     """
     variables: dict[str, list[Param]] = {}
-    for path, lines in files:
+    for where, lines in files:
         for number, line in enumerate(lines, start=1):
             if line.lstrip().startswith("#"):
                 continue
@@ -87,7 +104,7 @@ def parse_grub_defaults(files: Sequence[tuple[str, Sequence[str]]]) -> dict[str,
                 continue
             name, value = match.group(1), _shell_value(match.group(2))
             if name not in GRUB_VARIABLES:
-                variables[name] = [Param(name, value, path, number, "grub-default")]
+                variables[name] = [Param(name, value, where.at_line(number), "grub-default")]
                 continue
             params: list[Param] = []
             for piece in re.split(r"(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)", value):
@@ -95,7 +112,7 @@ def parse_grub_defaults(files: Sequence[tuple[str, Sequence[str]]]) -> dict[str,
                 if reference:
                     params.extend(variables.get(reference.group(1), []))
                 else:
-                    params.extend(split_params(piece, path, number, "grub-default"))
+                    params.extend(split_params(piece, where, number, "grub-default"))
             variables[name] = params
     return variables
 
@@ -118,7 +135,7 @@ _SET_DEFAULT = re.compile(r"\s*set\s+default=[\"']?([^\"'\s]*)")
 
 
 def parse_grub_cfg(
-    path: str, lines: Sequence[str]
+    where: Location, lines: Sequence[str]
 ) -> tuple[list[MenuEntry], tuple[str, int] | None]:
     """Menu entries (``1>2`` positions inside submenus) and the first ``set default=``."""
     entries: list[MenuEntry] = []
@@ -147,7 +164,7 @@ def parse_grub_cfg(
         linux = _LINUX.match(line)
         if linux and current is not None:
             current["kernel"] = linux.group(1)
-            current["params"] = tuple(split_params(linux.group(2), path, number, "grub.cfg"))
+            current["params"] = tuple(split_params(linux.group(2), where, number, "grub.cfg"))
             continue
         if stripped == "}":
             if current is not None:
@@ -180,8 +197,13 @@ class BlsEntry:
     params: tuple[Param, ...]
 
 
-def parse_bls(path: str, lines: Iterable[str], env: dict[str, Param] | None = None) -> BlsEntry:
-    """One ``loader/entries/*.conf`` file; ``$kernelopts`` expands from ``grubenv``."""
+def parse_bls(
+    path: str, where: Location, lines: Iterable[str], env: dict[str, Param] | None = None
+) -> BlsEntry:
+    """One ``loader/entries/*.conf`` file at ``path`` (found at ``where``).
+
+    ``$kernelopts`` expands from ``grubenv``.
+    """
     version = kernel = None
     params: list[Param] = []
     for number, line in enumerate(lines, start=1):
@@ -197,21 +219,21 @@ def parse_bls(path: str, lines: Iterable[str], env: dict[str, Param] | None = No
                 if reference and env and reference.group(1) in env:
                     grubenv = env[reference.group(1)]
                     params += split_params(
-                        grubenv.value or "", grubenv.path, grubenv.line, "grubenv"
+                        grubenv.value or "", grubenv.location, grubenv.line, "grubenv"
                     )
                 else:
-                    params += split_params(word, path, number, "bls")
+                    params += split_params(word, where, number, "bls")
     return BlsEntry(path, version, kernel, tuple(params))
 
 
-def parse_grubenv(path: str, lines: Iterable[str]) -> dict[str, Param]:
+def parse_grubenv(where: Location, lines: Iterable[str]) -> dict[str, Param]:
     """``key=value`` lines of a ``grubenv`` block, each remembered with its line."""
     env: dict[str, Param] = {}
     for number, line in enumerate(lines, start=1):
         if line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")
-        env[key.strip()] = Param(key.strip(), value.rstrip("\n"), path, number, "grubenv")
+        env[key.strip()] = Param(key.strip(), value.rstrip("\n"), where.at_line(number), "grubenv")
     return env
 
 
@@ -224,7 +246,7 @@ class ExtlinuxEntry:
     params: tuple[Param, ...]
 
 
-def parse_extlinux(path: str, lines: Iterable[str]) -> tuple[list[ExtlinuxEntry], int | None]:
+def parse_extlinux(where: Location, lines: Iterable[str]) -> tuple[list[ExtlinuxEntry], int | None]:
     """The labels of an ``extlinux.conf`` and the index of the one that boots by default.
 
     The default is the label ``DEFAULT`` names, else the one marked ``MENU DEFAULT``, else the
@@ -246,7 +268,7 @@ def parse_extlinux(path: str, lines: Iterable[str]) -> tuple[list[ExtlinuxEntry]
         elif entries and key in ("LINUX", "KERNEL"):
             entries[-1]["kernel"] = rest
         elif entries and key == "APPEND":
-            entries[-1]["params"] = tuple(split_params(rest, path, number, "extlinux"))
+            entries[-1]["params"] = tuple(split_params(rest, where, number, "extlinux"))
         elif entries and key == "MENU" and rest.upper() == "DEFAULT":
             marked = len(entries) - 1
     found = [
@@ -265,11 +287,11 @@ def parse_extlinux(path: str, lines: Iterable[str]) -> tuple[list[ExtlinuxEntry]
     return found, 0 if found else None
 
 
-def parse_update_extlinux(path: str, lines: Iterable[str]) -> list[Param]:
+def parse_update_extlinux(where: Location, lines: Iterable[str]) -> list[Param]:
     """``default_kernel_opts`` of Alpine's ``/etc/update-extlinux.conf`` (the last assignment)."""
     params: list[Param] = []
     for number, line in enumerate(lines, start=1):
         assigned = shell_assignment(line)
         if assigned and assigned[0] == "default_kernel_opts":
-            params = split_params(assigned[1], path, number, "update-extlinux")
+            params = split_params(assigned[1], where, number, "update-extlinux")
     return params

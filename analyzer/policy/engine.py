@@ -65,7 +65,7 @@ def _evaluate_rule(rule: Rule, facts: Facts, target: TargetKind) -> list[Evaluat
         location = subjects.location or Location("/")
         return [Evaluation(rule.id, Outcome.UNKNOWN, rule.level, subjects.reason, location)]
     if not subjects:
-        outcome, message, location = no_subjects(rule.subject)
+        outcome, message, location = no_subjects(rule.subject, facts)
         return [Evaluation(rule.id, outcome, rule.level, message, location)]
     evaluations = [_evaluate_subject(rule, facts, subject) for subject in subjects]
     return _in_scope(rule, evaluations)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.facts import FILES
 from analyzer.model import Facts, Location, Outcome
 from analyzer.policy.binaries import binary_subjects
 from analyzer.policy.filesubjects import file_subjects
@@ -87,15 +88,20 @@ def _parametrised(kind: str, globs: Any, known: str) -> SubjectSpec:
     return SubjectSpec(kind, Param(kind, ABSOLUTE, many=True).convert(globs))
 
 
-def no_subjects(spec: SubjectSpec) -> tuple[Outcome, str, Location]:
+def no_subjects(spec: SubjectSpec, facts: Facts) -> tuple[Outcome, str, Location]:
     """The outcome of a rule that found nothing to evaluate.
 
-    A ``file`` rule looks for files that should not be there, so no match passes; any other
-    kind with no subject (no binary in scope) has nothing to check.
+    A ``file`` rule looks for files that should not be there, so no match passes, located at
+    the directory of its first glob (as the files index finds it, its layer included); any
+    other kind with no subject (no binary in scope) has nothing to check.
     """
     if spec.globs:
         globs = " ".join(spec.globs)
-        return Outcome.PASS, f"no file matches {globs}", Location(parent(spec.globs[0]))
+        directory = parent(spec.globs[0])
+        index = facts.value(FILES)
+        found = index.info(directory) if index is not None else None
+        where = found.location if found is not None else Location(directory)
+        return Outcome.PASS, f"no file matches {globs}", where
     return Outcome.NOT_APPLICABLE, f"no {spec.kind} to check", Location("/")
 
 

@@ -89,7 +89,7 @@ def _kernel(kernel: InternalKernel) -> Kernel:
         release=kernel.release,
         default=kernel.default,
         default_reason=kernel.default_reason,
-        image=kernel.image,
+        image=kernel.image.path if kernel.image else None,
         image_release=kernel.image_release,
         config_path=kernel.config_path,
         config_source=kernel.config_source,

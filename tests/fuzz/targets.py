@@ -29,7 +29,7 @@ from analyzer.analyzers.elf import ElfAnalyzer
 from analyzer.analyzers.kernel_image import KernelImageAnalyzer
 from analyzer.errors import ImgauditError
 from analyzer.kernel import cmdline, kconfig
-from analyzer.model import Level
+from analyzer.model import Level, Location
 from analyzer.sources import open_source
 from analyzer.sources.archive import ArchiveLimits, ArchiveReader
 from analyzer.sources.base import Source
@@ -238,12 +238,13 @@ def kconfig_target(fuzz: bytes) -> None:
 def boot_target(fuzz: bytes) -> None:
     """Parse the input as grub.cfg, a BLS entry, grubenv, /etc/default/grub and extlinux.conf."""
     lines = fuzz.decode("utf-8", "surrogateescape").splitlines()
-    cmdline.parse_grub_cfg("/boot/grub/grub.cfg", lines)
-    env = cmdline.parse_grubenv("/boot/grub/grubenv", lines)
-    cmdline.parse_bls("/boot/loader/entries/a.conf", lines, env)
-    cmdline.parse_grub_defaults([("/etc/default/grub", lines)])
-    cmdline.parse_extlinux("/boot/extlinux/extlinux.conf", lines)
-    cmdline.split_params(fuzz.decode("utf-8", "replace"), "/proc/cmdline", 1, "fuzz")
+    cmdline.parse_grub_cfg(Location("/boot/grub/grub.cfg"), lines)
+    env = cmdline.parse_grubenv(Location("/boot/grub/grubenv"), lines)
+    bls = "/boot/loader/entries/a.conf"
+    cmdline.parse_bls(bls, Location(bls), lines, env)
+    cmdline.parse_grub_defaults([(Location("/etc/default/grub"), lines)])
+    cmdline.parse_extlinux(Location("/boot/extlinux/extlinux.conf"), lines)
+    cmdline.split_params(fuzz.decode("utf-8", "replace"), Location("/proc/cmdline"), 1, "fuzz")
 
 
 def lvm_text_target(fuzz: bytes) -> None:

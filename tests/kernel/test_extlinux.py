@@ -8,7 +8,7 @@ from scenarios import only, scan
 from test_kernel_rules import R, rootfs
 
 from analyzer.kernel.cmdline import parse_extlinux
-from analyzer.model import Level, Outcome
+from analyzer.model import Level, Location, Outcome
 
 #: ``extlinux.conf`` as Alpine's ``update-extlinux`` writes it, with two labels.
 EXTLINUX = f"""\
@@ -71,16 +71,17 @@ def test_clean_extlinux_passes(tmp_path: Path) -> None:
 
 def test_default_label_is_named_then_marked_then_first() -> None:
     lines = EXTLINUX.splitlines()
-    entries, default = parse_extlinux("/boot/extlinux.conf", lines)
+    conf = Location("/boot/extlinux.conf", layer="sha256:aa")
+    entries, default = parse_extlinux(conf, lines)
     assert [e.label for e in entries] == ["lts", "rescue"]
     assert default == 0
     named = ["DEFAULT rescue", *lines[1:]]
-    assert parse_extlinux("/boot/extlinux.conf", named)[1] == 1
+    assert parse_extlinux(conf, named)[1] == 1
     unmarked = [line for line in lines if line.strip() != "MENU DEFAULT"]
-    assert parse_extlinux("/boot/extlinux.conf", unmarked)[1] == 0
-    assert parse_extlinux("/x", ["TIMEOUT 1"]) == ([], None)
+    assert parse_extlinux(conf, unmarked)[1] == 0
+    assert parse_extlinux(Location("/x"), ["TIMEOUT 1"]) == ([], None)
     params = entries[1].params
-    assert [(p.text(), p.line, p.source) for p in params] == [
-        ("root=UUID=3f1c", 16, "extlinux"),
-        ("single", 16, "extlinux"),
+    assert [(p.text(), p.location, p.source) for p in params] == [
+        ("root=UUID=3f1c", conf.at_line(16), "extlinux"),
+        ("single", conf.at_line(16), "extlinux"),
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from builders import make_tree, to_dir
 
-from analyzer.model import Evaluation, Outcome
+from analyzer.model import Evaluation, Location, Outcome
 from analyzer.pipeline import Config, analyze
 
 PACK = """\
@@ -49,6 +49,7 @@ def test_missing_line_outcome_is_the_packs_choice(tmp_path: Path) -> None:
     found = run(tmp_path, {"etc/app.conf": "listen 8080\n"}, check, CAPTURED)
     assert found.outcome is Outcome.PASS
     assert found.message == "no matching line in /etc/app.conf"
+    assert found.location == Location("/etc/app.conf", layer="rootfs")
 
 
 def test_a_file_no_pack_captured_is_unknown_with_the_reason(tmp_path: Path) -> None:

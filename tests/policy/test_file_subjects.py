@@ -10,10 +10,10 @@ from analyzer.collectors.files import TreeFileIndex
 from analyzer.errors import RuleError
 from analyzer.facts import FILES
 from analyzer.facts.files import FileInfo
-from analyzer.model import Fact, FactStore
+from analyzer.model import Fact, FactStore, Location, Outcome
 from analyzer.policy.leaf import Undetermined
 from analyzer.policy.loader import parse_pack
-from analyzer.policy.subjects import SubjectSpec, subjects_for
+from analyzer.policy.subjects import SubjectSpec, no_subjects, subjects_for
 
 PACK = """\
 schema: 1
@@ -111,6 +111,18 @@ def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
         ("file", "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_rsa_key"),
     ]
     assert subjects[0].location.layer == "test"
+
+
+def test_no_match_passes_at_the_directory_of_the_glob_with_its_layer() -> None:
+    tree = build({"etc/ssh/sshd_config": "PermitRootLogin no\n"})
+    facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
+    spec = SubjectSpec("file", ("/etc/ssh/ssh_host_*_key", "/root/.ssh/id_*"))
+    assert subjects_for(spec, facts) == []
+    assert no_subjects(spec, facts) == (
+        Outcome.PASS,
+        "no file matches /etc/ssh/ssh_host_*_key /root/.ssh/id_*",
+        Location("/etc/ssh", layer="test"),
+    )
 
 
 def test_a_dangling_link_is_a_subject_located_at_the_link() -> None:

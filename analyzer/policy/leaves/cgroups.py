@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import KERNELS
-from analyzer.kernel.cgroups import CONTROLLERS, disabled_by, param_location
+from analyzer.kernel.cgroups import CONTROLLERS, disabled_by
 from analyzer.kernel.kconfig import PREFIX
 from analyzer.model import FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
@@ -85,7 +85,7 @@ class Cgroup:
             return LeafResult(
                 Outcome.FAIL,
                 f"{disabled.text()} on the kernel command line turns the {name} controller off",
-                param_location(disabled),
+                disabled.location,
                 (f"{disabled.text()} from {disabled.path}:{disabled.line}",),
             )
         config = kernel.config

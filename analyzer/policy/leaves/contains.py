@@ -71,7 +71,7 @@ class FileContains:
 
         hit = first_match(self.path, self.match, read, expand, self.includes)
         if hit.match is None or hit.location is None:
-            return self._no_line(hit)
+            return self._no_line(hit, index.content(self.path).location)
         return self._judge(hit, hit.match, hit.location)
 
     def _judge(self, hit: Hit, found: re.Match[str], where: Location) -> LeafResult:
@@ -83,8 +83,7 @@ class FileContains:
         evidence += (f"expected {self.expect.pattern}",)
         return LeafResult(Outcome.FAIL, hit.line, where, evidence, None, properties)
 
-    def _no_line(self, hit: Hit) -> LeafResult:
-        where = Location(self.path)
+    def _no_line(self, hit: Hit, where: Location) -> LeafResult:
         evidence = (f"pattern {self.match.pattern}",)
         if hit.unread:
             detail = "no matching line in what was read; not read: " + "; ".join(hit.unread)

@@ -18,7 +18,7 @@ from analyzer.kernel.cgroups import CONTROLLERS
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol
 from analyzer.kernel.symbols import MODULE_OF
-from analyzer.model import FactId, Facts, Level, Location, Outcome
+from analyzer.model import FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
@@ -104,7 +104,7 @@ class Kconfig:
             return LeafResult(
                 Outcome.FAIL,
                 f"{detail}, and {names} is not set either",
-                Location(kernel.config_path or "/"),
+                kernel.config_file or kernel.location,
                 evidence,
                 Level.NOTE,
             )
@@ -194,14 +194,12 @@ class ModuleLoadable:
             )
         tree = kernel.modules
         if tree is not None and (tree.ships(names) or tree.builds_in(names)):
-            return LeafResult(
-                Outcome.PASS, f"{self.module} is in {tree.directory}", Location(tree.directory)
-            )
+            return LeafResult(Outcome.PASS, f"{self.module} is in {tree.directory}", tree.location)
         gone = tree.listed_missing(names) if tree is not None else None
         if tree is not None and gone is not None:
             return LeafResult(
                 Outcome.FAIL,
                 f"{gone.name} is listed in modules.dep but {gone.listed} is not in the image",
-                Location(tree.dep_path, gone.line),
+                gone.location,
             )
         return no_config(kernel)

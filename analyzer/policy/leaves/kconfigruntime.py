@@ -15,7 +15,7 @@ from typing import ClassVar
 from analyzer.facts import KERNELS, MODULES_LOAD
 from analyzer.facts.kernel import Kernel, ModulesLoad
 from analyzer.kernel.kconfig import KConfig, State, Symbol
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, symbol_location
 from analyzer.policy.params import NO_PARAMS, ParamSpec
@@ -38,8 +38,8 @@ class KernelConfigRuntime:
         if kernel.k0s_config is not None:
             return LeafResult(
                 Outcome.PASS,
-                f"k0s reads {kernel.k0s_config}",
-                Location(kernel.k0s_config),
+                f"k0s reads {kernel.k0s_config.path}",
+                kernel.k0s_config,
             )
         config = kernel.config
         if config is None:
@@ -93,7 +93,7 @@ def _configs_module(
     """
     modules = kernel.modules
     module = kernel.configs_module or (
-        modules.directory if modules is not None and modules.ships([CONFIGS]) else None
+        modules.location if modules is not None and modules.ships([CONFIGS]) else None
     )
     if module is None:
         where = modules.directory if modules is not None else f"/lib/modules/{kernel.release}"
@@ -119,9 +119,9 @@ def _configs_module(
     read = ", ".join(loads.sources) or "none found"
     return LeafResult(
         Outcome.FAIL,
-        f"the kernel configuration is only in {module} (CONFIG_IKCONFIG=m) and nothing loads"
-        " the configs module at boot: /proc/config.gz will not exist and k0s's kernel checks"
-        " will be skipped",
-        Location(module),
+        f"the kernel configuration is only in {module.path} (CONFIG_IKCONFIG=m) and nothing"
+        " loads the configs module at boot: /proc/config.gz will not exist and k0s's kernel"
+        " checks will be skipped",
+        module,
         (*evidence, f"boot-time module lists read: {read}"),
     )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import KERNELS
-from analyzer.kernel.cgroups import last, param_location
-from analyzer.model import FactId, Facts, Location, Outcome
+from analyzer.kernel.cgroups import last
+from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of
 from analyzer.policy.params import Param, ParamSpec
@@ -49,7 +49,7 @@ class KernelVersion:
         """Compare major.minor(.patch) numerically, then the release against the patterns."""
         del facts
         kernel = kernel_of(subject)
-        where = Location(kernel.image) if kernel.image else kernel.location
+        where = kernel.image or kernel.location
         version = kernel.version
         if version is None and (self.minimum or self.maximum or self.below):
             return LeafResult(Outcome.UNKNOWN, f"release {kernel.release!r} has no version number")
@@ -120,7 +120,7 @@ class Cmdline:
             return LeafResult(
                 Outcome.PASS, f"{self.param} is not on the kernel command line", None, evidence
             )
-        where = param_location(found)
+        where = found.location
         bad = self.absent or (found.value or "") in self.forbid
         if self.equals is not None:
             bad = found.value != self.equals

@@ -16,10 +16,10 @@ KERNEL_SUBJECTS = ("kernel",)
 
 def symbol_location(kernel: Kernel, symbol: Symbol | None) -> Location:
     """The config file at the symbol's line (no line inside an embedded configuration)."""
-    path = kernel.config_path or kernel.location.path
+    where = kernel.config_file or kernel.location
     if symbol is None or kernel.config_source is not ConfigSource.FILE:
-        return Location(path)
-    return Location(path, symbol.line)
+        return where
+    return where.at_line(symbol.line)
 
 
 def kernel_of(subject: Subject) -> Kernel:
@@ -73,9 +73,13 @@ def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> L
             Outcome.FAIL,
             f"{symbol.describe()}: {gone.name} is listed in modules.dep but {gone.listed}"
             " is not in the image",
-            Location(tree.dep_path, gone.line),
+            gone.location,
             evidence,
-            properties={"module": gone.name, "modules_dep": tree.dep_path, "listed": gone.listed},
+            properties={
+                "module": gone.name,
+                "modules_dep": gone.location.path,
+                "listed": gone.listed,
+            },
         )
     return LeafResult(
         Outcome.FAIL,

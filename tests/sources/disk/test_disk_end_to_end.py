@@ -19,12 +19,15 @@ import pytest
 from builders import Dir, File, Item, Symlink, make_tree, to_dir, to_tar
 from clirun import one_line_error, run_cli
 from disk_builders import BOOT_UUID, DISK_FORMATS, convert, have, root_and_boot_disk, time_limit
+from jsonreports import load_report
 from jsonview import arr
 from report.validate import validate_sarif
 
-from analyzer.facts import DISK
-from analyzer.model import Level, Outcome, RunResult
+from analyzer.facts import DISK, KERNELS
+from analyzer.model import Level, Location, Outcome, RunResult
 from analyzer.pipeline import Config, analyze
+from analyzer.report import json as json_report
+from analyzer.report import sarif
 
 pytestmark = pytest.mark.skipif(
     not all(have(t) for t in ("mkfs.ext4", "mkfs.xfs", "sfdisk", "qemu-img")),
@@ -223,6 +226,21 @@ def test_boot_partition_content_is_seen_at_boot(inputs: dict[str, Any]) -> None:
     assert findings[0].location.layer == "disk.raw:part1"
     layers = [(layer.id, layer.mountpoint) for layer in result.target.layers]
     assert layers == [("disk.raw:part2", "/"), ("disk.raw:part1", "/boot")]
+    (kernel,) = result.facts.get(KERNELS).get()
+    assert kernel.config_file == Location(f"/boot/config-{RELEASE}", layer="disk.raw:part1")
+    assert kernel.modules is not None
+    assert kernel.modules.location == Location(
+        f"/usr/lib/modules/{RELEASE}", None, f"/lib/modules/{RELEASE}", "disk.raw:part2"
+    )
+    document = load_report(json_report.render(result))
+    (reported,) = [e for e in document["evaluations"] if e["rule_id"] == f"k0s.kconfig.{DISABLED}"]
+    assert (reported["location"]["line"], reported["location"]["layer"]) == (
+        inputs["line"],
+        "disk.raw:part1",
+    )
+    results = json.loads(sarif.render(result))["runs"][0]["results"]
+    (logged,) = [r for r in results if r["ruleId"] == f"k0s.kconfig.{DISABLED}"]
+    assert logged["properties"]["layer"]["id"] == "disk.raw:part1"
     systems = {f["volume"]: f for f in arr(result.facts.get(DISK).get()["filesystems"])}
     assert (systems["part1"]["uuid"], systems["part1"]["mountpoint"]) == (BOOT_UUID, "/boot")
     assert (systems["part2"]["uuid"], systems["part2"]["mountpoint"]) == (ROOT_UUID, "/")

@@ -21,7 +21,7 @@ __all__ = ["corpus"]
 from test_disk_end_to_end import RELEASE, comparable, scan
 
 from analyzer.facts import KERNELS, OS
-from analyzer.model import Evaluation, Level, Outcome, RunResult
+from analyzer.model import Evaluation, Level, Location, Outcome, RunResult
 
 pytestmark = pytest.mark.skipif(
     not all(
@@ -179,5 +179,6 @@ def test_arm64_image_architecture_and_kernel(scans: dict[str, Scans]) -> None:
 
 def test_arm64_gzip_image_is_read_as_an_arm64_kernel(scans: dict[str, Scans]) -> None:
     (kernel,) = scans["arm64"].raw.facts.get(KERNELS).get()
-    assert (kernel.release, kernel.image) == (RELEASE, f"/boot/vmlinuz-{RELEASE}")
+    assert kernel.release == RELEASE
+    assert kernel.image == Location(f"/boot/vmlinuz-{RELEASE}", layer="arm64.raw:part2")
     assert kernel.image_release == RELEASE
