@@ -24,7 +24,7 @@ def __getattr__(name: str) -> object:
 
         return getattr(pipeline, name)
     if name == "__version__":
-        from analyzer.policy.packs import tool_version
+        from analyzer.version import TOOL_VERSION
 
-        return tool_version()
+        return TOOL_VERSION
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,16 +16,15 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from analyzer.errors import ImgauditError, UsageError
 from analyzer.model import Level, RunResult
-from analyzer.pipeline import DEFAULT_PROFILES, TOOL_VERSION, Config, analyze, load_all_rules
+from analyzer.pipeline import DEFAULT_PROFILES, Config, analyze, load_all_rules
 from analyzer.policy.engine import ROLE_CHOICES
 from analyzer.progress import Progress, Stage
 from analyzer.report import FORMATS, ReportOptions
 from analyzer.report.text import safe
 from analyzer.triage import DEFAULT_SUPPRESSIONS, Triage, gating
+from analyzer.version import TOOL_VERSION
 
 if TYPE_CHECKING:
     from analyzer.fleet.model import FleetResult
@@ -282,6 +281,9 @@ class _ProgressDisplay:
     """
 
     def __init__(self) -> None:
+        from tqdm import tqdm  # loaded only when a terminal shows the display
+
+        self._format_size = tqdm.format_sizeof
         self._bar = tqdm(
             total=None,
             delay=PROGRESS_DELAY,
@@ -304,7 +306,7 @@ class _ProgressDisplay:
         if label == self._label and now - self._drawn < PROGRESS_INTERVAL:
             return
         self._label, self._drawn = label, now
-        size = tqdm.format_sizeof(progress.file_bytes, "B")
+        size = self._format_size(progress.file_bytes, "B")
         self._bar.set_description_str(
             f"{progress.entries:,} entries, {size} of files; {label}", refresh=False
         )

@@ -10,27 +10,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analyzer.analyzers import ANALYZERS
 from analyzer.analyzers.text import TextCapture
-from analyzer.attribution.attribute import BuildFiles, attribute, read_build_files
 from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext, CollectOptions
 from analyzer.errors import UsageError
 from analyzer.model import FactStore, Level, Notification, RunResult
 from analyzer.policy.engine import ROLE_CHOICES, evaluate, select
 from analyzer.policy.loader import load_rules
-from analyzer.policy.packs import bundled_packs, tool_version
+from analyzer.policy.packs import bundled_packs
 from analyzer.policy.rule import Rule
 from analyzer.progress import Progress, ProgressCallback, Stage, ignore
 from analyzer.sources import open_source
 from analyzer.sources.base import Source, SourceOptions
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.sink import FileAnalyzer
+from analyzer.version import TOOL_VERSION
 from analyzer.vfs.build import PassReport, TreeBuilder
 
+if TYPE_CHECKING:
+    from analyzer.attribution.attribute import BuildFiles
+
 DEFAULT_PROFILES = ("k0s",)
-TOOL_VERSION = tool_version()
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def select_rules(config: Config) -> tuple[list[Rule], tuple[str, ...]]:
 def analyze(config: Config) -> RunResult:
     """Run the whole analysis; raises :class:`~analyzer.errors.ImgauditError` subclasses."""
     selected, roles = select_rules(config)
-    build = read_build_files(config.dockerfile, config.packer_template, config.source_root)
+    build = _build_files(config)
 
     options = SourceOptions(platform=config.platform, backing_files=tuple(config.backing_files))
     source = open_source(config.target, options)
@@ -121,12 +124,21 @@ def analyze(config: Config) -> RunResult:
         source.close()
 
 
+def _build_files(config: Config) -> BuildFiles | None:
+    """The build files ``config`` names, parsed; ``None`` (and no reader loaded) without any."""
+    if config.dockerfile is None and config.packer_template is None:
+        return None
+    from analyzer.attribution.attribute import read_build_files
+
+    return read_build_files(config.dockerfile, config.packer_template, config.source_root)
+
+
 def _run(
     source: Source,
     config: Config,
     selected: list[Rule],
     roles: tuple[str, ...],
-    build: BuildFiles,
+    build: BuildFiles | None,
 ) -> RunResult:
     """The pass, the collectors and the rules, all while ``source`` is open.
 
@@ -157,7 +169,10 @@ def _run(
 
     tell(Progress(Stage.EVALUATING, report.entries, report.file_bytes))
     evaluations = evaluate(selected, facts, target.kind, notes)
-    evaluations = attribute(evaluations, target, facts, build, notes)
+    if build is not None:
+        from analyzer.attribution.attribute import attribute
+
+        evaluations = attribute(evaluations, target, facts, build, notes)
     notifications = (*source.notifications, *report.notifications, *notes)
     return RunResult(
         target=target,

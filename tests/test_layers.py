@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 
 #: The layers at the bottom: anything above may import them.
-BOTTOM = frozenset({"facts", "model", "stream", "errors", "progress"})
+BOTTOM = frozenset({"facts", "model", "stream", "errors", "progress", "yamlsrc", "version"})
 #: The stages the pipeline runs (each imports only what is below the stages, or as listed).
 STAGES = frozenset({"report", "policy", "collectors", "analyzers", "vfs", "sources"})
 #: Domain libraries: kernel knowledge as data, kernel image decoders, package databases, codecs.
@@ -38,7 +38,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "analyzers": frozenset({"kerneldecode", "packages", "codecs"}) | BOTTOM,
     "vfs": BOTTOM,
     "sources": frozenset({"codecs"}) | BOTTOM,
-    "kernel": frozenset({"model", "errors"}),
+    "kernel": frozenset({"model", "errors", "yamlsrc"}),
     "kerneldecode": frozenset({"codecs", "stream", "errors"}),
     "packages": frozenset({"model", "stream", "errors"}),
     "codecs": frozenset({"errors"}),
@@ -47,6 +47,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "model": frozenset({"errors"}),
     "errors": frozenset(),
     "progress": frozenset(),
+    "yamlsrc": frozenset(),
+    "version": frozenset(),
 }
 #: Module prefix -> component (the longest matching prefix wins).
 COMPONENTS: dict[str, str] = {

@@ -29,7 +29,8 @@ from analyzer.errors import UsageError
 from analyzer.fleet.model import FleetResult, TargetReport
 from analyzer.fleet.targets import TargetList
 from analyzer.fleet.work import scan_target
-from analyzer.pipeline import TOOL_VERSION, Config, select_rules
+from analyzer.pipeline import Config, select_rules
+from analyzer.version import TOOL_VERSION
 
 if TYPE_CHECKING:
     from distributed import Client

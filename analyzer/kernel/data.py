@@ -10,9 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from analyzer.errors import ImgauditError
+from analyzer.yamlsrc import load
 
 #: The package-data directory of the tables, inside the ``analyzer`` package.
 DATA = "data"
@@ -24,13 +23,17 @@ class DataError(ImgauditError):
 
 def read_table(name: str) -> dict[str, Any]:
     """The YAML mapping ``analyzer/data/<name>``."""
+    where = f"analyzer/{DATA}/{name}"
     try:
         text = resources.files("analyzer").joinpath(DATA, name).read_text(encoding="utf-8")
-        table = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"analyzer/{DATA}/{name}: {exc}") from exc
+    except OSError as exc:
+        raise DataError(f"{where}: {exc}") from exc
+    try:
+        table = load(text, where)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
     if not isinstance(table, dict):
-        raise DataError(f"analyzer/{DATA}/{name}: not a mapping")
+        raise DataError(f"{where}: not a mapping")
     return table
 
 

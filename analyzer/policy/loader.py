@@ -51,7 +51,7 @@ from analyzer.policy.params import ParamError
 from analyzer.policy.rule import Rule
 from analyzer.policy.ruleparse import RULE_KEYS, PackContext, parse_rule
 from analyzer.policy.snippets import Snippets, parse_snippets
-from analyzer.policy.yamlsrc import key_line, line_of, load
+from analyzer.yamlsrc import key_line, line_of, load
 
 PACK_KEYS = frozenset({"schema", "pack", "defaults", "help", "capture", "rules"})
 T = TypeVar("T")

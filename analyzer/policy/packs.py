@@ -1,4 +1,4 @@
-"""The bundled rule packs and the tool's version, both read from the installed distribution.
+"""The bundled rule packs, read from the installed distribution.
 
 The packs are the repository's top-level ``rules/*.yaml``; the distribution ships them as the
 package data directory ``analyzer/packs`` (a link to ``rules/`` in the source tree, so an
@@ -9,7 +9,7 @@ by a path relative to the source checkout; ``IMGAUDIT_RULES_DIR`` points at anot
 from __future__ import annotations
 
 import os
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 from analyzer.errors import RuleError
@@ -20,14 +20,6 @@ DISTRIBUTION = "imgaudit"
 RULES_DIR_ENV = "IMGAUDIT_RULES_DIR"
 #: The package-data directory, inside the ``analyzer`` package, that holds the packs.
 PACKS = "packs"
-
-
-def tool_version() -> str:
-    """The installed distribution's version (from ``pyproject.toml``, via the metadata)."""
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def packs_dir() -> Path:

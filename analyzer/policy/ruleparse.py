@@ -29,7 +29,7 @@ from analyzer.policy.rule import (
 from analyzer.policy.snippets import Snippets
 from analyzer.policy.subjects import IMAGE, SubjectSpec, parse_subject
 from analyzer.policy.templates import MESSAGE_FIELDS, TemplateError, check
-from analyzer.policy.yamlsrc import key_line, line_of
+from analyzer.yamlsrc import key_line, line_of
 
 RULE_KEYS = frozenset(
     {

@@ -3,6 +3,9 @@
 ``SCHEMES`` maps each prefix to its opener; a bare path is opened once into a
 :class:`~analyzer.sources.probe.Probe` (its first and last bytes) and the first of
 :data:`DETECTORS`, in order, that recognises the probe picks the opener.
+
+Readers are imported when a detector or an opener first needs them: a directory scan loads
+no disk or archive reader.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ import os
 from collections.abc import Callable
 
 from analyzer.errors import SourceError, UsageError
-from analyzer.sources import container, disk
+from analyzer.sources import container
 from analyzer.sources.base import Source, SourceOptions
 from analyzer.sources.probe import Probe
 from analyzer.sources.rootfs import ArchiveRootfs, DirectoryRootfs
-from analyzer.sources.vm import VmDisk
 
 Opener = Callable[[str, SourceOptions], Source]
 #: The problem named when no source recognises an input.
@@ -42,7 +44,15 @@ def _dir(path: str, options: SourceOptions) -> Source:
     return DirectoryRootfs(path)
 
 
+def _is_disk(probe: Probe) -> bool:
+    from analyzer.sources.disk import sniff
+
+    return sniff(probe)
+
+
 def _disk(path: str, options: SourceOptions) -> Source:
+    from analyzer.sources.vm import VmDisk
+
     return VmDisk(path, options.backing_files)
 
 
@@ -65,7 +75,7 @@ SCHEMES: dict[str, Opener] = {
 DETECTORS: tuple[tuple[str, Callable[[Probe], bool], Opener], ...] = (
     ("oci-layout", container.is_oci_dir, container.open_oci_dir_detected),
     ("dir", lambda probe: probe.is_dir, _dir),
-    ("disk", disk.sniff, _disk),
+    ("disk", _is_disk, _disk),
     ("image-archive", container.is_image_archive, container.open_detected),
     ("tar", _may_be_archive, _tar),
 )

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from analyzer.errors import SourceError
 from analyzer.facts.source import SourceFacts
 from analyzer.model import LayerInfo, Level, Notification, TargetInfo, TargetKind
-from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.directory import DirectorySource
 from analyzer.stream.entry import Blocks, Entry, LayerStream
 
@@ -103,6 +102,9 @@ class ArchiveRootfs(StreamRootfs):
                 self._fd = os.open(path, os.O_RDONLY)
             except OSError as exc:
                 raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+        # libarchive is loaded when an archive is opened, not for every scan
+        from analyzer.sources.archive import ArchiveReader
+
         label = "<stdin>" if path == "-" else path
         notes: list[Notification] = []
         super().__init__(label, ArchiveReader(self._fd, label, notes=notes).entries(), notes)

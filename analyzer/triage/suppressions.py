@@ -30,9 +30,9 @@ from analyzer.model import (
     RunResult,
     Suppression,
 )
-from analyzer.policy.yamlsrc import line_of, load
 from analyzer.report.common import normalise_path
 from analyzer.triage.textfile import read_text
+from analyzer.yamlsrc import line_of, load
 
 #: Looked up in the current directory when no ``--config`` is given.
 DEFAULT_FILE = ".imgaudit.yaml"

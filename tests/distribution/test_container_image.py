@@ -21,7 +21,7 @@ from jsonreports import load_report
 from readme import PROFILE_ARGS, block, checkout_report, run_line
 from wheelbuild import ROOT, Installed, wheelhouse
 
-from analyzer.policy.packs import tool_version
+from analyzer.version import TOOL_VERSION
 
 BASE = "imgaudit-test-base:bookworm"
 IMAGE = "imgaudit:test"
@@ -82,7 +82,7 @@ def test_image_runs_imgaudit_as_a_non_root_user(client: docker.DockerClient, ima
     assert config["Entrypoint"] == ["imgaudit"]
     assert config["User"] == USER
     assert config["WorkingDir"] == "/work"
-    assert run(client, "--version")[1] == f"imgaudit {tool_version()}\n"
+    assert run(client, "--version")[1] == f"imgaudit {TOOL_VERSION}\n"
 
 
 def test_image_scans_a_mounted_qcow2(client: docker.DockerClient, image: str, demo: Path) -> None:

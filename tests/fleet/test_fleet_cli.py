@@ -28,8 +28,9 @@ from analyzer.model import (
     TargetInfo,
     TargetKind,
 )
-from analyzer.pipeline import TOOL_VERSION, Config, analyze
+from analyzer.pipeline import Config, analyze
 from analyzer.report import FORMATS, ReportOptions
+from analyzer.version import TOOL_VERSION
 
 #: Dask's default dashboard port, which a fleet scan must leave alone.
 DASHBOARD_PORT = 8787

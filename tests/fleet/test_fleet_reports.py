@@ -18,8 +18,9 @@ from analyzer.fleet.report import FLEET_FORMATS
 from analyzer.fleet.report.sarif import unique_names
 from analyzer.fleet.work import portable, scan_target
 from analyzer.model import Level, Notification
-from analyzer.pipeline import TOOL_VERSION, Config, analyze
+from analyzer.pipeline import Config, analyze
 from analyzer.report import FORMATS, ReportOptions
+from analyzer.version import TOOL_VERSION
 
 
 @pytest.fixture(scope="module")

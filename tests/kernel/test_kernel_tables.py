@@ -14,7 +14,7 @@ from analyzer.policy.leaves.kconfig import ModuleLoadable
 from analyzer.policy.loader import load_rules
 from analyzer.policy.packs import bundled_packs
 from analyzer.policy.rule import iter_leaves
-from analyzer.policy.yamlsrc import load
+from analyzer.yamlsrc import load
 
 TABLES = ("kernel-modules.yaml", "kernel-history.yaml")
 

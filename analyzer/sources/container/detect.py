@@ -11,7 +11,6 @@ import os
 import tarfile
 
 from analyzer.errors import SourceError
-from analyzer.sources.archive import ArchiveReader, first_entry_name
 from analyzer.sources.container.digest import is_hex
 from analyzer.sources.container.store import clean, scan_tar
 from analyzer.sources.probe import Probe
@@ -45,6 +44,9 @@ def is_image_archive(probe: Probe) -> bool:
     """Detector: a tar (any compression) laid out as ``docker save`` or an OCI archive."""
     if not probe.is_file or not probe.head:
         return False
+    # libarchive is loaded when a file is looked at, not for a directory
+    from analyzer.sources.archive import first_entry_name
+
     if plain_tar(probe.head):
         try:
             fd = probe.rewound()
@@ -64,6 +66,8 @@ def _first_named_member_fits(fd: int, path: str) -> bool:
     A cheap look at one header before the full scan of up to ``DETECT_MEMBERS`` headers: a
     root file system archive starts with ``etc/`` or ``bin``, never with ``manifest.json``.
     """
+    from analyzer.sources.archive import ArchiveReader
+
     entries = ArchiveReader(fd, path, threads=False).entries()
     try:
         for entry, _ in entries:

@@ -16,18 +16,30 @@ class LineDict(dict[str, Any]):
 
 #: libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
 
 
-class _LineLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
-    """Safe loader whose mappings are :class:`LineDict` objects."""
+def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The value of ``node``: a :class:`LineDict`, a list, a string, or another scalar.
+
+    Numbers, booleans and null are built by the safe loader itself, as ``yaml.safe_load``
+    builds them; anything it refuses (an unknown tag) is its error.
+    """
+    if isinstance(node, yaml.MappingNode):
+        return _mapping(loader, node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_value(loader, item) for item in node.value]
+    if node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _value(loader, key_node)
         if not isinstance(key, str):
             raise yaml.MarkedYAMLError(
                 problem=f"mapping keys must be strings, not {key!r}",
@@ -37,23 +49,24 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             raise yaml.MarkedYAMLError(
                 problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
             )
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping[key] = _value(loader, value_node)
         mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load(text: str, name: str) -> Any:
     """Parse YAML text; syntax errors become ``ValueError('name:line: problem')``."""
+    loader = _BASE_LOADER(text)
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        node = loader.get_single_node()
+        return None if node is None else _value(loader, node)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ValueError(f"{name}:{line}: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"{name}: {exc}") from exc
+    finally:
+        loader.dispose()
 
 
 def line_of(value: Any, default: int = 0) -> int:

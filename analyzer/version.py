@@ -1,0 +1,3 @@
+"""The version of imgaudit: the one place it is written (``pyproject.toml`` reads it here)."""
+
+TOOL_VERSION = "0.1.0"
