@@ -8,10 +8,7 @@ Linux 2) are read, ``Packages.db`` (ndb: openSUSE, SLES) is named but not parsed
 
 from __future__ import annotations
 
-from analyzer.packages.apk import parse_installed
-from analyzer.packages.dpkg import list_package, parse_list, parse_status
 from analyzer.packages.model import DbFormat, Package, PackageDb
-from analyzer.packages.rpmdb import parse_bdb, parse_sqlite
 
 RPM_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
 DPKG_INFO = "/var/lib/dpkg/info/"
@@ -53,16 +50,25 @@ def limit(fmt: DbFormat) -> int:
 
 
 def parse(fmt: DbFormat, path: str, data: bytes) -> PackageDb:
-    """Read one database file; an unread format gives a record that says so."""
+    """Read one database file; an unread format gives a record that says so.
+
+    Each format's parser is imported when a database of that format is found.
+    """
     if fmt is DbFormat.DPKG or fmt is DbFormat.DPKG_DISTROLESS:
+        from analyzer.packages.dpkg import parse_status
+
         return parse_status(data, fmt)
     if fmt is DbFormat.DPKG_FILES:
+        from analyzer.packages.dpkg import list_package, parse_list
+
         return PackageDb(fmt, (Package(list_package(path), "", "", parse_list(data)),))
-    if fmt is DbFormat.RPM_SQLITE:
-        return parse_sqlite(data)
-    if fmt is DbFormat.RPM_BDB:
-        return parse_bdb(data)
+    if fmt is DbFormat.RPM_SQLITE or fmt is DbFormat.RPM_BDB:
+        from analyzer.packages.rpmdb import parse_bdb, parse_sqlite
+
+        return parse_sqlite(data) if fmt is DbFormat.RPM_SQLITE else parse_bdb(data)
     if fmt is DbFormat.APK:
+        from analyzer.packages.apk import parse_installed
+
         return parse_installed(data)
     return unread(fmt)
 
