@@ -1,7 +1,8 @@
-"""Text files a user names on the command line (target lists, build files), read bounded.
+"""Text files a user names on the command line, read bounded.
 
-One reading policy for all of them: at most ``limit`` bytes, UTF-8 (a byte-order mark is
-dropped), and every problem a one-line :class:`~analyzer.errors.UsageError` naming the file.
+Target lists, build files, baselines and suppression files share one reading policy: at most
+``limit`` bytes, UTF-8 (a byte-order mark is dropped), and every problem a one-line
+:class:`~analyzer.errors.UsageError` naming the file and what it was given as.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ def read_user_text(path: str | Path, limit: int, what: str) -> str:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise UsageError(f"{path}: {what} larger than {limit} bytes")
+        raise UsageError(f"{path}: the {what} is larger than {limit} bytes")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise UsageError(f"{path}: the {what} is not UTF-8 text (byte {exc.start})") from exc

@@ -27,7 +27,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "analyzer": frozenset({"pipeline", "fleet", "triage", "diff"}) | STAGES | DOMAIN | BOTTOM,
     "cli": frozenset({"pipeline", "fleet", "triage", "diff"}) | STAGES | DOMAIN | BOTTOM,
     "fleet": frozenset({"pipeline", "userfiles"}) | STAGES | DOMAIN | BOTTOM,
-    "triage": STAGES | DOMAIN | BOTTOM,
+    "triage": frozenset({"userfiles"}) | STAGES | DOMAIN | BOTTOM,
     "diff": STAGES | DOMAIN | BOTTOM,
     "pipeline": frozenset({"attribution"}) | STAGES | DOMAIN | BOTTOM,
     "attribution": frozenset({"userfiles"}) | BOTTOM,

@@ -29,7 +29,10 @@ from analyzer.model import (
 from analyzer.report.common import evaluation_key, unique_rules
 from analyzer.report.sarif import LINE_HASH_KEY, TOOL_NAME, message_text
 from analyzer.report.sarif_location import CONTENT_KEY, category, content_hash, line_hashes
-from analyzer.triage.textfile import read_text
+from analyzer.userfiles import read_user_text
+
+#: Largest baseline read (a SARIF log of tens of thousands of results is tens of MB).
+MAX_BASELINE_BYTES = 64 << 20
 
 #: The SARIF version a baseline must have.
 SARIF_VERSION = "2.1.0"
@@ -63,7 +66,7 @@ def read_baseline(path: str) -> Baseline:
     Raises :class:`~analyzer.errors.UsageError` (``FILE: problem``) for a file that cannot be
     read, is not JSON, or is not a SARIF 2.1.0 log written by imgaudit.
     """
-    text = read_text(path, "baseline")
+    text = read_user_text(path, MAX_BASELINE_BYTES, "baseline")
     try:
         doc: JSON = json.loads(text)
     except ValueError as exc:

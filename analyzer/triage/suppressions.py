@@ -31,12 +31,14 @@ from analyzer.model import (
     Suppression,
 )
 from analyzer.report.common import normalise_path
-from analyzer.triage.textfile import read_text
+from analyzer.userfiles import read_user_text
 from analyzer.yamlsrc import line_of, load
 
 #: Looked up in the current directory when no ``--config`` is given.
 DEFAULT_FILE = ".imgaudit.yaml"
 TOP_KEY = "suppressions"
+#: Largest suppression file read.
+MAX_SUPPRESSION_BYTES = 1 << 20
 KEYS = ("rule", "path", "reason", "expires")
 REQUIRED = ("rule", "reason")
 EXPIRED_CODE = "suppression.expired"
@@ -45,7 +47,7 @@ UNUSED_CODE = "suppression.unused"
 
 def load_suppressions(path: str) -> tuple[Suppression, ...]:
     """Read and validate a suppression file; raises ``UsageError('file:line: problem')``."""
-    text = read_text(path, "suppression file")
+    text = read_user_text(path, MAX_SUPPRESSION_BYTES, "suppression file")
     try:
         doc = load(text, path)
     except ValueError as exc:

@@ -101,7 +101,7 @@ def test_variables_expand_as_the_builder_does(text: str, expected: str) -> None:
     [
         (b"RUN x\n", "Dockerfile:1: RUN before the first FROM"),
         (b"# just a comment\n", "Dockerfile: no FROM instruction; not a Dockerfile"),
-        (b"FROM x\n\xff\n", "Dockerfile: not UTF-8 text (byte 7)"),
+        (b"FROM x\n\xff\n", "Dockerfile: the Dockerfile is not UTF-8 text (byte 7)"),
     ],
 )
 def test_unusable_files_are_one_line_errors(
@@ -115,7 +115,9 @@ def test_unusable_files_are_one_line_errors(
 
 
 def test_a_missing_file_is_named() -> None:
-    with pytest.raises(UsageError, match=r"^/nonexistent/Dockerfile: No such file"):
+    with pytest.raises(
+        UsageError, match=r"^/nonexistent/Dockerfile: cannot read the Dockerfile: No such file"
+    ):
         read_dockerfile("/nonexistent/Dockerfile")
 
 

@@ -100,7 +100,10 @@ def test_one_target_fleet_runs_in_process_without_importing_dask(
     [
         ((), "imgaudit: no targets to scan"),
         (("a", "b", "--profile", "nope"), "imgaudit: unknown profile 'nope' (known: "),
-        (("--targets-from", "nowhere.txt"), "imgaudit: nowhere.txt: No such file or directory"),
+        (
+            ("--targets-from", "nowhere.txt"),
+            "imgaudit: nowhere.txt: cannot read the target list: No such file or directory",
+        ),
     ],
 )
 def test_a_bad_fleet_request_is_one_line_before_any_scan(

@@ -50,7 +50,9 @@ def test_empty_list_and_unreadable_list_are_usage_errors(tmp_path: Path) -> None
     empty.write_text("# nothing yet\n")
     with pytest.raises(UsageError, match="no targets to scan"):
         expand([], [str(empty)])
-    with pytest.raises(UsageError, match=r"missing\.txt: No such file"):
+    with pytest.raises(
+        UsageError, match=r"missing\.txt: cannot read the target list: No such file"
+    ):
         expand([], [str(tmp_path / "missing.txt")])
 
 
