@@ -17,8 +17,10 @@ from clirun import ROOT, one_line_error, run_cli
 from packaging.requirements import Requirement
 
 from analyzer.policy.packs import DISTRIBUTION, RULES_DIR_ENV, packs_dir
+from analyzer.version import TOOL_VERSION
 
-PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
 PACKAGE = ROOT / "analyzer"
 
 
@@ -27,13 +29,18 @@ def _trees() -> list[ast.Module]:
     return [ast.parse(path.read_text(), str(path)) for path in sorted(PACKAGE.rglob("*.py"))]
 
 
-def test_version_comes_from_the_project_metadata(tmp_path: Path) -> None:
+def test_the_version_is_written_once_and_the_project_reads_it(tmp_path: Path) -> None:
+    assert "version" not in PROJECT
+    assert "version" in PROJECT["dynamic"]
+    dynamic = PYPROJECT["tool"]["setuptools"]["dynamic"]["version"]
+    assert dynamic == {"attr": "analyzer.version.TOOL_VERSION"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", TOOL_VERSION)
     done = run_cli("--version")
     assert done.returncode == 0
-    assert done.stdout.decode() == f"imgaudit {PROJECT['version']}\n"
+    assert done.stdout.decode() == f"imgaudit {TOOL_VERSION}\n"
     root = to_dir(make_tree({"etc/hosts": "127.0.0.1 localhost\n"}), tmp_path / "root")
     sarif = json.loads(run_cli("scan", f"dir:{root}", "--format", "sarif").stdout)
-    assert sarif["runs"][0]["tool"]["driver"]["semanticVersion"] == PROJECT["version"]
+    assert sarif["runs"][0]["tool"]["driver"]["semanticVersion"] == TOOL_VERSION
 
 
 def test_packs_are_found_as_package_data() -> None:
@@ -91,6 +98,5 @@ def test_every_libarchive_ffi_symbol_the_code_uses_exists() -> None:
 
 def test_distribution_metadata_matches_the_project() -> None:
     meta = metadata.metadata(DISTRIBUTION)
-    assert meta["Version"] == PROJECT["version"]
+    assert meta["Version"] == TOOL_VERSION
     assert meta["License-Expression"] == "Apache-2.0"
-    assert re.fullmatch(r"\d+\.\d+\.\d+", PROJECT["version"])
