@@ -36,6 +36,10 @@ class ListedMissing:
     listed: str
     location: Location
 
+    def describe(self) -> str:
+        """``overlay is listed in modules.dep but kernel/fs/overlay.ko is not in the image``."""
+        return f"{self.name} is listed in modules.dep but {self.listed} is not in the image"
+
 
 @dataclass(frozen=True, slots=True)
 class ModulesInfo:

@@ -199,7 +199,7 @@ class ModuleLoadable:
         if tree is not None and gone is not None:
             return LeafResult(
                 Outcome.FAIL,
-                f"{gone.name} is listed in modules.dep but {gone.listed} is not in the image",
+                gone.describe(),
                 gone.location,
             )
         return no_config(kernel)

@@ -71,8 +71,7 @@ def module_result(kernel: Kernel, symbol: Symbol, modules: tuple[str, ...]) -> L
     if gone is not None:
         return LeafResult(
             Outcome.FAIL,
-            f"{symbol.describe()}: {gone.name} is listed in modules.dep but {gone.listed}"
-            " is not in the image",
+            f"{symbol.describe()}: {gone.describe()}",
             gone.location,
             evidence,
             properties={
