@@ -28,7 +28,7 @@ from analyzer.kerneldecode.ikconfig import (
 from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo, inspect
 from analyzer.kerneldecode.uki import UkiReader, is_uki_path
 from analyzer.stream.entry import ReadAt
-from analyzer.stream.sink import Ready, Sink
+from analyzer.stream.sink import Buffered, Ready, Sink
 
 #: Largest kernel image read (compressed images are 5-15 MiB, a plain vmlinux up to ~100 MiB).
 MAX_IMAGE_BYTES = 128 << 20
@@ -53,35 +53,18 @@ def is_kernel_path(path: str) -> bool:
     return _DIRECTORY.fullmatch(directory) is not None
 
 
-class _Buffer:
-    """Keeps one file's bytes until its end, then hands them to ``read``.
+def _guarded(
+    read: Callable[[bytes], object], failed: Callable[[str], object]
+) -> Callable[[bytes], object]:
+    """``read``, or when it raises the record ``failed`` makes of the exception's text."""
 
-    ``failed`` makes the record from the exception's text when ``read`` raises: a hostile file
-    must not stop the pass.
-    """
-
-    complete = False
-
-    def __init__(
-        self,
-        head: bytes,
-        read: Callable[[bytes], object],
-        failed: Callable[[str], object],
-    ) -> None:
-        self._blocks = [head]
-        self._read = read
-        self._failed = failed
-
-    def feed(self, block: bytes) -> None:
-        self._blocks.append(block)
-
-    def close(self) -> object:
-        data = b"".join(self._blocks)
-        self._blocks = []
+    def make(data: bytes) -> object:
         try:
-            return self._read(data)
+            return read(data)
         except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the pass
-            return self._failed(repr(exc))
+            return failed(repr(exc))
+
+    return make
 
 
 def _image_failed(error: str) -> KernelImageInfo:
@@ -111,12 +94,14 @@ class KernelImageAnalyzer:
             if size > MAX_MODULE_BYTES:
                 too_large = f"{size} bytes is over the {MAX_MODULE_BYTES}-byte limit; not read"
                 return Ready(ConfigsModule(compression, problems=(too_large,)))
-            return _Buffer(
+            return Buffered(
                 head,
-                lambda data: read_configs_module(data, compression),
-                lambda error: ConfigsModule(compression, problems=(f"cannot read: {error}",)),
+                _guarded(
+                    lambda data: read_configs_module(data, compression),
+                    lambda error: ConfigsModule(compression, problems=(f"cannot read: {error}",)),
+                ),
             )
         if size > MAX_IMAGE_BYTES:
             too_large = f"{size} bytes is over the {MAX_IMAGE_BYTES}-byte limit; not read"
             return Ready(KernelImageInfo("unknown", problems=(too_large,)))
-        return _Buffer(head, inspect, _image_failed)
+        return Buffered(head, _guarded(inspect, _image_failed))

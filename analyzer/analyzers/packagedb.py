@@ -10,28 +10,9 @@ over its limit, or in a format that is recognised but not parsed, gives a record
 from __future__ import annotations
 
 from analyzer.packages.formats import UNREAD, format_of, limit, parse, unread
-from analyzer.packages.model import PACKAGE_DB, DbFormat, PackageDb
+from analyzer.packages.model import PACKAGE_DB, PackageDb
 from analyzer.stream.entry import ReadAt
-from analyzer.stream.sink import Ready, Sink
-
-
-class _Database:
-    """Keeps the file's bytes until its end, then parses them."""
-
-    complete = False
-
-    def __init__(self, fmt: DbFormat, path: str, head: bytes) -> None:
-        self._fmt = fmt
-        self._path = path
-        self._blocks = [head]
-
-    def feed(self, block: bytes) -> None:
-        self._blocks.append(block)
-
-    def close(self) -> object:
-        data = b"".join(self._blocks)
-        self._blocks = []
-        return parse(self._fmt, self._path, data)
+from analyzer.stream.sink import Buffered, Ready, Sink
 
 
 class PackageDbAnalyzer:
@@ -55,4 +36,4 @@ class PackageDbAnalyzer:
         if size > limit(fmt):
             problem = f"{size} bytes is over the {limit(fmt)}-byte limit; not read"
             return Ready(PackageDb(fmt, (), problem))
-        return _Database(fmt, path, head)
+        return Buffered(head, lambda data: parse(fmt, path, data))

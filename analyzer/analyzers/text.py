@@ -10,7 +10,7 @@ from analyzer.stream.capture import CapturePattern
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.paths import glob_regex
 from analyzer.stream.records import TEXT, RecordKey
-from analyzer.stream.sink import Sink
+from analyzer.stream.sink import Buffered, Ready, Sink
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,36 +23,6 @@ class Truncated:
 
 #: The record of a declared file that was over its cap (its bytes are not kept).
 TRUNCATED: RecordKey[Truncated] = RecordKey(TEXT.name, Truncated)
-
-
-class _Collect:
-    """Keeps every block until the end of the file."""
-
-    complete = False
-
-    def __init__(self, head: bytes) -> None:
-        self._blocks = [head]
-
-    def feed(self, block: bytes) -> None:
-        self._blocks.append(block)
-
-    def close(self) -> object:
-        return b"".join(self._blocks)
-
-
-class _Refuse:
-    """Needs no byte: the record says the file is over its cap."""
-
-    complete = True
-
-    def __init__(self, size: int, cap: int) -> None:
-        self._record = Truncated(size, cap)
-
-    def feed(self, block: bytes) -> None:
-        del block
-
-    def close(self) -> object:
-        return self._record
 
 
 def _compile(glob: str) -> re.Pattern[str]:
@@ -87,5 +57,5 @@ class TextCapture:
         if cap is None:
             return None
         if size > cap:
-            return _Refuse(size, cap)
-        return _Collect(head)
+            return Ready(Truncated(size, cap))
+        return Buffered(head, bytes)

@@ -20,6 +20,7 @@ complete; the blocks it is fed otherwise follow the head whatever its length.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from analyzer.stream.entry import ReadAt
@@ -71,3 +72,27 @@ class Ready:
     def close(self) -> object:
         """The record given at creation."""
         return self._record
+
+
+class Buffered:
+    """A sink that keeps the whole file, then makes the record of its bytes with ``make``.
+
+    The analyzer that returns it bounds the file's size before (a larger file gets a
+    :class:`Ready` record saying so).
+    """
+
+    complete = False
+
+    def __init__(self, head: bytes, make: Callable[[bytes], object]) -> None:
+        self._blocks = [head]
+        self._make = make
+
+    def feed(self, block: bytes) -> None:
+        """Keep the block."""
+        self._blocks.append(block)
+
+    def close(self) -> object:
+        """The record made of the file's bytes (which the sink then lets go)."""
+        data = b"".join(self._blocks)
+        self._blocks = []
+        return self._make(data)
