@@ -28,14 +28,21 @@ def normalize(name: str) -> str:
     clean = _clean(name)
     if clean is not None:
         return clean
+    return fold(name)[0]
+
+
+def fold(path: str) -> tuple[str, bool]:
+    """Absolute ``path`` with ``.``/``..`` folded, and whether a ``..`` went above ``/``."""
     parts: list[str] = []
-    for part in split(name):
-        if part == "..":
-            if parts:
-                parts.pop()
-        else:
+    escaped = False
+    for part in split(path):
+        if part != "..":
             parts.append(part)
-    return join(parts)
+        elif parts:
+            parts.pop()
+        else:
+            escaped = True
+    return join(parts), escaped
 
 
 def _clean(name: str) -> str | None:

@@ -11,6 +11,7 @@ from analyzer.stream.entry import Entry, Kind, LayerStream, no_data
 from analyzer.stream.paths import (
     basename,
     component_regex,
+    fold,
     glob_regex,
     join,
     normalize,
@@ -39,6 +40,12 @@ from analyzer.vfs.build import TreeBuilder
 )
 def test_normalize(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+
+
+def test_fold_says_whether_a_dotdot_went_above_the_root() -> None:
+    assert fold("/opt/app/lib/../../lib") == ("/opt/lib", False)
+    assert fold("/opt/../../lib") == ("/lib", True)
+    assert fold("/..") == ("/", True)
 
 
 def test_split_join_parent_basename() -> None:

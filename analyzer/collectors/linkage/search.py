@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.facts.linkage import PathIssue
-from analyzer.stream.paths import split
+from analyzer.stream.paths import fold
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 LD_SO_CONF = "/etc/ld.so.conf"
@@ -66,21 +66,6 @@ def lib_token(tree: Tree, machine: int, elf_class: int) -> str:
     return "lib64" if elf_class == 64 else "lib"
 
 
-def normalize(path: str) -> tuple[str, bool]:
-    """Absolute ``path`` with ``.``/``..`` folded, and whether ``..`` went above ``/``."""
-    parts: list[str] = []
-    escaped = False
-    for part in split(path):
-        if part == "..":
-            if parts:
-                parts.pop()
-            else:
-                escaped = True
-        else:
-            parts.append(part)
-    return "/" + "/".join(parts), escaped
-
-
 def expand(entry: str, tokens: dict[str, str]) -> str:
     """Substitute ``$ORIGIN``-style tokens; a token missing from ``tokens`` stays literal."""
 
@@ -105,7 +90,7 @@ def search_entries(
         if not expanded.startswith("/"):
             issues.append(PathIssue(tag, entry, "relative", expanded))
             continue
-        path, escaped = normalize(expanded)
+        path, escaped = fold(expanded)
         if escaped:
             issues.append(PathIssue(tag, entry, "escapes-root", path))
         if _world_writable(tree, path):
