@@ -14,7 +14,7 @@ from typing import Any
 from libarchive import ffi
 from libarchive.exception import ArchiveError
 
-from analyzer.stream.entry import BLOCK_SIZE, Entry, Kind
+from analyzer.stream.entry import BLOCK_SIZE, Entry, Kind, kind_of
 
 #: Bytes asked from a Python read function per libarchive callback.
 READ_SIZE = 1 << 20
@@ -38,14 +38,6 @@ _xattr_next.argtypes = [
 ]
 _xattr_next.restype = ctypes.c_int
 
-_TYPES = {
-    0o040000: Kind.DIR,
-    0o120000: Kind.SYMLINK,
-    0o020000: Kind.CHAR,
-    0o060000: Kind.BLOCK,
-    0o010000: Kind.FIFO,
-    0o140000: Kind.SOCKET,
-}
 _next_header = _lib["archive_read_next_header2"]
 _next_header.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
 _next_header.restype = ctypes.c_int
@@ -98,7 +90,7 @@ def describe(entry_p: int, size: int) -> Entry:
         kind = Kind.HARDLINK
         link: str | None = _text(hardlink)
     else:
-        kind = _TYPES.get(_filetype(entry_p) & 0o170000, Kind.FILE)
+        kind = kind_of(_filetype(entry_p)) or Kind.FILE
         link = _text(_symlink_w(entry_p) or _symlink(entry_p)) if kind is Kind.SYMLINK else None
     rdev = None
     if kind is Kind.CHAR or kind is Kind.BLOCK:

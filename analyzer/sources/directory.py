@@ -22,18 +22,10 @@ from analyzer.stream.entry import (
     Gate,
     Kind,
     LayerStream,
+    kind_of,
     no_data,
 )
 
-_KINDS = {
-    stat.S_IFDIR: Kind.DIR,
-    stat.S_IFREG: Kind.FILE,
-    stat.S_IFLNK: Kind.SYMLINK,
-    stat.S_IFCHR: Kind.CHAR,
-    stat.S_IFBLK: Kind.BLOCK,
-    stat.S_IFIFO: Kind.FIFO,
-    stat.S_IFSOCK: Kind.SOCKET,
-}
 _CAPABILITY = "security.capability"
 
 
@@ -92,7 +84,7 @@ class DirectorySource:
             pending.extend(reversed(subdirs))
 
     def _entry(self, name: str, host_path: str, info: os.stat_result) -> Entry | None:
-        kind = _KINDS.get(stat.S_IFMT(info.st_mode))
+        kind = kind_of(info.st_mode)
         if kind is None:
             self._note(name, "unknown file type skipped")
             return None

@@ -9,6 +9,7 @@ callable for the stream, and also able to read any byte range with ``read_at``.
 from __future__ import annotations
 
 import enum
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -31,6 +32,22 @@ class Kind(enum.Enum):
     BLOCK = "block"
     FIFO = "fifo"
     SOCKET = "socket"
+
+
+_MODE_KINDS = {
+    stat.S_IFREG: Kind.FILE,
+    stat.S_IFDIR: Kind.DIR,
+    stat.S_IFLNK: Kind.SYMLINK,
+    stat.S_IFCHR: Kind.CHAR,
+    stat.S_IFBLK: Kind.BLOCK,
+    stat.S_IFIFO: Kind.FIFO,
+    stat.S_IFSOCK: Kind.SOCKET,
+}
+
+
+def kind_of(mode: int) -> Kind | None:
+    """The kind of object a POSIX ``st_mode`` encodes (``None`` for an unknown file type)."""
+    return _MODE_KINDS.get(stat.S_IFMT(mode))
 
 
 @dataclass(frozen=True, slots=True)

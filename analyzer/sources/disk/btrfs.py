@@ -33,8 +33,8 @@ from analyzer.sources.disk.btrfs_tree import (
     uuid_text,
 )
 from analyzer.sources.disk.device import Device, check
-from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
-from analyzer.stream.entry import Blocks, Kind
+from analyzer.sources.disk.fsbase import Inode, Notes
+from analyzer.stream.entry import Blocks, Kind, kind_of
 
 _SHIFT = 64
 _MASK = (1 << _SHIFT) - 1

@@ -36,9 +36,9 @@ from analyzer.sources.disk.ext4_super import (
     MAGIC,
     parse_superblock,
 )
-from analyzer.sources.disk.fsbase import Inode, Notes, kind_of
+from analyzer.sources.disk.fsbase import Inode, Notes
 from analyzer.sources.disk.runs import Runs
-from analyzer.stream.entry import Blocks, BytesData, Kind
+from analyzer.stream.entry import Blocks, BytesData, Kind, kind_of
 
 SUPERBLOCK = 1024
 #: Where the magic sits on the volume, and its bytes there (to recognise an ext volume).

@@ -24,7 +24,6 @@ from analyzer.stream.paths import MAX_HOPS
 
 #: Deepest directory nesting walked.
 MAX_DEPTH = 4096
-S_IFMT = 0o170000
 #: What decoding corrupt metadata can raise besides :class:`SourceError`: a short buffer
 #: unpacked outside :func:`~analyzer.sources.disk.device.unpack`, a field out of a
 #: conversion's range, a size too large, a tree too deep. ``KeyError`` and ``IndexError`` are
@@ -37,20 +36,6 @@ CORRUPT: tuple[type[Exception], ...] = (
 )
 #: Everything reading one object of a corrupt file system can raise.
 READ_ERRORS: tuple[type[Exception], ...] = (SourceError, *CORRUPT)
-_KINDS = {
-    0o040000: Kind.DIR,
-    0o100000: Kind.FILE,
-    0o120000: Kind.SYMLINK,
-    0o020000: Kind.CHAR,
-    0o060000: Kind.BLOCK,
-    0o010000: Kind.FIFO,
-    0o140000: Kind.SOCKET,
-}
-
-
-def kind_of(mode: int) -> Kind | None:
-    """Return the kind encoded in a POSIX ``st_mode``, or ``None`` for an unknown type."""
-    return _KINDS.get(mode & S_IFMT)
 
 
 @dataclass(frozen=True, slots=True)

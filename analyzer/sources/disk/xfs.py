@@ -23,11 +23,11 @@ from analyzer.sources.disk.device import (
     unpack,
 )
 from analyzer.sources.disk.ext4_super import unsupported
-from analyzer.sources.disk.fsbase import READ_ERRORS, Inode, Notes, kind_of
+from analyzer.sources.disk.fsbase import READ_ERRORS, Inode, Notes
 from analyzer.sources.disk.runs import RunCollector, Runs
 from analyzer.sources.disk.xfs_dir import directory_entries, parse_attr_leaf, shortform_attrs
 from analyzer.sources.disk.xfs_log import log_state
-from analyzer.stream.entry import Blocks, BytesData, Kind
+from analyzer.stream.entry import Blocks, BytesData, Kind, kind_of
 
 MAGIC = b"XFSB"
 _INODE_MAGIC = b"IN"

@@ -8,8 +8,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.sources.disk.fsbase import kind_of
-from analyzer.stream.entry import Kind
+from analyzer.stream.entry import Kind, kind_of
 from analyzer.vfs.tree import Tree
 
 CAPABILITY = "security.capability"
