@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from analyzer.errors import SourceError
 from analyzer.facts.source import SourceFacts
 from analyzer.model import Notification, TargetInfo
 from analyzer.stream.entry import LayerStream
@@ -48,3 +50,11 @@ class Source(Protocol):
         may read content the pass did not keep; a later read raises
         :class:`~analyzer.errors.ClosedSourceError`.
         """
+
+
+def open_read_only(path: str) -> int:
+    """A descriptor of the host file ``path``, opened read-only (one-line error if it cannot be)."""
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc

@@ -6,9 +6,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from analyzer.errors import SourceError
 from analyzer.facts.source import SourceFacts
 from analyzer.model import LayerInfo, Level, Notification, TargetInfo, TargetKind
+from analyzer.sources.base import open_read_only
 from analyzer.sources.directory import DirectorySource
 from analyzer.stream.entry import Blocks, Entry, LayerStream
 
@@ -98,10 +98,7 @@ class ArchiveRootfs(StreamRootfs):
         if path == "-":
             self._fd = os.dup(sys.stdin.fileno())
         else:
-            try:
-                self._fd = os.open(path, os.O_RDONLY)
-            except OSError as exc:
-                raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+            self._fd = open_read_only(path)
         # libarchive is loaded when an archive is opened, not for every scan
         from analyzer.sources.archive import ArchiveReader
 

@@ -14,9 +14,10 @@ import pytest
 from builders import Symlink, make_tree, to_dir, to_tar
 from disk_builders import DISK_FORMATS, convert, to_disk
 
-from analyzer.errors import ClosedSourceError
+from analyzer.errors import ClosedSourceError, SourceError
 from analyzer.sources import open_source
 from analyzer.sources.archive import MOVED_ON, ArchiveReader
+from analyzer.sources.base import open_read_only
 from analyzer.sources.disk.device import FileDevice
 from analyzer.vfs.build import TreeBuilder
 from analyzer.vfs.tree import Tree
@@ -131,3 +132,18 @@ def test_a_closed_file_device_refuses_reads(raw_disk: Path) -> None:
     device.close()
     with pytest.raises(ClosedSourceError, match=r"^disk\.raw: read after the source was closed$"):
         device.read(0, 512)
+
+
+def test_an_input_file_is_opened_read_only_or_named_in_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "layer.tar"
+    path.write_bytes(b"data")
+    fd = open_read_only(str(path))
+    try:
+        assert os.pread(fd, 4, 0) == b"data"
+        with pytest.raises(OSError):
+            os.write(fd, b"x")
+    finally:
+        os.close(fd)
+    with pytest.raises(SourceError) as raised:
+        open_read_only(str(tmp_path / "gone.tar"))
+    assert str(raised.value) == f"{tmp_path}/gone.tar: cannot open: No such file or directory"

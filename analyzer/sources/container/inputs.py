@@ -18,7 +18,7 @@ from analyzer.errors import SourceError
 from analyzer.model import Notification
 from analyzer.sources.archive import ArchiveReader
 from analyzer.sources.archive_ffi import Read
-from analyzer.sources.base import Source
+from analyzer.sources.base import Source, open_read_only
 from analyzer.sources.container.detect import MANIFEST, image_member, plain_tar
 from analyzer.sources.container.docker_archive import read_docker_archive
 from analyzer.sources.container.image import ContainerImage
@@ -90,10 +90,7 @@ def image_source(store: Store, request: Request) -> ContainerImage:
 
 def archive_store(path: str) -> ArchiveStore | Spool:
     """A plain tar read in place, or the spool of a compressed one."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+    fd = open_read_only(path)
     try:
         head = os.pread(fd, SNIFF, 0)
         if plain_tar(head):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from analyzer.errors import SourceError
 from analyzer.model import Notification
+from analyzer.sources.base import open_read_only
 from analyzer.sources.container.digest import Window, is_hex
 from analyzer.stream.entry import BLOCK_SIZE, Blocks, Entry, Kind
 from analyzer.stream.paths import MAX_HOPS, normalize
@@ -127,10 +128,7 @@ def _member(info: tarfile.TarInfo) -> Member | None:
 
 def open_tar_store(path: str) -> ArchiveStore:
     """An uncompressed tar file read in place."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+    fd = open_read_only(path)
     try:
         return ArchiveStore(fd, scan_tar(path, fd), path)
     except BaseException:
