@@ -52,7 +52,11 @@ from analyzer.stream.elfrecord import (
     PT_INTERP,
     PT_NOTE,
     TYPE_NAMES,
+    ElfKind,
     ElfRecord,
+    Libc,
+    Linking,
+    Relro,
 )
 
 #: Machines whose kernels map the stack executable when ``PT_GNU_STACK`` is absent.
@@ -70,6 +74,8 @@ NSS_FUNCTIONS = (
 _NSS = re.compile(rb"\0(" + b"|".join(n.encode() for n in NSS_FUNCTIONS) + rb")(?=\0)")
 #: Bytes present in every file that links glibc's NSS code in (its configuration path).
 NSS_MARKER = b"/etc/nsswitch.conf"
+#: The kinds ``e_type`` alone decides.
+_HEADER_KINDS = {ET_EXEC: ElfKind.EXECUTABLE, ET_REL: ElfKind.RELOCATABLE, ET_CORE: ElfKind.CORE}
 
 
 class MarkerScan:
@@ -204,14 +210,14 @@ def read_interp(segments: tuple[Segment, ...], src: ByteSource) -> tuple[bool, s
 
 def unreadable_record(reason: str | None) -> ElfRecord:
     """The record of a file whose ELF header could not be decoded."""
-    return ElfRecord(0, True, 0, "NONE", 0, "other", corrupt=reason)
+    return ElfRecord(0, True, 0, "NONE", 0, ElfKind.OTHER, corrupt=reason)
 
 
 def base_record(header: Header, corrupt: str | None = None) -> ElfRecord:
     """A record holding only what the ELF header says."""
-    kind = {ET_EXEC: "executable", ET_REL: "relocatable", ET_CORE: "core"}.get(header.type)
+    kind = _HEADER_KINDS.get(header.type)
     if kind is None:
-        kind = "unknown" if header.type == ET_DYN else "other"
+        kind = ElfKind.UNKNOWN if header.type == ET_DYN else ElfKind.OTHER
     type_name = TYPE_NAMES.get(header.type, f"{header.type:#x}")
     return ElfRecord(
         header.elf_class, header.little, header.machine, type_name, header.osabi, kind,
@@ -224,7 +230,7 @@ def build_record(
 ) -> ElfRecord:
     """The full record; raises ``CorruptElf`` on malformed structures."""
     record = base_record(header)
-    if record.kind in ("relocatable", "core", "other"):
+    if record.kind in (ElfKind.RELOCATABLE, ElfKind.CORE, ElfKind.OTHER):
         return record
     has_interp, interp = read_interp(segments, src)
     dyn = read_dynamic(header, segments, src)
@@ -236,18 +242,18 @@ def build_record(
     kind, linking = _kind(header, has_interp, dyn, pie_flag)
     relro_segment = first(segments, PT_GNU_RELRO) is not None
     relro = (
-        "none"
+        Relro.NONE
         if not relro_segment
         else None
         if bind_now is None
-        else ("full" if bind_now else "partial")
+        else (Relro.FULL if bind_now else Relro.PARTIAL)
     )
     stack = first(segments, PT_GNU_STACK)
     if stack is not None:
         nx: bool | None = not stack.flags & PF_X
     else:
         nx = False if header.machine in EXEC_STACK_BY_DEFAULT else None
-    strtab = dyn.strtab if dyn.present and linking == "dynamic" else b""
+    strtab = dyn.strtab if dyn.present and linking is Linking.DYNAMIC else b""
     return ElfRecord(
         elf_class=record.elf_class,
         little_endian=record.little_endian,
@@ -286,28 +292,30 @@ def _shared(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 def _kind(
     header: Header, has_interp: bool, dyn: Dynamic, pie_flag: bool | None
-) -> tuple[str, str | None]:
+) -> tuple[ElfKind, Linking | None]:
     if header.type == ET_EXEC:
-        return "executable", "dynamic" if has_interp or dyn.present else "static"
+        return ElfKind.EXECUTABLE, (
+            Linking.DYNAMIC if has_interp or dyn.present else Linking.STATIC
+        )
     if has_interp:
-        return ("shared-library" if dyn.soname else "executable"), "dynamic"
+        return (ElfKind.SHARED_LIBRARY if dyn.soname else ElfKind.EXECUTABLE), Linking.DYNAMIC
     if pie_flag:
-        return "executable", "static-pie"
+        return ElfKind.EXECUTABLE, Linking.STATIC_PIE
     if dyn.needed is None or pie_flag is None:
-        return "unknown", None
+        return ElfKind.UNKNOWN, None
     if not dyn.needed and dyn.soname is None and header.entry:
-        return "executable", "static-pie"
-    return "shared-library", "dynamic"
+        return ElfKind.EXECUTABLE, Linking.STATIC_PIE
+    return ElfKind.SHARED_LIBRARY, Linking.DYNAMIC
 
 
-def _libc(interp: str | None, dyn: Dynamic, found_notes: set[str] | None) -> str | None:
+def _libc(interp: str | None, dyn: Dynamic, found_notes: set[str] | None) -> Libc | None:
     names = [*(dyn.needed or ()), dyn.soname or ""]
     if (interp and interp.rsplit("/", 1)[-1].startswith("ld-musl-")) or any(
         n.startswith(("libc.musl-", "ld-musl-")) for n in names
     ):
-        return "musl"
+        return Libc.MUSL
     if found_notes and "gnu-abi" in found_notes:
-        return "glibc"
+        return Libc.GLIBC
     if dyn.glibc_versions or "libc.so.6" in names or (dyn.soname or "").startswith("ld-linux"):
-        return "glibc"
+        return Libc.GLIBC
     return None

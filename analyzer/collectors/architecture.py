@@ -18,7 +18,7 @@ from analyzer.facts import IMAGE_ARCH, IMAGE_CONFIG
 from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.elfrecord import ELF, ElfRecord, machine_name
+from analyzer.stream.elfrecord import ELF, ElfKind, ElfRecord, machine_name
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: Programs whose ELF machine speaks for the whole image, in order of trust.
@@ -80,7 +80,7 @@ def _record(tree: Tree, path: str) -> ElfRecord | None:
 
 def _majority(records: Iterable[ElfRecord], what: str) -> ImageArch | None:
     """The most common machine among ``records`` (lowest machine number on a tie)."""
-    votes = Counter(r.arch for r in records if r.kind == "executable" and r.corrupt is None)
+    votes = Counter(r.arch for r in records if r.kind is ElfKind.EXECUTABLE and r.corrupt is None)
     if not votes:
         return None
     ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))

@@ -20,21 +20,16 @@ import re
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import EXECUTABLES, IMAGE_CONFIG
 from analyzer.facts.executables import (
-    DANGLING,
-    DIRECTORY,
-    LOOP,
-    NOT_EXECUTABLE,
-    NOT_REGULAR,
-    OK,
     Applet,
     Candidate,
+    CandidateStatus,
     Executables,
     Lookup,
 )
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.busybox import BUSYBOX, NOT_FOUND
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.paths import basename, join, split
+from analyzer.stream.paths import Unresolved, basename, join, split
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: The ``PATH`` k0s and kubelet get from systemd, OpenRC and container runtimes.
@@ -49,17 +44,17 @@ def examine(tree: Tree, path: str) -> Candidate:
         found = tree.resolve(path)
     except ResolveError as exc:
         chain = " -> ".join([path, *(target for _, target in exc.chain)]) if exc.chain else ""
-        status = LOOP if exc.reason == "loop" else DANGLING
+        status = CandidateStatus.LOOP if exc.reason is Unresolved.LOOP else CandidateStatus.DANGLING
         return Candidate(path, status, chain, tree.location(path, follow=False))
     node = found.node
     chain = found.describe_chain() if found.chain else ""
     location = tree.location(path)
     if node.is_dir:
-        return Candidate(path, DIRECTORY, chain, location)
+        return Candidate(path, CandidateStatus.DIRECTORY, chain, location)
     if not node.is_file:
-        return Candidate(path, NOT_REGULAR, chain, location)
+        return Candidate(path, CandidateStatus.NOT_REGULAR, chain, location)
     if not node.executable:
-        return Candidate(path, NOT_EXECUTABLE, chain, location)
+        return Candidate(path, CandidateStatus.NOT_EXECUTABLE, chain, location)
     hops = (found.access_path, *found.hops, found.real_path) if found.chain else ()
     variants = [m.group(1) for m in (VARIANT.match(basename(h)) for h in hops) if m]
     variant = variants[-1] if variants else None
@@ -68,14 +63,14 @@ def examine(tree: Tree, path: str) -> Candidate:
     if name.startswith("busybox") or not (
         record is not None or basename(found.real_path).startswith("busybox")
     ):
-        return Candidate(path, OK, chain, location, None, variant)
+        return Candidate(path, CandidateStatus.OK, chain, location, None, variant)
     table = record if record is not None else NOT_FOUND
     listed = table.lists(name)
     state = Applet.UNKNOWN if listed is None else Applet.LISTED if listed else Applet.MISSING
     note = found.real_path + (f": {table.problem}" if table.problem else "")
     if state is Applet.MISSING:
         location = tree.location(path, follow=False)
-    return Candidate(path, OK, chain, location, state, variant, note)
+    return Candidate(path, CandidateStatus.OK, chain, location, state, variant, note)
 
 
 def search(tree: Tree, search_path: tuple[str, ...]) -> dict[str, Lookup]:
@@ -86,7 +81,7 @@ def search(tree: Tree, search_path: tuple[str, ...]) -> dict[str, Lookup]:
         if name in found:
             continue
         candidate = examine(tree, join([*split(directory), name]))
-        if candidate.status == OK:
+        if candidate.status is CandidateStatus.OK:
             found[name] = candidate
         else:
             rejected.setdefault(name, []).append(candidate)

@@ -50,7 +50,7 @@ class TreeFileIndex:
         except ResolveError:
             return None
         location = tree.location(path, follow=not node.is_symlink)
-        base = FileInfo(path, node.kind.value, node.size, node.mode, location, node.link)
+        base = FileInfo(path, node.kind, node.size, node.mode, location, node.link)
         base = dataclasses.replace(base, uid=node.uid, gid=node.gid)
         if node.is_dir:
             return dataclasses.replace(base, entries=len(node.children))
@@ -63,7 +63,7 @@ class TreeFileIndex:
         target = found.node
         return dataclasses.replace(
             base,
-            target_kind=target.kind.value,
+            target_kind=target.kind,
             size=target.size if target.is_file else 0,
             entries=len(target.children) if target.is_dir else 0,
             chain=found.describe_chain(),

@@ -15,6 +15,7 @@ from analyzer.facts import MACHINE_ID
 from analyzer.facts.identity import HostName, IdState, MachineIdFile, MachineIds
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
+from analyzer.stream.paths import NOT_THERE
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
 ETC_MACHINE_ID = "/etc/machine-id"
@@ -45,7 +46,7 @@ def _read_id(tree: Tree, path: str) -> MachineIdFile:
     try:
         data = tree.read(path)
     except ResolveError as exc:
-        state = IdState.MISSING if exc.reason in ("missing", "dangling") else IdState.UNREADABLE
+        state = IdState.MISSING if exc.reason in NOT_THERE else IdState.UNREADABLE
         return MachineIdFile(path, state, "", tree.location(path))
     except NotCaptured:
         return MachineIdFile(path, IdState.UNREADABLE, "", location)

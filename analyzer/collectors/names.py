@@ -12,7 +12,7 @@ from __future__ import annotations
 from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import NOT_CAPTURED, read_lines
 from analyzer.facts import NAME_RESOLUTION
-from analyzer.facts.names import HostsEntry, NameResolution
+from analyzer.facts.names import HostsEntry, NameResolution, ResolvedState
 from analyzer.model import Fact, FactId, Facts, FactStore, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
@@ -74,7 +74,7 @@ class NameResolutionCollector:
             nameservers=servers,
             resolv_link=link,
             stub_resolver=stub,
-            resolved_enabled=state == "enabled",
+            resolved_enabled=state is ResolvedState.ENABLED,
             nsswitch_hosts=nss_hosts,
             nsswitch_line=nss_line,
             nss_plugins=plugins,
@@ -112,17 +112,20 @@ def _link_target(tree: Tree, path: str) -> str | None:
     return node.link if node.is_symlink else None
 
 
-def resolved_state(tree: Tree) -> tuple[str, str]:
-    """systemd-resolved: ``enabled``/``disabled``/``masked``/``not installed``, and why."""
+def resolved_state(tree: Tree) -> tuple[ResolvedState, str]:
+    """Whether systemd-resolved is enabled, disabled, masked or not installed, and why."""
     if not any(tree.exists(path) for path in RESOLVED_BINARIES):
-        return "not installed", "no systemd-resolved binary in /lib/systemd or /usr/lib/systemd"
+        return (
+            ResolvedState.NOT_INSTALLED,
+            "no systemd-resolved binary in /lib/systemd or /usr/lib/systemd",
+        )
     admin = f"/etc/systemd/system/{RESOLVED_UNIT}"
     if _link_target(tree, admin) == "/dev/null":
-        return "masked", f"{admin} -> /dev/null"
+        return ResolvedState.MASKED, f"{admin} -> /dev/null"
     for directory in WANTS_DIRS:
         wants = tree.glob(f"{directory}/*.wants/{RESOLVED_UNIT}")
         if wants:
-            return "enabled", f"{wants[0]} (enablement link)"
+            return ResolvedState.ENABLED, f"{wants[0]} (enablement link)"
     if tree.exists(RESOLVED_ALIAS, follow=False):
-        return "enabled", f"{RESOLVED_ALIAS} (D-Bus alias)"
-    return "disabled", f"no *.wants/{RESOLVED_UNIT} link"
+        return ResolvedState.ENABLED, f"{RESOLVED_ALIAS} (D-Bus alias)"
+    return ResolvedState.DISABLED, f"no *.wants/{RESOLVED_UNIT} link"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from analyzer.diff.model import Change, Diff, FindingChange, Section
+from analyzer.diff.model import Change, Diff, FindingChange, FindingKind, Section
 from analyzer.diff.snapshot import snapshot
 from analyzer.model import Evaluation, Level, RunResult
 from analyzer.report.common import sorted_evaluations
@@ -80,13 +80,13 @@ def _finding_changes(
     old: RunResult, new: RunResult, releases: tuple[str | None, str | None]
 ) -> tuple[FindingChange, ...]:
     before, after = _fingerprinted(old, releases[0]), _fingerprinted(new, releases[1])
-    changes = [FindingChange("new", f) for fp, f in after.items() if fp not in before]
+    changes = [FindingChange(FindingKind.NEW, f) for fp, f in after.items() if fp not in before]
     changes += [
-        FindingChange("changed", f, before[fp])
+        FindingChange(FindingKind.CHANGED, f, before[fp])
         for fp, f in after.items()
         if fp in before and (before[fp].level, before[fp].message) != (f.level, f.message)
     ]
-    changes += [FindingChange("fixed", f) for fp, f in before.items() if fp not in after]
+    changes += [FindingChange(FindingKind.FIXED, f) for fp, f in before.items() if fp not in after]
     return tuple(changes)
 
 
@@ -103,9 +103,9 @@ def gating(diff: Diff, threshold: Level | None) -> tuple[FindingChange, ...]:
         if change.finding.suppression is None
         and change.finding.level.rank >= threshold.rank
         and (
-            change.kind == "new"
+            change.kind is FindingKind.NEW
             or (
-                change.kind == "changed"
+                change.kind is FindingKind.CHANGED
                 and change.before is not None
                 and change.before.level.rank < threshold.rank
             )

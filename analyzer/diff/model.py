@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Literal
 
 from analyzer.model import Evaluation, TargetInfo
 
-#: How a fact subject changed.
-ChangeKind = Literal["added", "removed", "changed"]
-#: How a finding changed.
-FindingKind = Literal["new", "fixed", "changed"]
+
+class ChangeKind(enum.StrEnum):
+    """How a fact subject changed: only in NEW, only in OLD, or in both with another value."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+class FindingKind(enum.StrEnum):
+    """How a finding changed: only in NEW, only in OLD, or in both at another level or text."""
+
+    NEW = "new"
+    FIXED = "fixed"
+    CHANGED = "changed"
 
 
 class Section(enum.Enum):
@@ -63,8 +73,8 @@ class Change:
     def kind(self) -> ChangeKind:
         """``added``, ``removed`` or ``changed``."""
         if self.old is None:
-            return "added"
-        return "removed" if self.new is None else "changed"
+            return ChangeKind.ADDED
+        return ChangeKind.REMOVED if self.new is None else ChangeKind.CHANGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,4 +111,4 @@ class Diff:
 
     def of_kind(self, kind: FindingKind) -> tuple[FindingChange, ...]:
         """The finding changes of one kind (``new``, ``fixed``, ``changed``)."""
-        return tuple(change for change in self.findings if change.kind == kind)
+        return tuple(change for change in self.findings if change.kind is kind)

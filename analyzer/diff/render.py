@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from analyzer.diff.document import build_diff_report
-from analyzer.diff.model import Change, Diff, FindingChange, FindingKind, Section
+from analyzer.diff.model import Change, ChangeKind, Diff, FindingChange, FindingKind, Section
 from analyzer.model import Evaluation, TargetInfo
 from analyzer.report.common import plural
 from analyzer.report.json import dump
@@ -23,11 +23,11 @@ from analyzer.report.text import safe
 MAX_ROWS = 100
 #: Finding changes by kind, in report order, with their headings.
 _FINDING_TITLES: tuple[tuple[FindingKind, str], ...] = (
-    ("new", "New findings"),
-    ("changed", "Changed findings"),
-    ("fixed", "Fixed findings"),
+    (FindingKind.NEW, "New findings"),
+    (FindingKind.CHANGED, "Changed findings"),
+    (FindingKind.FIXED, "Fixed findings"),
 )
-_MARK = {"added": "+", "removed": "-", "changed": "~"}
+_MARK = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.CHANGED: "~"}
 NO_CHANGES = "No differences in the compared facts and findings."
 PARTIAL_NOTE = "(partial: an artefact could not be read completely)"
 
@@ -50,9 +50,10 @@ def _finding_text(evaluation: Evaluation) -> str:
 
 def summary(diff: Diff) -> str:
     """``12 changes; 1 new finding, 2 fixed, 0 changed``."""
+    new, fixed, changed = (len(diff.of_kind(kind)) for kind in FindingKind)
     return (
-        f"{plural(len(diff.changes), 'change')}; {plural(len(diff.of_kind('new')), 'new finding')}"
-        f", {len(diff.of_kind('fixed'))} fixed, {len(diff.of_kind('changed'))} changed"
+        f"{plural(len(diff.changes), 'change')}; {plural(new, 'new finding')}"
+        f", {fixed} fixed, {changed} changed"
     )
 
 

@@ -9,22 +9,16 @@ from dataclasses import dataclass
 from analyzer.model import Location
 from analyzer.stream.paths import basename
 
-OK = "ok"
 
+class CandidateStatus(enum.StrEnum):
+    """Whether a ``DIR/NAME`` entry qualifies (``OK``), or why the search skipped it."""
 
-DANGLING = "dangling link"
-
-
-LOOP = "link loop"
-
-
-DIRECTORY = "directory"
-
-
-NOT_EXECUTABLE = "not executable"
-
-
-NOT_REGULAR = "not a regular file"
+    OK = "ok"
+    DANGLING = "dangling link"
+    LOOP = "link loop"
+    DIRECTORY = "directory"
+    NOT_EXECUTABLE = "not executable"
+    NOT_REGULAR = "not a regular file"
 
 
 class Applet(enum.StrEnum):
@@ -39,7 +33,7 @@ class Applet(enum.StrEnum):
 class Candidate:
     """One ``DIR/NAME`` entry of the search: where it leads and whether it qualifies.
 
-    ``status`` is :data:`OK` or the reason it was skipped; ``chain`` the link chain as text
+    ``status`` is ``OK`` or the reason it was skipped; ``chain`` the link chain as text
     (``/usr/sbin/iptables -> /etc/alternatives/iptables -> /usr/sbin/iptables-nft``);
     ``applet`` is set for a name that leads to busybox, with ``applet_note`` naming the binary
     (and why its applets are unknown); ``variant`` is ``nft`` or ``legacy`` when the chain
@@ -47,7 +41,7 @@ class Candidate:
     """
 
     path: str
-    status: str
+    status: CandidateStatus
     chain: str
     location: Location
     applet: Applet | None = None
@@ -57,14 +51,14 @@ class Candidate:
     @property
     def works(self) -> bool | None:
         """True for a usable hit, False for a busybox without the applet, None when unknown."""
-        if self.status != OK or self.applet is Applet.MISSING:
+        if self.status is not CandidateStatus.OK or self.applet is Applet.MISSING:
             return False
         return None if self.applet is Applet.UNKNOWN else True
 
     def describe(self) -> str:
         """``/sbin/mount -> /bin/busybox (busybox applet)`` or the reason it was skipped."""
         text = self.chain or self.path
-        if self.status != OK:
+        if self.status is not CandidateStatus.OK:
             return f"{text}: {self.status}"
         if self.applet is Applet.LISTED:
             return f"{text} (busybox applet)"

@@ -7,26 +7,27 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from analyzer.model import Location
+from analyzer.stream.entry import Kind
 
 
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     """One object of the tree as a rule about files sees it.
 
-    ``kind`` is the object's own kind (``file``, ``dir``, ``symlink``, ``char`` ...);
-    ``target_kind`` the kind a link leads to (``None`` when it leads nowhere, with the reason in
-    ``problem``); ``entries`` the number of names in a directory (itself or the one a link
-    leads to); ``chain`` the link chain as text when links were followed. ``uid``, ``gid`` and
-    ``target_mode`` describe where a link leads (``target_mode`` is ``None`` for other kinds).
+    ``kind`` is the object's own kind; ``target_kind`` the kind a link leads to (``None`` when
+    it leads nowhere, with the reason in ``problem``); ``entries`` the number of names in a
+    directory (itself or the one a link leads to); ``chain`` the link chain as text when links
+    were followed. ``uid``, ``gid`` and ``target_mode`` describe where a link leads
+    (``target_mode`` is ``None`` for other kinds).
     """
 
     path: str
-    kind: str
+    kind: Kind
     size: int
     mode: int
     location: Location
     link: str | None = None
-    target_kind: str | None = None
+    target_kind: Kind | None = None
     entries: int = 0
     chain: str = ""
     problem: str = ""
@@ -38,21 +39,21 @@ class FileInfo:
     def is_empty(self) -> bool:
         """True for an empty regular file, an empty directory, or a link to one of those."""
         kind = self.target_kind or self.kind
-        if kind == "file":
+        if kind is Kind.FILE:
             return self.size == 0
-        if kind == "dir":
+        if kind is Kind.DIR:
             return self.entries == 0
         return False
 
     def describe(self) -> str:
         """``/etc/ssh/ssh_host_rsa_key (file, 2602 bytes)`` or a link with its target."""
-        if self.kind == "symlink":
+        if self.kind is Kind.SYMLINK:
             where = f" ({self.problem})" if self.problem else ""
             return f"{self.path} -> {self.link}{where}"
-        if self.kind == "dir":
+        if self.kind is Kind.DIR:
             noun = "entry" if self.entries == 1 else "entries"
             return f"{self.path} (directory, {self.entries} {noun})"
-        if self.kind == "file":
+        if self.kind is Kind.FILE:
             return f"{self.path} ({self.size} bytes)"
         return f"{self.path} ({self.kind})"
 

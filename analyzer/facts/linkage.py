@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from analyzer.model import Location
-from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.elfrecord import ElfRecord, Libc, Linking
 
 
 class Role(enum.StrEnum):
@@ -20,9 +20,53 @@ class Role(enum.StrEnum):
     LIBRARY = "library"
 
 
-#: Interpreter statuses: ``ok``, ``none`` (static, static-pie, or a library), ``unknown``,
-#: ``missing``, ``dangling``, ``loop``, ``not-a-file``, ``not-elf``, ``wrong-arch``, ``relative``.
-INTERP_OK = ("ok", "none")
+class InterpStatus(enum.StrEnum):
+    """Whether a binary's program interpreter resolves inside the image, or why not.
+
+    ``NONE``: the binary needs none (static, static-pie, or a library); ``UNKNOWN``: its path
+    was not read; the others say why the path leads to no usable interpreter.
+    """
+
+    OK = "ok"
+    NONE = "none"
+    UNKNOWN = "unknown"
+    MISSING = "missing"
+    DANGLING = "dangling"
+    LOOP = "loop"
+    NOT_A_DIRECTORY = "not-a-directory"
+    NOT_A_FILE = "not-a-file"
+    NOT_ELF = "not-elf"
+    WRONG_ARCH = "wrong-arch"
+    RELATIVE = "relative"
+
+
+#: The statuses of a binary whose interpreter is usable (or not needed).
+INTERP_OK = (InterpStatus.OK, InterpStatus.NONE)
+
+
+class SearchTag(enum.StrEnum):
+    """The dynamic tag a library search-path entry comes from."""
+
+    RPATH = "RPATH"
+    RUNPATH = "RUNPATH"
+
+
+class PathProblem(enum.StrEnum):
+    """What is wrong with an RPATH/RUNPATH entry."""
+
+    RELATIVE = "relative"
+    EMPTY = "empty"
+    ESCAPES_ROOT = "escapes-root"
+    WORLD_WRITABLE = "world-writable"
+
+
+#: How each problem is worded after the entry.
+_PATH_PROBLEMS = {
+    PathProblem.RELATIVE: "is relative (resolved against the working directory)",
+    PathProblem.EMPTY: "is empty (the working directory)",
+    PathProblem.ESCAPES_ROOT: "escapes the image root",
+    PathProblem.WORLD_WRITABLE: "names a world-writable directory",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +76,7 @@ class Interp:
     ``deleted`` is where a missing interpreter was until a layer deleted it, with that layer.
     """
 
-    status: str
+    status: InterpStatus
     path: str | None = None
     real_path: str | None = None
     detail: str = ""
@@ -62,19 +106,14 @@ class MissingLib:
 class PathIssue:
     """An RPATH/RUNPATH entry that is relative, escapes the root, or is world-writable."""
 
-    tag: str
+    tag: SearchTag
     entry: str
-    problem: str
+    problem: PathProblem
     expanded: str | None = None
 
     def describe(self) -> str:
         """``RUNPATH entry '$ORIGIN/../../..' escapes the image root``."""
-        what = {
-            "relative": "is relative (resolved against the working directory)",
-            "empty": "is empty (the working directory)",
-            "escapes-root": "escapes the image root",
-            "world-writable": "names a world-writable directory",
-        }[self.problem]
+        what = _PATH_PROBLEMS[self.problem]
         shown = f" ({self.expanded})" if self.expanded and self.expanded != self.entry else ""
         return f"{self.tag} entry {self.entry!r}{shown} {what}"
 
@@ -95,7 +134,7 @@ class Linkage:
     role: Role
     record: ElfRecord
     location: Location
-    flavour: str
+    flavour: Libc
     interp: Interp
     libraries: tuple[tuple[str, str], ...] = ()
     missing: tuple[MissingLib, ...] = ()
@@ -123,12 +162,12 @@ class StaticBinary:
 
     path: str
     names: tuple[str, ...]
-    linking: str
-    libc: str | None
+    linking: Linking
+    libc: Libc | None
     go: bool
     nss_linked: bool | None
 
     @property
     def nss(self) -> bool:
         """True when the binary can use glibc's NSS plugins (it is static glibc)."""
-        return self.libc == "glibc"
+        return self.libc is Libc.GLIBC

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from analyzer.model import Location
+
+
+class ResolvedState(enum.StrEnum):
+    """Whether systemd-resolved runs: enabled, disabled, masked, or not installed at all."""
+
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    MASKED = "masked"
+    NOT_INSTALLED = "not installed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +31,7 @@ class HostsEntry:
 class NameResolution:
     """How ``localhost`` would resolve for a static binary, with the evidence.
 
-    ``resolved`` is ``enabled``, ``disabled``, ``masked`` or ``not installed``;
-    ``resolved_enabled`` is the same as a tri-state (``None`` never occurs today, kept for
+    ``resolved_enabled`` is ``resolved`` as a tri-state (``None`` never occurs today, kept for
     sources that cannot tell). ``resolved_evidence`` names the link that decided it.
     """
 
@@ -40,6 +49,6 @@ class NameResolution:
     hosts_location: Location | None = None
     resolv_location: Location | None = None
     nsswitch_location: Location | None = None
-    resolved: str = "not installed"
+    resolved: ResolvedState = ResolvedState.NOT_INSTALLED
     resolved_evidence: str = ""
     hosts_problem: str = ""

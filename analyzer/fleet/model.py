@@ -7,15 +7,20 @@ target's outcomes and orders the rows worst first, for the summary tables of eve
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 from analyzer.model import Notification, RunResult
 from analyzer.report.build import counts_of
 from analyzer.report.common import counts
 
-#: A target's status in the summary tables.
-Status = Literal["failed", "partial", "scanned"]
+
+class Status(enum.StrEnum):
+    """A target's status in the summary tables: not scanned, input not read completely, or read."""
+
+    FAILED = "failed"
+    PARTIAL = "partial"
+    SCANNED = "scanned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +73,10 @@ class SummaryRow:
 
     @property
     def status(self) -> Status:
-        """``failed`` (not scanned), ``partial`` (part of the input unread) or ``scanned``."""
+        """Failed when not scanned, partial when part of the input is unread, else scanned."""
         if self.failed:
-            return "failed"
-        return "scanned" if self.complete else "partial"
+            return Status.FAILED
+        return Status.SCANNED if self.complete else Status.PARTIAL
 
 
 def row(report: TargetReport) -> SummaryRow:

@@ -6,6 +6,7 @@ Every field that depends on bytes the analyzer may not have kept is tri-state: `
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from functools import cache
 
@@ -51,6 +52,44 @@ EM_X86_64 = 62
 TYPE_NAMES = {0: "NONE", ET_REL: "REL", ET_EXEC: "EXEC", ET_DYN: "DYN", ET_CORE: "CORE"}
 
 
+class ElfKind(enum.StrEnum):
+    """What an ELF file is (``UNKNOWN``: a ``ET_DYN`` file whose dynamic section was not read)."""
+
+    EXECUTABLE = "executable"
+    SHARED_LIBRARY = "shared-library"
+    RELOCATABLE = "relocatable"
+    CORE = "core"
+    UNKNOWN = "unknown"
+    OTHER = "other"
+
+
+class Linking(enum.StrEnum):
+    """How an executable or library is linked."""
+
+    STATIC = "static"
+    STATIC_PIE = "static-pie"
+    DYNAMIC = "dynamic"
+
+
+#: The linkings that need no program interpreter.
+STATIC_LINKINGS = (Linking.STATIC, Linking.STATIC_PIE)
+
+
+class Libc(enum.StrEnum):
+    """The C library a binary was built against (also the loader flavour it expects)."""
+
+    GLIBC = "glibc"
+    MUSL = "musl"
+
+
+class Relro(enum.StrEnum):
+    """How much of the relocation data is read-only after start-up."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
 @cache
 def _names() -> tuple[dict[int, str], dict[int, str]]:
     """Machine and OS/ABI names from pyelftools, loaded when a record is first shown."""
@@ -75,10 +114,8 @@ def osabi_name(osabi: int) -> str:
 class ElfRecord:
     """What the pass learned about one ELF file.
 
-    ``kind`` is ``executable``, ``shared-library``, ``relocatable``, ``core`` or ``other``;
-    ``linking`` is ``static``, ``static-pie`` or ``dynamic`` (``None`` for objects that are not
-    loaded, or when it cannot be told). ``libc`` is ``glibc``, ``musl`` or ``None``; ``go``
-    marks a Go build id note. ``relro`` is ``none``, ``partial`` or ``full``. ``fortified``
+    ``linking`` is ``None`` for objects that are not loaded, or when it cannot be told;
+    ``libc`` is ``None`` when it cannot be told; ``go`` marks a Go build id note. ``fortified``
     lists the ``__*_chk`` names the dynamic string table holds; ``nss`` the NSS-using
     functions it names; ``nss_linked`` tells, for files without a dynamic section, whether
     glibc's NSS code is linked in (its ``nsswitch.conf`` path is in the file).
@@ -91,8 +128,8 @@ class ElfRecord:
     machine: int
     type: str
     osabi: int
-    kind: str
-    linking: str | None = None
+    kind: ElfKind
+    linking: Linking | None = None
     interp: str | None = None
     needed: tuple[str, ...] | None = None
     soname: str | None = None
@@ -100,10 +137,10 @@ class ElfRecord:
     runpath: tuple[str, ...] | None = None
     pie_flag: bool | None = None
     bind_now: bool | None = None
-    libc: str | None = None
+    libc: Libc | None = None
     go: bool = False
     pie: bool | None = None
-    relro: str | None = None
+    relro: Relro | None = None
     nx: bool | None = None
     canary: bool | None = None
     fortified: tuple[str, ...] | None = None
@@ -124,7 +161,7 @@ class ElfRecord:
     @property
     def loadable(self) -> bool:
         """True for executables and shared libraries that parsed cleanly."""
-        return self.corrupt is None and self.kind in ("executable", "shared-library")
+        return self.corrupt is None and self.kind in (ElfKind.EXECUTABLE, ElfKind.SHARED_LIBRARY)
 
     @property
     def fortify(self) -> bool | None:

@@ -21,7 +21,7 @@ from analyzer.model import LayerInfo
 BLOCK_SIZE = 64 * 1024
 
 
-class Kind(enum.Enum):
+class Kind(enum.StrEnum):
     """Kind of a file-system object."""
 
     FILE = "file"

@@ -6,11 +6,27 @@ names the image's own ``/etc/x``.
 
 from __future__ import annotations
 
+import enum
 import re
 
 #: Most symbolic links followed on one walk before it is called a loop (as Linux does): the
 #: one link policy of the tree, the disk file-system readers and the image-layout readers.
 MAX_HOPS = 40
+
+
+class Unresolved(enum.StrEnum):
+    """Why a path does not lead to an object (``DANGLING``: a link's target is missing)."""
+
+    MISSING = "missing"
+    DANGLING = "dangling"
+    LOOP = "loop"
+    NOT_A_DIRECTORY = "not_a_directory"
+    NOT_A_LINK = "not_a_link"
+    NOT_A_FILE = "not_a_file"
+
+
+#: The reasons that mean "nothing is there" (a name, or a link's target, does not exist).
+NOT_THERE = (Unresolved.MISSING, Unresolved.DANGLING)
 
 
 def split(path: str) -> list[str]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from analyzer.errors import ImgauditError
 from analyzer.model import Location
 from analyzer.stream.entry import Kind
-from analyzer.stream.paths import MAX_HOPS, component_regex, join, split
+from analyzer.stream.paths import MAX_HOPS, NOT_THERE, Unresolved, component_regex, join, split
 from analyzer.stream.records import TEXT
 from analyzer.vfs.node import Node
 
@@ -43,14 +43,14 @@ _Chain = list[tuple[str, str]]
 
 
 class ResolveError(ImgauditError):
-    """A path does not lead to an object.
+    """A path does not lead to an object, for ``reason``.
 
-    ``reason`` is ``missing``, ``dangling`` (a link's target is missing), ``loop``,
-    ``not_a_directory``, ``not_a_link`` or ``not_a_file``; ``chain`` lists the links followed
-    before the failure.
+    ``chain`` lists the links followed before the failure.
     """
 
-    def __init__(self, reason: str, path: str, chain: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self, reason: Unresolved, path: str, chain: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.reason = reason
         self.path = path
         self.chain = chain
@@ -118,14 +118,14 @@ class Tree:
                 continue
             here = nodes[-1]
             if not here.is_dir:
-                raise ResolveError("not_a_directory", join(names), tuple(chain))
+                raise ResolveError(Unresolved.NOT_A_DIRECTORY, join(names), tuple(chain))
             child = here.children.get(name)
             if child is None:
-                reason = "dangling" if chain else "missing"
+                reason = Unresolved.DANGLING if chain else Unresolved.MISSING
                 raise ResolveError(reason, join([*names, name]), tuple(chain))
             if child.is_symlink and (stack or follow_last):
                 if len(chain) >= MAX_HOPS:
-                    raise ResolveError("loop", join([*names, name]), tuple(chain))
+                    raise ResolveError(Unresolved.LOOP, join([*names, name]), tuple(chain))
                 target = child.link or ""
                 chain.append((join([*names, name]), target))
                 if not stack:
@@ -165,14 +165,14 @@ class Tree:
         """The stored target of the symbolic link at ``path``."""
         node = self.lstat(path)
         if not node.is_symlink:
-            raise ResolveError("not_a_link", path)
+            raise ResolveError(Unresolved.NOT_A_LINK, path)
         return node.link or ""
 
     def listdir(self, path: str) -> list[str]:
         """Sorted names in the directory ``path`` leads to."""
         node = self.stat(path)
         if not node.is_dir:
-            raise ResolveError("not_a_directory", path)
+            raise ResolveError(Unresolved.NOT_A_DIRECTORY, path)
         return sorted(node.children)
 
     def listdirs(self, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -193,7 +193,7 @@ class Tree:
         """Content of the file ``path`` leads to (captured during the pass, or re-read)."""
         node = self.stat(path)
         if not node.is_file:
-            raise ResolveError("not_a_file", path)
+            raise ResolveError(Unresolved.NOT_A_FILE, path)
         text = node.records.get(TEXT)
         if text is not None:
             return text
@@ -233,7 +233,7 @@ class Tree:
         except ResolveError as exc:
             head, _, name = exc.path.rpartition("/")
             key = (head or "/", name)
-            if exc.reason in ("missing", "dangling") and key in self._deleted:
+            if exc.reason in NOT_THERE and key in self._deleted:
                 return exc.path, self._deleted[key]
         return None
 

@@ -11,11 +11,8 @@ from scenarios import build, collect
 from analyzer.collectors.executables import ExecutablesCollector
 from analyzer.facts import EXECUTABLES, IMAGE_CONFIG
 from analyzer.facts.executables import (
-    DANGLING,
-    DIRECTORY,
-    LOOP,
-    NOT_EXECUTABLE,
     Applet,
+    CandidateStatus,
     Executables,
 )
 from analyzer.facts.image import ImageConfig
@@ -106,7 +103,7 @@ def test_dangling_link_is_rejected_with_its_target() -> None:
     result = value.lookup("modprobe")
     assert result.found is None
     (rejected,) = result.rejected
-    assert rejected.status == DANGLING
+    assert rejected.status is CandidateStatus.DANGLING
     assert rejected.describe() == "/sbin/modprobe -> /bin/kmod: dangling link"
     assert rejected.location.path == "/sbin/modprobe"
 
@@ -114,21 +111,21 @@ def test_dangling_link_is_rejected_with_its_target() -> None:
 def test_file_without_execute_bit_is_rejected() -> None:
     value = lookup({"usr/sbin/iptables": File(b"x", mode=0o644)})
     (rejected,) = value.lookup("iptables").rejected
-    assert rejected.status == NOT_EXECUTABLE
+    assert rejected.status is CandidateStatus.NOT_EXECUTABLE
     assert value.lookup("iptables").found is None
 
 
 def test_link_to_a_directory_is_rejected() -> None:
     value = lookup({"usr/lib/id": Dir(), "usr/bin/id": Symlink("../lib/id")})
     (rejected,) = value.lookup("id").rejected
-    assert rejected.status == DIRECTORY
+    assert rejected.status is CandidateStatus.DIRECTORY
     assert rejected.chain == "/usr/bin/id -> /usr/lib/id"
 
 
 def test_link_loop_is_rejected() -> None:
     value = lookup({"bin/mount": Symlink("mount2"), "bin/mount2": Symlink("mount")})
     (rejected,) = value.lookup("mount").rejected
-    assert rejected.status == LOOP
+    assert rejected.status is CandidateStatus.LOOP
 
 
 def test_broken_entry_earlier_in_path_is_skipped_like_lookpath() -> None:

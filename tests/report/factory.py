@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analyzer.facts import EXECUTABLES, KERNELS, MACHINE_ID, OS
-from analyzer.facts.executables import Candidate, Executables, Lookup
+from analyzer.facts.executables import Candidate, CandidateStatus, Executables, Lookup
 from analyzer.facts.os import InitKind, OsIdentity
 from analyzer.model import (
     Evaluation,
@@ -273,12 +273,14 @@ def sample_facts() -> FactStore:
     )
     iptables = Candidate(
         "/usr/sbin/iptables",
-        "ok",
+        CandidateStatus.OK,
         "/usr/sbin/iptables -> /usr/sbin/xtables-nft-multi",
         Location("/usr/sbin/xtables-nft-multi", access_path="/usr/sbin/iptables"),
         variant="nft",
     )
-    odd = Candidate("/usr/local/sbin/ipt\udcffables", "not executable", "", Location("/x"))
+    odd = Candidate(
+        "/usr/local/sbin/ipt\udcffables", CandidateStatus.NOT_EXECUTABLE, "", Location("/x")
+    )
     executables = Executables(
         search_path=("/usr/local/sbin", "/usr/sbin"),
         path_source="image config",

@@ -25,11 +25,11 @@ from analyzer.facts import (
     STATIC_BINARIES,
     STATIC_NSS,
 )
-from analyzer.facts.linkage import Interp, Linkage, Role, StaticBinary
+from analyzer.facts.linkage import Interp, InterpStatus, Linkage, Role, StaticBinary
 from analyzer.facts.os import ImageArch
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
-from analyzer.stream.elfrecord import ElfRecord
+from analyzer.stream.elfrecord import STATIC_LINKINGS, ElfRecord, Libc, Linking
 from analyzer.vfs.tree import Tree
 
 
@@ -62,10 +62,10 @@ class LinkageCollector:
         for problem in dict.fromkeys(problems):
             notes.append(Notification(Level.WARNING, "linkage.search-path", problem))
         statics = tuple(
-            StaticBinary(entry.path, entry.names, entry.record.linking or "static",
+            StaticBinary(entry.path, entry.names, entry.record.linking or Linking.STATIC,
                          entry.record.libc, entry.record.go, entry.record.nss_linked)
             for entry in linkage.values()
-            if entry.record.linking in ("static", "static-pie") and entry.role is Role.PROGRAM
+            if entry.record.linking in STATIC_LINKINGS and entry.role is Role.PROGRAM
         )  # fmt: skip
         out = FactStore.one(ELF_FILES, Fact.present(files))
         out.put(LINKAGE, Fact.present(linkage))
@@ -84,15 +84,15 @@ def _link_all(
     """
     loader = Loader(tree, problems)
     result: dict[str, Linkage] = {}
-    pulled: dict[str, tuple[Obj, str, Closure]] = {}
+    pulled: dict[str, tuple[Obj, Libc, Closure]] = {}
     for candidate in candidates:
         record = candidate.record
         obj = Obj(candidate.path, candidate.path, record)
         flavour = flavour_of(record)
         if not record.loadable:
-            interp = Interp("none")
+            interp = Interp(InterpStatus.NONE)
             if record.corrupt is not None:
-                interp = Interp("unknown", detail=f"corrupt ELF file: {record.corrupt}")
+                interp = Interp(InterpStatus.UNKNOWN, detail=f"corrupt ELF file: {record.corrupt}")
             result[obj.path] = _entry(tree, obj, candidate.names, Role.PROGRAM, flavour, interp,
                                       Closure(), arch, None)  # fmt: skip
             continue
@@ -111,7 +111,7 @@ def _link_all(
             unresolved=[u for u in closure.unresolved if u.startswith(f"{path}:")],
         )
         result[path] = _entry(tree, child, (child.found_as,), Role.LIBRARY, flavour,
-                              Interp("none"), below, arch, loader)  # fmt: skip
+                              Interp(InterpStatus.NONE), below, arch, loader)  # fmt: skip
     return dict(sorted(result.items()))
 
 
@@ -120,7 +120,7 @@ def _entry(
     obj: Obj,
     names: tuple[str, ...],
     role: Role,
-    flavour: str,
+    flavour: Libc,
     interp: Interp,
     closure: Closure,
     arch: ImageArch | None,

@@ -25,14 +25,24 @@ from analyzer.collectors.linkage.search import (
     musl_path,
     search_entries,
 )
-from analyzer.facts.linkage import Interp, MissingLib, PathIssue
+from analyzer.facts.linkage import Interp, InterpStatus, MissingLib, PathIssue, SearchTag
 from analyzer.model import Location
-from analyzer.stream.elfrecord import ELF, ElfRecord
-from analyzer.stream.paths import parent
+from analyzer.stream.elfrecord import ELF, STATIC_LINKINGS, ElfKind, ElfRecord, Libc
+from analyzer.stream.paths import Unresolved, parent
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: Libraries musl's loader provides itself (``lib`` + one of these + ``.``).
 MUSL_RESERVED = ("c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet.")
+#: Directories an RPATH or RUNPATH contributes, and the problems of its entries.
+_OwnDirs = tuple[tuple[str, ...], tuple[PathIssue, ...]]
+#: The interpreter status of a path that leads nowhere, by why it does.
+_UNRESOLVED = {
+    Unresolved.MISSING: InterpStatus.MISSING,
+    Unresolved.DANGLING: InterpStatus.DANGLING,
+    Unresolved.LOOP: InterpStatus.LOOP,
+    Unresolved.NOT_A_DIRECTORY: InterpStatus.NOT_A_DIRECTORY,
+    Unresolved.NOT_A_FILE: InterpStatus.NOT_A_FILE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +64,12 @@ class Closure:
     pulled: list[tuple[Obj, tuple[Obj, ...]]] = field(default_factory=list)
 
 
-def flavour_of(record: ElfRecord) -> str:
+def flavour_of(record: ElfRecord) -> Libc:
     """``musl`` for binaries whose interpreter (or libc) is musl's, ``glibc`` otherwise."""
     interp = record.interp or ""
-    if interp.rsplit("/", 1)[-1].startswith("ld-musl-") or record.libc == "musl":
-        return "musl"
-    return "glibc"
+    if interp.rsplit("/", 1)[-1].startswith("ld-musl-") or record.libc is Libc.MUSL:
+        return Libc.MUSL
+    return Libc.GLIBC
 
 
 def is_musl_reserved(name: str) -> bool:
@@ -77,7 +87,7 @@ class Loader:
         self._musl: dict[str, tuple[str, ...]] = {}
         self._probes: dict[tuple[str, str, tuple[int, bool, int]], Obj | None] = {}
         self._searches: dict[tuple[str, tuple[str, ...], tuple[int, bool, int]], Obj | None] = {}
-        self._own: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[PathIssue, ...]]] = {}
+        self._own: dict[tuple[str, SearchTag, Libc], _OwnDirs] = {}
 
     def record(self, path: str) -> tuple[str, ElfRecord | None]:
         """Real path of ``path`` and its ELF record (``None`` when it is not an ELF file)."""
@@ -86,42 +96,41 @@ class Loader:
 
     def interpreter(self, record: ElfRecord) -> tuple[Interp, Obj | None]:
         """Whether the program interpreter resolves inside the image and fits the binary."""
-        if record.linking in ("static", "static-pie") or record.kind == "shared-library":
-            return Interp("none"), None
+        if record.linking in STATIC_LINKINGS or record.kind is ElfKind.SHARED_LIBRARY:
+            return Interp(InterpStatus.NONE), None
         if record.interp is None:
-            return Interp("unknown", detail="the interpreter path was not read"), None
+            detail = "the interpreter path was not read"
+            return Interp(InterpStatus.UNKNOWN, detail=detail), None
         path = record.interp
         if not path.startswith("/"):
-            return Interp("relative", path, detail=f"{path} is a relative path"), None
+            return Interp(InterpStatus.RELATIVE, path, detail=f"{path} is a relative path"), None
         try:
             real, found = self.record(path)
         except ResolveError as exc:
-            status = exc.reason.replace("_", "-")
+            status = _UNRESOLVED.get(exc.reason, InterpStatus.UNKNOWN)
             if not self._tree.exists(path, follow=False):
-                status = "missing"
+                status = InterpStatus.MISSING
             gone = self._tree.deleted_by(path)
             deleted = Location(gone[0], layer=gone[1]) if gone else None
             return Interp(status, path, detail=str(exc), deleted=deleted), None
         if found is None:
             node = self._tree.stat(path)
-            status = "not-elf" if node.is_file else "not-a-file"
+            status = InterpStatus.NOT_ELF if node.is_file else InterpStatus.NOT_A_FILE
             return Interp(status, path, real, f"{real} is not an ELF file"), None
         if found.arch != record.arch or found.corrupt:
             detail = f"{real} is {found.machine_name}/ELF{found.elf_class}"
-            return Interp("wrong-arch", path, real, detail), None
-        return Interp("ok", path, real), Obj(real, path, found)
+            return Interp(InterpStatus.WRONG_ARCH, path, real, detail), None
+        return Interp(InterpStatus.OK, path, real), Obj(real, path, found)
 
-    def own_dirs(
-        self, obj: Obj, tag: str, flavour: str
-    ) -> tuple[tuple[str, ...], tuple[PathIssue, ...]]:
+    def own_dirs(self, obj: Obj, tag: SearchTag, flavour: Libc) -> _OwnDirs:
         """Directories an object's RPATH or RUNPATH contributes, and their problems."""
         key = (obj.found_as, tag, flavour)
         cached = self._own.get(key)
         if cached is not None:
             return cached
-        entries = (obj.record.rpath if tag == "RPATH" else obj.record.runpath) or ()
+        entries = (obj.record.rpath if tag is SearchTag.RPATH else obj.record.runpath) or ()
         tokens = {"ORIGIN": parent(obj.found_as)}
-        if flavour == "glibc":
+        if flavour is Libc.GLIBC:
             rec = obj.record
             tokens["LIB"] = lib_token(self._tree, rec.machine, rec.elf_class)
             arch = ARCHES.get(rec.machine)
@@ -131,18 +140,19 @@ class Loader:
         self._own[key] = result
         return result
 
-    def path_issues(self, obj: Obj, flavour: str) -> tuple[PathIssue, ...]:
+    def path_issues(self, obj: Obj, flavour: Libc) -> tuple[PathIssue, ...]:
         """Hygiene problems of the object's own RPATH and RUNPATH entries."""
-        return self.own_dirs(obj, "RPATH", flavour)[1] + self.own_dirs(obj, "RUNPATH", flavour)[1]
+        own = self.own_dirs
+        return own(obj, SearchTag.RPATH, flavour)[1] + own(obj, SearchTag.RUNPATH, flavour)[1]
 
     def _search_dirs(
-        self, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+        self, obj: Obj, chain: tuple[Obj, ...], flavour: Libc, interp: str
     ) -> tuple[str, ...]:
         dirs: list[str] = []
         rec = obj.record
-        if flavour == "musl":
+        if flavour is Libc.MUSL:
             for link in chain:
-                tag = "RUNPATH" if link.record.runpath else "RPATH"
+                tag = SearchTag.RUNPATH if link.record.runpath else SearchTag.RPATH
                 dirs += self.own_dirs(link, tag, flavour)[0]
             if interp not in self._musl:
                 self._musl[interp] = musl_path(self._tree, interp, self._problems)
@@ -151,8 +161,8 @@ class Loader:
         if not rec.runpath:
             for link in chain:
                 if not link.record.runpath:
-                    dirs += self.own_dirs(link, "RPATH", flavour)[0]
-        dirs += self.own_dirs(obj, "RUNPATH", flavour)[0]
+                    dirs += self.own_dirs(link, SearchTag.RPATH, flavour)[0]
+        dirs += self.own_dirs(obj, SearchTag.RUNPATH, flavour)[0]
         if self._conf is None:
             self._conf = ld_so_conf(self._tree, self._problems)
         dirs += self._conf
@@ -176,7 +186,7 @@ class Loader:
         return hit
 
     def find(
-        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: Libc, interp: str
     ) -> Obj | None:
         """The object ``obj`` (loaded through ``chain``) gets for ``DT_NEEDED`` ``name``."""
         arch = obj.record.arch
@@ -193,7 +203,7 @@ class Loader:
         return found
 
     def _where(
-        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: Libc, interp: str
     ) -> tuple[str, tuple[str, ...]]:
         """The file name ``DT_NEEDED`` ``name`` stands for and the directories searched for it."""
         if "/" in name:
@@ -202,7 +212,7 @@ class Loader:
         return name, self._search_dirs(obj, chain, flavour, interp)
 
     def deleted(
-        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: str, interp: str
+        self, name: str, obj: Obj, chain: tuple[Obj, ...], flavour: Libc, interp: str
     ) -> Location | None:
         """Where a missing ``name`` was until a layer deleted it, with that layer.
 
@@ -217,7 +227,7 @@ class Loader:
         return None
 
     def closure(
-        self, root: Obj, ancestors: tuple[Obj, ...], flavour: str, interp: Obj | None
+        self, root: Obj, ancestors: tuple[Obj, ...], flavour: Libc, interp: Obj | None
     ) -> Closure:
         """Breadth-first closure of ``root``, loaded through ``ancestors`` (nearest first)."""
         result = Closure()
@@ -242,7 +252,7 @@ class Loader:
                                                      missing[name]))  # fmt: skip
                 if name in loaded or name in missing:
                     continue
-                if flavour == "musl" and is_musl_reserved(name):
+                if flavour is Libc.MUSL and is_musl_reserved(name):
                     loaded[name] = interp.path if interp else ""
                     continue
                 found = self.find(name, obj, chain, flavour, interp_path)

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.collectors.executables import PATH_DIRS
-from analyzer.stream.elfrecord import ELF, ElfRecord
+from analyzer.stream.elfrecord import ELF, ElfKind, ElfRecord
 from analyzer.vfs.node import Node
 from analyzer.vfs.tree import ResolveError, Tree
 
 CAPABILITY_XATTR = "security.capability"
 SETUID, SETGID = 0o4000, 0o2000
+#: The ELF kinds ``--all-binaries`` puts in scope.
+_IN_SCOPE = (ElfKind.EXECUTABLE, ElfKind.SHARED_LIBRARY, ElfKind.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def programs(tree: Tree, files: Mapping[str, ElfRecord], all_binaries: bool) -> 
             names.setdefault(path, [path])
     if all_binaries:
         for path, record in files.items():
-            if record.kind in ("executable", "shared-library", "unknown"):
+            if record.kind in _IN_SCOPE:
                 names.setdefault(path, [path])
     return [
         Candidate(path, tuple(dict.fromkeys(names[path])), files[path], tree.stat(path))

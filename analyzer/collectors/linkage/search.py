@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzer.facts.linkage import PathIssue
+from analyzer.facts.linkage import PathIssue, PathProblem, SearchTag
 from analyzer.stream.paths import fold
 from analyzer.vfs.tree import NotCaptured, ResolveError, Tree
 
@@ -77,24 +77,24 @@ def expand(entry: str, tokens: dict[str, str]) -> str:
 
 
 def search_entries(
-    entries: tuple[str, ...], tag: str, tokens: dict[str, str], tree: Tree
+    entries: tuple[str, ...], tag: SearchTag, tokens: dict[str, str], tree: Tree
 ) -> tuple[tuple[str, ...], tuple[PathIssue, ...]]:
     """Directories an RPATH/RUNPATH contributes, and the hygiene problems of its entries."""
     dirs: list[str] = []
     issues: list[PathIssue] = []
     for entry in entries:
         if entry == "":
-            issues.append(PathIssue(tag, entry, "empty"))
+            issues.append(PathIssue(tag, entry, PathProblem.EMPTY))
             continue
         expanded = expand(entry, tokens)
         if not expanded.startswith("/"):
-            issues.append(PathIssue(tag, entry, "relative", expanded))
+            issues.append(PathIssue(tag, entry, PathProblem.RELATIVE, expanded))
             continue
         path, escaped = fold(expanded)
         if escaped:
-            issues.append(PathIssue(tag, entry, "escapes-root", path))
+            issues.append(PathIssue(tag, entry, PathProblem.ESCAPES_ROOT, path))
         if _world_writable(tree, path):
-            issues.append(PathIssue(tag, entry, "world-writable", path))
+            issues.append(PathIssue(tag, entry, PathProblem.WORLD_WRITABLE, path))
         dirs.append(path)
     return tuple(dirs), tuple(issues)
 

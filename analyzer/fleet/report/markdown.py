@@ -8,7 +8,7 @@ the document nears GitHub's job-summary limit, the remaining targets are only co
 
 from __future__ import annotations
 
-from analyzer.fleet.model import FleetResult, SummaryRow, summary, totals
+from analyzer.fleet.model import FleetResult, Status, SummaryRow, summary, totals
 from analyzer.report.markdown import MarkdownOptions, code, md
 from analyzer.report.markdown import render as render_target
 
@@ -16,7 +16,11 @@ from analyzer.report.markdown import render as render_target
 MAX_FINDINGS = 20
 #: Details stop once the document is this long (GitHub's job summary holds 1 MiB).
 MAX_CHARS = 900_000
-_STATUS = {"failed": ":x: failed", "partial": ":warning: partial", "scanned": "scanned"}
+_STATUS = {
+    Status.FAILED: ":x: failed",
+    Status.PARTIAL: ":warning: partial",
+    Status.SCANNED: "scanned",
+}
 
 
 def render(fleet: FleetResult, options: MarkdownOptions | None = None) -> str:

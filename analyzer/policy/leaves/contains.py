@@ -18,9 +18,8 @@ from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.contentsearch import SSHD, Hit, first_match
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import ABSOLUTE, REGEX, STRING
+from analyzer.stream.paths import NOT_THERE
 
-#: Why a file has no content because it is not there (it then has no line, as for sshd).
-NOT_THERE = ("missing", "dangling")
 MISSING = ("fail", "pass")
 
 

@@ -12,13 +12,24 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import IMAGE_ARCH, LINKAGE
-from analyzer.facts.linkage import INTERP_OK, Linkage, Role
+from analyzer.facts.linkage import INTERP_OK, InterpStatus, Linkage, Role
 from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import BOOL, DIRECTORY, FILE_NAME, STRING
 
 ROLES = tuple(Role)
+#: How an unusable interpreter is worded, by its status (every status but ok, none, unknown).
+_INTERP_PROBLEMS = {
+    InterpStatus.MISSING: "does not exist in the image",
+    InterpStatus.DANGLING: "is a dangling link",
+    InterpStatus.LOOP: "is a link loop",
+    InterpStatus.NOT_A_DIRECTORY: "goes through a file that is not a directory",
+    InterpStatus.NOT_A_FILE: "is not a file",
+    InterpStatus.NOT_ELF: "is not an ELF file",
+    InterpStatus.WRONG_ARCH: "is for another architecture",
+    InterpStatus.RELATIVE: "is a relative path",
+}
 
 
 def caused_by(subject: Subject, deleted: Location | None) -> Location | None:
@@ -100,23 +111,14 @@ class ElfInterpreter:
         del facts
         entry = linkage_of(subject)
         interp = entry.interp
-        if interp.status == "none":
+        if interp.status is InterpStatus.NONE:
             linking = entry.record.linking or entry.record.kind
             return LeafResult(Outcome.PASS, f"{entry.path} needs no interpreter ({linking})")
-        if interp.status == "ok":
+        if interp.status is InterpStatus.OK:
             return LeafResult(Outcome.PASS, f"interpreter {interp.path} -> {interp.real_path}")
-        if interp.status == "unknown":
+        if interp.status is InterpStatus.UNKNOWN:
             return LeafResult(Outcome.UNKNOWN, interp.detail)
-        problem = {
-            "missing": "does not exist in the image",
-            "dangling": "is a dangling link",
-            "loop": "is a link loop",
-            "not-a-directory": "goes through a file that is not a directory",
-            "not-a-file": "is not a file",
-            "not-elf": "is not an ELF file",
-            "wrong-arch": "is for another architecture",
-            "relative": "is a relative path",
-        }.get(interp.status, interp.status)
+        problem = _INTERP_PROBLEMS[interp.status]
         evidence = (interp.detail,) if interp.detail else ()
         where = caused_by(subject, interp.deleted)
         gone = " (deleted by a later layer)" if interp.deleted else ""
@@ -138,7 +140,7 @@ class ElfNeeded:
         """Fail on missing libraries, naming each with the chain that needs it."""
         del facts
         entry = linkage_of(subject)
-        if entry.interp.status not in INTERP_OK and entry.interp.status != "unknown":
+        if entry.interp.status not in (*INTERP_OK, InterpStatus.UNKNOWN):
             return LeafResult(Outcome.NOT_APPLICABLE, "the interpreter itself is not usable")
         if entry.missing:
             detail = "; ".join(m.describe() for m in entry.missing)

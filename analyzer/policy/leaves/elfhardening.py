@@ -11,6 +11,7 @@ from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.elf import linkage_of
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import STRING
+from analyzer.stream.elfrecord import STATIC_LINKINGS, ElfKind, Libc, Relro
 
 PROPERTIES = ("pie", "relro", "nx", "canary", "fortify", "no_rpath")
 
@@ -43,11 +44,11 @@ class ElfHardening:
             return LeafResult(Outcome.UNKNOWN, f"corrupt ELF file: {record.corrupt}")
         verdict: tuple[bool | None, str]
         if self.prop == "pie":
-            if record.kind == "shared-library":
+            if record.kind is ElfKind.SHARED_LIBRARY:
                 return LeafResult(Outcome.NOT_APPLICABLE, "a shared library")
             verdict = (record.pie, "not a position-independent executable (ET_EXEC)")
         elif self.prop == "relro":
-            full = None if record.relro is None else record.relro == "full"
+            full = None if record.relro is None else record.relro is Relro.FULL
             verdict = (full, f"RELRO is {record.relro}")
         elif self.prop == "nx":
             verdict = (record.nx, "the stack is executable (PT_GNU_STACK missing or RWX)")
@@ -84,7 +85,7 @@ class StaticGlibcNss:
         """Check linking, libc and the NSS marker."""
         del facts
         record = linkage_of(subject).record
-        if record.linking not in ("static", "static-pie") or record.libc != "glibc":
+        if record.linking not in STATIC_LINKINGS or record.libc is not Libc.GLIBC:
             return LeafResult(Outcome.NOT_APPLICABLE, "not a static glibc binary")
         if record.nss_linked is None:
             return LeafResult(Outcome.UNKNOWN, "whether NSS code is linked in was not read")

@@ -18,6 +18,7 @@ from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import OCTAL_MODE, STRING
+from analyzer.stream.entry import Kind
 
 PERMISSION_BITS = 0o7777
 
@@ -50,7 +51,7 @@ class FileMode:
         """Compare the subject's permission bits."""
         del facts
         info = file_of(subject)
-        if info.kind == "symlink" and info.target_mode is None:
+        if info.kind is Kind.SYMLINK and info.target_mode is None:
             return LeafResult(Outcome.UNKNOWN, info.describe(), info.location)
         mode = _mode(info)
         text = f"{info.path} has mode {mode:04o}"

@@ -10,6 +10,7 @@ from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import STRING
+from analyzer.stream.entry import Kind
 
 #: What ``file: {expect: ...}`` may ask of a matched object.
 EXPECTATIONS = ("absent", "empty")
@@ -37,10 +38,10 @@ class FileExpect:
         del facts
         info = file_of(subject)
         evidence = (info.chain,) if info.chain else ()
-        properties = {"size": info.size} if (info.target_kind or info.kind) == "file" else {}
+        properties = {"size": info.size} if (info.target_kind or info.kind) is Kind.FILE else {}
         if self.expect == "empty" and info.is_empty:
             return LeafResult(Outcome.PASS, f"{info.path} is empty", info.location, evidence)
-        if self.expect == "empty" and (info.target_kind or info.kind) not in ("file", "dir"):
+        if self.expect == "empty" and (info.target_kind or info.kind) not in (Kind.FILE, Kind.DIR):
             return LeafResult(Outcome.PASS, f"{info.describe()} holds no data", info.location)
         return LeafResult(Outcome.FAIL, info.describe(), info.location, evidence, None, properties)
 

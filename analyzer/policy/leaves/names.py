@@ -10,12 +10,13 @@ from analyzer.facts.names import NameResolution
 from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.params import NO_PARAMS, ParamSpec
+from analyzer.stream.paths import Unresolved
 
 #: How a failed lookup of ``/etc/hosts`` is worded (``ResolveError.reason`` -> wording).
-HOSTS_PROBLEMS = {
-    "dangling": "is a dangling symbolic link",
-    "loop": "is a symbolic link loop",
-    "not_a_file": "is not a regular file",
+HOSTS_PROBLEMS: dict[str, str] = {
+    Unresolved.DANGLING: "is a dangling symbolic link",
+    Unresolved.LOOP: "is a symbolic link loop",
+    Unresolved.NOT_A_FILE: "is not a regular file",
 }
 
 
