@@ -9,7 +9,7 @@ import datetime
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Never, TypeAlias, TypeVar
+from typing import Generic, Never, TypeAlias, TypeVar, cast
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -158,12 +158,16 @@ class Facts:
     __slots__ = ("_facts",)
 
     def __init__(self) -> None:
-        self._facts: dict[str, Fact[Any]] = {}
+        self._facts: dict[str, Fact[object]] = {}
 
     def get(self, key: FactKey[T]) -> Fact[T]:
         """The fact stored under ``key`` (unknown when nothing produced it)."""
-        fact: Fact[T] | None = self._facts.get(key.name)
-        return fact if fact is not None else Fact.unknown(f"{key.name} not determined")
+        fact = self._facts.get(key.name)
+        if fact is None:
+            return Fact.unknown(f"{key.name} not determined")
+        # The one place the value's type is restored: put() stores only a Fact[T] under a
+        # FactKey[T], and each name has one key (declared once in analyzer.facts).
+        return cast(Fact[T], fact)
 
     def value(self, key: FactKey[T]) -> T | None:
         """The value of a present fact, else ``None`` (absent, unknown or not collected)."""

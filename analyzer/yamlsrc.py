@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
+from analyzer.model import YAML
 
-class LineDict(dict[str, Any]):
+
+class LineDict(dict[str, YAML]):
     """A mapping that knows the 1-based line it started on, and the line of each key."""
 
     line: int = 0
@@ -19,7 +19,7 @@ _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 _STR = "tag:yaml.org,2002:str"
 
 
-def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _value(loader: yaml.SafeLoader, node: yaml.Node) -> YAML:
     """The value of ``node``: a :class:`LineDict`, a list, a string, or another scalar.
 
     Numbers, booleans and null are built by the safe loader itself, as ``yaml.safe_load``
@@ -30,8 +30,10 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_value(loader, item) for item in node.value]
     if node.tag == _STR:
-        return node.value
-    return loader.construct_object(node, deep=True)
+        text: str = node.value
+        return text
+    scalar: YAML = loader.construct_object(node, deep=True)
+    return scalar
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
@@ -54,7 +56,7 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
-def load(text: str, name: str) -> Any:
+def load(text: str, name: str) -> YAML:
     """Parse YAML text; syntax errors become ``ValueError('name:line: problem')``."""
     loader = _BASE_LOADER(text)
     try:
@@ -69,12 +71,12 @@ def load(text: str, name: str) -> Any:
         loader.dispose()
 
 
-def line_of(value: Any, default: int = 0) -> int:
+def line_of(value: object, default: int = 0) -> int:
     """The line a parsed mapping started on, or ``default``."""
     return value.line if isinstance(value, LineDict) else default
 
 
-def key_line(value: Any, key: str, default: int = 0) -> int:
+def key_line(value: object, key: str, default: int = 0) -> int:
     """The line of ``key`` in a parsed mapping, else the mapping's own line, else ``default``."""
     if isinstance(value, LineDict):
         return value.key_lines.get(key, value.line)

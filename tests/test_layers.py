@@ -47,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "model": frozenset({"errors"}),
     "errors": frozenset(),
     "progress": frozenset(),
-    "yamlsrc": frozenset(),
+    "yamlsrc": frozenset({"model"}),
     "version": frozenset(),
 }
 #: Module prefix -> component (the longest matching prefix wins).

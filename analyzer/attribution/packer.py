@@ -14,13 +14,13 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from analyzer.attribution.hcl import Block, HclError, parse
 from analyzer.errors import UsageError
+from analyzer.model import JSON
 from analyzer.userfiles import read_user_text
 
 #: Largest template or provisioner script read (bytes).
@@ -109,7 +109,7 @@ def _hcl_traces(path: str, blocks: tuple[Block, ...]) -> Iterator[Trace]:
                         yield from _script_traces(path, script, shown)
 
 
-def _json_traces(path: str, text: str, document: dict[str, Any]) -> Iterator[Trace]:
+def _json_traces(path: str, text: str, document: Mapping[str, JSON]) -> Iterator[Trace]:
     provisioners = document.get("provisioners")
     if not isinstance(provisioners, list):
         return
@@ -120,9 +120,10 @@ def _json_traces(path: str, text: str, document: dict[str, Any]) -> Iterator[Tra
         kind = item.get("type")
         shown = f'provisioner "{kind}"'
         cursor = max(cursor, text.find('"type"', cursor))
-        if kind == "file" and isinstance(item.get("destination"), str):
-            line = _line_of(text, json.dumps(item["destination"]), cursor)
-            yield Trace(path, line, item["destination"], shown, destination=True)
+        destination = item.get("destination")
+        if kind == "file" and isinstance(destination, str):
+            line = _line_of(text, json.dumps(destination), cursor)
+            yield Trace(path, line, destination, shown, destination=True)
         elif kind == "shell":
             for command in _strings(item.get("inline")):
                 yield Trace(path, _line_of(text, json.dumps(command), cursor), command, shown)
@@ -131,7 +132,7 @@ def _json_traces(path: str, text: str, document: dict[str, Any]) -> Iterator[Tra
         cursor += len('"type"')
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: JSON) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

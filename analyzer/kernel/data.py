@@ -7,10 +7,11 @@ not an input problem).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any
 
 from analyzer.errors import ImgauditError
+from analyzer.model import YAML
 from analyzer.yamlsrc import load
 
 #: The package-data directory of the tables, inside the ``analyzer`` package.
@@ -21,7 +22,7 @@ class DataError(ImgauditError):
     """A shipped data table is missing or malformed."""
 
 
-def read_table(name: str) -> dict[str, Any]:
+def read_table(name: str) -> dict[str, YAML]:
     """The YAML mapping ``analyzer/data/<name>``."""
     where = f"analyzer/{DATA}/{name}"
     try:
@@ -37,8 +38,15 @@ def read_table(name: str) -> dict[str, Any]:
     return table
 
 
-def strings(value: Any, where: str) -> tuple[str, ...]:
+def strings(value: object, where: str) -> tuple[str, ...]:
     """A list of non-empty strings as a tuple; :class:`DataError` naming ``where`` otherwise."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise DataError(f"{where}: a list of names, not {value!r}")
     return tuple(value)
+
+
+def mapping(value: object, where: str) -> Mapping[str, YAML]:
+    """A mapping of a table; :class:`DataError` naming ``where`` otherwise."""
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: a mapping, not {value!r}")
+    return value

@@ -10,11 +10,10 @@ tables to the bundled packs. Both are data: ``analyzer/data/kernel-history.yaml`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from analyzer.kernel.data import DataError, read_table, strings
+from analyzer.kernel.data import DataError, mapping, read_table, strings
+from analyzer.model import YAML
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ class SymbolHistory:
         return self.since is not None and version[:2] < self.since
 
 
-def _version(value: Any, where: str) -> tuple[int, int] | None:
+def _version(value: YAML, where: str) -> tuple[int, int] | None:
     if value is None:
         return None
     major, _, minor = str(value).partition(".")
@@ -46,8 +45,9 @@ def _version(value: Any, where: str) -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
-def _entry(symbol: str, raw: Mapping[str, Any]) -> SymbolHistory:
+def _entry(symbol: str, value: YAML) -> SymbolHistory:
     where = f"history.{symbol}"
+    raw = mapping(value, where)
     return SymbolHistory(
         symbol,
         str(raw["why"]),
@@ -57,15 +57,16 @@ def _entry(symbol: str, raw: Mapping[str, Any]) -> SymbolHistory:
     )
 
 
-_TABLE: dict[str, Any] = read_table("kernel-history.yaml")
+_TABLE = read_table("kernel-history.yaml")
 
 #: Version-bound symbols (without ``CONFIG_``), from ``analyzer/data/kernel-history.yaml``.
 HISTORY: dict[str, SymbolHistory] = {
-    symbol: _entry(symbol, raw) for symbol, raw in _TABLE["history"].items()
+    symbol: _entry(symbol, raw) for symbol, raw in mapping(_TABLE["history"], "history").items()
 }
 
 #: Symbols of controllers that only a cgroup v1 hierarchy mounts -> the controller's name.
 #: How cgroup v2 does the same job (if at all) is :data:`analyzer.kernel.cgroups.CONTROLLERS`.
 CGROUP_V1_ONLY: dict[str, str] = {
-    symbol: str(name) for symbol, name in _TABLE["cgroup_v1_only"].items()
+    symbol: str(name)
+    for symbol, name in mapping(_TABLE["cgroup_v1_only"], "cgroup_v1_only").items()
 }

@@ -10,16 +10,15 @@ in :mod:`analyzer.kernel.history`.
 
 from __future__ import annotations
 
-from typing import Any
+from analyzer.kernel.data import mapping, read_table, strings
 
-from analyzer.kernel.data import read_table, strings
-
-_TABLE: dict[str, Any] = read_table("kernel-modules.yaml")
+_TABLE = read_table("kernel-modules.yaml")
 
 #: Modules built by each tristate symbol the rule packs ask about (without ``CONFIG_``);
 #: several when the name changed between kernel versions (either one counts).
 MODULE_OF: dict[str, tuple[str, ...]] = {
-    symbol: strings(names, f"modules.{symbol}") for symbol, names in _TABLE["modules"].items()
+    symbol: strings(names, f"modules.{symbol}")
+    for symbol, names in mapping(_TABLE["modules"], "modules").items()
 }
 
 #: Symbols the rule packs name that Kconfig declares ``bool``: they are ``y`` or off, never a

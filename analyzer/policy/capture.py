@@ -15,8 +15,8 @@ of the packs whose rules are selected to its capture plan.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from analyzer.model import YAML
 from analyzer.policy.params import Param, ParamError, ParamSpec
 from analyzer.policy.paramtypes import ABSOLUTE, INT
 
@@ -41,11 +41,11 @@ CAPTURE_SPEC = ParamSpec(
 )
 
 
-def parse_capture(raw: Any) -> PackCapture:
+def parse_capture(raw: YAML) -> PackCapture:
     """The capture a pack declares; :class:`ParamError` when the section is wrong."""
     if not isinstance(raw, dict):
         raise ParamError("'capture' is a mapping with 'paths' and optional 'max_bytes'")
-    capture = PackCapture(**CAPTURE_SPEC.values(raw))
+    capture = CAPTURE_SPEC.build(PackCapture, raw)
     if not 0 < capture.max_bytes <= LIMIT_MAX_BYTES:
         raise ParamError(
             f"'max_bytes' is from 1 to {LIMIT_MAX_BYTES}, not {capture.max_bytes}", "max_bytes"

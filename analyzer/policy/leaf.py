@@ -10,8 +10,8 @@ an ``evaluate`` that returns a :class:`LeafResult`. Leaves are listed in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from dataclasses import Field, dataclass, field
+from typing import ClassVar, Protocol, TypeVar
 
 from analyzer.facts.files import FileInfo
 from analyzer.facts.kernel import Kernel
@@ -83,7 +83,7 @@ class Leaf(Protocol):
     needs: ClassVar[tuple[FactId, ...]]
     subjects: ClassVar[tuple[str, ...]]
     spec: ClassVar[ParamSpec]
-    __dataclass_fields__: ClassVar[dict[str, Any]]
+    __dataclass_fields__: ClassVar[dict[str, Field[object]]]
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Evaluate on one subject."""

@@ -43,9 +43,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from analyzer.errors import RuleError
+from analyzer.model import YAML
 from analyzer.policy.capture import parse_capture
 from analyzer.policy.params import ParamError
 from analyzer.policy.rule import Rule
@@ -104,7 +105,7 @@ def parse_pack(text: str, name: str) -> list[Rule]:
     return parsed
 
 
-def _section(name: str, data: Mapping[str, Any], key: str, parse: Callable[[Any], T]) -> T | None:
+def _section(name: str, data: Mapping[str, YAML], key: str, parse: Callable[[YAML], T]) -> T | None:
     """The pack section ``key`` parsed by ``parse`` (``None`` when absent), errors located."""
     if key not in data:
         return None

@@ -18,12 +18,15 @@ are part of the spec (``one_of``, ``any_of``); a leaf validates nothing itself::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from analyzer.errors import ImgauditError
-from analyzer.policy.paramtypes import ParamType
+from analyzer.model import YAML
+from analyzer.policy.paramtypes import ParamType, T_co
+
+T = TypeVar("T")
 
 
 class ParamError(ImgauditError, ValueError):
@@ -35,7 +38,7 @@ class ParamError(ImgauditError, ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Param:
+class Param(Generic[T_co]):
     """One parameter of a leaf.
 
     ``many`` makes it a non-empty list (a single value counts as a list of one); ``choices``
@@ -44,7 +47,7 @@ class Param:
     """
 
     name: str
-    type: ParamType
+    type: ParamType[T_co]
     required: bool = False
     choices: tuple[str, ...] = ()
     many: bool = False
@@ -56,28 +59,33 @@ class Param:
         """The leaf's dataclass field this parameter fills."""
         return self.attr or self.name
 
-    def convert(self, value: Any, named: bool = True) -> Any:
+    def convert(self, value: YAML, named: bool = True) -> object:
         """The Python value for a YAML value; :class:`ParamError` naming this parameter.
 
         ``named=False`` leaves the name out of messages (the value was given bare, as in
         ``target: [cloud]``).
         """
-        label = f"'{self.name}' " if named else "the value "
         if self.many:
-            items = value if isinstance(value, list) else [value]
-            if not items:
-                raise ParamError(f"{label}is a non-empty list, each {self._what()}", self.name)
-            return tuple(self._one(item, label) for item in items)
+            return self.convert_many(value, named)
         if isinstance(value, list):
+            label = _label(self.name, named)
             raise ParamError(f"{label}is {self._what()}, not a list", self.name)
-        return self._one(value, label)
+        return self._one(value, _label(self.name, named))
+
+    def convert_many(self, value: YAML, named: bool = True) -> tuple[T_co, ...]:
+        """The values of a list parameter (a single value counts as a list of one)."""
+        label = _label(self.name, named)
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ParamError(f"{label}is a non-empty list, each {self._what()}", self.name)
+        return tuple(self._one(item, label) for item in items)
 
     def _what(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         return self.type.noun
 
-    def _one(self, value: Any, label: str) -> Any:
+    def _one(self, value: YAML, label: str) -> T_co:
         if self.choices and (not isinstance(value, str) or value not in self.choices):
             prefix = f"'{self.name}': " if label.startswith("'") else ""
             raise ParamError(
@@ -98,14 +106,14 @@ class ParamSpec:
     given; ``any_of`` lists parameters of which at least one is given.
     """
 
-    params: tuple[Param, ...]
+    params: tuple[Param[object], ...]
     scalar: str
     one_of: tuple[tuple[str, ...], ...]
     any_of: tuple[str, ...]
 
     def __init__(
         self,
-        *params: Param,
+        *params: Param[object],
         scalar: str = "",
         one_of: tuple[tuple[str, ...], ...] = (),
         any_of: tuple[str, ...] = (),
@@ -119,11 +127,11 @@ class ParamSpec:
         object.__setattr__(self, "one_of", one_of)
         object.__setattr__(self, "any_of", any_of)
 
-    def get(self, name: str) -> Param | None:
+    def get(self, name: str) -> Param[object] | None:
         """The parameter called ``name``."""
         return next((p for p in self.params if p.name == name), None)
 
-    def values(self, raw: Any) -> dict[str, Any]:
+    def values(self, raw: YAML) -> dict[str, object]:
         """Validate a YAML value and return the leaf's keyword arguments."""
         bare = raw is not None and not isinstance(raw, Mapping)
         given = self._mapping(raw)
@@ -148,7 +156,11 @@ class ParamSpec:
             if p.name in given
         }
 
-    def _mapping(self, raw: Any) -> Mapping[str, Any]:
+    def build(self, make: Callable[..., T], raw: YAML) -> T:
+        """``make`` called with the keyword arguments :meth:`values` gives for ``raw``."""
+        return make(**self.values(raw))
+
+    def _mapping(self, raw: YAML) -> Mapping[str, YAML]:
         if raw is None:
             return {}
         if isinstance(raw, Mapping):
@@ -159,6 +171,11 @@ class ParamSpec:
             raise ParamError("takes no parameters")
         names = ", ".join(p.name for p in self.params)
         raise ParamError(f"takes a mapping of parameters ({names})")
+
+
+def _label(name: str, named: bool) -> str:
+    """How a message names the value: ``'name' `` or, for a bare value, ``the value ``."""
+    return f"'{name}' " if named else "the value "
 
 
 def _quoted(names: tuple[str, ...]) -> str:

@@ -12,18 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from analyzer.kernel.kconfig import strip_prefix
 from analyzer.model import JSON, YAML
 
+T_co = TypeVar("T_co", covariant=True)
+
 
 @dataclass(frozen=True, slots=True)
-class ParamType:
+class ParamType(Generic[T_co]):
     """A parameter value type: what it is called in messages, its JSON Schema, its converter."""
 
     noun: str
     schema: Mapping[str, JSON]
-    convert: Callable[[YAML], object]
+    convert: Callable[[YAML], T_co]
 
 
 def _text(value: YAML) -> str:

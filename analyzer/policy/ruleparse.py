@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from analyzer.errors import RuleError
-from analyzer.model import Level, RuleInfo, TargetKind
+from analyzer.model import YAML, Level, RuleInfo, TargetKind
 from analyzer.policy.leaves import LEAVES
 from analyzer.policy.params import ParamError
 from analyzer.policy.rule import (
@@ -51,7 +50,7 @@ class PackContext:
     """What a rule is read against: the pack's file name, defaults and help snippets."""
 
     name: str
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, YAML] = field(default_factory=dict)
     snippets: Snippets = field(default_factory=Snippets)
 
 
@@ -60,10 +59,10 @@ class _RuleSource:
     """One rule's raw mapping with its defaults, and how to blame a key."""
 
     pack: PackContext
-    raw: Mapping[str, Any]
+    raw: Mapping[str, YAML]
 
     @property
-    def merged(self) -> dict[str, Any]:
+    def merged(self) -> dict[str, YAML]:
         return {**self.pack.defaults, **self.raw}
 
     @property
@@ -84,7 +83,7 @@ class _RuleSource:
         return RuleError(f"{self.pack.name}:{at}: {self.label}: {message}")
 
 
-def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
+def parse_rule(raw: Mapping[str, YAML], pack: PackContext) -> Rule:
     """Validate one rule (its pack's defaults merged in) into a :class:`Rule`."""
     src = _RuleSource(pack, raw)
     merged = src.merged
@@ -94,9 +93,13 @@ def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
     for key in REQUIRED_KEYS:
         if key not in merged:
             raise src.fail(f"missing required key {key!r}")
+    texts: dict[str, str] = {}
     for key in _STRINGS:
-        if key in merged and not isinstance(merged[key], str):
+        value = merged.get(key)
+        if key in merged and not isinstance(value, str):
             raise src.fail(f"{key!r} must be a string", key)
+        if isinstance(value, str):
+            texts[key] = value
     try:
         level = Level(merged["level"])
     except ValueError:
@@ -105,7 +108,7 @@ def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
         ) from None
     subject = _subject(src, merged)
     try:
-        check(merged["message"], MESSAGE_FIELDS)
+        check(texts["message"], MESSAGE_FIELDS)
     except TemplateError as exc:
         raise src.fail(f"'message': {exc}", "message") from None
     try:
@@ -114,40 +117,33 @@ def parse_rule(raw: Mapping[str, Any], pack: PackContext) -> Rule:
         raise src.fail(f"'help': {exc}", "help") from None
     roles = _names(src, merged, "roles", ALL_ROLES)
     targets = tuple(TargetKind(t) for t in _names(src, merged, "targets", _TARGET_NAMES))
-    severity = merged.get("security-severity")
-    if severity is not None and not _valid_severity(severity):
-        raise src.fail(
-            "'security-severity' must be a string holding a number from 0.0 to 10.0",
-            "security-severity",
-        )
-    not_applicable = merged.get("not_applicable", {})
-    if not isinstance(not_applicable, Mapping) or set(not_applicable) - set(_TARGET_NAMES):
-        raise src.fail("'not_applicable' maps target kinds to reasons", "not_applicable")
+    severity = _severity(src, merged)
+    not_applicable = _reasons(src, merged)
     info = RuleInfo(
-        id=merged["id"],
-        title=merged["title"],
-        description=merged.get("description", merged["title"]),
+        id=texts["id"],
+        title=texts["title"],
+        description=texts.get("description", texts["title"]),
         level=level,
         help_markdown=help_markdown,
         tags=_names(src, merged, "tags", None),
         profiles=_names(src, merged, "profiles", None),
         roles=roles,
-        area=merged.get("area", "general"),
-        parent=merged.get("parent"),
+        area=texts.get("area", "general"),
+        parent=texts.get("parent"),
         security_severity=severity,
     )
     return Rule(
         info=info,
         subject=subject,
         check=_check(merged["check"], subject, src, src.line_of("check")),
-        message=merged["message"],
+        message=texts["message"],
         targets=targets,
-        not_applicable_reason=dict(not_applicable),
+        not_applicable_reason=not_applicable,
         source=f"{pack.name}:{src.line}",
     )
 
 
-def _subject(src: _RuleSource, merged: Mapping[str, Any]) -> SubjectSpec:
+def _subject(src: _RuleSource, merged: Mapping[str, YAML]) -> SubjectSpec:
     if "subject" not in merged:
         return IMAGE
     try:
@@ -156,29 +152,51 @@ def _subject(src: _RuleSource, merged: Mapping[str, Any]) -> SubjectSpec:
         raise src.fail(str(exc), "subject") from None
 
 
-def _valid_severity(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
+def _severity(src: _RuleSource, merged: Mapping[str, YAML]) -> str | None:
+    value = merged.get("security-severity")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _valid_severity(value):
+        raise src.fail(
+            "'security-severity' must be a string holding a number from 0.0 to 10.0",
+            "security-severity",
+        )
+    return value
+
+
+def _valid_severity(value: str) -> bool:
     try:
         return 0.0 <= float(value) <= 10.0
     except ValueError:
         return False
 
 
+def _reasons(src: _RuleSource, merged: Mapping[str, YAML]) -> dict[str, str]:
+    value = merged.get("not_applicable", {})
+    wrong = src.fail("'not_applicable' maps target kinds to reasons", "not_applicable")
+    if not isinstance(value, Mapping):
+        raise wrong
+    reasons = {kind: why for kind, why in value.items() if isinstance(why, str)}
+    if len(reasons) != len(value) or set(reasons) - set(_TARGET_NAMES):
+        raise wrong
+    return reasons
+
+
 def _names(
-    src: _RuleSource, merged: Mapping[str, Any], key: str, allowed: Iterable[str] | None
+    src: _RuleSource, merged: Mapping[str, YAML], key: str, allowed: Iterable[str] | None
 ) -> tuple[str, ...]:
     value = merged.get(key, _DEFAULT_NAMES.get(key, []))
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise src.fail(f"{key!r} must be a list of strings", key)
+    names = [v for v in value if isinstance(v, str)]
     if allowed is not None:
-        bad = [v for v in value if v not in allowed]
+        bad = [v for v in names if v not in allowed]
         if bad:
             raise src.fail(f"unknown {key[:-1]} {bad[0]!r} ({', '.join(allowed)})", key)
-    return tuple(value)
+    return tuple(names)
 
 
-def _check(raw: Any, subject: SubjectSpec, src: _RuleSource, line: int) -> Check:
+def _check(raw: YAML, subject: SubjectSpec, src: _RuleSource, line: int) -> Check:
     line = line_of(raw, line)
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise src.fail(
@@ -206,6 +224,6 @@ def _check(raw: Any, subject: SubjectSpec, src: _RuleSource, line: int) -> Check
         kinds = ", ".join(leaf_type.subjects)
         raise src.fail(f"check {key!r} works on subjects {kinds}, not {subject}", line=line)
     try:
-        return LeafCheck(leaf_type(**leaf_type.spec.values(params)))
+        return LeafCheck(leaf_type.spec.build(leaf_type, params))
     except ParamError as exc:
         raise src.fail(f"{key}: {exc}", line=key_line(params, exc.param, line)) from None

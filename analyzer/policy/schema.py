@@ -27,7 +27,7 @@ SCHEMA_PATH = Path("schema") / "rule-pack.json"
 _TARGETS = [t.value for t in ALL_TARGETS]
 
 
-def param_schema(param: Param) -> JSONObject:
+def param_schema(param: Param[object]) -> JSONObject:
     """The schema of one parameter's YAML value."""
     one: JSONObject = {"enum": list(param.choices)} if param.choices else dict(param.type.schema)
     if param.doc:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from analyzer.model import YAML
 from analyzer.policy.params import ParamError
 from analyzer.policy.templates import TemplateError, fill, placeholders
 
@@ -31,7 +31,7 @@ class Snippets:
 
     templates: Mapping[str, str] = field(default_factory=dict)
 
-    def render(self, help_value: Any) -> str:
+    def render(self, help_value: YAML) -> str:
         """A rule's help Markdown; :class:`TemplateError` when its snippet use is wrong."""
         if isinstance(help_value, str):
             return help_value
@@ -50,16 +50,18 @@ class Snippets:
         extra = sorted(set(values) - wanted)
         if extra:
             raise TemplateError(f"help snippet {name!r} has no placeholder {{{extra[0]}}}")
-        bad = sorted(k for k, v in values.items() if not isinstance(v, str))
+        texts = {k: v for k, v in values.items() if isinstance(v, str)}
+        bad = sorted(set(values) - set(texts))
         if bad:
             raise TemplateError(f"the value of {bad[0]!r} must be a string")
-        return fill(template, values)
+        return fill(template, texts)
 
 
-def parse_snippets(raw: Any) -> Snippets:
+def parse_snippets(raw: YAML) -> Snippets:
     """A pack's ``help:`` section; :class:`ParamError` naming the snippet at fault."""
     if not isinstance(raw, Mapping):
         raise ParamError("'help' maps snippet names to Markdown templates")
+    templates: dict[str, str] = {}
     for name, template in raw.items():
         if not isinstance(template, str):
             raise ParamError(f"help snippet {name!r} must be Markdown text", name)
@@ -67,4 +69,5 @@ def parse_snippets(raw: Any) -> Snippets:
             placeholders(template)
         except TemplateError as exc:
             raise ParamError(f"help snippet {name!r}: {exc}", name) from None
-    return Snippets(dict(raw))
+        templates[name] = template
+    return Snippets(templates)

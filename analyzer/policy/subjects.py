@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from analyzer.facts import FILES
-from analyzer.model import Facts, Location, Outcome
+from analyzer.model import YAML, Facts, Location, Outcome
 from analyzer.policy.binaries import binary_subjects
 from analyzer.policy.filesubjects import file_subjects
 from analyzer.policy.kernels import kernel_subjects
@@ -64,7 +63,7 @@ class SubjectSpec:
 IMAGE = SubjectSpec("image")
 
 
-def parse_subject(raw: Any) -> SubjectSpec:
+def parse_subject(raw: YAML) -> SubjectSpec:
     """The subject a pack names; :class:`ParamError` saying what is wrong."""
     known = ", ".join(sorted({*SUBJECTS, *PARAMETRISED}))
     if isinstance(raw, str) and ":" in raw:
@@ -82,10 +81,10 @@ def parse_subject(raw: Any) -> SubjectSpec:
     raise ParamError(f"'subject' is a kind ({known}) or a mapping such as {{file: [/etc/x]}}")
 
 
-def _parametrised(kind: str, globs: Any, known: str) -> SubjectSpec:
+def _parametrised(kind: str, globs: YAML, known: str) -> SubjectSpec:
     if kind not in PARAMETRISED:
         raise ParamError(f"unknown subject {kind!r} ({known})")
-    return SubjectSpec(kind, Param(kind, ABSOLUTE, many=True).convert(globs))
+    return SubjectSpec(kind, Param(kind, ABSOLUTE, many=True).convert_many(globs))
 
 
 def no_subjects(spec: SubjectSpec, facts: Facts) -> tuple[Outcome, str, Location]:

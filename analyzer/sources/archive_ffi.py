@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Protocol
 
 from libarchive import ffi
 from libarchive.exception import ArchiveError
@@ -194,6 +194,12 @@ def reason(exc: ArchiveError) -> str:
     return str(message).strip().splitlines()[0] or "unreadable entry header"
 
 
+class _BufferOut(Protocol):
+    """The ``const void **`` through which the read callback hands libarchive its buffer."""
+
+    def __setitem__(self, index: int, value: ctypes.c_void_p) -> None: ...
+
+
 class Feed:
     """The state shared with the C read callback: the last buffer and the first error.
 
@@ -208,7 +214,7 @@ class Feed:
         self.exhausted = False
         self.callback = ffi.READ_CALLBACK(self._callback)
 
-    def _callback(self, archive_p: int, context: int, out: Any) -> int:
+    def _callback(self, archive_p: int, context: int, out: _BufferOut) -> int:
         del archive_p, context
         try:
             self.buffer = self.read(READ_SIZE)

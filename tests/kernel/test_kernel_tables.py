@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 from test_modules_shipped import kconfig_leaves
 
-from analyzer.kernel.data import DataError, read_table, strings
+from analyzer.kernel.data import DataError, mapping, read_table, strings
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.symbols import BUILTIN_ONLY, MODULE_OF
 from analyzer.policy.leaves.kconfig import ModuleLoadable
@@ -33,10 +33,15 @@ def _named_by_packs() -> set[str]:
 @pytest.mark.parametrize("name", TABLES)
 def test_tables_have_no_duplicate_keys_or_entries(name: str) -> None:
     text = resources.files("analyzer").joinpath("data", name).read_text()
-    table = load(text, name)  # the pack reader: a duplicate key is an error with its line
-    lists = [table.get("builtin_only", [])]
-    lists += list(table.get("modules", {}).values())
-    lists += [entry.get("replacement", []) for entry in table.get("history", {}).values()]
+    table = mapping(load(text, name), name)  # the pack reader: a duplicate key is an error
+    lists = [strings(table.get("builtin_only", []), "builtin_only")]
+    modules = mapping(table.get("modules", {}), "modules")
+    lists += [strings(names, f"modules.{symbol}") for symbol, names in modules.items()]
+    history = mapping(table.get("history", {}), "history")
+    lists += [
+        strings(mapping(entry, symbol).get("replacement", []), f"{symbol}.replacement")
+        for symbol, entry in history.items()
+    ]
     for values in lists:
         assert len(values) == len(set(values)), values
 
@@ -67,4 +72,5 @@ def test_every_history_replacement_is_named_by_a_pack_or_in_the_reason() -> None
 def test_a_malformed_table_value_is_a_data_error() -> None:
     with pytest.raises(DataError, match=r"modules.X: a list of names, not 'a\|b'"):
         strings("a|b", "modules.X")
-    assert read_table("kernel-modules.yaml")["modules"]["EXT3_FS"] == ["ext4", "ext3"]
+    modules = mapping(read_table("kernel-modules.yaml")["modules"], "modules")
+    assert modules["EXT3_FS"] == ["ext4", "ext3"]

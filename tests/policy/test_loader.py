@@ -107,6 +107,13 @@ def test_security_severity_must_be_a_string_score() -> None:
     assert "'security-severity' must be a string" in _error(text)
 
 
+@pytest.mark.parametrize("reasons", ['{mainframe: "no"}', "{container: [no]}", '"no"'])
+def test_not_applicable_maps_target_kinds_to_text_reasons(reasons: str) -> None:
+    text = GOOD.replace('{container: "the host decides"}', reasons)
+    expected = "pack.yaml:12: rule 'demo.one': 'not_applicable' maps target kinds to reasons"
+    assert _error(text) == expected
+
+
 def test_pack_without_schema_is_rejected() -> None:
     assert _error(GOOD.replace("schema: 1\n", "")) == "pack.yaml:1: 'schema: 1' is required"
 
