@@ -12,7 +12,7 @@ from analyzer.collectors.base import CollectContext
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts import HOSTNAME as HOSTNAME_FACT
 from analyzer.facts import MACHINE_ID
-from analyzer.facts.identity import HostName, IdState, MachineIdFile, MachineIds
+from analyzer.facts.identity import HostName, IdState, MachineIdFile, MachineIds, Relation
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.paths import NOT_THERE
@@ -62,14 +62,12 @@ def machine_ids(tree: Tree) -> MachineIds:
         real = tree.resolve(DBUS_MACHINE_ID).real_path
     except ResolveError:
         real = ""
-    relation = ""
     if real == ETC_MACHINE_ID:
-        relation = "link"
         link = tree.resolve(DBUS_MACHINE_ID, follow=False)
         here = Location(link.real_path, None, None, link.node.layer)
-        dbus = MachineIdFile(DBUS_MACHINE_ID, IdState.LINK, dbus.content, here, relation)
+        dbus = MachineIdFile(DBUS_MACHINE_ID, IdState.LINK, dbus.content, here, Relation.LINK)
     elif dbus.state not in UNKNOWN_CONTENT and etc.state not in UNKNOWN_CONTENT:
-        relation = "equal" if dbus.content == etc.content else "different"
+        relation = Relation.EQUAL if dbus.content == etc.content else Relation.DIFFERENT
         dbus = MachineIdFile(DBUS_MACHINE_ID, dbus.state, dbus.content, dbus.location, relation)
     return MachineIds({ETC_MACHINE_ID: etc, DBUS_MACHINE_ID: dbus})
 

@@ -26,20 +26,28 @@ class IdState(enum.StrEnum):
 STATES = tuple(IdState)
 
 
+class Relation(enum.StrEnum):
+    """How the D-Bus machine-id relates to ``/etc/machine-id`` (``NONE``: nothing to compare)."""
+
+    LINK = "link"
+    EQUAL = "equal"
+    DIFFERENT = "different"
+    NONE = ""
+
+
 @dataclass(frozen=True, slots=True)
 class MachineIdFile:
     """One machine-id file: its state, content (trimmed) and relation to ``/etc/machine-id``.
 
     ``state`` is one of :data:`STATES`; ``link`` means the file is a link to
-    ``/etc/machine-id``. ``relation`` (for the D-Bus copy) is ``link``, ``equal``,
-    ``different`` or empty when there is nothing to compare.
+    ``/etc/machine-id``. ``relation`` is set for the D-Bus copy.
     """
 
     path: str
     state: IdState
     content: str
     location: Location
-    relation: str = ""
+    relation: Relation = Relation.NONE
 
 
 @dataclass(frozen=True, slots=True)

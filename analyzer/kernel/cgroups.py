@@ -10,6 +10,7 @@ evidence that decided it.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,19 @@ from analyzer.model import Location
 #: First systemd release whose default (upstream build) is the unified hierarchy.
 SYSTEMD_UNIFIED_DEFAULT = 243
 _FALSE = frozenset({"0", "false", "no", "off", "n"})
+
+
+class CgroupMode(enum.StrEnum):
+    """The cgroup hierarchy a boot gets: unified (v2), hybrid, legacy (v1), or unknown."""
+
+    V2 = "v2"
+    HYBRID = "hybrid"
+    V1 = "v1"
+    UNKNOWN = "unknown"
+
+
+#: OpenRC's ``rc_cgroup_mode`` values and the hierarchy each gives.
+_RC_MODES = {"unified": CgroupMode.V2, "hybrid": CgroupMode.HYBRID, "legacy": CgroupMode.V1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +51,13 @@ class InitInfo:
 
 @dataclass(frozen=True, slots=True)
 class Hierarchy:
-    """The inferred hierarchy: ``v2``, ``hybrid``, ``v1`` or ``unknown``, and why.
+    """The inferred hierarchy, and why.
 
     ``certain`` is false when the conclusion rests on a default that a distribution may
     change (the systemd build default).
     """
 
-    mode: str
+    mode: CgroupMode
     detail: str
     location: Location | None = None
     certain: bool = True
@@ -65,32 +79,34 @@ def infer_hierarchy(params: Sequence[Param], init: InitInfo) -> Hierarchy:
     legacy = last(params, "systemd.legacy_systemd_cgroup_controller")
     uses_systemd = init.systemd_version is not None or not init.openrc
     if uses_systemd and unified is not None and not _truthy(unified):
-        mode = "v1" if legacy is not None and _truthy(legacy) else "hybrid"
+        mode = CgroupMode.V1 if legacy is not None and _truthy(legacy) else CgroupMode.HYBRID
         return Hierarchy(mode, f"{unified.text()} forces the {mode} hierarchy", unified.location)
     if uses_systemd and legacy is not None and _truthy(legacy) and unified is None:
         return Hierarchy(
-            "hybrid",
+            CgroupMode.HYBRID,
             f"{legacy.text()} asks for the legacy systemd controller",
             legacy.location,
         )
     if init.openrc and init.rc_cgroup_mode is not None:
         mode_param = init.rc_cgroup_mode
         value = (mode_param.value or "").lower()
-        mode = {"unified": "v2", "hybrid": "hybrid", "legacy": "v1"}.get(value, "unknown")
+        mode = _RC_MODES.get(value, CgroupMode.UNKNOWN)
         return Hierarchy(mode, f'rc_cgroup_mode="{value}"', mode_param.location)
     no_v1 = last(params, "cgroup_no_v1")
     if no_v1 is not None and no_v1.value == "all":
-        return Hierarchy("v2", f"{no_v1.text()} leaves only cgroup v2", no_v1.location)
+        return Hierarchy(CgroupMode.V2, f"{no_v1.text()} leaves only cgroup v2", no_v1.location)
     if unified is not None and _truthy(unified):
-        return Hierarchy("v2", f"{unified.text()} selects cgroup v2", unified.location)
+        return Hierarchy(CgroupMode.V2, f"{unified.text()} selects cgroup v2", unified.location)
     if init.systemd_version is not None:
         where = init.systemd
         if init.systemd_version >= SYSTEMD_UNIFIED_DEFAULT:
             return Hierarchy(
-                "v2", f"systemd {init.systemd_version} defaults to the unified hierarchy", where
+                CgroupMode.V2,
+                f"systemd {init.systemd_version} defaults to the unified hierarchy",
+                where,
             )
         return Hierarchy(
-            "hybrid",
+            CgroupMode.HYBRID,
             f"systemd {init.systemd_version} (before {SYSTEMD_UNIFIED_DEFAULT}) defaults to the"
             " hybrid hierarchy unless its build chose otherwise",
             where,
@@ -98,9 +114,10 @@ def infer_hierarchy(params: Sequence[Param], init: InitInfo) -> Hierarchy:
         )
     if init.openrc:
         return Hierarchy(
-            "unknown", "OpenRC without rc_cgroup_mode: the default depends on the OpenRC version"
+            CgroupMode.UNKNOWN,
+            "OpenRC without rc_cgroup_mode: the default depends on the OpenRC version",
         )
-    return Hierarchy("unknown", "no init system found that would mount /sys/fs/cgroup")
+    return Hierarchy(CgroupMode.UNKNOWN, "no init system found that would mount /sys/fs/cgroup")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ the pack schema editors validate against. YAML values are taken as YAML typed th
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from analyzer.kernel.kconfig import strip_prefix
 from analyzer.model import JSON, YAML
 
 T_co = TypeVar("T_co", covariant=True)
+E = TypeVar("E", bound=enum.Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +137,12 @@ OCTAL_MODE = ParamType(
 )
 #: A name compared without case (host names, globs over host names).
 LOWERCASE = ParamType("a name", _STRING_SCHEMA, _lower)
+
+
+def member_of(kind: type[E], noun: str) -> ParamType[E]:
+    """A value of one of ``kind``'s members, as that member (the parameter's ``choices``)."""
+
+    def convert(value: YAML) -> E:
+        return kind(value)
+
+    return ParamType(noun, STRING.schema, convert)

@@ -22,7 +22,7 @@ from analyzer.collectors import COLLECTORS
 from analyzer.collectors.base import CollectContext
 from analyzer.facts import KERNELS
 from analyzer.facts.kernel import ConfigSource, Kernel
-from analyzer.kernel.cgroups import Hierarchy
+from analyzer.kernel.cgroups import CgroupMode, Hierarchy
 from analyzer.kernel.kconfig import parse
 from analyzer.model import (
     Evaluation,
@@ -171,7 +171,7 @@ def test_kconfig_leaf_locates_a_symbol_in_the_layer_of_the_configuration() -> No
         modules=None,
         cmdline=(),
         boot_files=(),
-        cgroup=Hierarchy("v2", "test"),
+        cgroup=Hierarchy(CgroupMode.V2, "test"),
         apparmor=None,
         _config=parse(["CONFIG_CGROUPS=y", "# CONFIG_MEMCG is not set"]),
     )

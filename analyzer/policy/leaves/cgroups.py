@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import KERNELS
-from analyzer.kernel.cgroups import CONTROLLERS, disabled_by
+from analyzer.kernel.cgroups import CONTROLLERS, CgroupMode, disabled_by
 from analyzer.kernel.kconfig import PREFIX
 from analyzer.model import FactId, Facts, Level, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
@@ -17,9 +17,10 @@ from analyzer.policy.leaves.kernelbase import (
     symbol_location,
 )
 from analyzer.policy.params import Param, ParamSpec
-from analyzer.policy.paramtypes import BOOL, STRING
+from analyzer.policy.paramtypes import BOOL, STRING, member_of
 
-HIERARCHIES = ("v2",)
+#: The hierarchy a rule can ask for, as a :class:`CgroupMode`.
+HIERARCHY = member_of(CgroupMode, "a cgroup hierarchy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,11 @@ class Cgroup:
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
     subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
-        Param("hierarchy", STRING, choices=HIERARCHIES),
+        Param("hierarchy", HIERARCHY, choices=(CgroupMode.V2,)),
         Param("controller", STRING, choices=tuple(CONTROLLERS)),
         one_of=(("hierarchy", "controller"),),
     )
-    hierarchy: str | None = None
+    hierarchy: CgroupMode | None = None
     controller: str | None = None
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
@@ -62,11 +63,11 @@ class Cgroup:
             )
         found_h = kernel.cgroup
         evidence = (found_h.detail,)
-        if found_h.mode == "v2":
+        if found_h.mode is CgroupMode.V2:
             return LeafResult(
                 Outcome.PASS, f"cgroup v2: {found_h.detail}", found_h.location, evidence
             )
-        if found_h.mode == "unknown":
+        if found_h.mode is CgroupMode.UNKNOWN:
             return LeafResult(Outcome.UNKNOWN, found_h.detail, found_h.location, evidence)
         level = None if found_h.certain else Level.WARNING
         return LeafResult(

@@ -9,10 +9,10 @@ from analyzer.facts import TARGET
 from analyzer.model import FactId, Facts, Outcome, TargetKind
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.params import Param, ParamSpec
-from analyzer.policy.paramtypes import STRING, ParamType
+from analyzer.policy.paramtypes import member_of
 
 #: A target kind's name (``rootfs``, ``container``, ``vm``) as a :class:`TargetKind`.
-TARGET_KIND = ParamType("a target kind", STRING.schema, TargetKind)
+TARGET_KIND = member_of(TargetKind, "a target kind")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,11 @@ from analyzer.model import FactId, Facts, Location, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.leaves.contentsearch import SSHD, Hit, first_match
 from analyzer.policy.params import Param, ParamSpec
-from analyzer.policy.paramtypes import ABSOLUTE, REGEX, STRING
+from analyzer.policy.paramtypes import ABSOLUTE, REGEX, STRING, member_of
 from analyzer.stream.paths import NOT_THERE
 
-MISSING = ("fail", "pass")
+#: The outcome without a matching line, by name (``fail`` or ``pass``).
+MISSING_OUTCOME = member_of(Outcome, "an outcome")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,18 @@ class FileContains:
         Param("match", REGEX, required=True, doc="the line that decides (first match wins)"),
         Param("expect", REGEX, doc="what its first group must be"),
         Param("includes", STRING, choices=(SSHD,), doc="follow Include lines as sshd does"),
-        Param("missing", STRING, choices=MISSING, doc="the outcome without a matching line"),
+        Param(
+            "missing",
+            MISSING_OUTCOME,
+            choices=(Outcome.FAIL.value, Outcome.PASS.value),
+            doc="the outcome without a matching line",
+        ),
     )
     path: str
     match: re.Pattern[str]
     expect: re.Pattern[str] | None = None
     includes: str = ""
-    missing: str = "fail"
+    missing: Outcome = Outcome.FAIL
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Search the file and judge its first matching line."""
@@ -88,5 +94,4 @@ class FileContains:
             detail = "no matching line in what was read; not read: " + "; ".join(hit.unread)
             return LeafResult(Outcome.UNKNOWN, detail, where, evidence)
         detail = f"no matching line in {', '.join(hit.files) or self.path}"
-        outcome = Outcome.PASS if self.missing == "pass" else Outcome.FAIL
-        return LeafResult(outcome, detail, where, evidence)
+        return LeafResult(self.missing, detail, where, evidence)

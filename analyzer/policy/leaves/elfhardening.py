@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, assert_never
 
 from analyzer.facts import LINKAGE
 from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject
 from analyzer.policy.leaves.elf import linkage_of
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
-from analyzer.policy.paramtypes import STRING
+from analyzer.policy.paramtypes import member_of
 from analyzer.stream.elfrecord import STATIC_LINKINGS, ElfKind, Libc, Relro
 
-PROPERTIES = ("pie", "relro", "nx", "canary", "fortify", "no_rpath")
+
+class Hardening(enum.StrEnum):
+    """A property ``elf_hardening`` checks."""
+
+    PIE = "pie"
+    RELRO = "relro"
+    NX = "nx"
+    CANARY = "canary"
+    FORTIFY = "fortify"
+    NO_RPATH = "no_rpath"
+
+
+#: A property's name as a :class:`Hardening`.
+HARDENING = member_of(Hardening, "a hardening property")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +45,10 @@ class ElfHardening:
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
     subjects: ClassVar[tuple[str, ...]] = ("binary",)
     spec: ClassVar[ParamSpec] = ParamSpec(
-        Param("property", STRING, required=True, choices=PROPERTIES, attr="prop"),
+        Param("property", HARDENING, required=True, choices=tuple(Hardening), attr="prop"),
         scalar="property",
     )
-    prop: str
+    prop: Hardening
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Read the property off the ELF record."""
@@ -43,23 +57,26 @@ class ElfHardening:
         if record.corrupt is not None:
             return LeafResult(Outcome.UNKNOWN, f"corrupt ELF file: {record.corrupt}")
         verdict: tuple[bool | None, str]
-        if self.prop == "pie":
-            if record.kind is ElfKind.SHARED_LIBRARY:
-                return LeafResult(Outcome.NOT_APPLICABLE, "a shared library")
-            verdict = (record.pie, "not a position-independent executable (ET_EXEC)")
-        elif self.prop == "relro":
-            full = None if record.relro is None else record.relro is Relro.FULL
-            verdict = (full, f"RELRO is {record.relro}")
-        elif self.prop == "nx":
-            verdict = (record.nx, "the stack is executable (PT_GNU_STACK missing or RWX)")
-        elif self.prop == "canary":
-            verdict = (record.canary, "no stack protector (__stack_chk_fail is not used)")
-        elif self.prop == "fortify":
-            verdict = (record.fortify, "no fortified function (__*_chk) is used")
-        else:
-            has = record.has_rpath
-            shown = ":".join([*(record.rpath or ()), *(record.runpath or ())])
-            verdict = (None if has is None else not has, f"RPATH/RUNPATH is set: {shown}")
+        match self.prop:
+            case Hardening.PIE:
+                if record.kind is ElfKind.SHARED_LIBRARY:
+                    return LeafResult(Outcome.NOT_APPLICABLE, "a shared library")
+                verdict = (record.pie, "not a position-independent executable (ET_EXEC)")
+            case Hardening.RELRO:
+                full = None if record.relro is None else record.relro is Relro.FULL
+                verdict = (full, f"RELRO is {record.relro}")
+            case Hardening.NX:
+                verdict = (record.nx, "the stack is executable (PT_GNU_STACK missing or RWX)")
+            case Hardening.CANARY:
+                verdict = (record.canary, "no stack protector (__stack_chk_fail is not used)")
+            case Hardening.FORTIFY:
+                verdict = (record.fortify, "no fortified function (__*_chk) is used")
+            case Hardening.NO_RPATH:
+                has = record.has_rpath
+                shown = ":".join([*(record.rpath or ()), *(record.runpath or ())])
+                verdict = (None if has is None else not has, f"RPATH/RUNPATH is set: {shown}")
+            case _:
+                assert_never(self.prop)
         ok, failure = verdict
         if ok is None:
             return LeafResult(Outcome.UNKNOWN, f"{self.prop} cannot be told from this file")

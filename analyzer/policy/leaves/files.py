@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -9,11 +10,19 @@ from analyzer.facts import CONTAINERD_SNIPPETS, FILES
 from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
-from analyzer.policy.paramtypes import STRING
+from analyzer.policy.paramtypes import member_of
 from analyzer.stream.entry import Kind
 
-#: What ``file: {expect: ...}`` may ask of a matched object.
-EXPECTATIONS = ("absent", "empty")
+
+class Expect(enum.StrEnum):
+    """What ``file: {expect: ...}`` may ask of a matched object."""
+
+    ABSENT = "absent"
+    EMPTY = "empty"
+
+
+#: An expectation's name as an :class:`Expect`.
+EXPECTATION = member_of(Expect, "an expectation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +38,20 @@ class FileExpect:
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
     subjects: ClassVar[tuple[str, ...]] = ("file",)
     spec: ClassVar[ParamSpec] = ParamSpec(
-        Param("expect", STRING, required=True, choices=EXPECTATIONS)
+        Param("expect", EXPECTATION, required=True, choices=tuple(Expect))
     )
-    expect: str
+    expect: Expect
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
         """Judge the subject's :class:`FileInfo`."""
         del facts
         info = file_of(subject)
         evidence = (info.chain,) if info.chain else ()
-        properties = {"size": info.size} if (info.target_kind or info.kind) is Kind.FILE else {}
-        if self.expect == "empty" and info.is_empty:
+        kind = info.target_kind or info.kind
+        properties = {"size": info.size} if kind is Kind.FILE else {}
+        if self.expect is Expect.EMPTY and info.is_empty:
             return LeafResult(Outcome.PASS, f"{info.path} is empty", info.location, evidence)
-        if self.expect == "empty" and (info.target_kind or info.kind) not in (Kind.FILE, Kind.DIR):
+        if self.expect is Expect.EMPTY and kind not in (Kind.FILE, Kind.DIR):
             return LeafResult(Outcome.PASS, f"{info.describe()} holds no data", info.location)
         return LeafResult(Outcome.FAIL, info.describe(), info.location, evidence, None, properties)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
-from analyzer.facts.identity import STATES, HostName, IdState
+from analyzer.facts.identity import STATES, HostName, IdState, Relation
 from analyzer.model import FactId, Facts, Outcome
 from analyzer.policy.leaf import LeafResult, Subject, unknown
 from analyzer.policy.params import Param, ParamSpec
@@ -57,8 +57,8 @@ class MachineIdState:
             )
         else:
             detail = f"{item.path} {_DESCRIBE[item.state]}"
-        if item.relation in ("equal", "different"):
-            same = "the same as" if item.relation == "equal" else "unlike"
+        if item.relation in (Relation.EQUAL, Relation.DIFFERENT):
+            same = "the same as" if item.relation is Relation.EQUAL else "unlike"
             detail += f" ({same} /etc/machine-id)"
         outcome = Outcome.FAIL if item.state in self.reject else Outcome.PASS
         properties = {"state": item.state, "relation": item.relation}

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from analyzer.facts import KERNELS
 from analyzer.facts.kernel import Kernel
-from analyzer.kernel.cgroups import CONTROLLERS
+from analyzer.kernel.cgroups import CONTROLLERS, CgroupMode
 from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol
 from analyzer.kernel.symbols import MODULE_OF
@@ -124,7 +124,7 @@ class Kconfig:
     ) -> LeafResult | None:
         """A cgroup v1 controller's symbol on a kernel that boots with cgroup v2 only."""
         controller = CGROUP_V1_ONLY.get(self.symbol)
-        if controller is None or kernel.cgroup.mode != "v2":
+        if controller is None or kernel.cgroup.mode is not CgroupMode.V2:
             return None
         v2 = CONTROLLERS.get(controller)
         version = kernel.version
