@@ -19,15 +19,23 @@ from analyzer.facts import OS, PACKAGES
 from analyzer.model import Fact, FactId, Facts, FactStore, Level, Location, Notification
 from analyzer.packages.formats import DATABASES, DPKG_INFO, DPKG_STATUS_D
 from analyzer.packages.installed import Database, InstalledPackages
-from analyzer.packages.model import MANAGERS, PACKAGE_DB, DbFormat, Package, PackageDb
+from analyzer.packages.model import (
+    MANAGERS,
+    PACKAGE_DB,
+    DbFormat,
+    Manager,
+    Package,
+    PackageDb,
+)
 from analyzer.stream.capture import CapturePattern
 from analyzer.vfs.tree import ResolveError, Tree
 
 #: os-release ``ID``/``ID_LIKE`` words -> the package manager of that family.
 FAMILIES = {
-    "debian": "dpkg", "ubuntu": "dpkg", "alpine": "apk", "fedora": "rpm", "rhel": "rpm",
-    "centos": "rpm", "suse": "rpm", "opensuse": "rpm", "amzn": "rpm", "mariner": "rpm",
-    "azurelinux": "rpm",
+    "debian": Manager.DPKG, "ubuntu": Manager.DPKG, "alpine": Manager.APK,
+    "fedora": Manager.RPM, "rhel": Manager.RPM, "centos": Manager.RPM, "suse": Manager.RPM,
+    "opensuse": Manager.RPM, "amzn": Manager.RPM, "mariner": Manager.RPM,
+    "azurelinux": Manager.RPM,
 }  # fmt: skip
 
 
@@ -85,11 +93,11 @@ def _dpkg_programs(tree: Tree) -> dict[str, tuple[str, ...]]:
     return programs
 
 
-def _guess_manager(facts: Facts) -> tuple[str | None, str]:
+def _guess_manager(facts: Facts) -> tuple[Manager | None, str]:
     identity = facts.value(OS)
     words: list[str] = []
     if identity is not None:
-        fields = getattr(identity, "fields", {})
+        fields = identity.fields
         words = [fields.get("ID", ""), *fields.get("ID_LIKE", "").split()]
     for word in words:
         if word in FAMILIES:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from analyzer.model import Location
-from analyzer.packages.model import DbFormat, Package
+from analyzer.packages.model import DbFormat, Manager, Package
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +30,14 @@ class Database:
 class InstalledPackages:
     """What the image's package databases say is installed.
 
-    ``manager`` is ``dpkg``, ``rpm`` or ``apk`` (the first database found), or what os-release
-    suggests when there is none (``manager_source`` says which). ``_where`` names the database
-    that lists each package (kept out of reports: one location per package is bulk). When a
-    database was found but not (wholly) read, a package missing from ``packages`` may still be
-    installed (:meth:`installed` is then ``None``).
+    ``manager`` is the one of the first database found, or what os-release suggests when
+    there is none (``manager_source`` says which). ``_where`` names the database that lists
+    each package (kept out of reports: one location per package is bulk). When a database was
+    found but not (wholly) read, a package missing from ``packages`` may still be installed
+    (:meth:`installed` is then ``None``).
     """
 
-    manager: str | None
+    manager: Manager | None
     manager_source: str
     databases: tuple[Database, ...]
     packages: Mapping[str, Package] = field(default_factory=dict)

@@ -23,15 +23,23 @@ class DbFormat(enum.StrEnum):
     APK = "apk"
 
 
+class Manager(enum.StrEnum):
+    """A package manager."""
+
+    DPKG = "dpkg"
+    RPM = "rpm"
+    APK = "apk"
+
+
 #: The package manager each format belongs to.
 MANAGERS = {
-    DbFormat.DPKG: "dpkg",
-    DbFormat.DPKG_DISTROLESS: "dpkg",
-    DbFormat.DPKG_FILES: "dpkg",
-    DbFormat.RPM_SQLITE: "rpm",
-    DbFormat.RPM_NDB: "rpm",
-    DbFormat.RPM_BDB: "rpm",
-    DbFormat.APK: "apk",
+    DbFormat.DPKG: Manager.DPKG,
+    DbFormat.DPKG_DISTROLESS: Manager.DPKG,
+    DbFormat.DPKG_FILES: Manager.DPKG,
+    DbFormat.RPM_SQLITE: Manager.RPM,
+    DbFormat.RPM_NDB: Manager.RPM,
+    DbFormat.RPM_BDB: Manager.RPM,
+    DbFormat.APK: Manager.APK,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from analyzer.facts import LINKAGE
 from analyzer.model import Facts
-from analyzer.policy.leaf import Subject, Undetermined
+from analyzer.policy.leaf import Subject, SubjectKind, Undetermined
 
 
 def binary_subjects(facts: Facts) -> list[Subject] | Undetermined:
@@ -18,5 +18,6 @@ def binary_subjects(facts: Facts) -> list[Subject] | Undetermined:
     if entries is None:
         return Undetermined.of(LINKAGE, facts)
     return [
-        Subject("binary", path, entry.location, entry) for path, entry in sorted(entries.items())
+        Subject(SubjectKind.BINARY, path, entry.location, entry)
+        for path, entry in sorted(entries.items())
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.facts import FILES
 from analyzer.model import Facts
-from analyzer.policy.leaf import Subject, Undetermined
+from analyzer.policy.leaf import Subject, SubjectKind, Undetermined
 
 
 def file_subjects(globs: tuple[str, ...], facts: Facts) -> list[Subject] | Undetermined:
@@ -22,4 +22,6 @@ def file_subjects(globs: tuple[str, ...], facts: Facts) -> list[Subject] | Undet
     index = facts.value(FILES)
     if index is None:
         return Undetermined.of(FILES, facts)
-    return [Subject("file", info.path, info.location, info) for info in index.match(globs)]
+    return [
+        Subject(SubjectKind.FILE, info.path, info.location, info) for info in index.match(globs)
+    ]

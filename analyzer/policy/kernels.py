@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from analyzer.facts import KERNELS
 from analyzer.model import Facts
-from analyzer.policy.leaf import Subject, Undetermined
+from analyzer.policy.leaf import Subject, SubjectKind, Undetermined
 
 
 def kernel_subjects(facts: Facts) -> list[Subject] | Undetermined:
@@ -18,4 +18,6 @@ def kernel_subjects(facts: Facts) -> list[Subject] | Undetermined:
     kernels = facts.value(KERNELS)
     if kernels is None:
         return Undetermined.of(KERNELS, facts)
-    return [Subject("kernel", kernel.release, kernel.location, kernel) for kernel in kernels]
+    return [
+        Subject(SubjectKind.KERNEL, kernel.release, kernel.location, kernel) for kernel in kernels
+    ]

@@ -9,6 +9,7 @@ an ``evaluate`` that returns a :class:`LeafResult`. Leaves are listed in
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, field
 from typing import ClassVar, Protocol, TypeVar
@@ -24,6 +25,15 @@ T = TypeVar("T")
 SubjectValue = Kernel | Linkage | FileInfo | None
 
 
+class SubjectKind(enum.StrEnum):
+    """What a rule's evaluations are about: the artefact, a kernel, a binary or a file."""
+
+    IMAGE = "image"
+    KERNEL = "kernel"
+    BINARY = "binary"
+    FILE = "file"
+
+
 @dataclass(frozen=True, slots=True)
 class Subject:
     """What one evaluation of a rule is about: the image, a kernel, a binary, a file.
@@ -33,7 +43,7 @@ class Subject:
     location of a finding about it.
     """
 
-    kind: str
+    kind: SubjectKind
     key: str
     location: Location
     value: SubjectValue = None
@@ -81,7 +91,7 @@ class Leaf(Protocol):
 
     key: ClassVar[str]
     needs: ClassVar[tuple[FactId, ...]]
-    subjects: ClassVar[tuple[str, ...]]
+    subjects: ClassVar[tuple[SubjectKind, ...]]
     spec: ClassVar[ParamSpec]
     __dataclass_fields__: ClassVar[dict[str, Field[object]]]
 

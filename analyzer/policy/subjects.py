@@ -18,7 +18,7 @@ from analyzer.model import YAML, Facts, Location, Outcome
 from analyzer.policy.binaries import binary_subjects
 from analyzer.policy.filesubjects import file_subjects
 from analyzer.policy.kernels import kernel_subjects
-from analyzer.policy.leaf import Subject, Undetermined
+from analyzer.policy.leaf import Subject, SubjectKind, Undetermined
 from analyzer.policy.params import Param, ParamError
 from analyzer.policy.paramtypes import ABSOLUTE
 from analyzer.stream.paths import parent
@@ -30,21 +30,21 @@ SubjectProvider = Callable[[Facts], list[Subject] | Undetermined]
 def image_subjects(facts: Facts) -> list[Subject] | Undetermined:
     """The artefact itself: one subject at the image root."""
     del facts
-    return [Subject("image", "", Location("/"))]
+    return [Subject(SubjectKind.IMAGE, "", Location("/"))]
 
 
-SUBJECTS: dict[str, SubjectProvider] = {
-    "image": image_subjects,
-    "binary": binary_subjects,
-    "kernel": kernel_subjects,
+SUBJECTS: dict[SubjectKind, SubjectProvider] = {
+    SubjectKind.IMAGE: image_subjects,
+    SubjectKind.BINARY: binary_subjects,
+    SubjectKind.KERNEL: kernel_subjects,
 }
 
 #: Returns the subjects for the rule's globs, or why they cannot be listed.
 ParamSubjectProvider = Callable[[tuple[str, ...], Facts], list[Subject] | Undetermined]
 
 #: Subject kinds that take a list of absolute globs: ``{file: [/etc/machine-id]}``.
-PARAMETRISED: dict[str, ParamSubjectProvider] = {
-    "file": file_subjects,
+PARAMETRISED: dict[SubjectKind, ParamSubjectProvider] = {
+    SubjectKind.FILE: file_subjects,
 }
 
 
@@ -52,7 +52,7 @@ PARAMETRISED: dict[str, ParamSubjectProvider] = {
 class SubjectSpec:
     """A rule's subject: its kind and, for a parametrised kind, its globs."""
 
-    kind: str
+    kind: SubjectKind
     globs: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -60,7 +60,7 @@ class SubjectSpec:
 
 
 #: The subject of a rule that does not name one.
-IMAGE = SubjectSpec("image")
+IMAGE = SubjectSpec(SubjectKind.IMAGE)
 
 
 def parse_subject(raw: YAML) -> SubjectSpec:
@@ -74,7 +74,7 @@ def parse_subject(raw: YAML) -> SubjectSpec:
             raise ParamError(f"subject {raw!r} needs globs: {{{raw}: [/absolute/glob, ...]}}")
         if raw not in SUBJECTS:
             raise ParamError(f"unknown subject {raw!r} ({known})")
-        return SubjectSpec(raw)
+        return SubjectSpec(SubjectKind(raw))
     if isinstance(raw, Mapping) and len(raw) == 1:
         ((kind, value),) = raw.items()
         return _parametrised(kind, value, known)
@@ -84,7 +84,7 @@ def parse_subject(raw: YAML) -> SubjectSpec:
 def _parametrised(kind: str, globs: YAML, known: str) -> SubjectSpec:
     if kind not in PARAMETRISED:
         raise ParamError(f"unknown subject {kind!r} ({known})")
-    return SubjectSpec(kind, Param(kind, ABSOLUTE, many=True).convert_many(globs))
+    return SubjectSpec(SubjectKind(kind), Param(kind, ABSOLUTE, many=True).convert_many(globs))
 
 
 def no_subjects(spec: SubjectSpec, facts: Facts) -> tuple[Outcome, str, Location]:

@@ -35,7 +35,7 @@ from analyzer.model import (
 )
 from analyzer.pipeline import Config, select_rules
 from analyzer.policy.engine import evaluate
-from analyzer.policy.leaf import Subject
+from analyzer.policy.leaf import Subject, SubjectKind
 from analyzer.policy.leaves.kconfig import Kconfig
 from analyzer.vfs.build import TreeBuilder
 
@@ -175,7 +175,7 @@ def test_kconfig_leaf_locates_a_symbol_in_the_layer_of_the_configuration() -> No
         apparmor=None,
         _config=parse(["CONFIG_CGROUPS=y", "# CONFIG_MEMCG is not set"]),
     )
-    subject = Subject("kernel", kernel.release, kernel.location, kernel)
+    subject = Subject(SubjectKind.KERNEL, kernel.release, kernel.location, kernel)
     result = Kconfig("MEMCG").evaluate(FactStore(), subject)
     assert (result.outcome, result.detail) == (Outcome.FAIL, "# CONFIG_MEMCG is not set")
     assert result.location == config_file.at_line(2)

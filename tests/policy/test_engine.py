@@ -17,12 +17,12 @@ from analyzer.model import (
     TargetKind,
 )
 from analyzer.policy.engine import evaluate, select
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.policy.rule import AllOf, AnyOf, Check, LeafCheck, Not, Rule, When
 from analyzer.policy.subjects import IMAGE
 
-SUBJECT = Subject("image", "", Location("/"))
+SUBJECT = Subject(SubjectKind.IMAGE, "", Location("/"))
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Fixed:
 
     key: ClassVar[str] = "fixed"
     needs: ClassVar[tuple[FactId, ...]] = ()
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     outcome: Outcome
     detail: str
     level: Level | None = None
@@ -49,7 +49,7 @@ class Fixed:
 class Crashing:
     key: ClassVar[str] = "crash"
     needs: ClassVar[tuple[FactId, ...]] = ()
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
 
     spec: ClassVar[ParamSpec] = NO_PARAMS
 

@@ -11,7 +11,7 @@ from analyzer.errors import RuleError
 from analyzer.facts import FILES
 from analyzer.facts.files import FileInfo
 from analyzer.model import Fact, FactStore, Location, Outcome
-from analyzer.policy.leaf import Undetermined
+from analyzer.policy.leaf import SubjectKind, Undetermined
 from analyzer.policy.loader import parse_pack
 from analyzer.policy.subjects import SubjectSpec, no_subjects, subjects_for
 
@@ -36,14 +36,14 @@ def pack(subject: str, check: str = "file: {expect: absent}") -> str:
 
 def test_a_file_subject_names_its_globs() -> None:
     (rule,) = parse_pack(pack('{file: [/etc/a, "/etc/b*", "/srv/with space"]}'), "pack.yaml")
-    assert rule.subject == SubjectSpec("file", ("/etc/a", "/etc/b*", "/srv/with space"))
+    assert rule.subject == SubjectSpec(SubjectKind.FILE, ("/etc/a", "/etc/b*", "/srv/with space"))
 
 
 def test_a_single_glob_and_the_older_string_form_are_read_too() -> None:
     (single,) = parse_pack(pack("{file: /etc/a}"), "pack.yaml")
     (older,) = parse_pack(pack('"file: /etc/a /etc/b*"'), "pack.yaml")
-    assert single.subject == SubjectSpec("file", ("/etc/a",))
-    assert older.subject == SubjectSpec("file", ("/etc/a", "/etc/b*"))
+    assert single.subject == SubjectSpec(SubjectKind.FILE, ("/etc/a",))
+    assert older.subject == SubjectSpec(SubjectKind.FILE, ("/etc/a", "/etc/b*"))
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,8 @@ def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
     )
     facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
     subjects = subjects_for(
-        SubjectSpec("file", ("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key")), facts
+        SubjectSpec(SubjectKind.FILE, ("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key")),
+        facts,
     )
     assert isinstance(subjects, list)
     assert [(s.kind, s.key, s.location.path) for s in subjects] == [
@@ -116,7 +117,7 @@ def test_subjects_are_each_match_once_sorted_with_their_location() -> None:
 def test_no_match_passes_at_the_directory_of_the_glob_with_its_layer() -> None:
     tree = build({"etc/ssh/sshd_config": "PermitRootLogin no\n"})
     facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
-    spec = SubjectSpec("file", ("/etc/ssh/ssh_host_*_key", "/root/.ssh/id_*"))
+    spec = SubjectSpec(SubjectKind.FILE, ("/etc/ssh/ssh_host_*_key", "/root/.ssh/id_*"))
     assert subjects_for(spec, facts) == []
     assert no_subjects(spec, facts) == (
         Outcome.PASS,
@@ -128,7 +129,7 @@ def test_no_match_passes_at_the_directory_of_the_glob_with_its_layer() -> None:
 def test_a_dangling_link_is_a_subject_located_at_the_link() -> None:
     tree = build({"var/lib/cloud/instance": Symlink("/var/lib/cloud/instances/gone")})
     facts = FactStore.one(FILES, Fact.present(TreeFileIndex(tree)))
-    subjects = subjects_for(SubjectSpec("file", ("/var/lib/cloud/instance",)), facts)
+    subjects = subjects_for(SubjectSpec(SubjectKind.FILE, ("/var/lib/cloud/instance",)), facts)
     assert isinstance(subjects, list)
     (subject,) = subjects
     assert subject.location.path == "/var/lib/cloud/instance"
@@ -140,5 +141,5 @@ def test_a_dangling_link_is_a_subject_located_at_the_link() -> None:
 
 def test_without_the_index_the_subjects_are_undeterminable() -> None:
     facts = FactStore.one(FILES, Fact.unknown("files collector failed: boom"))
-    got = subjects_for(SubjectSpec("file", ("/x",)), facts)
+    got = subjects_for(SubjectSpec(SubjectKind.FILE, ("/x",)), facts)
     assert got == Undetermined("files collector failed: boom")

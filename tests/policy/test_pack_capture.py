@@ -14,7 +14,7 @@ from analyzer.facts import FILES
 from analyzer.model import FactId, Facts, Level, Outcome, RunResult, TargetKind
 from analyzer.pipeline import Config, analyze
 from analyzer.policy.engine import evaluate
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.loader import parse_pack
 from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.policy.rule import LeafCheck
@@ -43,7 +43,7 @@ class FirstLine:
 
     key: ClassVar[str] = "first_line"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

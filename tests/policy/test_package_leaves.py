@@ -11,11 +11,11 @@ from scenarios import build, collect
 from analyzer.collectors import COLLECTORS
 from analyzer.facts import FILES
 from analyzer.model import FactStore, Location, Outcome
-from analyzer.policy.leaf import Leaf, LeafResult, Subject
+from analyzer.policy.leaf import Leaf, LeafResult, Subject, SubjectKind
 from analyzer.policy.leaves.filemeta import FileMode, FileOwner
 from analyzer.policy.leaves.packages import PackageInstalled, ServiceEnabled
 
-IMAGE = Subject("image", "", Location("/"))
+IMAGE = Subject(SubjectKind.IMAGE, "", Location("/"))
 OPENRC: dict[str, Item] = {
     "sbin/openrc": File(b"\x7fELF", mode=0o755),
     "etc/init.d/sshd": File(b"#!/sbin/openrc-run\n", mode=0o755),
@@ -39,7 +39,7 @@ def on_file(leaf: Leaf, spec: dict[str, Item], path: str) -> LeafResult:
     known = facts(spec)
     index = known.get(FILES).get()
     (info,) = index.match([path])
-    return leaf.evaluate(known, Subject("file", path, info.location, info))
+    return leaf.evaluate(known, Subject(SubjectKind.FILE, path, info.location, info))
 
 
 def test_package_unknown_without_a_database() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from analyzer.policy.leaf import SubjectKind
 from analyzer.policy.leaves import LEAVES
 from analyzer.policy.loader import parse_pack
 from analyzer.policy.subjects import PARAMETRISED, SUBJECTS, SubjectSpec
@@ -27,4 +28,4 @@ def test_the_guide_example_is_a_valid_pack() -> None:
     example = GUIDE.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
     rules = parse_pack(example, "docs/rules.md")
     assert [rule.id for rule in rules] == ["acme.sshd.present", "acme.ssh.no-host-keys"]
-    assert rules[1].subject == SubjectSpec("file", ("/etc/ssh/ssh_host_*_key",))
+    assert rules[1].subject == SubjectSpec(SubjectKind.FILE, ("/etc/ssh/ssh_host_*_key",))

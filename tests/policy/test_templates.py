@@ -7,7 +7,7 @@ import pytest
 from analyzer.errors import RuleError
 from analyzer.model import Location, Outcome
 from analyzer.policy.engine import render
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.loader import parse_pack
 
 PACK = """\
@@ -51,7 +51,7 @@ def test_snippets_fill_the_rules_help() -> None:
 def test_message_is_filled_with_detail_and_subject_and_keeps_literal_braces() -> None:
     _, two = parse_pack(PACK, "t.yaml")
     result = LeafResult(Outcome.FAIL, "a vm")
-    subject = Subject("file", "/etc/x", Location("/etc/x"))
+    subject = Subject(SubjectKind.FILE, "/etc/x", Location("/etc/x"))
     assert render(two.message, result, subject) == "/etc/x is {odd}: a vm"
 
 

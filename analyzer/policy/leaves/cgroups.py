@@ -9,7 +9,7 @@ from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import CONTROLLERS, CgroupMode, disabled_by
 from analyzer.kernel.kconfig import PREFIX
 from analyzer.model import FactId, Facts, Level, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
     kernel_of,
@@ -34,7 +34,7 @@ class Cgroup:
 
     key: ClassVar[str] = "cgroup"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("hierarchy", HIERARCHY, choices=(CgroupMode.V2,)),
         Param("controller", STRING, choices=tuple(CONTROLLERS)),
@@ -124,7 +124,7 @@ class AppArmor:
 
     key: ClassVar[str] = "apparmor"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(Param("enabled", BOOL))
     enabled: bool = True
 

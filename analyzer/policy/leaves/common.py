@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from analyzer.facts import TARGET
 from analyzer.model import FactId, Facts, Outcome, TargetKind
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import member_of
 
@@ -21,7 +21,7 @@ class TargetIs:
 
     key: ClassVar[str] = "target"
     needs: ClassVar[tuple[FactId, ...]] = (TARGET,)
-    subjects: ClassVar[tuple[str, ...]] = ("image", "kernel", "binary", "file")
+    subjects: ClassVar[tuple[SubjectKind, ...]] = tuple(SubjectKind)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param(
             "kinds",

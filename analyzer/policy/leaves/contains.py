@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from analyzer.facts import FILES
 from analyzer.model import FactId, Facts, Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.leaves.contentsearch import SSHD, Hit, first_match
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import ABSOLUTE, REGEX, STRING, member_of
@@ -39,7 +39,7 @@ class FileContains:
 
     key: ClassVar[str] = "file_contains"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("path", ABSOLUTE, required=True, doc="the file to search"),
         Param("match", REGEX, required=True, doc="the line that decides (first match wins)"),

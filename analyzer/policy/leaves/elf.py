@@ -14,7 +14,7 @@ from typing import ClassVar
 from analyzer.facts import IMAGE_ARCH, LINKAGE
 from analyzer.facts.linkage import INTERP_OK, InterpStatus, Linkage, Role
 from analyzer.model import FactId, Facts, Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import BOOL, DIRECTORY, FILE_NAME, STRING
 
@@ -62,7 +62,7 @@ class BinarySelected:
 
     key: ClassVar[str] = "binary"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("names", FILE_NAME, many=True),
         Param("dirs", DIRECTORY, many=True),
@@ -103,7 +103,7 @@ class ElfInterpreter:
 
     key: ClassVar[str] = "elf_interpreter"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
@@ -133,7 +133,7 @@ class ElfNeeded:
 
     key: ClassVar[str] = "elf_needed"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
@@ -160,7 +160,7 @@ class ElfArch:
 
     key: ClassVar[str] = "elf_arch"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE, IMAGE_ARCH)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:
@@ -184,7 +184,7 @@ class ElfRpath:
 
     key: ClassVar[str] = "elf_rpath"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

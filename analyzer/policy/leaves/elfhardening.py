@@ -8,7 +8,7 @@ from typing import ClassVar, assert_never
 
 from analyzer.facts import LINKAGE
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.leaves.elf import linkage_of
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import member_of
@@ -43,7 +43,7 @@ class ElfHardening:
 
     key: ClassVar[str] = "elf_hardening"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("property", HARDENING, required=True, choices=tuple(Hardening), attr="prop"),
         scalar="property",
@@ -95,7 +95,7 @@ class StaticGlibcNss:
 
     key: ClassVar[str] = "static_glibc_nss"
     needs: ClassVar[tuple[FactId, ...]] = (LINKAGE,)
-    subjects: ClassVar[tuple[str, ...]] = ("binary",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BINARY,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

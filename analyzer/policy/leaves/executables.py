@@ -9,7 +9,7 @@ from analyzer.facts import APPARMOR, EXECUTABLES, OS, PACKAGES
 from analyzer.facts.executables import Candidate, Lookup
 from analyzer.model import FactId, Facts, JSONObject, Location, Outcome
 from analyzer.packages.providers import provider
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import FILE_NAME
 
@@ -28,7 +28,7 @@ class ExecutableFound:
 
     key: ClassVar[str] = "executable"
     needs: ClassVar[tuple[FactId, ...]] = (EXECUTABLES, OS, PACKAGES)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(Param("names", FILE_NAME, required=True, many=True))
     names: tuple[str, ...]
 
@@ -101,7 +101,7 @@ class AppArmorEnabled:
 
     key: ClassVar[str] = "apparmor_enabled"
     needs: ClassVar[tuple[FactId, ...]] = (APPARMOR,)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

@@ -15,7 +15,7 @@ from analyzer.facts import ACCOUNTS, FILES
 from analyzer.facts.accounts import IdTable
 from analyzer.facts.files import FileInfo
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, file_of, unknown
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import OCTAL_MODE, STRING
 from analyzer.stream.entry import Kind
@@ -38,7 +38,7 @@ class FileMode:
 
     key: ClassVar[str] = "file_mode"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("max", OCTAL_MODE, doc="no permission bit beyond these"),
         Param("equals", OCTAL_MODE, doc="exactly these permission bits"),
@@ -90,7 +90,7 @@ class FileOwner:
 
     key: ClassVar[str] = "file_owner"
     needs: ClassVar[tuple[FactId, ...]] = (FILES, ACCOUNTS)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("user", STRING, many=True, doc="user names or numbers"),
         Param("group", STRING, many=True, doc="group names or numbers"),

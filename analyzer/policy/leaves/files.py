@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from analyzer.facts import CONTAINERD_SNIPPETS, FILES
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, file_of, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, file_of, unknown
 from analyzer.policy.params import NO_PARAMS, Param, ParamSpec
 from analyzer.policy.paramtypes import member_of
 from analyzer.stream.entry import Kind
@@ -36,7 +36,7 @@ class FileExpect:
 
     key: ClassVar[str] = "file"
     needs: ClassVar[tuple[FactId, ...]] = (FILES,)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("expect", EXPECTATION, required=True, choices=tuple(Expect))
     )
@@ -66,7 +66,7 @@ class ContainerdSnippetValid:
 
     key: ClassVar[str] = "containerd_snippet"
     needs: ClassVar[tuple[FactId, ...]] = (CONTAINERD_SNIPPETS,)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

@@ -9,7 +9,7 @@ from typing import ClassVar
 from analyzer.facts import HOSTNAME, MACHINE_ID, NAME_RESOLUTION
 from analyzer.facts.identity import STATES, HostName, IdState, Relation
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import LOWERCASE, STRING
 
@@ -32,7 +32,7 @@ class MachineIdState:
 
     key: ClassVar[str] = "machine_id"
     needs: ClassVar[tuple[FactId, ...]] = (MACHINE_ID,)
-    subjects: ClassVar[tuple[str, ...]] = ("file",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.FILE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("reject", STRING, required=True, many=True, choices=STATES)
     )
@@ -71,7 +71,7 @@ class HostnameIs:
 
     key: ClassVar[str] = "hostname"
     needs: ClassVar[tuple[FactId, ...]] = (HOSTNAME,)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(Param("allow", LOWERCASE, required=True, many=True))
     allow: tuple[str, ...]
 
@@ -100,7 +100,7 @@ class HostsBuildName:
 
     key: ClassVar[str] = "hosts_build_name"
     needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, HOSTNAME)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("allow", LOWERCASE, many=True), Param("patterns", LOWERCASE, many=True)
     )

@@ -19,7 +19,7 @@ from analyzer.kernel.history import CGROUP_V1_ONLY, HISTORY
 from analyzer.kernel.kconfig import PREFIX, KConfig, State, Symbol
 from analyzer.kernel.symbols import MODULE_OF
 from analyzer.model import FactId, Facts, Level, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.leaves.kernelbase import (
     KERNEL_SUBJECTS,
     kernel_of,
@@ -42,7 +42,7 @@ class Kconfig:
 
     key: ClassVar[str] = "kconfig"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("symbol", SYMBOL, required=True),
         Param("values", STRING, many=True, choices=("y", "m", "n")),
@@ -161,7 +161,7 @@ class ModuleLoadable:
 
     key: ClassVar[str] = "module_loadable"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("module", MODULE, required=True), Param("symbol", SYMBOL, required=True)
     )

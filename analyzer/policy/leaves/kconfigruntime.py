@@ -16,7 +16,7 @@ from analyzer.facts import KERNELS, MODULES_LOAD
 from analyzer.facts.kernel import Kernel, ModulesLoad
 from analyzer.kernel.kconfig import KConfig, State, Symbol
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of, symbol_location
 from analyzer.policy.params import NO_PARAMS, ParamSpec
 
@@ -29,7 +29,7 @@ class KernelConfigRuntime:
 
     key: ClassVar[str] = "kernel_config_runtime"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS, MODULES_LOAD)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

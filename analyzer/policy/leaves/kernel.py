@@ -13,7 +13,7 @@ from typing import ClassVar
 from analyzer.facts import KERNELS
 from analyzer.kernel.cgroups import last
 from analyzer.model import FactId, Facts, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 from analyzer.policy.leaves.kernelbase import KERNEL_SUBJECTS, kernel_of
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import BOOL, REGEX, STRING, VERSION
@@ -32,7 +32,7 @@ class KernelVersion:
 
     key: ClassVar[str] = "kernel_version"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("min", VERSION, attr="minimum"),
         Param("max", VERSION, attr="maximum"),
@@ -89,7 +89,7 @@ class Cmdline:
 
     key: ClassVar[str] = "cmdline"
     needs: ClassVar[tuple[FactId, ...]] = (KERNELS,)
-    subjects: ClassVar[tuple[str, ...]] = KERNEL_SUBJECTS
+    subjects: ClassVar[tuple[SubjectKind, ...]] = KERNEL_SUBJECTS
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("param", STRING, required=True),
         Param("forbid", STRING, many=True),

@@ -9,9 +9,9 @@ from __future__ import annotations
 from analyzer.facts.kernel import ConfigSource, Kernel
 from analyzer.kernel.kconfig import Symbol
 from analyzer.model import Level, Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind
 
-KERNEL_SUBJECTS = ("kernel",)
+KERNEL_SUBJECTS = (SubjectKind.KERNEL,)
 
 
 def symbol_location(kernel: Kernel, symbol: Symbol | None) -> Location:

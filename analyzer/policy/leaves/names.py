@@ -8,7 +8,7 @@ from typing import ClassVar
 from analyzer.facts import NAME_RESOLUTION, STATIC_NSS
 from analyzer.facts.names import NameResolution
 from analyzer.model import FactId, Facts, Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.params import NO_PARAMS, ParamSpec
 from analyzer.stream.paths import Unresolved
 
@@ -34,7 +34,7 @@ class LocalhostResolves:
 
     key: ClassVar[str] = "localhost_resolves"
     needs: ClassVar[tuple[FactId, ...]] = (NAME_RESOLUTION, STATIC_NSS)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = NO_PARAMS
 
     def evaluate(self, facts: Facts, subject: Subject) -> LeafResult:

@@ -9,7 +9,7 @@ from analyzer.facts import OS, PACKAGES, SERVICES
 from analyzer.facts.os import InitKind
 from analyzer.facts.services import Services, unit_name
 from analyzer.model import FactId, Facts, Location, Outcome
-from analyzer.policy.leaf import LeafResult, Subject, unknown
+from analyzer.policy.leaf import LeafResult, Subject, SubjectKind, unknown
 from analyzer.policy.params import Param, ParamSpec
 from analyzer.policy.paramtypes import STRING
 
@@ -32,7 +32,7 @@ class PackageInstalled:
 
     key: ClassVar[str] = "package_installed"
     needs: ClassVar[tuple[FactId, ...]] = (PACKAGES,)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("names", STRING, required=True, many=True, doc="package names, any one counts")
     )
@@ -74,7 +74,7 @@ class ServiceEnabled:
 
     key: ClassVar[str] = "service_enabled"
     needs: ClassVar[tuple[FactId, ...]] = (SERVICES, OS)
-    subjects: ClassVar[tuple[str, ...]] = ("image",)
+    subjects: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.IMAGE,)
     spec: ClassVar[ParamSpec] = ParamSpec(
         Param("names", STRING, required=True, many=True, doc="service names, any one counts")
     )
