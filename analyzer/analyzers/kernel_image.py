@@ -25,7 +25,7 @@ from analyzer.kerneldecode.ikconfig import (
     configs_module_compression,
     read_configs_module,
 )
-from analyzer.kerneldecode.image import KERNEL_IMAGE, KernelImageInfo, inspect
+from analyzer.kerneldecode.image import KERNEL_IMAGE, ImageFormat, KernelImageInfo, inspect
 from analyzer.kerneldecode.uki import UkiReader, is_uki_path
 from analyzer.stream.entry import ReadAt
 from analyzer.stream.sink import Buffered, Ready, Sink
@@ -68,7 +68,7 @@ def _guarded(
 
 
 def _image_failed(error: str) -> KernelImageInfo:
-    return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {error}",))
+    return KernelImageInfo(ImageFormat.UNKNOWN, problems=(f"cannot read kernel image: {error}",))
 
 
 class KernelImageAnalyzer:
@@ -103,5 +103,5 @@ class KernelImageAnalyzer:
             )
         if size > MAX_IMAGE_BYTES:
             too_large = f"{size} bytes is over the {MAX_IMAGE_BYTES}-byte limit; not read"
-            return Ready(KernelImageInfo("unknown", problems=(too_large,)))
+            return Ready(KernelImageInfo(ImageFormat.UNKNOWN, problems=(too_large,)))
         return Buffered(head, _guarded(inspect, _image_failed))

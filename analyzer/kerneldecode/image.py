@@ -10,6 +10,7 @@ release comes from the ``Linux version R (...)`` banner and the configuration fr
 
 from __future__ import annotations
 
+import enum
 import itertools
 import re
 import zlib
@@ -31,22 +32,35 @@ IKCFG_ST = b"IKCFG_ST"
 IKCFG_ED = b"IKCFG_ED"
 BANNER = re.compile(rb"Linux version (\d[\x21-\x7e]*) \(([\x20-\x7e]*)")
 _OVERLAP = 512
-#: Formats whose file is the kernel itself, not a compressed payload.
-RAW_FORMATS = frozenset({"arm64-image", "riscv-image", "elf"})
 _BANNER_MAX = 300
+
+
+class ImageFormat(enum.StrEnum):
+    """A kernel image's format, from its header (``RAW``: bytes searched for a configuration)."""
+
+    BZIMAGE = "bzImage"
+    ARM64_IMAGE = "arm64-image"
+    RISCV_IMAGE = "riscv-image"
+    ZBOOT = "zboot"
+    ELF = "elf"
+    UNKNOWN = "unknown"
+    RAW = "raw"
+
+
+#: Formats whose file is the kernel itself, not a compressed payload.
+RAW_FORMATS = frozenset({ImageFormat.ARM64_IMAGE, ImageFormat.RISCV_IMAGE, ImageFormat.ELF})
 
 
 @dataclass(frozen=True, slots=True)
 class KernelImageInfo:
     """What a kernel image revealed.
 
-    ``format`` is ``bzImage``, ``arm64-image``, ``riscv-image``, ``zboot``, ``elf`` or
-    ``unknown``; ``compression`` the payload's compression (``none`` for a raw image);
+    ``compression`` the payload's compression (``none`` for a raw image);
     ``release`` the banner's release (``header_release`` the bzImage header's own string);
     ``config`` the embedded configuration text when there is one; ``problems`` what went wrong.
     """
 
-    format: str
+    format: ImageFormat
     compression: str | None = None
     release: str | None = None
     banner: str | None = None
@@ -162,29 +176,29 @@ def _zboot_payload(data: bytes) -> tuple[str, bytes] | None:
     return ("lzma" if kind == "lzma" else kind), data[offset : offset + size]
 
 
-def detect_format(data: bytes) -> str:
+def detect_format(data: bytes) -> ImageFormat:
     """The kernel image format of ``data`` from its header alone."""
     if data[0x202:0x206] == b"HdrS":
-        return "bzImage"
+        return ImageFormat.BZIMAGE
     if data[:2] == b"MZ" and data[4:8] == b"zimg":
-        return "zboot"
+        return ImageFormat.ZBOOT
     if data[56:60] == b"ARM\x64":
-        return "arm64-image"
+        return ImageFormat.ARM64_IMAGE
     if data[48:56] == b"RISCV\x00\x00\x00" or data[56:60] == b"RSC\x05":
-        return "riscv-image"
+        return ImageFormat.RISCV_IMAGE
     if data[:4] == b"\x7fELF":
-        return "elf"
-    return "unknown"
+        return ImageFormat.ELF
+    return ImageFormat.UNKNOWN
 
 
-def _candidates(data: bytes, fmt: str) -> Iterator[tuple[str, bytes]]:
+def _candidates(data: bytes, fmt: ImageFormat) -> Iterator[tuple[str, bytes]]:
     """Compressed payloads worth trying, most likely first."""
-    if fmt == "bzImage":
+    if fmt is ImageFormat.BZIMAGE:
         payload = _bzimage_payload(data)
         kind = sniff(payload, kernel=True) if payload is not None else None
         if payload is not None and kind is not None:
             yield kind, payload
-    if fmt == "zboot":
+    if fmt is ImageFormat.ZBOOT:
         found = _zboot_payload(data)
         if found is not None:
             yield found
@@ -203,7 +217,7 @@ def _candidates(data: bytes, fmt: str) -> Iterator[tuple[str, bytes]]:
             start = at + 1
 
 
-def _finish(fmt: str, compression: str, scan: _Scan, header: str | None) -> KernelImageInfo:
+def _finish(fmt: ImageFormat, compression: str, scan: _Scan, header: str | None) -> KernelImageInfo:
     problems = list(scan.problems)
     config: str | None = None
     if scan.config_gz:
@@ -228,7 +242,7 @@ def embedded_config(data: bytes) -> tuple[str | None, tuple[str, ...]]:
 
     ``(None, ())`` when there is no start marker at all.
     """
-    found = _finish("raw", "none", _scan_stream(_slices(data), _Scan()), None)
+    found = _finish(ImageFormat.RAW, "none", _scan_stream(_slices(data), _Scan()), None)
     return found.config, found.problems
 
 
@@ -241,7 +255,7 @@ def _slices(data: bytes) -> Iterator[bytes]:
 def inspect(data: bytes) -> KernelImageInfo:
     """Format, release and embedded configuration of the kernel image ``data``."""
     fmt = detect_format(data)
-    header = _header_release(data) if fmt == "bzImage" else None
+    header = _header_release(data) if fmt is ImageFormat.BZIMAGE else None
     problems: list[str] = []
     if fmt in RAW_FORMATS:
         raw = _scan_stream(_slices(data), _Scan())
@@ -251,7 +265,7 @@ def inspect(data: bytes) -> KernelImageInfo:
         scan = _Scan()
         chunks = stream(kind, payload, MAX_OUTPUT)
         try:
-            if fmt == "unknown" and payload is data:
+            if fmt is ImageFormat.UNKNOWN and payload is data:
                 first = next(chunks, b"")
                 fmt = detect_format(first)
                 chunks = itertools.chain((first,), chunks)

@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from analyzer.errors import ImgauditError
-from analyzer.kerneldecode.image import KernelImageInfo, inspect
+from analyzer.kerneldecode.image import ImageFormat, KernelImageInfo, inspect
 from analyzer.stream.records import RecordKey
 
 #: The text sections kept, by name.
@@ -241,7 +241,9 @@ def _inspect(data: bytes) -> KernelImageInfo:
     try:
         return inspect(data)
     except Exception as exc:  # noqa: BLE001 - a hostile image must not stop the pass
-        return KernelImageInfo("unknown", problems=(f"cannot read kernel image: {exc!r}",))
+        return KernelImageInfo(
+            ImageFormat.UNKNOWN, problems=(f"cannot read kernel image: {exc!r}",)
+        )
 
 
 #: The kernel-image analyzer's record of a unified kernel image.
