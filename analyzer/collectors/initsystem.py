@@ -13,7 +13,7 @@ import re
 from analyzer.collectors.textfiles import read_lines
 from analyzer.facts.os import InitKind, InitSystem
 from analyzer.kernel.cgroups import InitInfo
-from analyzer.kernel.cmdline import Param
+from analyzer.kernel.cmdline import CmdlineSource, Param
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.paths import basename
 from analyzer.vfs.tree import ResolveError, Tree
@@ -73,5 +73,5 @@ def _details(tree: Tree) -> InitInfo:
         match = _RC_MODE.match(line)
         if match and match.group(1):
             at = tree.location(RC_CONF, number)
-            mode = Param("rc_cgroup_mode", match.group(1), at, "rc.conf")
+            mode = Param("rc_cgroup_mode", match.group(1), at, CmdlineSource.RC_CONF)
     return InitInfo(version, where, openrc, mode)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from analyzer.collectors.textfiles import read_lines
 from analyzer.kernel.cmdline import (
     BlsEntry,
+    CmdlineSource,
     ExtlinuxEntry,
     MenuEntry,
     Param,
@@ -74,7 +75,9 @@ def read_ukis(tree: Tree) -> tuple[UkiEntry, ...]:
             except ResolveError:
                 continue
             if record is not None:
-                params = split_params(record.cmdline or "", tree.location(path), None, "uki")
+                params = split_params(
+                    record.cmdline or "", tree.location(path), None, CmdlineSource.UKI
+                )
                 found.append(UkiEntry(path, record, tuple(params)))
     return tuple(found)
 
@@ -214,7 +217,7 @@ def _kernel_cmdline(tree: Tree) -> list[Param]:
     params: list[Param] = []
     for number, line in enumerate(lines, start=1):
         if not line.lstrip().startswith("#"):
-            params += split_params(line, where, number, "kernel-cmdline")
+            params += split_params(line, where, number, CmdlineSource.KERNEL_CMDLINE)
     return params
 
 
@@ -269,7 +272,7 @@ def read_boot_config(tree: Tree) -> BootConfig:
             key, _, value = line.strip().partition(" ")
             if key == "default" and value.strip():
                 at = tree.location(path, number)
-                bls_default = Param("default", value.strip(), at, "loader.conf")
+                bls_default = Param("default", value.strip(), at, CmdlineSource.LOADER_CONF)
     cmdline = _kernel_cmdline(tree)
     if cmdline:
         files.append(KERNEL_CMDLINE)

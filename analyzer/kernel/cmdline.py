@@ -10,6 +10,7 @@ section of a unified kernel image (no line: the whole section is one command lin
 
 from __future__ import annotations
 
+import enum
 import re
 import shlex
 from collections.abc import Iterable, Sequence
@@ -22,19 +23,37 @@ _ASSIGN = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
+class CmdlineSource(enum.StrEnum):
+    """The kind of file (or section) a parameter was written in.
+
+    Besides the command-line sources, a boot-loader setting (``loader.conf``'s ``default``)
+    and OpenRC's ``rc_cgroup_mode`` are kept as parameters too.
+    """
+
+    GRUB_DEFAULT = "grub-default"
+    GRUB_CFG = "grub.cfg"
+    BLS = "bls"
+    KERNEL_CMDLINE = "kernel-cmdline"
+    GRUBENV = "grubenv"
+    EXTLINUX = "extlinux"
+    UPDATE_EXTLINUX = "update-extlinux"
+    UKI = "uki"
+    LOADER_CONF = "loader.conf"
+    RC_CONF = "rc.conf"
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     """One parameter: ``name``, ``value`` (``None`` for a bare flag), and where it was written.
 
     ``location`` is the file's location from the tree lookup (its layer or partition
-    included) at the parameter's line; ``source`` is ``grub-default``, ``grub.cfg``, ``bls``,
-    ``kernel-cmdline``, ``grubenv``, ``extlinux``, ``update-extlinux`` or ``uki``.
+    included) at the parameter's line; ``source`` the kind of file it is.
     """
 
     name: str
     value: str | None
     location: Location
-    source: str
+    source: CmdlineSource
 
     @property
     def path(self) -> str:
@@ -51,7 +70,9 @@ class Param:
         return self.name if self.value is None else f"{self.name}={self.value}"
 
 
-def split_params(text: str, where: Location, line: int | None, source: str) -> list[Param]:
+def split_params(
+    text: str, where: Location, line: int | None, source: CmdlineSource
+) -> list[Param]:
     """Parameters of one command-line string (quotes as the kernel reads them).
 
     ``where`` is the location of the file the string is in, ``line`` its line there.
@@ -104,7 +125,9 @@ def parse_grub_defaults(
                 continue
             name, value = match.group(1), _shell_value(match.group(2))
             if name not in GRUB_VARIABLES:
-                variables[name] = [Param(name, value, where.at_line(number), "grub-default")]
+                variables[name] = [
+                    Param(name, value, where.at_line(number), CmdlineSource.GRUB_DEFAULT)
+                ]
                 continue
             params: list[Param] = []
             for piece in re.split(r"(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)", value):
@@ -112,7 +135,7 @@ def parse_grub_defaults(
                 if reference:
                     params.extend(variables.get(reference.group(1), []))
                 else:
-                    params.extend(split_params(piece, where, number, "grub-default"))
+                    params.extend(split_params(piece, where, number, CmdlineSource.GRUB_DEFAULT))
             variables[name] = params
     return variables
 
@@ -164,7 +187,9 @@ def parse_grub_cfg(
         linux = _LINUX.match(line)
         if linux and current is not None:
             current["kernel"] = linux.group(1)
-            current["params"] = tuple(split_params(linux.group(2), where, number, "grub.cfg"))
+            current["params"] = tuple(
+                split_params(linux.group(2), where, number, CmdlineSource.GRUB_CFG)
+            )
             continue
         if stripped == "}":
             if current is not None:
@@ -219,10 +244,10 @@ def parse_bls(
                 if reference and env and reference.group(1) in env:
                     grubenv = env[reference.group(1)]
                     params += split_params(
-                        grubenv.value or "", grubenv.location, grubenv.line, "grubenv"
+                        grubenv.value or "", grubenv.location, grubenv.line, CmdlineSource.GRUBENV
                     )
                 else:
-                    params += split_params(word, where, number, "bls")
+                    params += split_params(word, where, number, CmdlineSource.BLS)
     return BlsEntry(path, version, kernel, tuple(params))
 
 
@@ -233,7 +258,9 @@ def parse_grubenv(where: Location, lines: Iterable[str]) -> dict[str, Param]:
         if line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")
-        env[key.strip()] = Param(key.strip(), value.rstrip("\n"), where.at_line(number), "grubenv")
+        env[key.strip()] = Param(
+            key.strip(), value.rstrip("\n"), where.at_line(number), CmdlineSource.GRUBENV
+        )
     return env
 
 
@@ -268,7 +295,7 @@ def parse_extlinux(where: Location, lines: Iterable[str]) -> tuple[list[Extlinux
         elif entries and key in ("LINUX", "KERNEL"):
             entries[-1]["kernel"] = rest
         elif entries and key == "APPEND":
-            entries[-1]["params"] = tuple(split_params(rest, where, number, "extlinux"))
+            entries[-1]["params"] = tuple(split_params(rest, where, number, CmdlineSource.EXTLINUX))
         elif entries and key == "MENU" and rest.upper() == "DEFAULT":
             marked = len(entries) - 1
     found = [
@@ -293,5 +320,5 @@ def parse_update_extlinux(where: Location, lines: Iterable[str]) -> list[Param]:
     for number, line in enumerate(lines, start=1):
         assigned = shell_assignment(line)
         if assigned and assigned[0] == "default_kernel_opts":
-            params = split_params(assigned[1], where, number, "update-extlinux")
+            params = split_params(assigned[1], where, number, CmdlineSource.UPDATE_EXTLINUX)
     return params

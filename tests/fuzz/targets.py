@@ -244,7 +244,12 @@ def boot_target(fuzz: bytes) -> None:
     cmdline.parse_bls(bls, Location(bls), lines, env)
     cmdline.parse_grub_defaults([(Location("/etc/default/grub"), lines)])
     cmdline.parse_extlinux(Location("/boot/extlinux/extlinux.conf"), lines)
-    cmdline.split_params(fuzz.decode("utf-8", "replace"), Location("/proc/cmdline"), 1, "fuzz")
+    cmdline.split_params(
+        fuzz.decode("utf-8", "replace"),
+        Location("/proc/cmdline"),
+        1,
+        cmdline.CmdlineSource.KERNEL_CMDLINE,
+    )
 
 
 def lvm_text_target(fuzz: bytes) -> None:
