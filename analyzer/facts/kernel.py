@@ -4,7 +4,7 @@ Each kernel comes with its configuration, modules, command line and cgroup hiera
 
 A :class:`Kernel` is a frozen dataclass of plain values. The parsed configuration (thousands
 of symbols) lives in the ``_config`` field: JSON writers skip fields whose name starts with an
-underscore, and :meth:`Kernel.summary` gives the compact form for reports.
+underscore.
 """
 
 from __future__ import annotations
@@ -173,24 +173,6 @@ class Kernel:
         if self.config_source is ConfigSource.FILE:
             return f"configuration from {self.config_path}"
         return self.config_problem
-
-    def summary(self) -> dict[str, object]:
-        """A compact, JSON-ready description (no symbol table, no module list)."""
-        return {
-            "release": self.release,
-            "default": self.default,
-            "default_reason": self.default_reason,
-            "image": self.image.path if self.image else None,
-            "config": self.config_path,
-            "config_source": self.config_source,
-            "k0s_config": self.k0s_config.path if self.k0s_config else None,
-            "configs_module": self.configs_module.path if self.configs_module else None,
-            "symbols": len(self._config) if self._config else 0,
-            "modules": self.modules.directory if self.modules else None,
-            "cmdline": [f"{p.text()} ({p.path}:{p.line})" for p in self.cmdline],
-            "cgroup": self.cgroup.mode,
-            "apparmor": self.apparmor.enabled if self.apparmor else None,
-        }
 
 
 @dataclass(frozen=True, slots=True)
