@@ -27,6 +27,7 @@ from analyzer.sources import open_source
 from analyzer.sources.base import Source, SourceOptions
 from analyzer.stream.capture import CapturePattern
 from analyzer.stream.sink import FileAnalyzer
+from analyzer.userfiles import source_root
 from analyzer.version import TOOL_VERSION
 from analyzer.vfs.build import PassReport, TreeBuilder
 
@@ -125,12 +126,16 @@ def analyze(config: Config) -> RunResult:
 
 
 def _build_files(config: Config) -> BuildFiles | None:
-    """The build files ``config`` names, parsed; ``None`` (and no reader loaded) without any."""
+    """The build files ``config`` names, parsed; ``None`` (and no reader loaded) without any.
+
+    The source root is checked whether or not a build file is given.
+    """
+    root = source_root(config.source_root)
     if config.dockerfile is None and config.packer_template is None:
         return None
     from analyzer.attribution.attribute import read_build_files
 
-    return read_build_files(config.dockerfile, config.packer_template, config.source_root)
+    return read_build_files(config.dockerfile, config.packer_template, root)
 
 
 def _run(

@@ -1,4 +1,4 @@
-"""Text files a user names on the command line, read bounded.
+"""Files and directories a user names on the command line.
 
 Target lists, build files, baselines and suppression files share one reading policy: at most
 ``limit`` bytes, UTF-8 (a byte-order mark is dropped), and every problem a one-line
@@ -25,3 +25,11 @@ def read_user_text(path: str | Path, limit: int, what: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: the {what} is not UTF-8 text (byte {exc.start})") from exc
+
+
+def source_root(path: str | None) -> str:
+    """The directory build-file URIs are relative to (``.`` when not given), checked to be one."""
+    root = path or "."
+    if not Path(root).is_dir():
+        raise UsageError(f"{root}: the source root is not a directory")
+    return root

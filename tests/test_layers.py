@@ -29,7 +29,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fleet": frozenset({"pipeline", "userfiles"}) | STAGES | DOMAIN | BOTTOM,
     "triage": frozenset({"userfiles"}) | STAGES | DOMAIN | BOTTOM,
     "diff": STAGES | DOMAIN | BOTTOM,
-    "pipeline": frozenset({"attribution"}) | STAGES | DOMAIN | BOTTOM,
+    "pipeline": frozenset({"attribution", "userfiles"}) | STAGES | DOMAIN | BOTTOM,
     "attribution": frozenset({"userfiles"}) | BOTTOM,
     "userfiles": frozenset({"errors"}),
     "report": BOTTOM,

@@ -40,13 +40,11 @@ class BuildFiles:
     source_root: str = "."
 
 
-def read_build_files(
-    dockerfile: str | None, packer_template: str | None, source_root: str | None
-) -> BuildFiles:
-    """Parse the build files given (UsageError naming a file that cannot be used)."""
-    root = source_root or "."
-    if not Path(root).is_dir():
-        raise UsageError(f"{root}: the source root is not a directory")
+def read_build_files(dockerfile: str | None, packer_template: str | None, root: str) -> BuildFiles:
+    """Parse the build files given (UsageError naming a file that cannot be used).
+
+    ``root`` is the checked source root (:func:`analyzer.userfiles.source_root`).
+    """
     parsed = read_dockerfile(dockerfile) if dockerfile else None
     if dockerfile:
         relative_uri(dockerfile, root)

@@ -121,6 +121,21 @@ def test_a_missing_file_is_named() -> None:
         read_dockerfile("/nonexistent/Dockerfile")
 
 
+@pytest.mark.parametrize("dockerfile", [True, False])
+def test_a_source_root_that_is_not_a_directory_is_refused(tmp_path: Path, dockerfile: bool) -> None:
+    rootfs = to_dir(make_tree({"etc/hostname": File("node\n")}), tmp_path / "rootfs")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    missing = str(tmp_path / "no-such-dir")
+    config = Config(
+        f"dir:{rootfs}",
+        dockerfile=str(tmp_path / "Dockerfile") if dockerfile else None,
+        source_root=missing,
+    )
+    with pytest.raises(UsageError) as caught:
+        analyze(config)
+    assert str(caught.value) == f"{missing}: the source root is not a directory"
+
+
 def test_a_dockerfile_for_a_target_that_is_not_an_image_is_a_warning(tmp_path: Path) -> None:
     rootfs = to_dir(make_tree({"etc/machine-id": File("0123456789abcdef0123456789abcdef\n")}),
                     tmp_path / "rootfs")  # fmt: skip
