@@ -283,7 +283,6 @@ class _ProgressDisplay:
     def __init__(self) -> None:
         from tqdm import tqdm  # loaded only when a terminal shows the display
 
-        self._format_size = tqdm.format_sizeof
         self._bar = tqdm(
             total=None,
             delay=PROGRESS_DELAY,
@@ -306,7 +305,7 @@ class _ProgressDisplay:
         if label == self._label and now - self._drawn < PROGRESS_INTERVAL:
             return
         self._label, self._drawn = label, now
-        size = self._format_size(progress.file_bytes, "B")
+        size = self._bar.format_sizeof(progress.file_bytes, "B")
         self._bar.set_description_str(
             f"{progress.entries:,} entries, {size} of files; {label}", refresh=False
         )
